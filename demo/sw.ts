@@ -1,0 +1,26 @@
+/// <reference lib="webworker" />
+/**
+ * The demo's standalone worker: the broker and nothing else, against the mock server's
+ * JSON endpoints on this origin. Tokens may go to this origin's /api/ only.
+ */
+import { installTokenBroker, jsonEndpoint } from '../sw/index.js';
+
+declare const self: ServiceWorkerGlobalScope;
+
+installTokenBroker({
+  name: 'demo',
+  endpoint: jsonEndpoint({
+    loginUrl: '/auth/login',
+    refreshUrl: '/auth/refresh',
+    logoutUrl: '/auth/logout',
+    // The mock server's field names; a backend with others maps them here.
+    refreshBody: (refreshToken) => ({ refreshToken }),
+    readTokens: (body) => {
+      const { accessToken, refreshToken, expiresIn } = body as { accessToken: string; refreshToken: string; expiresIn: number };
+      return { accessToken, refreshToken, expiresInSeconds: expiresIn };
+    },
+  }),
+  apiAllowlist: [`${self.location.origin}/api/`],
+  skipWaiting: true,
+  ownsAllMessages: true,
+});

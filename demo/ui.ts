@@ -1,0 +1,92 @@
+/** The parts of the demo page both variants share: tab name, log, counters, expiry clock. */
+
+export interface Counters {
+  logins: number;
+  refreshes: number;
+  reuseDetected: number;
+  apiCalls: number;
+  api401: number;
+}
+
+const ANIMALS = ['Otter', 'Heron', 'Lynx', 'Puffin', 'Marten', 'Ibex', 'Gecko', 'Wren', 'Badger', 'Kestrel'];
+
+/** A short name for this tab, kept across reloads of the tab. */
+export function tabName(): string {
+  const key = 'demo.tabName';
+  let name = sessionStorage.getItem(key);
+  if (!name) {
+    name = `${ANIMALS[Math.floor(Math.random() * ANIMALS.length)]} ${Math.floor(Math.random() * 90 + 10)}`;
+    sessionStorage.setItem(key, name);
+  }
+  return name;
+}
+
+export function $(id: string): HTMLElement {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`Missing #${id}`);
+  return element;
+}
+
+/** Appends a line to the event log, newest first. */
+export function log(kind: 'info' | 'ok' | 'warn' | 'error', text: string): void {
+  const list = $('log');
+  const item = document.createElement('li');
+  item.className = `log-${kind}`;
+  const time = document.createElement('time');
+  time.textContent = new Date().toLocaleTimeString([], { hour12: false });
+  item.append(time, document.createTextNode(text));
+  list.prepend(item);
+  while (list.children.length > 200) list.lastElementChild?.remove();
+}
+
+/** Polls the server's counters and shows them. */
+export function watchCounters(): void {
+  const show = async () => {
+    try {
+      const response = await fetch('/auth/stats', { cache: 'no-store' });
+      const stats = (await response.json()) as Counters;
+      for (const key of ['logins', 'refreshes', 'reuseDetected', 'apiCalls', 'api401'] as const) {
+        $(`count-${key}`).textContent = String(stats[key]);
+      }
+      $('count-reuseDetected').closest('.counter')?.classList.toggle('alarm', stats.reuseDetected > 0);
+    } catch {
+      // Server restarting: keep the last numbers.
+    }
+  };
+  void show();
+  setInterval(show, 1000);
+  $('reset-counters').addEventListener('click', async () => {
+    await fetch('/auth/stats/reset', { method: 'POST' });
+    void show();
+    log('info', 'Server counters reset');
+  });
+}
+
+/** Shows the session state and the time left on the access token. */
+export function showSession(loggedIn: boolean, expiresAt: number | null): void {
+  const state = $('session-state');
+  state.textContent = loggedIn ? 'Logged in' : 'Logged out';
+  state.className = `pill ${loggedIn ? 'pill-ok' : 'pill-off'}`;
+  const left = expiresAt === null ? null : Math.max(0, (expiresAt - Date.now()) / 1000);
+  $('token-expiry').textContent = left === null ? '—' : left === 0 ? 'expired' : `${left.toFixed(1)} s`;
+}
+
+/** Fires `count` API calls at once and logs how they ended. */
+export async function fireCalls(call: () => Promise<unknown>, count = 10): Promise<void> {
+  const started = performance.now();
+  const results = await Promise.allSettled(Array.from({ length: count }, call));
+  const ok = results.filter((r) => r.status === 'fulfilled').length;
+  const failed = results.length - ok;
+  const reasons = [...new Set(results.flatMap((r) => (r.status === 'rejected' ? [describe(r.reason)] : [])))];
+  log(failed ? 'error' : 'ok', `${count} API calls: ${ok} ok, ${failed} failed${reasons.length ? ` (${reasons.join('; ')})` : ''} in ${Math.round(performance.now() - started)} ms`);
+}
+
+export function describe(error: unknown): string {
+  const e = error as { code?: string; message?: string; response?: { status?: number } };
+  if (e?.response?.status) return `HTTP ${e.response.status}`;
+  return e?.code ? `${e.code}: ${e.message}` : String(e?.message ?? error);
+}
+
+export function openAnotherTab(): void {
+  window.open(location.href, '_blank');
+}

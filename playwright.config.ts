@@ -1,0 +1,34 @@
+import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, findOrInstallChromium } from './scripts/find-browser.mjs';
+
+/** The demo server the tests drive: the built demo, with fault injection turned on. */
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 5301);
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  testMatch: '**/*.spec.ts',
+  // One server, one set of counters: tests run one at a time and reset it before each.
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
+  use: {
+    browserName: 'chromium',
+    baseURL: `http://127.0.0.1:${E2E_PORT}`,
+    launchOptions: { executablePath: findOrInstallChromium(), args: CHROMIUM_ARGS },
+    serviceWorkers: 'allow',
+    trace: 'off',
+  },
+  webServer: {
+    command: 'node dist/server/main.js',
+    url: `http://127.0.0.1:${E2E_PORT}/auth/stats`,
+    env: { PORT: String(E2E_PORT), ACCESS_TTL: '30', TEST_HOOKS: '1', REFRESH_DELAY_MS: '50' },
+    reuseExistingServer: false,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    timeout: 30_000,
+  },
+});

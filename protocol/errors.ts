@@ -1,0 +1,157 @@
+/**
+ * Error codes and classes shared by the page side and the worker side.
+ *
+ * Errors cross `postMessage` as `{ code, message }` and are rebuilt with
+ * {@link errorFromWire}, so guards compare `code`, never `instanceof`.
+ */
+
+/** Every code a broker error can carry. */
+export const ErrorCode = {
+  /** The message is not an object of the expected shape. */
+  MalformedMessage: 'malformed-message',
+  /** The message `type` is not one the worker knows. */
+  UnknownType: 'unknown-type',
+  /** The message is larger than {@link MAX_MESSAGE_BYTES} serialised. */
+  MessageTooLarge: 'message-too-large',
+  /** Page and worker speak different protocol versions. */
+  ProtocolMismatch: 'protocol-mismatch',
+  /** There is no session: log in first. */
+  NotLoggedIn: 'not-logged-in',
+  /** The server rejected the credentials at login. */
+  LoginFailed: 'login-failed',
+  /** The server rejected the refresh grant: the session is over, log in again. */
+  SessionEnded: 'session-ended',
+  /** The token endpoint could not be reached, timed out, failed or answered garbage; the session is kept, retry later. */
+  RefreshUnavailable: 'refresh-unavailable',
+  /** The worker did not answer in time. */
+  Timeout: 'broker-timeout',
+  /** Service workers cannot be used in this page. */
+  ServiceWorkerUnavailable: 'sw-unavailable',
+  /** This mode does not offer the operation (for example `getToken` in sealed mode). */
+  NotSupported: 'not-supported',
+  /** A bug or an unexpected failure inside the worker. */
+  Internal: 'internal',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const knownCodes = new Set<string>(Object.values(ErrorCode));
+
+/** Errors that are worth retrying later with the same session. */
+export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set([ErrorCode.RefreshUnavailable, ErrorCode.Timeout]);
+
+/** The shape of an error on the wire. */
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+}
+
+/** Base class of every error the broker rejects with. */
+export class BrokerError extends Error {
+  override name = 'BrokerError';
+  readonly code: ErrorCode;
+  /** True when the same request may succeed later without a new login. */
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.retryable = RETRYABLE_CODES.has(code);
+  }
+
+  /** The error as it travels in a reply. Never includes `cause`, which may hold server bodies. */
+  toWire(): WireError {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** The server rejected the refresh grant, or another tab saw it do so. Log in again. */
+export class SessionEndedError extends BrokerError {
+  override name = 'SessionEndedError';
+  constructor(message = 'The session has ended; log in again', options?: { cause?: unknown }) {
+    super(ErrorCode.SessionEnded, message, options);
+  }
+}
+
+/** The token endpoint is down, slow or broken. The session is kept; retry later. */
+export class RefreshUnavailableError extends BrokerError {
+  override name = 'RefreshUnavailableError';
+  constructor(message = 'The token endpoint is unavailable; the session is kept, retry later', options?: { cause?: unknown }) {
+    super(ErrorCode.RefreshUnavailable, message, options);
+  }
+}
+
+/** The worker did not answer within the timeout. */
+export class BrokerTimeoutError extends BrokerError {
+  override name = 'BrokerTimeoutError';
+  constructor(message = 'The service worker did not answer in time', options?: { cause?: unknown }) {
+    super(ErrorCode.Timeout, message, options);
+  }
+}
+
+/** There is no session in the worker. */
+export class NotLoggedInError extends BrokerError {
+  override name = 'NotLoggedInError';
+  constructor(message = 'Not logged in', options?: { cause?: unknown }) {
+    super(ErrorCode.NotLoggedIn, message, options);
+  }
+}
+
+/** The server rejected the login credentials. */
+export class LoginFailedError extends BrokerError {
+  override name = 'LoginFailedError';
+  constructor(message = 'The server rejected the credentials', options?: { cause?: unknown }) {
+    super(ErrorCode.LoginFailed, message, options);
+  }
+}
+
+/** Service workers are not available in this page (insecure context, disabled, private mode). */
+export class ServiceWorkerUnavailableError extends BrokerError {
+  override name = 'ServiceWorkerUnavailableError';
+  constructor(message = 'Service workers are not available in this page', options?: { cause?: unknown }) {
+    super(ErrorCode.ServiceWorkerUnavailable, message, options);
+  }
+}
+
+/** Page and worker speak different protocol versions; reload the page once to update it. */
+export class ProtocolMismatchError extends BrokerError {
+  override name = 'ProtocolMismatchError';
+  constructor(message = 'The page and the service worker speak different protocol versions', options?: { cause?: unknown }) {
+    super(ErrorCode.ProtocolMismatch, message, options);
+  }
+}
+
+const classByCode: Partial<Record<ErrorCode, new (message?: string) => BrokerError>> = {
+  [ErrorCode.SessionEnded]: SessionEndedError,
+  [ErrorCode.RefreshUnavailable]: RefreshUnavailableError,
+  [ErrorCode.Timeout]: BrokerTimeoutError,
+  [ErrorCode.NotLoggedIn]: NotLoggedInError,
+  [ErrorCode.LoginFailed]: LoginFailedError,
+  [ErrorCode.ServiceWorkerUnavailable]: ServiceWorkerUnavailableError,
+  [ErrorCode.ProtocolMismatch]: ProtocolMismatchError,
+};
+
+/** Rebuilds a typed error from a reply's `error` field; unknown codes become `internal`. */
+export function errorFromWire(wire: unknown): BrokerError {
+  const record = (typeof wire === 'object' && wire !== null ? wire : {}) as Record<string, unknown>;
+  const message = typeof record.message === 'string' ? record.message : 'The service worker reported an error';
+  const code = typeof record.code === 'string' && knownCodes.has(record.code) ? (record.code as ErrorCode) : ErrorCode.Internal;
+  const ErrorClass = classByCode[code];
+  return ErrorClass ? new ErrorClass(message) : new BrokerError(code, message);
+}
+
+/** True for any broker error, across realms (compares `code`, not the prototype). */
+export function isBrokerError(value: unknown): value is BrokerError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === 'string' &&
+    knownCodes.has((value as { code: string }).code) &&
+    (value as { name?: unknown }).name !== undefined
+  );
+}
+
+/** True when `value` is a broker error with the given code. */
+export function hasErrorCode<C extends ErrorCode>(value: unknown, code: C): value is BrokerError & { code: C } {
+  return isBrokerError(value) && value.code === code;
+}

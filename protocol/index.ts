@@ -1,0 +1,4 @@
+/** The one module the page side (`src/`) and the worker side (`sw/`) share. */
+export * from './errors.js';
+export * from './messages.js';
+export * from './allowlist.js';

@@ -1,0 +1,127 @@
+/**
+ * The wire format between pages and the worker: one union of requests keyed by a
+ * literal `type`, the replies, and the events the worker broadcasts to every tab.
+ *
+ * A page sends a request to the registration's active worker with a fresh
+ * `MessagePort` for the reply (as workbox-window's `messageSW` does). Every reply is
+ * `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`.
+ */
+import type { WireError } from './errors.js';
+
+/** Tag on every broker message, so a worker shared with other code can tell ours apart. */
+export const PROTOCOL = 'sw-token-broker';
+/** Bumped on any incompatible change; a page speaking another version gets `protocol-mismatch`. */
+export const PROTOCOL_VERSION = 1;
+/** Messages larger than this, serialised as JSON, are refused with `message-too-large`. */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** How the page uses the access token. */
+export type BrokerMode = 'handoff' | 'sealed';
+
+interface Envelope {
+  protocol: typeof PROTOCOL;
+  /** Protocol version of the sender. */
+  v: number;
+  /** Request id, echoed in the reply. */
+  id: string;
+}
+
+/** Checks the worker is alive and learns its version, name and mode. */
+export interface PingRequest extends Envelope {
+  type: 'ping';
+}
+/** Logs in with credentials the worker's token endpoint adapter understands (for example `{ username, password }`). */
+export interface LoginRequest extends Envelope {
+  type: 'login';
+  credentials: Record<string, string>;
+}
+/** Asks for a valid access token (handoff mode); the worker refreshes first when it is within the skew of expiry. */
+export interface GetTokenRequest extends Envelope {
+  type: 'getToken';
+}
+/**
+ * Reports a 401. `failedToken` (handoff) or `failedGeneration` (sealed) names the
+ * credential that failed, so a stale 401 gets the newer token instead of a new refresh.
+ */
+export interface RefreshRequest extends Envelope {
+  type: 'refresh';
+  failedToken?: string;
+  failedGeneration?: number;
+}
+/** Revokes the refresh token where supported, clears the session, tells every tab. */
+export interface LogoutRequest extends Envelope {
+  type: 'logout';
+}
+/** Reads the session state. Never refreshes. */
+export interface StatusRequest extends Envelope {
+  type: 'status';
+}
+
+export type BrokerRequest = PingRequest | LoginRequest | GetTokenRequest | RefreshRequest | LogoutRequest | StatusRequest;
+export type RequestType = BrokerRequest['type'];
+export const REQUEST_TYPES: readonly RequestType[] = ['ping', 'login', 'getToken', 'refresh', 'logout', 'status'];
+
+/** What any page may know about the session: never a refresh token. */
+export interface SessionStatus {
+  loggedIn: boolean;
+  /** When the current access token expires (epoch ms), or null without a session. */
+  accessExpiresAt: number | null;
+  /** Increases by one with every new access token; identifies the token without revealing it. */
+  generation: number | null;
+  mode: BrokerMode;
+}
+
+export interface PingResult {
+  version: number;
+  name: string;
+  mode: BrokerMode;
+  /** The URLs the worker allows tokens for; in handoff mode the page applies the same rule. */
+  apiAllowlist: string[];
+}
+export interface TokenResult {
+  /** Present in handoff mode only. */
+  accessToken?: string;
+  accessExpiresAt: number;
+  /** When the worker will refresh it (epoch ms); a page may cache the token until then. */
+  refreshAt: number;
+  generation: number;
+}
+
+/** Reply payload per request type. */
+export interface ResultByType {
+  ping: PingResult;
+  login: { status: SessionStatus };
+  getToken: TokenResult;
+  refresh: TokenResult;
+  logout: { status: SessionStatus };
+  status: { status: SessionStatus };
+}
+
+export type OkReply<T extends RequestType = RequestType> = { ok: true; id?: string } & ResultByType[T];
+export interface ErrorReply {
+  ok: false;
+  id?: string;
+  error: WireError;
+}
+export type BrokerReply<T extends RequestType = RequestType> = OkReply<T> | ErrorReply;
+
+/** What the worker tells every tab. */
+export type BrokerEventType = 'login' | 'refreshed' | 'logged-out' | 'session-ended';
+
+export interface BrokerEvent {
+  protocol: typeof PROTOCOL;
+  v: number;
+  /** The broker's name (its storage namespace), so two brokers on one origin keep apart. */
+  broker: string;
+  event: BrokerEventType;
+  status: SessionStatus;
+  /** Why the session ended, for `session-ended` (for example `invalid_grant`). */
+  reason?: string;
+}
+
+/** True when `data` looks like an event from a broker (any version). */
+export function isBrokerEvent(data: unknown): data is BrokerEvent {
+  if (typeof data !== 'object' || data === null) return false;
+  const record = data as Record<string, unknown>;
+  return record.protocol === PROTOCOL && typeof record.event === 'string' && typeof record.broker === 'string';
+}

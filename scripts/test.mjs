@@ -1,0 +1,79 @@
+// @ts-check
+/**
+ * `npm test`: builds, type-checks, runs the unit tests (Vitest) and the end-to-end tests
+ * (Playwright, real Chromium), and ends with one line `N passed, N failed` over both.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { findOrInstallChromium } from './find-browser.mjs';
+
+const results = 'test-results';
+rmSync(results, { recursive: true, force: true });
+mkdirSync(results, { recursive: true });
+
+/** @param {string} label @param {string} command @param {string[]} args */
+function run(label, command, args) {
+  console.log(`\n=== ${label}: ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { stdio: 'inherit', env: process.env });
+  return result.status === 0;
+}
+
+/** @param {string} file */
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let ok = true;
+
+if (!run('build', 'npm', ['run', 'build'])) {
+  console.log('\nThe build failed.');
+  finish(1);
+}
+if (!run('typecheck', 'npm', ['run', 'typecheck'])) ok = false;
+
+run('unit tests', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${results}/unit.json`]);
+const unit = readJson(`${results}/unit.json`);
+if (unit) {
+  passed += unit.numPassedTests;
+  failed += unit.numFailedTests;
+  skipped += unit.numPendingTests + unit.numTodoTests;
+  if (!unit.success) ok = false;
+} else {
+  console.log('Vitest wrote no report: counting the unit suite as one failure.');
+  failed += 1;
+}
+
+// Fails with instructions when no browser can be found or installed: never a silent skip.
+findOrInstallChromium();
+run('end-to-end tests', 'npx', ['playwright', 'test']);
+const e2e = readJson(`${results}/e2e.json`);
+if (e2e?.stats) {
+  passed += e2e.stats.expected;
+  failed += e2e.stats.unexpected + e2e.stats.flaky;
+  skipped += e2e.stats.skipped;
+  if (e2e.stats.unexpected + e2e.stats.flaky > 0 || (e2e.errors?.length ?? 0) > 0) ok = false;
+  if (e2e.stats.skipped > 0) {
+    console.log('End-to-end tests were skipped: that is a failure here.');
+    ok = false;
+  }
+} else {
+  console.log('Playwright wrote no report: counting the end-to-end suite as one failure.');
+  failed += 1;
+}
+if (passed === 0) ok = false;
+finish(ok && failed === 0 ? 0 : 1);
+
+/** @param {number} code @returns {never} */
+function finish(code) {
+  const line = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
+  writeFileSync(`${results}/summary.txt`, `${line}\n`);
+  console.log(`\n${line}`);
+  process.exit(code);
+}

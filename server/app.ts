@@ -1,0 +1,234 @@
+/** The demo's HTTP server: the mock auth server, the protected API, and the built demo files. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import { MockAuth, type GrantResult } from './auth.js';
+
+export interface AppOptions {
+  accessTtlSeconds: number;
+  /** Folder of the built demo; omitted: no static files. */
+  staticRoot?: string;
+  /** Simulated token-endpoint latency, so tabs racing on the recipe page overlap as on a real network. */
+  refreshDelayMs?: number;
+  /** Enables `/auth/test/*`: fault injection for the end-to-end tests. */
+  testHooks?: boolean;
+}
+
+/** What a test can make the refresh endpoints do. */
+export type RefreshFault = 'none' | '503' | 'garbage' | 'hang' | 'reset';
+
+const MAX_BODY_BYTES = 64 * 1024;
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.map': 'application/json',
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function createApp(options: AppOptions): { server: Server; auth: MockAuth; setFault(fault: RefreshFault): void } {
+  const auth = new MockAuth({ accessTtlSeconds: options.accessTtlSeconds });
+  let fault: RefreshFault = 'none';
+  const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /** Runs a refresh with the configured latency and fault; true when the response was already handled. */
+  async function refreshGate(res: ServerResponse): Promise<boolean> {
+    if (options.refreshDelayMs) await delay(options.refreshDelayMs);
+    if (fault === 'none') return false;
+    auth.stats.refreshes++;
+    if (fault === '503') sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'Injected outage' });
+    else if (fault === 'garbage') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('<html>this is not json');
+    } else if (fault === 'reset') res.socket?.destroy();
+    // 'hang': never answer; the broker's timeout must handle it.
+    return true;
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+
+    if (path === '/auth/stats' && method === 'GET') return sendJson(res, 200, auth.stats);
+    if (path === '/auth/stats/reset' && method === 'POST') {
+      auth.resetStats();
+      return sendJson(res, 200, auth.stats);
+    }
+    if (path === '/auth/config' && method === 'GET') return sendJson(res, 200, { accessTtlSeconds: auth.accessTtlSeconds });
+
+    // Custom JSON flavour.
+    if (path === '/auth/login' && method === 'POST') {
+      const body = await readJsonBody(req);
+      return sendGrant(res, auth.login(body.username, body.password), 'json');
+    }
+    if (path === '/auth/refresh' && method === 'POST') {
+      const body = await readJsonBody(req);
+      if (await refreshGate(res)) return;
+      return sendGrant(res, auth.refresh(body.refreshToken), 'json');
+    }
+    if (path === '/auth/logout' && method === 'POST') {
+      const body = await readJsonBody(req);
+      auth.revoke(body.refreshToken);
+      return sendJson(res, 200, { ok: true });
+    }
+
+    // Standard OAuth 2 flavour (RFC 6749 token endpoint, RFC 7009 revocation).
+    if (path === '/oauth/token' && method === 'POST') {
+      const form = await readFormBody(req);
+      const grantType = form.get('grant_type');
+      if (grantType === 'password') return sendGrant(res, auth.login(form.get('username'), form.get('password')), 'oauth');
+      if (grantType === 'refresh_token') {
+        if (await refreshGate(res)) return;
+        return sendGrant(res, auth.refresh(form.get('refresh_token')), 'oauth');
+      }
+      return sendJson(res, 400, { error: 'unsupported_grant_type', error_description: `Unsupported grant_type: ${grantType}` });
+    }
+    if (path === '/oauth/revoke' && method === 'POST') {
+      const form = await readFormBody(req);
+      auth.revoke(form.get('token'));
+      res.writeHead(200).end();
+      return;
+    }
+
+    if (path === '/api/data' && method === 'GET') {
+      const result = auth.authorize(req.headers.authorization);
+      if (!result.ok) {
+        res.setHeader('www-authenticate', `Bearer error="invalid_token", error_description="${result.reason}"`);
+        return sendJson(res, 401, { error: 'invalid_token', error_description: result.reason });
+      }
+      return sendJson(res, 200, { user: result.user, value: Math.round(Math.random() * 1000), at: new Date().toISOString() });
+    }
+
+    if (options.testHooks && path.startsWith('/auth/test/')) {
+      if (path === '/auth/test/fault' && method === 'POST') {
+        const body = await readJsonBody(req);
+        const next = body.refresh;
+        if (next !== 'none' && next !== '503' && next !== 'garbage' && next !== 'hang' && next !== 'reset') {
+          throw new HttpError(400, 'invalid_request', 'refresh must be none, 503, garbage, hang or reset');
+        }
+        fault = next;
+        return sendJson(res, 200, { refresh: fault });
+      }
+      if (path === '/auth/test/config' && method === 'POST') {
+        const body = await readJsonBody(req);
+        const ttl = body.accessTtlSeconds;
+        if (typeof ttl !== 'number' || !(ttl > 0)) throw new HttpError(400, 'invalid_request', 'accessTtlSeconds must be a number > 0');
+        auth.accessTtlSeconds = ttl;
+        return sendJson(res, 200, { accessTtlSeconds: ttl });
+      }
+      if (path === '/auth/test/revoke-all' && method === 'POST') {
+        auth.revokeAll();
+        return sendJson(res, 200, { ok: true });
+      }
+      if (path === '/auth/test/refresh-token-active' && method === 'POST') {
+        const body = await readJsonBody(req);
+        return sendJson(res, 200, { active: typeof body.refreshToken === 'string' && auth.isRefreshTokenActive(body.refreshToken) });
+      }
+    }
+
+    if ((path.startsWith('/api/') || path.startsWith('/auth/') || path.startsWith('/oauth/'))) {
+      throw new HttpError(404, 'not_found', `No route for ${method} ${path}`);
+    }
+    if (options.staticRoot && (method === 'GET' || method === 'HEAD')) return serveStatic(options.staticRoot, path, res);
+    throw new HttpError(404, 'not_found', `Not found: ${path}`);
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    route(req, res, url).catch((error: unknown) => {
+      if (res.headersSent || res.destroyed) return;
+      if (error instanceof HttpError) return sendJson(res, error.status, { error: error.error, error_description: error.message });
+      console.error(error);
+      sendJson(res, 500, { error: 'server_error', error_description: 'Internal error' });
+    });
+  });
+  return { server, auth, setFault: (next) => (fault = next) };
+}
+
+function sendGrant(res: ServerResponse, result: GrantResult, flavour: 'json' | 'oauth'): void {
+  if (!result.ok) return sendJson(res, result.status, { error: result.error, error_description: result.description });
+  const { tokens } = result;
+  if (flavour === 'oauth') return sendJson(res, 200, tokens, { 'cache-control': 'no-store' });
+  sendJson(
+    res,
+    200,
+    { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, expiresIn: tokens.expires_in, tokenType: 'Bearer' },
+    { 'cache-control': 'no-store' },
+  );
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'invalid_request', 'Body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = await readBody(req);
+  let body: unknown;
+  try {
+    body = JSON.parse(text || '{}');
+  } catch {
+    throw new HttpError(400, 'invalid_request', 'Body is not JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_request', 'Body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+async function readFormBody(req: IncomingMessage): Promise<URLSearchParams> {
+  return new URLSearchParams(await readBody(req));
+}
+
+async function serveStatic(root: string, path: string, res: ServerResponse): Promise<void> {
+  let relative: string;
+  try {
+    relative = decodeURIComponent(path);
+  } catch {
+    throw new HttpError(400, 'invalid_request', 'Bad path encoding');
+  }
+  if (relative.endsWith('/')) relative += 'index.html';
+  const file = normalize(join(root, relative));
+  if (!file.startsWith(normalize(root + sep))) throw new HttpError(404, 'not_found', 'Not found');
+  let target = file;
+  try {
+    if ((await stat(target)).isDirectory()) target = join(target, 'index.html');
+  } catch {
+    throw new HttpError(404, 'not_found', `Not found: ${path}`);
+  }
+  let data: Buffer;
+  try {
+    data = await readFile(target);
+  } catch {
+    throw new HttpError(404, 'not_found', `Not found: ${path}`);
+  }
+  res.writeHead(200, {
+    'content-type': CONTENT_TYPES[extname(target)] ?? 'application/octet-stream',
+    // Workers and pages must update at once in the demo and the tests.
+    'cache-control': 'no-cache',
+  });
+  res.end(data);
+}

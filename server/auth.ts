@@ -1,0 +1,147 @@
+/**
+ * A mock auth server that behaves like real ones where it matters: refresh tokens rotate
+ * on every use, and presenting a rotated token again revokes the whole token family
+ * (reuse detection, as in Auth0, Okta and oidc-provider).
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface AuthStats {
+  logins: number;
+  loginsFailed: number;
+  /** Every call to a refresh endpoint, accepted or not. */
+  refreshes: number;
+  refreshesRejected: number;
+  reuseDetected: number;
+  revocations: number;
+  apiCalls: number;
+  api401: number;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+}
+
+export type GrantResult = { ok: true; tokens: TokenResponse } | { ok: false; status: number; error: string; description: string };
+
+interface Family {
+  id: string;
+  user: string;
+  revoked: boolean;
+}
+
+const USERS: Record<string, string> = { demo: 'demo', alice: 'alice' };
+
+const newToken = (prefix: string) => `${prefix}_${randomBytes(24).toString('base64url')}`;
+
+const zeroStats = (): AuthStats => ({
+  logins: 0,
+  loginsFailed: 0,
+  refreshes: 0,
+  refreshesRejected: 0,
+  reuseDetected: 0,
+  revocations: 0,
+  apiCalls: 0,
+  api401: 0,
+});
+
+export class MockAuth {
+  stats: AuthStats = zeroStats();
+  /** Seconds an access token lives. */
+  accessTtlSeconds: number;
+  #families = new Map<string, Family>();
+  /** refresh token -> family id and whether it was already used (rotated). */
+  #refreshTokens = new Map<string, { familyId: string; used: boolean }>();
+  #accessTokens = new Map<string, { familyId: string; expiresAt: number }>();
+  now: () => number;
+
+  constructor(options: { accessTtlSeconds: number; now?: () => number }) {
+    this.accessTtlSeconds = options.accessTtlSeconds;
+    this.now = options.now ?? Date.now;
+  }
+
+  resetStats(): void {
+    this.stats = zeroStats();
+  }
+
+  login(username: unknown, password: unknown): GrantResult {
+    if (typeof username !== 'string' || typeof password !== 'string' || USERS[username] !== password) {
+      this.stats.loginsFailed++;
+      return { ok: false, status: 401, error: 'invalid_credentials', description: 'Unknown user or wrong password' };
+    }
+    this.stats.logins++;
+    const family: Family = { id: newToken('fam'), user: username, revoked: false };
+    this.#families.set(family.id, family);
+    return { ok: true, tokens: this.#issue(family) };
+  }
+
+  refresh(refreshToken: unknown): GrantResult {
+    this.stats.refreshes++;
+    const record = typeof refreshToken === 'string' ? this.#refreshTokens.get(refreshToken) : undefined;
+    const family = record ? this.#families.get(record.familyId) : undefined;
+    if (!record || !family) return this.#reject('Unknown refresh token');
+    if (record.used) {
+      // Reuse of a rotated token: assume it was stolen and end every session of the family.
+      this.stats.reuseDetected++;
+      family.revoked = true;
+      return this.#reject('Refresh token reuse detected; the session was revoked');
+    }
+    if (family.revoked) return this.#reject('The session was revoked');
+    record.used = true;
+    return { ok: true, tokens: this.#issue(family) };
+  }
+
+  /** Revokes the family of a refresh token (RFC 7009: unknown tokens are not an error). */
+  revoke(refreshToken: unknown): void {
+    const record = typeof refreshToken === 'string' ? this.#refreshTokens.get(refreshToken) : undefined;
+    const family = record ? this.#families.get(record.familyId) : undefined;
+    if (family && !family.revoked) {
+      family.revoked = true;
+      this.stats.revocations++;
+    }
+  }
+
+  /** Revokes every session, as an administrator would. */
+  revokeAll(): void {
+    for (const family of this.#families.values()) family.revoked = true;
+  }
+
+  /** True when a refresh token is still usable (for tests that check revocation). */
+  isRefreshTokenActive(refreshToken: string): boolean {
+    const record = this.#refreshTokens.get(refreshToken);
+    return !!record && !record.used && !this.#families.get(record.familyId)?.revoked;
+  }
+
+  /** Checks an `Authorization` header; counts the API call. */
+  authorize(header: string | undefined): { ok: true; user: string } | { ok: false; reason: string } {
+    this.stats.apiCalls++;
+    const match = /^Bearer (\S+)$/.exec(header ?? '');
+    const token = match ? this.#accessTokens.get(match[1]) : undefined;
+    const family = token ? this.#families.get(token.familyId) : undefined;
+    let reason: string | undefined;
+    if (!match) reason = 'missing bearer token';
+    else if (!token || !family) reason = 'unknown token';
+    else if (family.revoked) reason = 'session revoked';
+    else if (this.now() >= token.expiresAt) reason = 'token expired';
+    if (reason !== undefined || !family) {
+      this.stats.api401++;
+      return { ok: false, reason: reason ?? 'unknown token' };
+    }
+    return { ok: true, user: family.user };
+  }
+
+  #issue(family: Family): TokenResponse {
+    const access = newToken('at');
+    const refresh = newToken('rt');
+    this.#accessTokens.set(access, { familyId: family.id, expiresAt: this.now() + this.accessTtlSeconds * 1000 });
+    this.#refreshTokens.set(refresh, { familyId: family.id, used: false });
+    return { access_token: access, refresh_token: refresh, token_type: 'Bearer', expires_in: this.accessTtlSeconds };
+  }
+
+  #reject(description: string): GrantResult {
+    this.stats.refreshesRejected++;
+    return { ok: false, status: 400, error: 'invalid_grant', description };
+  }
+}

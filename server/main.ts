@@ -1,0 +1,19 @@
+/** `npm run demo`: the mock auth server, the API and the built demo on one port. */
+import { fileURLToPath } from 'node:url';
+import { createApp } from './app.js';
+
+const port = Number(process.env.PORT ?? 5173);
+const accessTtlSeconds = Number(process.env.ACCESS_TTL ?? 30);
+const refreshDelayMs = Number(process.env.REFRESH_DELAY_MS ?? 100);
+if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`PORT must be a port number, not ${process.env.PORT}`);
+if (!(accessTtlSeconds > 0)) throw new Error(`ACCESS_TTL must be a number of seconds > 0, not ${process.env.ACCESS_TTL}`);
+
+const staticRoot = process.env.DEMO_ROOT ?? fileURLToPath(new URL('../demo/', import.meta.url));
+const { server } = createApp({ accessTtlSeconds, staticRoot, refreshDelayMs, testHooks: process.env.TEST_HOOKS === '1' });
+
+server.listen(port, '127.0.0.1', () => {
+  console.log(`sw-token-broker demo (access tokens live ${accessTtlSeconds} s): http://127.0.0.1:${port}/`);
+});
+const stop = () => server.close(() => process.exit(0));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

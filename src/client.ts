@@ -1,0 +1,206 @@
+/** BrokerClient: what a page uses to talk to the broker in its service worker. */
+import type { Workbox } from 'workbox-window';
+import {
+  BrokerTimeoutError,
+  ErrorCode,
+  BrokerError,
+  isAllowedUrl,
+  isBrokerEvent,
+  parseAllowlist,
+  type AllowlistEntry,
+  type BrokerEvent,
+  type BrokerEventType,
+  type BrokerMode,
+  type OkReply,
+  type RequestType,
+  type SessionStatus,
+  type TokenResult,
+} from '../protocol/index.js';
+import { sendToWorker, type RequestFields } from './transport.js';
+
+export interface BrokerClientOptions {
+  /** Bound on each message to the worker, in ms (default 25 s, above the worker's own bounds). */
+  timeoutMs?: number;
+}
+
+/** A handler for broker events; receives the event without any token. */
+export type BrokerEventHandler = (event: BrokerEvent) => void;
+
+/**
+ * The page's handle on the broker. It never holds, exposes or logs a refresh token: the
+ * worker never sends one, and no method could return one.
+ */
+export class BrokerClient {
+  /** The workbox-window instance, for apps that show update prompts. */
+  readonly workbox: Workbox;
+  readonly registration: ServiceWorkerRegistration;
+  #timeoutMs: number;
+  #name = '';
+  #mode: BrokerMode = 'handoff';
+  #allowlist: AllowlistEntry[] = [];
+  #handlers = new Map<BrokerEventType, Set<BrokerEventHandler>>();
+  #cached: TokenResult | undefined;
+  #pendingToken: Promise<TokenResult> | undefined;
+  #onMessage = (event: MessageEvent) => this.#receive(event);
+
+  /** Use {@link registerTokenBroker}; the constructor does not talk to the worker. */
+  constructor(workbox: Workbox, registration: ServiceWorkerRegistration, options: BrokerClientOptions = {}) {
+    this.workbox = workbox;
+    this.registration = registration;
+    this.#timeoutMs = options.timeoutMs ?? 25_000;
+    navigator.serviceWorker.addEventListener('message', this.#onMessage);
+    // Messages from the worker wait in a queue until this is called.
+    navigator.serviceWorker.startMessages();
+  }
+
+  /** The broker's name (its storage namespace). */
+  get name(): string {
+    return this.#name;
+  }
+  /** `handoff` or `sealed`, as the worker is configured. */
+  get mode(): BrokerMode {
+    return this.#mode;
+  }
+
+  /** Pings the worker and learns its name, mode and allowlist. Called by {@link registerTokenBroker}. */
+  async connect(): Promise<void> {
+    const reply = await this.#send('ping', {});
+    this.#name = reply.name;
+    this.#mode = reply.mode;
+    this.#allowlist = parseAllowlist(reply.apiAllowlist);
+  }
+
+  /** True when `url` may carry the token (the worker's allowlist; exact origin, path prefix). */
+  isApiUrl(url: string | URL): boolean {
+    return isAllowedUrl(new URL(url, location.href), this.#allowlist);
+  }
+
+  /**
+   * Logs in through the worker.
+   *
+   * @throws LoginFailedError when the server refuses the credentials; RefreshUnavailableError when it cannot be reached; BrokerTimeoutError.
+   * @example await broker.login({ username: 'demo', password: 'demo' })
+   */
+  async login(credentials: Record<string, string>): Promise<SessionStatus> {
+    if (typeof credentials !== 'object' || credentials === null) throw new TypeError('login needs a credentials object');
+    this.#cached = undefined;
+    const reply = await this.#send('login', { credentials: { ...credentials } });
+    return reply.status;
+  }
+
+  /** Logs out in every tab; the worker revokes the refresh token where the server supports it. */
+  async logout(): Promise<SessionStatus> {
+    this.#cached = undefined;
+    return (await this.#send('logout', {})).status;
+  }
+
+  /** The session state. Never refreshes. */
+  async status(): Promise<SessionStatus> {
+    return (await this.#send('status', {})).status;
+  }
+
+  /**
+   * A valid access token (handoff mode). Kept in page memory until it nears expiry, so
+   * steady-state requests cost no round trip; concurrent callers share one message.
+   *
+   * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError, BrokerTimeoutError; `not-supported` in sealed mode.
+   */
+  async getAccessToken(): Promise<string> {
+    if (this.#mode === 'sealed') throw new BrokerError(ErrorCode.NotSupported, 'In sealed mode the page never holds the access token');
+    const cached = this.#cached;
+    if (cached?.accessToken && Date.now() < cached.refreshAt) return cached.accessToken;
+    this.#pendingToken ??= this.#send('getToken', {})
+      .then((reply) => this.#remember(reply))
+      .finally(() => (this.#pendingToken = undefined));
+    const result = await this.#pendingToken;
+    return result.accessToken as string;
+  }
+
+  /**
+   * Reports a 401 for the given token (handoff) or generation (sealed) and resolves with
+   * the newer token the worker holds or fetched. Used by the axios interceptors.
+   */
+  async reportUnauthorized(failed: { failedToken?: string; failedGeneration?: number }): Promise<TokenResult> {
+    const reply = await this.#send('refresh', { ...failed });
+    return this.#remember(reply);
+  }
+
+  /**
+   * Subscribes to a broker event from any tab: `login`, `refreshed`, `logged-out`, `session-ended`.
+   *
+   * @returns a function that unsubscribes.
+   */
+  on(event: BrokerEventType, handler: BrokerEventHandler): () => void {
+    if (typeof handler !== 'function') throw new TypeError('on() needs a handler function');
+    let set = this.#handlers.get(event);
+    if (!set) this.#handlers.set(event, (set = new Set()));
+    set.add(handler);
+    return () => set.delete(handler);
+  }
+
+  /** Stops listening to the worker. */
+  close(): void {
+    navigator.serviceWorker.removeEventListener('message', this.#onMessage);
+    this.#cached = undefined;
+  }
+
+  #remember(reply: TokenResult): TokenResult {
+    const result: TokenResult = {
+      accessToken: reply.accessToken,
+      accessExpiresAt: reply.accessExpiresAt,
+      refreshAt: reply.refreshAt,
+      generation: reply.generation,
+    };
+    if (!this.#cached || result.generation >= this.#cached.generation) this.#cached = result;
+    return result;
+  }
+
+  #receive(event: MessageEvent): void {
+    const data: unknown = event.data;
+    if (!isBrokerEvent(data) || data.broker !== this.#name) return;
+    if (data.event === 'logged-out' || data.event === 'session-ended' || data.event === 'login') this.#cached = undefined;
+    const copy: BrokerEvent = { ...data, status: { ...data.status } };
+    for (const handler of this.#handlers.get(data.event) ?? []) {
+      try {
+        handler(copy);
+      } catch (error) {
+        // A throwing handler must not stop the others.
+        setTimeout(() => {
+          throw error;
+        });
+      }
+    }
+  }
+
+  async #send<T extends RequestType>(type: T, fields: RequestFields<T>): Promise<OkReply<T>> {
+    const worker = await this.#activeWorker();
+    return sendToWorker(worker, type, fields, this.#timeoutMs);
+  }
+
+  /** The registration's active worker, so an uncontrolled page (first load, Shift+Reload) works too. */
+  async #activeWorker(): Promise<ServiceWorker> {
+    const active = this.registration.active;
+    if (active) return active;
+    return waitForActive(this.registration, this.#timeoutMs);
+  }
+}
+
+/** Resolves when the registration has an active worker. */
+export function waitForActive(registration: ServiceWorkerRegistration, timeoutMs: number): Promise<ServiceWorker> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (registration.active) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve(registration.active);
+      }
+    };
+    // statechange fires on the installing worker, which may be replaced; polling is simpler and bounded.
+    const poll = setInterval(check, 25);
+    const timer = setTimeout(() => {
+      clearInterval(poll);
+      reject(new BrokerTimeoutError(`The service worker did not activate within ${timeoutMs} ms`));
+    }, timeoutMs);
+    check();
+  });
+}

@@ -1,0 +1,30 @@
+/**
+ * sw-token-broker: the page side. Register the worker, then attach the broker to axios.
+ *
+ * @example
+ * import axios from 'axios';
+ * import { registerTokenBroker, attachTokenBroker } from 'sw-token-broker';
+ * const broker = await registerTokenBroker('/sw.js');
+ * const api = axios.create();
+ * attachTokenBroker(api, broker);
+ */
+export { registerTokenBroker, type RegisterOptions } from './register.js';
+export { BrokerClient, type BrokerClientOptions, type BrokerEventHandler } from './client.js';
+export { attachTokenBroker, type AttachOptions, type InterceptorBroker } from './interceptors.js';
+export {
+  BrokerError,
+  BrokerTimeoutError,
+  ErrorCode,
+  LoginFailedError,
+  NotLoggedInError,
+  ProtocolMismatchError,
+  RefreshUnavailableError,
+  ServiceWorkerUnavailableError,
+  SessionEndedError,
+  hasErrorCode,
+  isBrokerError,
+  type BrokerEvent,
+  type BrokerEventType,
+  type BrokerMode,
+  type SessionStatus,
+} from '../protocol/index.js';

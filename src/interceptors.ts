@@ -1,0 +1,110 @@
+/**
+ * axios interceptors backed by the broker: attach the token to API requests, and on a
+ * 401 ask the worker for a newer token and retry the request once.
+ */
+import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { BrokerError, ErrorCode, hasErrorCode, type TokenResult } from '../protocol/index.js';
+import type { BrokerClient } from './client.js';
+
+declare module 'axios' {
+  interface AxiosRequestConfig {
+    /** Per-request opt-out: no token attached, no refresh on 401. */
+    skipTokenBroker?: boolean;
+    /** Per-request opt-out of the refresh on 401 only (the name axios-auth-refresh uses). */
+    skipAuthRefresh?: boolean;
+  }
+}
+
+/** The part of BrokerClient the interceptors use; tests supply a scripted one. */
+export type InterceptorBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'>;
+
+export interface AttachOptions {
+  /** Statuses that mean "token rejected" (default `[401]`). */
+  statusCodes?: number[];
+  /** Return false to leave a failed response alone (no refresh, no retry). */
+  shouldRefresh?: (error: AxiosError) => boolean;
+  /** Called after a refresh, before the retry; may change the request config. */
+  onRefreshed?: (config: InternalAxiosRequestConfig) => void | Promise<void>;
+}
+
+const RETRIED = Symbol('sw-token-broker.retried');
+type Marked = InternalAxiosRequestConfig & { [RETRIED]?: boolean };
+
+/**
+ * Attaches the broker to an axios instance.
+ *
+ * Requests to the worker's API allowlist get `Authorization: Bearer` (handoff mode);
+ * others get nothing. A 401 from an API URL triggers one refresh message per tab (shared
+ * by every concurrent 401) and one retry; a second 401 is returned as it is. Every request
+ * settles: with the response, or with a typed `BrokerError` (`SessionEndedError`,
+ * `RefreshUnavailableError`, `BrokerTimeoutError`, `NotLoggedInError`) whose `cause` is the 401.
+ *
+ * @returns a function that detaches both interceptors.
+ * @example
+ * const api = axios.create({ baseURL: '/api' });
+ * attachTokenBroker(api, await registerTokenBroker('/sw.js'));
+ */
+export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBroker, options: AttachOptions = {}): () => void {
+  if (!instance?.interceptors) throw new TypeError('attachTokenBroker needs an axios instance');
+  if (!broker || typeof broker.reportUnauthorized !== 'function') throw new TypeError('attachTokenBroker needs a BrokerClient');
+  const statusCodes = options.statusCodes ?? [401];
+  let refreshing: Promise<TokenResult> | undefined;
+
+  const urlOf = (config: InternalAxiosRequestConfig) => new URL(instance.getUri(config), location.href);
+
+  const onRequest = async (config: InternalAxiosRequestConfig) => {
+    if (config.skipTokenBroker || broker.mode === 'sealed' || !broker.isApiUrl(urlOf(config))) return config;
+    try {
+      config.headers.set('Authorization', `Bearer ${await broker.getAccessToken()}`);
+    } catch (error) {
+      // Logged out: send it bare and let the server decide (public endpoints keep working).
+      if (!hasErrorCode(error, ErrorCode.NotLoggedIn)) throw error;
+    }
+    return config;
+  };
+
+  const onResponseError = async (error: AxiosError) => {
+    const config = error.config as Marked | undefined;
+    const status = error.response?.status;
+    if (!config || status === undefined || !statusCodes.includes(status)) throw error;
+    if (config[RETRIED] || config.skipTokenBroker || config.skipAuthRefresh || !broker.isApiUrl(urlOf(config))) throw error;
+    if (options.shouldRefresh && !options.shouldRefresh(error)) throw error;
+
+    const failedToken = bearerOf(config);
+    let result: TokenResult;
+    try {
+      if (failedToken === undefined && broker.mode === 'handoff') {
+        // Sent without a token (logged out at the time): a token now, if any, is enough.
+        const accessToken = await broker.getAccessToken();
+        result = { accessToken, accessExpiresAt: 0, refreshAt: 0, generation: 0 };
+      } else {
+        // One refresh message per tab, shared by every concurrent 401.
+        refreshing ??= broker.reportUnauthorized({ failedToken }).finally(() => (refreshing = undefined));
+        result = await refreshing;
+      }
+    } catch (brokerError) {
+      if (brokerError instanceof BrokerError || (brokerError as { code?: unknown })?.code) {
+        (brokerError as Error & { cause?: unknown }).cause ??= error;
+      }
+      throw brokerError;
+    }
+    config[RETRIED] = true;
+    if (broker.mode === 'handoff' && result.accessToken) config.headers.set('Authorization', `Bearer ${result.accessToken}`);
+    await options.onRefreshed?.(config);
+    return instance.request(config) as Promise<AxiosResponse>;
+  };
+
+  const requestId = instance.interceptors.request.use(onRequest);
+  const responseId = instance.interceptors.response.use(undefined, onResponseError);
+  return () => {
+    instance.interceptors.request.eject(requestId);
+    instance.interceptors.response.eject(responseId);
+  };
+}
+
+function bearerOf(config: InternalAxiosRequestConfig): string | undefined {
+  const header = config.headers?.get?.('Authorization') ?? config.headers?.Authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(.+)$/i.exec(header);
+  return match ? match[1] : undefined;
+}

@@ -1,0 +1,44 @@
+/** Registers the broker's worker and connects a BrokerClient to it. */
+import { Workbox } from 'workbox-window';
+import { ServiceWorkerUnavailableError } from '../protocol/index.js';
+import { BrokerClient, waitForActive, type BrokerClientOptions } from './client.js';
+
+export interface RegisterOptions extends BrokerClientOptions {
+  /** The registration scope (default: the script's directory). */
+  scope?: string;
+  /** `classic` (default) or `module` worker script. */
+  type?: WorkerType;
+}
+
+/**
+ * Registers the worker at `scriptUrl` (or reuses its registration), waits until it is
+ * active, and returns a connected {@link BrokerClient}. Works on a first load and in a
+ * page that is not controlled (after Shift+Reload): it talks to the active worker directly.
+ *
+ * @throws ServiceWorkerUnavailableError when service workers cannot be used (insecure context, disabled, private mode).
+ * @throws BrokerTimeoutError when the worker does not activate or answer in time.
+ * @example
+ * const broker = await registerTokenBroker('/sw.js');
+ * await broker.login({ username: 'demo', password: 'demo' });
+ */
+export async function registerTokenBroker(scriptUrl: string, options: RegisterOptions = {}): Promise<BrokerClient> {
+  if (typeof scriptUrl !== 'string' || scriptUrl === '') throw new TypeError('registerTokenBroker needs the worker script URL');
+  if (typeof window === 'undefined' || !window.isSecureContext) {
+    throw new ServiceWorkerUnavailableError('Service workers need a secure context (https, or http://localhost / 127.0.0.1)');
+  }
+  if (!('serviceWorker' in navigator) || !navigator.serviceWorker) {
+    throw new ServiceWorkerUnavailableError('This browser does not offer service workers here (disabled, or a private window)');
+  }
+  const workbox = new Workbox(scriptUrl, { scope: options.scope, type: options.type });
+  let registration: ServiceWorkerRegistration | undefined;
+  try {
+    registration = await workbox.register({ immediate: true });
+  } catch (error) {
+    throw new ServiceWorkerUnavailableError(`The service worker could not be registered: ${(error as Error)?.message ?? error}`, { cause: error });
+  }
+  if (!registration) throw new ServiceWorkerUnavailableError('The service worker could not be registered');
+  await waitForActive(registration, options.timeoutMs ?? 25_000);
+  const client = new BrokerClient(workbox, registration, options);
+  await client.connect();
+  return client;
+}

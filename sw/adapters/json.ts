@@ -1,0 +1,119 @@
+/**
+ * Adapter for custom JSON backends, such as
+ * `POST /auth/login {username, password}`, `POST /auth/refresh {refreshToken}`,
+ * `POST /auth/logout {refreshToken}`. Mapping functions adapt field names.
+ */
+import { LoginFailedError, RefreshUnavailableError, SessionEndedError } from '../../protocol/index.js';
+import { boundedFetch, isRejectionStatus, readJson, resolveEndpointUrl } from './http.js';
+import type { EndpointContext, TokenEndpoint, TokenSet } from './types.js';
+
+export interface JsonEndpointOptions {
+  loginUrl: string;
+  refreshUrl: string;
+  /** Where logout revokes the refresh token; without it logout only clears the session. */
+  logoutUrl?: string;
+  /** Builds the login body from the page's credentials. Default: the credentials as they are. */
+  loginBody?: (credentials: Readonly<Record<string, string>>) => unknown;
+  /** Builds the refresh body. Default: `{ refreshToken }`. */
+  refreshBody?: (refreshToken: string) => unknown;
+  /** Builds the logout body. Default: `{ refreshToken }`. */
+  logoutBody?: (refreshToken: string) => unknown;
+  /**
+   * Reads tokens from a successful response body. Default: `accessToken` or `access_token`,
+   * `refreshToken` or `refresh_token`, `expiresIn` or `expires_in` (seconds).
+   */
+  readTokens?: (body: unknown) => TokenSet;
+  /** Extra headers on every request (for example an API key). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * Creates a JSON token endpoint.
+ *
+ * @throws {TypeError} when a URL is missing or invalid.
+ * @example
+ * jsonEndpoint({ loginUrl: '/auth/login', refreshUrl: '/auth/refresh', logoutUrl: '/auth/logout' })
+ */
+export function jsonEndpoint(options: JsonEndpointOptions): TokenEndpoint {
+  if (typeof options !== 'object' || options === null) throw new TypeError('jsonEndpoint options must be an object');
+  const loginUrl = resolveEndpointUrl(options.loginUrl, 'loginUrl');
+  const refreshUrl = resolveEndpointUrl(options.refreshUrl, 'refreshUrl');
+  const logoutUrl = options.logoutUrl === undefined ? undefined : resolveEndpointUrl(options.logoutUrl, 'logoutUrl');
+  const loginBody = options.loginBody ?? ((credentials) => credentials);
+  const refreshBody = options.refreshBody ?? ((refreshToken) => ({ refreshToken }));
+  const logoutBody = options.logoutBody ?? ((refreshToken) => ({ refreshToken }));
+  const readTokens = options.readTokens ?? readDefaultTokens;
+  const headers = { 'content-type': 'application/json', accept: 'application/json', ...options.headers };
+
+  const post = (url: string, body: unknown, context: EndpointContext) =>
+    boundedFetch(context.fetch, url, { method: 'POST', headers, body: JSON.stringify(body) }, context.timeoutMs);
+
+  return {
+    kind: 'json',
+    async login(credentials, context) {
+      const response = await post(loginUrl, loginBody(credentials), context);
+      if (isRejectionStatus(response.status)) {
+        throw new LoginFailedError(`The server rejected the credentials (${response.status}${await errorSuffix(response)})`);
+      }
+      return processTokenResponse(response, readTokens);
+    },
+    async refresh(refreshToken, context) {
+      const response = await post(refreshUrl, refreshBody(refreshToken), context);
+      if (isRejectionStatus(response.status)) {
+        throw new SessionEndedError(`The server rejected the refresh token (${response.status}${await errorSuffix(response)})`);
+      }
+      return processTokenResponse(response, readTokens);
+    },
+    revoke: logoutUrl
+      ? async (refreshToken, context) => {
+          const response = await post(logoutUrl, logoutBody(refreshToken), context);
+          if (response.status >= 500) throw new RefreshUnavailableError(`The logout endpoint answered ${response.status}`);
+        }
+      : undefined,
+  };
+}
+
+async function processTokenResponse(response: Response, readTokens: (body: unknown) => TokenSet): Promise<TokenSet> {
+  if (!response.ok) throw new RefreshUnavailableError(`The token endpoint answered ${response.status}`);
+  const body = await readJson(response);
+  let tokens: TokenSet;
+  try {
+    tokens = readTokens(body);
+  } catch (error) {
+    throw new RefreshUnavailableError('The token endpoint response has no usable tokens', { cause: error });
+  }
+  return checkTokenSet(tokens);
+}
+
+/** Rejects token sets a mapping function built from a garbage body. */
+export function checkTokenSet(tokens: TokenSet): TokenSet {
+  const valid =
+    typeof tokens === 'object' &&
+    tokens !== null &&
+    typeof tokens.accessToken === 'string' &&
+    tokens.accessToken.length > 0 &&
+    (tokens.refreshToken === undefined || (typeof tokens.refreshToken === 'string' && tokens.refreshToken.length > 0)) &&
+    (tokens.expiresInSeconds === undefined || (Number.isFinite(tokens.expiresInSeconds) && tokens.expiresInSeconds > 0));
+  if (!valid) throw new RefreshUnavailableError('The token endpoint response has no usable tokens');
+  return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresInSeconds: tokens.expiresInSeconds };
+}
+
+function readDefaultTokens(body: unknown): TokenSet {
+  const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const expires = record.expiresIn ?? record.expires_in;
+  return {
+    accessToken: (record.accessToken ?? record.access_token) as string,
+    refreshToken: (record.refreshToken ?? record.refresh_token ?? undefined) as string | undefined,
+    expiresInSeconds: expires === undefined || expires === null ? undefined : Number(expires),
+  };
+}
+
+/** ` invalid_grant` from an error body, when there is one, for the message. */
+async function errorSuffix(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { error?: unknown };
+    return typeof body?.error === 'string' ? `: ${body.error.slice(0, 100)}` : '';
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,35 @@
+/** What every token-endpoint adapter provides to the broker. */
+
+/** Tokens from a successful grant. */
+export interface TokenSet {
+  accessToken: string;
+  /** Absent when the server does not rotate: the broker keeps the one it has. */
+  refreshToken?: string;
+  /** Lifetime of the access token in seconds, when the server says (`expires_in`). */
+  expiresInSeconds?: number;
+}
+
+/** What the broker hands an adapter for each call. */
+export interface EndpointContext {
+  /** Injected so tests drive adapters without a network. */
+  fetch: typeof fetch;
+  /** Bound on each HTTP request, in ms. */
+  timeoutMs: number;
+}
+
+/**
+ * A token endpoint: one way to log in, refresh and revoke.
+ *
+ * Adapters reject with the broker's typed errors only: `LoginFailedError` when the
+ * server rejects credentials, `SessionEndedError` when it rejects the refresh grant, and
+ * `RefreshUnavailableError` for a network error, a timeout, a 5xx or a body that is not
+ * a token response.
+ */
+export interface TokenEndpoint {
+  /** A short name for logs and status, for example `oauth2` or `json`. */
+  readonly kind: string;
+  login(credentials: Readonly<Record<string, string>>, context: EndpointContext): Promise<TokenSet>;
+  refresh(refreshToken: string, context: EndpointContext): Promise<TokenSet>;
+  /** Revokes the refresh token at logout. Optional: without it logout only forgets the session. */
+  revoke?(refreshToken: string, context: EndpointContext): Promise<void>;
+}

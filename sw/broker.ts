@@ -1,0 +1,220 @@
+/**
+ * The session operations and the rule "one refresh at a time for the whole origin".
+ *
+ * Concurrent callers in this worker share one in-flight refresh; a lock (a Web Lock in
+ * a worker) serialises refreshes across worker versions, and the store is re-read after
+ * taking it, so a refresh another worker already did is reused, not repeated.
+ */
+import {
+  LoginFailedError,
+  NotLoggedInError,
+  RefreshUnavailableError,
+  SessionEndedError,
+  isBrokerError,
+  type BrokerEventType,
+  type SessionStatus,
+  type TokenResult,
+} from '../protocol/index.js';
+import type { EndpointContext, TokenSet } from './adapters/types.js';
+import type { ResolvedConfig } from './config.js';
+import { accessExpiry, refreshDueAt } from './expiry.js';
+import type { LockRunner } from './lock.js';
+import { SESSION_VERSION, type SessionStore, type StoredSession } from './store.js';
+
+/** Tells every tab of the origin about a session change. */
+export type Notify = (event: BrokerEventType, status: SessionStatus, reason?: string) => void | Promise<void>;
+
+export interface BrokerDependencies {
+  config: ResolvedConfig;
+  name: string;
+  store: SessionStore;
+  locks: LockRunner;
+  notify: Notify;
+  fetch: typeof fetch;
+  now: () => number;
+}
+
+/** What names the credential that got a 401: the token itself (handoff) or its generation (sealed). */
+export interface FailedCredential {
+  failedToken?: string;
+  failedGeneration?: number;
+}
+
+export class TokenBroker {
+  readonly name: string;
+  readonly #deps: BrokerDependencies;
+  #inFlight: Promise<StoredSession> | undefined;
+
+  constructor(deps: BrokerDependencies) {
+    this.#deps = deps;
+    this.name = deps.name;
+  }
+
+  get #lockName(): string {
+    return `sw-token-broker:${this.name}`;
+  }
+
+  get #context(): EndpointContext {
+    return { fetch: this.#deps.fetch, timeoutMs: this.#deps.config.requestTimeoutMs };
+  }
+
+  /** The session state any page may see. Never refreshes. */
+  async status(): Promise<SessionStatus> {
+    return this.#statusOf(await this.#deps.store.read());
+  }
+
+  /**
+   * Logs in and replaces any session.
+   *
+   * @throws LoginFailedError when the server refuses the credentials; RefreshUnavailableError when it cannot be reached.
+   */
+  async login(credentials: Readonly<Record<string, string>>): Promise<SessionStatus> {
+    const session = await this.#deps.locks(this.#lockName, this.#deps.config.lockTimeoutMs, async () => {
+      const tokens = await this.#deps.config.endpoint.login(credentials, this.#context);
+      if (!tokens.refreshToken) throw new LoginFailedError('The server logged in but issued no refresh token');
+      const previous = await this.#deps.store.read();
+      const next = this.#sessionFrom(tokens, tokens.refreshToken, (previous?.generation ?? 0) + 1);
+      await this.#deps.store.write(next);
+      return next;
+    });
+    const status = this.#statusOf(session);
+    await this.#deps.notify('login', status);
+    return status;
+  }
+
+  /**
+   * A valid access token, refreshed first when it is within the skew of its expiry.
+   *
+   * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError.
+   */
+  async getToken(): Promise<TokenResult> {
+    const session = await this.#deps.store.read();
+    if (!session) throw new NotLoggedInError();
+    if (!this.#isDue(session)) return this.#tokenResult(session);
+    return this.#tokenResult(await this.#refreshShared((current) => this.#isDue(current)));
+  }
+
+  /**
+   * Handles a 401: refreshes only if the failed credential is still the current one;
+   * a stale 401 gets the newer token the worker already holds.
+   *
+   * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError.
+   */
+  async refresh(failed: FailedCredential): Promise<TokenResult> {
+    const isCurrent = (session: StoredSession) => {
+      if (failed.failedToken !== undefined) return session.accessToken === failed.failedToken;
+      if (failed.failedGeneration !== undefined) return session.generation === failed.failedGeneration;
+      return true;
+    };
+    const session = await this.#deps.store.read();
+    if (!session) throw new NotLoggedInError();
+    if (!isCurrent(session)) return this.#tokenResult(session);
+    return this.#tokenResult(await this.#refreshShared(isCurrent));
+  }
+
+  /** Revokes the refresh token where the endpoint supports it, clears the session and tells every tab. */
+  async logout(): Promise<SessionStatus> {
+    await this.#deps.locks(this.#lockName, this.#deps.config.lockTimeoutMs, async () => {
+      const session = await this.#deps.store.read();
+      // Clear first: a dead revocation endpoint must not keep the user logged in.
+      await this.#deps.store.clear();
+      if (session && this.#deps.config.endpoint.revoke) {
+        try {
+          await this.#deps.config.endpoint.revoke(session.refreshToken, this.#context);
+        } catch {
+          // Revocation is best effort (RFC 7009 §2.2); the token is gone from this browser either way.
+        }
+      }
+    });
+    const status = this.#statusOf(undefined);
+    await this.#deps.notify('logged-out', status);
+    return status;
+  }
+
+  /** Joins the refresh in flight in this worker, or starts one. */
+  #refreshShared(stillNeeded: (session: StoredSession) => boolean): Promise<StoredSession> {
+    this.#inFlight ??= this.#refreshUnderLock(stillNeeded).finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  async #refreshUnderLock(stillNeeded: (session: StoredSession) => boolean): Promise<StoredSession> {
+    let ended: SessionEndedError | undefined;
+    const refreshed = await this.#deps.locks(this.#lockName, this.#deps.config.lockTimeoutMs, async () => {
+      // Re-read under the lock: another worker version may have refreshed meanwhile.
+      const session = await this.#deps.store.read();
+      if (!session) throw new NotLoggedInError();
+      if (!stillNeeded(session)) return undefined;
+      let tokens: TokenSet;
+      try {
+        tokens = await this.#deps.config.endpoint.refresh(session.refreshToken, this.#context);
+      } catch (error) {
+        if (isBrokerError(error) && error.code === 'session-ended') {
+          await this.#deps.store.clear();
+          ended = error as SessionEndedError;
+          throw error;
+        }
+        if (isBrokerError(error)) throw error;
+        throw new RefreshUnavailableError('The refresh failed unexpectedly', { cause: error });
+      }
+      const next = this.#sessionFrom(tokens, tokens.refreshToken ?? session.refreshToken, session.generation + 1);
+      // The rotated refresh token is durable before any page sees the new access token.
+      try {
+        await this.#deps.store.write(next);
+      } catch (error) {
+        throw new RefreshUnavailableError('The refreshed session could not be stored; no token was handed out', { cause: error });
+      }
+      return next;
+    }).catch(async (error: unknown) => {
+      if (ended) await this.#deps.notify('session-ended', this.#statusOf(undefined), ended.message);
+      throw error;
+    });
+    if (refreshed === undefined) {
+      const current = await this.#deps.store.read();
+      if (!current) throw new NotLoggedInError();
+      return current;
+    }
+    await this.#deps.notify('refreshed', this.#statusOf(refreshed));
+    return refreshed;
+  }
+
+  #sessionFrom(tokens: TokenSet, refreshToken: string, generation: number): StoredSession {
+    const now = this.#deps.now();
+    return {
+      version: SESSION_VERSION,
+      refreshToken,
+      accessToken: tokens.accessToken,
+      accessIssuedAt: now,
+      accessExpiresAt: accessExpiry(now, tokens.accessToken, tokens.expiresInSeconds, this.#deps.config.defaultLifetimeMs),
+      generation,
+    };
+  }
+
+  #refreshAt(session: StoredSession): number {
+    const { skewMs, maxSkewFraction } = this.#deps.config;
+    return refreshDueAt(session.accessIssuedAt, session.accessExpiresAt, skewMs, maxSkewFraction);
+  }
+
+  #isDue(session: StoredSession): boolean {
+    return this.#deps.now() >= this.#refreshAt(session);
+  }
+
+  #tokenResult(session: StoredSession): TokenResult {
+    return {
+      accessToken: this.#deps.config.mode === 'handoff' ? session.accessToken : undefined,
+      accessExpiresAt: session.accessExpiresAt,
+      refreshAt: this.#refreshAt(session),
+      generation: session.generation,
+    };
+  }
+
+  #statusOf(session: StoredSession | undefined): SessionStatus {
+    return {
+      loggedIn: session !== undefined,
+      accessExpiresAt: session?.accessExpiresAt ?? null,
+      generation: session?.generation ?? null,
+      mode: this.#deps.config.mode,
+    };
+  }
+}

@@ -1,0 +1,117 @@
+/** The broker's configuration, fixed in the worker's code. No page message can change it. */
+import { parseAllowlist, type AllowlistEntry, type BrokerMode } from '../protocol/index.js';
+import type { TokenEndpoint } from './adapters/types.js';
+import type { SessionStore } from './store.js';
+import type { LockRunner } from './lock.js';
+
+export interface TokenBrokerConfig {
+  /** The token endpoint adapter: `oauth2Endpoint(...)` or `jsonEndpoint(...)`. */
+  endpoint: TokenEndpoint;
+  /**
+   * URLs that may receive the access token: an origin (`https://api.example.com`) or an
+   * origin with a path prefix (`https://api.example.com/v1/`). Scheme, host and port match exactly.
+   */
+  apiAllowlist: readonly string[];
+  /** `handoff` (default): pages get the access token. `sealed`: the worker adds it to requests itself. */
+  mode?: BrokerMode;
+  /** Storage namespace; two brokers on one origin need different names. Default: the registration scope. */
+  name?: string;
+  /** `indexeddb` (default) survives worker restarts; `memory` keeps the refresh token out of storage but dies with the worker. */
+  storage?: 'indexeddb' | 'memory';
+  /** Refresh this long before expiry (default 30 s)... */
+  refreshSkewSeconds?: number;
+  /** ...but never more than this fraction of the token's lifetime (default 0.2). */
+  maxSkewFraction?: number;
+  /** Lifetime assumed when the server gives neither `expires_in` nor a JWT `exp` (default 300 s). */
+  defaultAccessLifetimeSeconds?: number;
+  /** Bound on each token endpoint request (default 10 s). */
+  requestTimeoutMs?: number;
+  /** Bound on waiting for the refresh lock (default 20 s). */
+  lockTimeoutMs?: number;
+  /** Call `clients.claim()` on activation so open tabs are served at once (default true). */
+  claimClients?: boolean;
+  /** Call `skipWaiting()` on install so a new version takes over at once (default false: the app decides). */
+  skipWaiting?: boolean;
+  /**
+   * Set when the broker is the worker's only message handler: then messages without the
+   * broker's tag get a `malformed-message` reply instead of being left to other handlers.
+   */
+  ownsAllMessages?: boolean;
+  /** Injected for tests. */
+  fetch?: typeof fetch;
+  /** Injected for tests. */
+  store?: SessionStore;
+  /** Injected for tests. */
+  locks?: LockRunner;
+  /** Injected for tests. */
+  now?: () => number;
+}
+
+/** The config with defaults applied and inputs checked. */
+export interface ResolvedConfig {
+  endpoint: TokenEndpoint;
+  allowlist: AllowlistEntry[];
+  apiAllowlist: string[];
+  mode: BrokerMode;
+  storage: 'indexeddb' | 'memory';
+  skewMs: number;
+  maxSkewFraction: number;
+  defaultLifetimeMs: number;
+  requestTimeoutMs: number;
+  lockTimeoutMs: number;
+  claimClients: boolean;
+  skipWaiting: boolean;
+  ownsAllMessages: boolean;
+}
+
+/**
+ * Checks a config and applies defaults.
+ *
+ * @throws {TypeError} on a caller mistake (missing endpoint, bad allowlist, out-of-range number).
+ */
+export function resolveConfig(config: TokenBrokerConfig): ResolvedConfig {
+  if (typeof config !== 'object' || config === null) throw new TypeError('installTokenBroker needs a config object');
+  const { endpoint } = config;
+  if (typeof endpoint !== 'object' || endpoint === null || typeof endpoint.refresh !== 'function' || typeof endpoint.login !== 'function') {
+    throw new TypeError('config.endpoint must be a token endpoint adapter (oauth2Endpoint(...) or jsonEndpoint(...))');
+  }
+  const mode = config.mode ?? 'handoff';
+  if (mode !== 'handoff' && mode !== 'sealed') throw new TypeError(`config.mode must be 'handoff' or 'sealed', not ${String(mode)}`);
+  const storage = config.storage ?? 'indexeddb';
+  if (storage !== 'indexeddb' && storage !== 'memory') throw new TypeError(`config.storage must be 'indexeddb' or 'memory'`);
+  const allowlist = parseAllowlist(config.apiAllowlist);
+  if (allowlist.length === 0) throw new TypeError('config.apiAllowlist must name at least one API origin');
+  return {
+    endpoint,
+    allowlist,
+    apiAllowlist: [...config.apiAllowlist],
+    mode,
+    storage,
+    skewMs: seconds(config.refreshSkewSeconds, 30, 'refreshSkewSeconds') * 1000,
+    maxSkewFraction: fraction(config.maxSkewFraction, 0.2),
+    defaultLifetimeMs: seconds(config.defaultAccessLifetimeSeconds, 300, 'defaultAccessLifetimeSeconds') * 1000,
+    requestTimeoutMs: milliseconds(config.requestTimeoutMs, 10_000, 'requestTimeoutMs'),
+    lockTimeoutMs: milliseconds(config.lockTimeoutMs, 20_000, 'lockTimeoutMs'),
+    claimClients: config.claimClients ?? true,
+    skipWaiting: config.skipWaiting ?? false,
+    ownsAllMessages: config.ownsAllMessages ?? false,
+  };
+}
+
+function seconds(value: number | undefined, fallback: number, label: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0) throw new TypeError(`config.${label} must be a number of seconds >= 0`);
+  return value;
+}
+
+function milliseconds(value: number | undefined, fallback: number, label: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`config.${label} must be a number of ms > 0`);
+  return value;
+}
+
+function fraction(value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0 || value > 1) throw new TypeError('config.maxSkewFraction must be between 0 and 1');
+  return value;
+}

@@ -1,0 +1,79 @@
+/** Wires the broker into a service worker's events. */
+import { PROTOCOL, PROTOCOL_VERSION, type BrokerEvent } from '../protocol/index.js';
+import { TokenBroker, type Notify } from './broker.js';
+import { resolveConfig, type ResolvedConfig, type TokenBrokerConfig } from './config.js';
+import { defaultLocks } from './lock.js';
+import { routeMessage } from './router.js';
+import { indexedDbStore, memoryStore } from './store.js';
+
+/** What `installTokenBroker` returns: the broker, for the worker's own code, and a way to remove it. */
+export interface InstalledTokenBroker {
+  readonly broker: TokenBroker;
+  readonly config: ResolvedConfig;
+  /** Removes the event listeners this call added. */
+  uninstall(): void;
+}
+
+/**
+ * Adds the token broker to a service worker: message handling, broadcasts to every tab,
+ * and `clients.claim()` on activation. Call it once, in the worker's first synchronous
+ * run (browsers only dispatch to listeners added then).
+ *
+ * @param config fixed in the worker's code; see {@link TokenBrokerConfig}.
+ * @param scope the worker's global scope (default `self`).
+ * @throws {TypeError} when the config is invalid.
+ * @example
+ * installTokenBroker({
+ *   endpoint: oauth2Endpoint({ tokenEndpoint: 'https://id.example.com/oauth/token', clientId: 'spa' }),
+ *   apiAllowlist: ['https://api.example.com'],
+ * });
+ */
+export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWorkerGlobalScope = self as unknown as ServiceWorkerGlobalScope): InstalledTokenBroker {
+  const resolved = resolveConfig(config);
+  const name = config.name ?? scope.registration?.scope ?? 'default';
+  if (typeof name !== 'string' || name === '') throw new TypeError('config.name must be a non-empty string');
+  const store = config.store ?? (resolved.storage === 'memory' ? memoryStore() : indexedDbStore(name));
+
+  const notify: Notify = async (event, status, reason) => {
+    const message: BrokerEvent = { protocol: PROTOCOL, v: PROTOCOL_VERSION, broker: name, event, status, reason };
+    const clients = await scope.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    for (const client of clients) client.postMessage(message);
+  };
+
+  const broker = new TokenBroker({
+    config: resolved,
+    name,
+    store,
+    locks: config.locks ?? defaultLocks(),
+    notify,
+    fetch: config.fetch ?? ((input, init) => fetch(input, init)),
+    now: config.now ?? Date.now,
+  });
+
+  const onMessage = (event: ExtendableMessageEvent) => {
+    const replyTo = event.ports[0] ?? (event.source as Client | null) ?? undefined;
+    const done = routeMessage(broker, resolved, event.data, replyTo);
+    // Keeps the worker alive until the reply (and any refresh behind it) is done.
+    if (done) event.waitUntil(done);
+  };
+  const onInstall = (event: ExtendableEvent) => {
+    if (resolved.skipWaiting) event.waitUntil(scope.skipWaiting());
+  };
+  const onActivate = (event: ExtendableEvent) => {
+    if (resolved.claimClients) event.waitUntil(scope.clients.claim());
+  };
+
+  scope.addEventListener('message', onMessage);
+  scope.addEventListener('install', onInstall);
+  scope.addEventListener('activate', onActivate);
+
+  return {
+    broker,
+    config: resolved,
+    uninstall() {
+      scope.removeEventListener('message', onMessage);
+      scope.removeEventListener('install', onInstall);
+      scope.removeEventListener('activate', onActivate);
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The session store: the only place the refresh token is kept.
+ *
+ * IndexedDB (through idb-keyval) by default, so the session outlives the worker, which
+ * the browser stops after seconds of idleness. `memory` keeps it in the worker only.
+ */
+import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+
+/** Current layout of a stored session; bump and migrate in {@link readSession} when it changes. */
+export const SESSION_VERSION = 1;
+
+/** A session as the worker stores it. Never leaves the worker. */
+export interface StoredSession {
+  version: typeof SESSION_VERSION;
+  refreshToken: string;
+  accessToken: string;
+  /** Epoch ms when the access token expires. */
+  accessExpiresAt: number;
+  /** Epoch ms when the access token was obtained; with the expiry it gives the lifetime. */
+  accessIssuedAt: number;
+  /** Increases by one with each access token; lets pages name a token without holding it. */
+  generation: number;
+}
+
+/** Where sessions live. Writes resolve once the data is durable (the transaction completed). */
+export interface SessionStore {
+  readonly kind: 'indexeddb' | 'memory';
+  read(): Promise<StoredSession | undefined>;
+  write(session: StoredSession): Promise<void>;
+  clear(): Promise<void>;
+}
+
+const SESSION_KEY = 'session';
+
+/** The IndexedDB database name for a broker, so two brokers on one origin keep apart. */
+export function databaseName(brokerName: string): string {
+  return `sw-token-broker:${brokerName}`;
+}
+
+/**
+ * A store in IndexedDB, one database per broker name.
+ *
+ * @param brokerName the broker's namespace.
+ * @param useStore an idb-keyval store to use instead (tests inject their own).
+ */
+export function indexedDbStore(brokerName: string, useStore?: UseStore): SessionStore {
+  let store = useStore;
+  // Created lazily: opening IndexedDB in the worker's first synchronous run delays activation.
+  const target = () => (store ??= createStore(databaseName(brokerName), 'kv'));
+  return {
+    kind: 'indexeddb',
+    read: async () => migrate(await get(SESSION_KEY, target())),
+    write: (session) => set(SESSION_KEY, session, target()),
+    clear: () => del(SESSION_KEY, target()),
+  };
+}
+
+/** A store in worker memory only: lost when the browser stops the worker. */
+export function memoryStore(): SessionStore {
+  let current: StoredSession | undefined;
+  return {
+    kind: 'memory',
+    read: async () => (current ? { ...current } : undefined),
+    write: async (session) => {
+      current = { ...session };
+    },
+    clear: async () => {
+      current = undefined;
+    },
+  };
+}
+
+/** Accepts what an earlier version wrote; anything unreadable counts as no session. */
+function migrate(value: unknown): StoredSession | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  if (record.version !== SESSION_VERSION) return undefined;
+  if (typeof record.refreshToken !== 'string' || typeof record.accessToken !== 'string') return undefined;
+  if (typeof record.accessExpiresAt !== 'number' || typeof record.accessIssuedAt !== 'number') return undefined;
+  if (typeof record.generation !== 'number') return undefined;
+  return {
+    version: SESSION_VERSION,
+    refreshToken: record.refreshToken,
+    accessToken: record.accessToken,
+    accessExpiresAt: record.accessExpiresAt,
+    accessIssuedAt: record.accessIssuedAt,
+    generation: record.generation,
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Shared end-to-end fixtures: the demo server's counters and fault switches, and tabs
+ * (pages of one browser context, so they share one service worker).
+ */
+import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
+
+export interface Stats {
+  logins: number;
+  loginsFailed: number;
+  refreshes: number;
+  refreshesRejected: number;
+  reuseDetected: number;
+  revocations: number;
+  apiCalls: number;
+  api401: number;
+}
+
+export interface ServerControl {
+  stats(): Promise<Stats>;
+  reset(): Promise<void>;
+  setFault(refresh: 'none' | '503' | 'garbage' | 'hang' | 'reset'): Promise<void>;
+  setAccessTtl(seconds: number): Promise<void>;
+  revokeAll(): Promise<void>;
+  isRefreshTokenActive(refreshToken: string): Promise<boolean>;
+}
+
+interface Fixtures {
+  server: ServerControl;
+  /** Opens a tab on `path` and waits until its page script is ready. */
+  openTab: (path?: string, context?: BrowserContext) => Promise<Page>;
+}
+
+export const test = base.extend<Fixtures>({
+  server: async ({ request }, use) => {
+    const post = async (path: string, data?: unknown) => {
+      const response = await request.post(path, { data });
+      expect(response.ok(), `${path} answered ${response.status()}`).toBe(true);
+      return response.json();
+    };
+    const control: ServerControl = {
+      stats: async () => (await request.get('/auth/stats')).json(),
+      reset: async () => void (await post('/auth/stats/reset')),
+      setFault: async (refresh) => void (await post('/auth/test/fault', { refresh })),
+      setAccessTtl: async (seconds) => void (await post('/auth/test/config', { accessTtlSeconds: seconds })),
+      revokeAll: async () => void (await post('/auth/test/revoke-all')),
+      isRefreshTokenActive: async (refreshToken) => (await post('/auth/test/refresh-token-active', { refreshToken })).active,
+    };
+    await control.setFault('none');
+    await control.setAccessTtl(30);
+    await control.reset();
+    await use(control);
+    await control.setFault('none');
+  },
+  openTab: async ({ context }, use) => {
+    await use(async (path = '/', inContext = context) => {
+      const page = await inContext.newPage();
+      page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+      await page.goto(path);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true' || document.body.dataset.ready === 'error');
+      expect(await page.evaluate(() => document.body.dataset.ready), 'the page script started').toBe('true');
+      return page;
+    });
+  },
+});
+
+export { expect };
+
+/** Logs in through `window.demo.broker` in `page`. */
+export async function login(page: Page): Promise<void> {
+  await page.evaluate(() => window.demo.broker.login({ username: 'demo', password: 'demo' }));
+}
+
+/** Fires `count` parallel GET /api/data through the page's axios instance; returns how they ended. */
+export async function fireCalls(page: Page, count: number): Promise<{ ok: number; errors: string[] }> {
+  return page.evaluate(async (n) => {
+    const results = await Promise.allSettled(Array.from({ length: n }, () => window.demo.api.get('/api/data')));
+    const errors = results.flatMap((r) => {
+      if (r.status === 'fulfilled') return [];
+      const reason = r.reason as { code?: string; response?: { status: number }; message?: string };
+      return [reason.response ? `HTTP ${reason.response.status}` : `${reason.code ?? 'error'}: ${reason.message}`];
+    });
+    return { ok: results.length - errors.length, errors };
+  }, count);
+}

@@ -1,0 +1,262 @@
+import { describe, expect, it } from 'vitest';
+import { inMemoryLocks } from '../../sw/lock.js';
+import { indexedDbStore, memoryStore, type SessionStore, type StoredSession } from '../../sw/store.js';
+import { makeBroker, ScriptedEndpoint } from './helpers.js';
+
+const credentials = { username: 'demo', password: 'demo' };
+
+async function loggedIn(options: Parameters<typeof makeBroker>[0] = {}) {
+  const harness = makeBroker(options);
+  await harness.broker.login(credentials);
+  return harness;
+}
+
+describe('single-flight refresh', () => {
+  it('gives 100 concurrent getToken calls at expiry one refresh and the same new token', async () => {
+    const { broker, endpoint, clock } = await loggedIn();
+    clock.now += 61_000;
+    const results = await Promise.all(Array.from({ length: 100 }, () => broker.getToken()));
+    expect(endpoint.refreshCalls).toHaveLength(1);
+    expect(new Set(results.map((r) => r.accessToken))).toEqual(new Set(['access-2']));
+  });
+
+  it('does not refresh for a stale 401: a page that reports an old token gets the newer one', async () => {
+    const { broker, endpoint, clock } = await loggedIn();
+    clock.now += 61_000;
+    await broker.getToken();
+    expect(endpoint.refreshCalls).toHaveLength(1);
+    const result = await broker.refresh({ failedToken: 'access-1' });
+    expect(result.accessToken).toBe('access-2');
+    expect(endpoint.refreshCalls).toHaveLength(1);
+  });
+
+  it('refreshes once for 50 concurrent 401s on the current token', async () => {
+    const { broker, endpoint } = await loggedIn();
+    const results = await Promise.all(Array.from({ length: 50 }, () => broker.refresh({ failedToken: 'access-1' })));
+    expect(endpoint.refreshCalls).toEqual(['refresh-1']);
+    expect(new Set(results.map((r) => r.accessToken))).toEqual(new Set(['access-2']));
+  });
+
+  it('names a token by generation in sealed mode and never returns the token itself', async () => {
+    const { broker, endpoint } = await loggedIn({ mode: 'sealed' });
+    const first = await broker.refresh({ failedGeneration: 1 });
+    expect(first.accessToken).toBeUndefined();
+    expect(first.generation).toBe(2);
+    await broker.refresh({ failedGeneration: 1 });
+    expect(endpoint.refreshCalls).toHaveLength(1);
+  });
+
+  it('serialises two worker versions sharing the store and the lock: one refresh, no reuse', async () => {
+    const store = memoryStore();
+    const locks = inMemoryLocks();
+    const endpoint = new ScriptedEndpoint();
+    const clock = { now: 1_000_000 };
+    const older = makeBroker({ store, locks, endpoint, clock });
+    const newer = makeBroker({ store, locks, endpoint, clock });
+    await older.broker.login(credentials);
+    clock.now += 61_000;
+    const results = await Promise.all([
+      ...Array.from({ length: 10 }, () => older.broker.getToken()),
+      ...Array.from({ length: 10 }, () => newer.broker.getToken()),
+    ]);
+    expect(endpoint.refreshCalls).toEqual(['refresh-1']);
+    expect(new Set(results.map((r) => r.accessToken))).toEqual(new Set(['access-2']));
+  });
+});
+
+describe('refresh ahead of expiry', () => {
+  it('refreshes a token that is within the skew of its expiry', async () => {
+    const { broker, endpoint, clock } = await loggedIn({ refreshSkewSeconds: 10, maxSkewFraction: 0.5 });
+    clock.now += 49_000;
+    expect((await broker.getToken()).accessToken).toBe('access-1');
+    clock.now += 2_000; // 9 s left, inside the 10 s skew
+    expect((await broker.getToken()).accessToken).toBe('access-2');
+    expect(endpoint.refreshCalls).toHaveLength(1);
+  });
+
+  it('caps the skew at a fraction of a short lifetime, so a 2-second token is not refreshed on every request', async () => {
+    const endpoint = new ScriptedEndpoint();
+    endpoint.expiresIn = 2;
+    const { broker, clock } = await loggedIn({ endpoint, refreshSkewSeconds: 30, maxSkewFraction: 0.2 });
+    clock.now += 1_500; // 0.5 s left; the skew is capped at 0.4 s
+    expect((await broker.getToken()).accessToken).toBe('access-1');
+    expect(endpoint.refreshCalls).toHaveLength(0);
+    clock.now += 200;
+    expect((await broker.getToken()).accessToken).toBe('access-2');
+  });
+
+  it('reads the expiry from the JWT exp when the server gives no expires_in', async () => {
+    const endpoint = new ScriptedEndpoint();
+    const exp = Math.floor(1_000_000 / 1000) + 120;
+    const jwt = `e30.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}.sig`;
+    endpoint.login = async () => ({ accessToken: jwt, refreshToken: 'r' });
+    const { broker } = await loggedIn({ endpoint });
+    expect((await broker.getToken()).accessExpiresAt).toBe(exp * 1000);
+  });
+});
+
+describe('rotation order', () => {
+  it('persists the rotated refresh token before any page gets the new access token', async () => {
+    const writes: StoredSession[] = [];
+    const inner = memoryStore();
+    const store: SessionStore = { ...inner, kind: 'memory', read: inner.read, clear: inner.clear, write: async (s) => (writes.push(s), inner.write(s)) };
+    const { broker, clock } = await loggedIn({ store });
+    clock.now += 61_000;
+    const result = await broker.getToken();
+    expect(writes.at(-1)).toMatchObject({ refreshToken: 'refresh-2', accessToken: result.accessToken, generation: 2 });
+  });
+
+  it('hands out no token when the rotated refresh token cannot be stored', async () => {
+    const inner = memoryStore();
+    let failWrites = false;
+    const store: SessionStore = {
+      kind: 'memory',
+      read: inner.read,
+      clear: inner.clear,
+      write: async (s) => {
+        if (failWrites) throw new Error('QuotaExceededError');
+        return inner.write(s);
+      },
+    };
+    const { broker, clock } = await loggedIn({ store });
+    failWrites = true;
+    clock.now += 61_000;
+    await expect(broker.getToken()).rejects.toMatchObject({ code: 'refresh-unavailable' });
+  });
+
+  it('keeps the refresh token when the server does not rotate', async () => {
+    const endpoint = new ScriptedEndpoint();
+    const { broker, store, clock } = await loggedIn({ endpoint });
+    endpoint.refresh = async () => ({ accessToken: 'access-x', expiresInSeconds: 60 });
+    clock.now += 61_000;
+    await broker.getToken();
+    expect((await store.read())?.refreshToken).toBe('refresh-1');
+  });
+});
+
+describe('refresh outcomes', () => {
+  it('ends the session on a rejected grant: store cleared, every caller and every tab told', async () => {
+    const { broker, endpoint, store, events, clock } = await loggedIn();
+    endpoint.next = 'reject';
+    clock.now += 61_000;
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => broker.getToken()));
+    for (const result of results) expect(result).toMatchObject({ status: 'rejected', reason: { code: 'session-ended' } });
+    expect(await store.read()).toBeUndefined();
+    expect(events.filter((e) => e.event === 'session-ended')).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ event: 'session-ended', status: { loggedIn: false }, reason: 'scripted invalid_grant' });
+    await expect(broker.getToken()).rejects.toMatchObject({ code: 'not-logged-in' });
+  });
+
+  it('keeps the session when the endpoint is unavailable, and refreshes after recovery without a new login', async () => {
+    const { broker, endpoint, store, events, clock } = await loggedIn();
+    endpoint.next = 'unavailable';
+    clock.now += 61_000;
+    const error = await broker.getToken().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'refresh-unavailable', retryable: true });
+    expect((await store.read())?.refreshToken).toBe('refresh-1');
+    expect(events.some((e) => e.event === 'session-ended')).toBe(false);
+    endpoint.next = 'ok';
+    expect((await broker.getToken()).accessToken).toBe('access-2');
+    expect(endpoint.loginCalls).toBe(1);
+  });
+
+  it('turns an unexpected adapter exception into refresh-unavailable and keeps the session', async () => {
+    const endpoint = new ScriptedEndpoint();
+    const { broker, store, clock } = await loggedIn({ endpoint });
+    endpoint.refresh = async () => {
+      throw new Error('bug in a mapping function');
+    };
+    clock.now += 61_000;
+    await expect(broker.getToken()).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    expect(await store.read()).toBeDefined();
+  });
+
+  it('bounds the wait for the refresh lock', async () => {
+    const locks = inMemoryLocks();
+    const { broker, endpoint, clock } = await loggedIn({ locks, lockTimeoutMs: 50 });
+    let release!: () => void;
+    const held = locks('sw-token-broker:test', 1000, () => new Promise<void>((resolve) => (release = resolve)));
+    clock.now += 61_000;
+    await expect(broker.getToken()).rejects.toMatchObject({ code: 'refresh-unavailable', message: expect.stringContaining('lock') });
+    expect(endpoint.refreshCalls).toHaveLength(0);
+    release();
+    await held;
+    expect((await broker.getToken()).accessToken).toBe('access-2');
+  });
+
+  it('tells every tab about a refresh', async () => {
+    const { broker, events, clock } = await loggedIn();
+    clock.now += 61_000;
+    await broker.getToken();
+    expect(events.map((e) => e.event)).toEqual(['login', 'refreshed']);
+    expect(events[1].status).toMatchObject({ loggedIn: true, generation: 2 });
+  });
+});
+
+describe('login, logout and status', () => {
+  it('rejects wrong credentials with login-failed and keeps no session', async () => {
+    const { broker } = makeBroker();
+    await expect(broker.login({ username: 'demo', password: 'nope' })).rejects.toMatchObject({ code: 'login-failed' });
+    expect(await broker.status()).toMatchObject({ loggedIn: false, accessExpiresAt: null });
+  });
+
+  it('revokes, clears and tells every tab on logout', async () => {
+    const { broker, endpoint, store, events } = await loggedIn();
+    await broker.logout();
+    expect(endpoint.revoked).toEqual(['refresh-1']);
+    expect(await store.read()).toBeUndefined();
+    expect(events.at(-1)?.event).toBe('logged-out');
+  });
+
+  it('still logs out when the revocation endpoint fails', async () => {
+    const endpoint = new ScriptedEndpoint();
+    endpoint.revoke = async () => {
+      throw new Error('down');
+    };
+    const { broker, store } = await loggedIn({ endpoint });
+    await broker.logout();
+    expect(await store.read()).toBeUndefined();
+  });
+
+  it('reports status without refreshing, and never includes a token', async () => {
+    const { broker, endpoint, clock } = await loggedIn();
+    clock.now += 120_000;
+    const status = await broker.status();
+    expect(endpoint.refreshCalls).toHaveLength(0);
+    expect(status).toEqual({ loggedIn: true, accessExpiresAt: 1_060_000, generation: 1, mode: 'handoff' });
+    expect(JSON.stringify(status)).not.toMatch(/refresh-|access-/);
+  });
+});
+
+describe('storage', () => {
+  it('keeps the session in IndexedDB across broker instances (a worker restart)', async () => {
+    const name = `restart-${Math.random()}`;
+    const store = indexedDbStore(name);
+    const endpoint = new ScriptedEndpoint();
+    await makeBroker({ store, endpoint }).broker.login(credentials);
+    const again = makeBroker({ store: indexedDbStore(name), endpoint });
+    expect(await again.broker.status()).toMatchObject({ loggedIn: true, generation: 1 });
+    expect((await again.broker.getToken()).accessToken).toBe('access-1');
+  });
+
+  it('keeps two brokers on one origin apart (one database per name)', async () => {
+    const endpoint = new ScriptedEndpoint();
+    const a = makeBroker({ store: indexedDbStore(`a-${Math.random()}`), endpoint });
+    const b = makeBroker({ store: indexedDbStore(`b-${Math.random()}`), endpoint });
+    await a.broker.login(credentials);
+    expect(await b.broker.status()).toMatchObject({ loggedIn: false });
+  });
+
+  it('treats a stored record of another version as no session', async () => {
+    const store = indexedDbStore(`v-${Math.random()}`);
+    await store.write({ version: 99 } as unknown as StoredSession);
+    expect(await store.read()).toBeUndefined();
+  });
+
+  it('behaves the same with memory storage', async () => {
+    const { broker, endpoint, clock } = await loggedIn({ storage: 'memory' });
+    clock.now += 61_000;
+    await Promise.all(Array.from({ length: 20 }, () => broker.getToken()));
+    expect(endpoint.refreshCalls).toHaveLength(1);
+  });
+});

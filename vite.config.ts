@@ -1,0 +1,63 @@
+/**
+ * One Vite config, four builds picked by `--mode`:
+ * - `lib`: the package's two entry points, `sw-token-broker` and `sw-token-broker/sw` (ESM, deps external);
+ * - `worker`: the demo's standalone worker, one classic script at the demo's root;
+ * - `demo`: the demo pages;
+ * - `server`: the demo server for Node.
+ */
+import { resolve } from 'node:path';
+import { defineConfig, type UserConfig } from 'vite';
+
+const root = import.meta.dirname;
+const external = [/^axios/, /^workbox-window/, /^idb-keyval/, /^oauth4webapi/];
+
+const builds: Record<string, UserConfig> = {
+  lib: {
+    build: {
+      outDir: 'dist/lib',
+      emptyOutDir: true,
+      target: 'es2022',
+      minify: false,
+      sourcemap: true,
+      lib: { entry: { index: resolve(root, 'src/index.ts'), sw: resolve(root, 'sw/index.ts') }, formats: ['es'] },
+      rolldownOptions: { external },
+    },
+  },
+  worker: {
+    build: {
+      outDir: 'dist/demo',
+      emptyOutDir: false,
+      target: 'es2022',
+      sourcemap: true,
+      lib: { entry: resolve(root, 'demo/sw.ts'), formats: ['iife'], name: 'swTokenBrokerDemoWorker', fileName: () => 'sw.js' },
+    },
+  },
+  demo: {
+    root: resolve(root, 'demo'),
+    base: '/',
+    build: {
+      outDir: resolve(root, 'dist/demo'),
+      emptyOutDir: true,
+      target: 'es2022',
+      sourcemap: true,
+      rolldownOptions: {
+        input: { index: resolve(root, 'demo/index.html'), recipe: resolve(root, 'demo/recipe.html') },
+      },
+    },
+  },
+  server: {
+    build: {
+      outDir: 'dist/server',
+      emptyOutDir: true,
+      target: 'node20',
+      ssr: resolve(root, 'server/main.ts'),
+      rolldownOptions: { output: { entryFileNames: 'main.js' } },
+    },
+  },
+};
+
+export default defineConfig(({ mode }) => {
+  const config = builds[mode];
+  if (!config) throw new Error(`Unknown build mode '${mode}': use one of ${Object.keys(builds).join(', ')}`);
+  return { logLevel: 'warn', ...config };
+});
