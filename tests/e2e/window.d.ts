@@ -1,0 +1,11 @@
+/** What the demo pages put on `window`, as end-to-end tests see it in `page.evaluate`. */
+import type { AxiosInstance } from 'axios';
+import type { BrokerClient } from '../../src/index.js';
+
+declare global {
+  interface Window {
+    demo: { broker: BrokerClient; api: AxiosInstance };
+    recipe: { api: AxiosInstance; login(username?: string, password?: string): Promise<void>; logout(): Promise<void> };
+  }
+}
+export {};
