@@ -39,6 +39,11 @@ export function oauth2Endpoint(options: OAuth2EndpointOptions): TokenEndpoint {
   const tokenEndpoint = resolveEndpointUrl(options.tokenEndpoint, 'tokenEndpoint');
   const revocationEndpoint =
     options.revocationEndpoint === undefined ? undefined : resolveEndpointUrl(options.revocationEndpoint, 'revocationEndpoint');
+  for (const url of [tokenEndpoint, revocationEndpoint]) {
+    if (url?.startsWith('http:') && options.allowInsecureRequests !== true) {
+      throw new TypeError(`${url} is not https; set allowInsecureRequests for loopback development only`);
+    }
+  }
   const as: oauth.AuthorizationServer = {
     issuer: options.issuer ?? new URL(tokenEndpoint).origin,
     token_endpoint: tokenEndpoint,

@@ -82,3 +82,29 @@ export async function fireCalls(page: Page, count: number): Promise<{ ok: number
     return { ok: results.length - errors.length, errors };
   }, count);
 }
+
+/** Stops every service worker of the page's browser through CDP and waits until they are stopped. */
+export async function stopWorkers(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  const running = new Map<string, string>();
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+    for (const version of versions) running.set(version.versionId, version.runningStatus);
+  });
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await expect.poll(() => running.size > 0 && [...running.values()].every((status) => status === 'stopped'), { timeout: 5000 }).toBe(true);
+  await cdp.detach();
+}
+
+/** Sends a raw protocol message to the page's active worker and returns the reply. */
+export async function rawMessage(page: Page, message: unknown): Promise<any> {
+  return page.evaluate(async (data) => {
+    const registration = await navigator.serviceWorker.ready;
+    return new Promise((resolve, reject) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = (event) => resolve(event.data);
+      setTimeout(() => reject(new Error('no reply within 5 s')), 5000);
+      registration.active!.postMessage(data, [channel.port2]);
+    });
+  }, message);
+}
