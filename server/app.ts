@@ -130,6 +130,10 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
         auth.accessTtlSeconds = ttl;
         return sendJson(res, 200, { accessTtlSeconds: ttl });
       }
+      if (path === '/auth/test/expire-access-tokens' && method === 'POST') {
+        auth.expireAccessTokens();
+        return sendJson(res, 200, { ok: true });
+      }
       if (path === '/auth/test/revoke-all' && method === 'POST') {
         auth.revokeAll();
         return sendJson(res, 200, { ok: true });

@@ -108,6 +108,11 @@ export class MockAuth {
     for (const family of this.#families.values()) family.revoked = true;
   }
 
+  /** Expires every access token now, as a server whose clock runs ahead would. */
+  expireAccessTokens(): void {
+    for (const token of this.#accessTokens.values()) token.expiresAt = 0;
+  }
+
   /** True when a refresh token is still usable (for tests that check revocation). */
   isRefreshTokenActive(refreshToken: string): boolean {
     const record = this.#refreshTokens.get(refreshToken);

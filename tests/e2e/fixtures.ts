@@ -21,6 +21,7 @@ export interface ServerControl {
   setFault(refresh: 'none' | '503' | 'garbage' | 'hang' | 'reset'): Promise<void>;
   setAccessTtl(seconds: number): Promise<void>;
   revokeAll(): Promise<void>;
+  expireAccessTokens(): Promise<void>;
   isRefreshTokenActive(refreshToken: string): Promise<boolean>;
 }
 
@@ -43,6 +44,7 @@ export const test = base.extend<Fixtures>({
       setFault: async (refresh) => void (await post('/auth/test/fault', { refresh })),
       setAccessTtl: async (seconds) => void (await post('/auth/test/config', { accessTtlSeconds: seconds })),
       revokeAll: async () => void (await post('/auth/test/revoke-all')),
+      expireAccessTokens: async () => void (await post('/auth/test/expire-access-tokens')),
       isRefreshTokenActive: async (refreshToken) => (await post('/auth/test/refresh-token-active', { refreshToken })).active,
     };
     await control.setFault('none');

@@ -1,0 +1,150 @@
+import axios, { AxiosError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { errorFromWire, isAllowedUrl, parseAllowlist, type BrokerMode, type TokenResult } from '../../protocol/index.js';
+import { attachTokenBroker, type InterceptorBroker } from '../../src/interceptors.js';
+
+beforeAll(() => {
+  // The interceptors resolve relative URLs against the page's location.
+  (globalThis as { location?: unknown }).location = new URL('https://app.test/page');
+});
+
+/** A broker that hands out tokens and rotates them on a 401 for the current one. */
+class ScriptedBroker implements InterceptorBroker {
+  mode: BrokerMode = 'handoff';
+  current = 1;
+  getCalls = 0;
+  refreshCalls = 0;
+  /** An error code to fail the next refreshes with, or undefined. */
+  failWith: string | undefined;
+  #allowlist = parseAllowlist(['https://api.test']);
+
+  isApiUrl(url: string | URL): boolean {
+    return isAllowedUrl(url, this.#allowlist);
+  }
+  async getAccessToken(): Promise<string> {
+    this.getCalls++;
+    return `token-${this.current}`;
+  }
+  async reportUnauthorized(failed: { failedToken?: string }): Promise<TokenResult> {
+    this.refreshCalls++;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    if (this.failWith) throw errorFromWire({ code: this.failWith, message: `scripted ${this.failWith}` });
+    if (failed.failedToken === `token-${this.current}`) this.current++;
+    return { accessToken: `token-${this.current}`, accessExpiresAt: 0, refreshAt: 0, generation: this.current };
+  }
+}
+
+/** An API that accepts only `acceptedToken()` and records what it saw. */
+function fakeApi(acceptedToken: () => string | undefined) {
+  const seen: Array<{ url: string; authorization: string | undefined }> = [];
+  const adapter = async (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
+    const url = new URL(axios.getUri(config), 'https://app.test/page').href;
+    const authorization = config.headers.get('Authorization') as string | undefined;
+    seen.push({ url, authorization });
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    const ok = authorization === `Bearer ${acceptedToken()}`;
+    const response: AxiosResponse = { data: ok ? { ok: true } : { error: 'invalid_token' }, status: ok ? 200 : 401, statusText: '', headers: {}, config };
+    if (!ok) throw new AxiosError('Request failed with status code 401', AxiosError.ERR_BAD_REQUEST, config, null, response);
+    return response;
+  };
+  return { seen, adapter };
+}
+
+function setup(accept: (broker: ScriptedBroker) => string | undefined = (b) => `token-${b.current}`) {
+  const broker = new ScriptedBroker();
+  const api = fakeApi(() => accept(broker));
+  const instance = axios.create({ adapter: api.adapter });
+  const detach = attachTokenBroker(instance, broker);
+  return { broker, seen: api.seen, instance, detach };
+}
+
+describe('attachTokenBroker', () => {
+  it('attaches the token to allowed origins only', async () => {
+    const { instance, seen } = setup((b) => `token-${b.current}`);
+    await instance.get('https://api.test/data');
+    await instance.get('https://other.test/data').catch(() => {});
+    await instance.get('/same-origin').catch(() => {});
+    await instance.get('https://api.test.evil.test/data').catch(() => {});
+    expect(seen.map((s) => [s.url, s.authorization])).toEqual([
+      ['https://api.test/data', 'Bearer token-1'],
+      ['https://other.test/data', undefined],
+      ['https://app.test/same-origin', undefined],
+      ['https://api.test.evil.test/data', undefined],
+    ]);
+  });
+
+  it('sends one refresh for 50 concurrent 401s and retries each request once', async () => {
+    const { instance, broker } = setup();
+    // The server has moved on to token-2: every request with token-1 gets a 401.
+    const server = { accepted: 'token-2' };
+    const api = fakeApi(() => server.accepted);
+    instance.defaults.adapter = api.adapter;
+    const results = await Promise.all(Array.from({ length: 50 }, () => instance.get('https://api.test/data')));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(broker.refreshCalls).toBe(1);
+    expect(api.seen).toHaveLength(100);
+    expect(api.seen.slice(50).every((s) => s.authorization === 'Bearer token-2')).toBe(true);
+  });
+
+  it('retries once and returns a second 401 as it is, never looping', async () => {
+    const { instance, broker, seen } = setup(() => 'a token nobody has');
+    const error = (await instance.get('https://api.test/data').catch((e: unknown) => e)) as AxiosError;
+    expect(error.response?.status).toBe(401);
+    expect(broker.refreshCalls).toBe(1);
+    expect(seen).toHaveLength(2);
+  });
+
+  it.each(['session-ended', 'refresh-unavailable', 'broker-timeout', 'not-logged-in'])(
+    'settles every waiting request with the typed error when the refresh fails with %s',
+    async (code) => {
+      const { instance, broker } = setup(() => 'a token nobody has');
+      broker.failWith = code;
+      const results = await Promise.allSettled(Array.from({ length: 20 }, () => instance.get('https://api.test/data')));
+      expect(results.every((r) => r.status === 'rejected' && (r.reason as { code: string }).code === code)).toBe(true);
+      const first = results[0] as PromiseRejectedResult;
+      expect((first.reason as { cause?: AxiosError }).cause?.response?.status).toBe(401);
+      expect(broker.refreshCalls).toBe(1);
+    },
+  );
+
+  it('does not refresh for a 401 from an origin outside the allowlist', async () => {
+    const { instance, broker } = setup(() => 'x');
+    await expect(instance.get('https://other.test/data')).rejects.toMatchObject({ response: { status: 401 } });
+    expect(broker.refreshCalls).toBe(0);
+  });
+
+  it('honours statusCodes, shouldRefresh, per-request opt-outs and onRefreshed', async () => {
+    const broker = new ScriptedBroker();
+    const api = fakeApi(() => `token-${broker.current}`);
+    const refreshedFor: string[] = [];
+    const instance = axios.create({ adapter: api.adapter });
+    attachTokenBroker(instance, broker, {
+      statusCodes: [401, 419],
+      shouldRefresh: (error) => !error.config?.url?.includes('no-refresh'),
+      onRefreshed: (config) => void refreshedFor.push(config.url ?? ''),
+    });
+    broker.current = 1;
+    const stale = fakeApi(() => 'token-2');
+    instance.defaults.adapter = stale.adapter;
+    await expect(instance.get('https://api.test/no-refresh')).rejects.toMatchObject({ response: { status: 401 } });
+    await expect(instance.get('https://api.test/skip', { skipAuthRefresh: true })).rejects.toMatchObject({ response: { status: 401 } });
+    expect(broker.refreshCalls).toBe(0);
+    await instance.get('https://api.test/skip-all', { skipTokenBroker: true }).catch(() => {});
+    expect(stale.seen.at(-1)?.authorization).toBeUndefined();
+    await expect(instance.get('https://api.test/data')).resolves.toMatchObject({ status: 200 });
+    expect(refreshedFor).toEqual(['https://api.test/data']);
+  });
+
+  it('detaches both interceptors', async () => {
+    const { instance, broker, seen, detach } = setup(() => 'x');
+    detach();
+    await expect(instance.get('https://api.test/data')).rejects.toMatchObject({ response: { status: 401 } });
+    expect(seen[0].authorization).toBeUndefined();
+    expect(broker.getCalls + broker.refreshCalls).toBe(0);
+  });
+
+  it('refuses what is not an axios instance or a broker with a TypeError', () => {
+    expect(() => attachTokenBroker({} as never, new ScriptedBroker())).toThrow(new TypeError('attachTokenBroker needs an axios instance'));
+    expect(() => attachTokenBroker(axios.create(), {} as never)).toThrow(new TypeError('attachTokenBroker needs a BrokerClient'));
+  });
+});
