@@ -1,7 +1,7 @@
 /** The demo page with the broker: every tab shares one session and one refresh. */
 import axios from 'axios';
 import { attachTokenBroker, registerTokenBroker } from '../src/index.js';
-import { $, describe, fireCalls, log, openAnotherTab, showSession, tabName, watchCounters } from './ui.js';
+import { $, describe, fireCalls, log, openAnotherTab, showSession, tabName, watchCounters, wireFireEverywhere } from './ui.js';
 
 declare global {
   interface Window {
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     void update();
   });
   $('fire').addEventListener('click', () => fireCalls(() => api.get('/api/data')));
+  wireFireEverywhere('demo-fire-broker', () => api.get('/api/data'));
   $('logout').addEventListener('click', async () => {
     try {
       await broker.logout();

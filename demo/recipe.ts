@@ -1,7 +1,7 @@
 /** The demo page without the broker: the usual per-tab recipe, for comparison. */
 import axios from 'axios';
 import { attachRecipe, recipeLogin, recipeLogout, recipeSession } from './recipe-interceptor.js';
-import { $, describe, fireCalls, log, openAnotherTab, showSession, tabName, watchCounters } from './ui.js';
+import { $, describe, fireCalls, log, openAnotherTab, showSession, tabName, watchCounters, wireFireEverywhere } from './ui.js';
 
 declare global {
   interface Window {
@@ -36,6 +36,7 @@ $('login-form').addEventListener('submit', async (event) => {
   update();
 });
 $('fire').addEventListener('click', () => fireCalls(() => api.get('/api/data')));
+wireFireEverywhere('demo-fire-recipe', () => api.get('/api/data'));
 $('logout').addEventListener('click', async () => {
   await recipeLogout();
   log('warn', 'Logged out');

@@ -90,3 +90,19 @@ export function describe(error: unknown): string {
 export function openAnotherTab(): void {
   window.open(location.href, '_blank');
 }
+
+/**
+ * Wires "Fire in every tab at once": the tabs of one page kind hear each other over a
+ * BroadcastChannel, like tabs whose timers all fire when a laptop wakes up.
+ */
+export function wireFireEverywhere(channelName: string, call: () => Promise<unknown>): void {
+  const channel = new BroadcastChannel(channelName);
+  channel.onmessage = () => {
+    log('info', 'Another tab said: fire now');
+    void fireCalls(call);
+  };
+  $('fire-all').addEventListener('click', () => {
+    channel.postMessage('fire');
+    void fireCalls(call);
+  });
+}

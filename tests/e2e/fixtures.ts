@@ -110,3 +110,40 @@ export async function rawMessage(page: Page, message: unknown): Promise<any> {
     });
   }, message);
 }
+
+/**
+ * Fires `count` parallel calls in every tab at the same moment: each tab waits for a
+ * BroadcastChannel signal that a helper tab sends once all are armed.
+ * `apiPath` picks the axios instance: `demo` (the broker page) or `recipe`.
+ */
+export async function fireInAllTabsAtOnce(tabs: Page[], count: number, which: 'demo' | 'recipe' = 'demo'): Promise<Array<{ ok: number; errors: string[] }>> {
+  const armed = tabs.map((tab) =>
+    tab.evaluate(
+      ({ n, which }) =>
+        new Promise<{ ok: number; errors: string[] }>((resolve) => {
+          const channel = new BroadcastChannel('e2e-go');
+          (window as any).__armed = true;
+          channel.onmessage = async () => {
+            channel.close();
+            const api = which === 'demo' ? window.demo.api : window.recipe.api;
+            const results = await Promise.allSettled(Array.from({ length: n }, () => api.get('/api/data')));
+            const errors = results.flatMap((r) => {
+              if (r.status === 'fulfilled') return [];
+              const reason = r.reason as { code?: string; response?: { status: number }; message?: string };
+              return [reason.response ? `HTTP ${reason.response.status}` : `${reason.code ?? 'error'}: ${reason.message}`];
+            });
+            resolve({ ok: results.length - errors.length, errors });
+          };
+        }),
+      { n: count, which },
+    ),
+  );
+  for (const tab of tabs) await tab.waitForFunction(() => (window as any).__armed === true);
+  const starter = await tabs[0].context().newPage();
+  await starter.goto(new URL('/auth/config', tabs[0].url()).href);
+  await starter.evaluate(() => new BroadcastChannel('e2e-go').postMessage('go'));
+  const results = await Promise.all(armed);
+  await starter.close();
+  for (const tab of tabs) await tab.evaluate(() => ((window as any).__armed = false));
+  return results;
+}

@@ -1,0 +1,40 @@
+import { expect, fireInAllTabsAtOnce, login, test } from './fixtures.js';
+
+test('three tabs after expiry: the broker page causes one refresh, the recipe page several and reuse detection', async ({ openTab, server }) => {
+  await server.setAccessTtl(2);
+
+  const brokerTabs = [await openTab('/'), await openTab('/'), await openTab('/')];
+  await login(brokerTabs[0]);
+  await brokerTabs[0].waitForTimeout(2300);
+  const brokerResults = await fireInAllTabsAtOnce(brokerTabs, 10, 'demo');
+  const withBroker = await server.stats();
+  expect(brokerResults).toEqual([0, 1, 2].map(() => ({ ok: 10, errors: [] })));
+  expect(withBroker).toMatchObject({ logins: 1, refreshes: 1, reuseDetected: 0 });
+
+  await server.reset();
+  const recipeTabs = [await openTab('/recipe.html'), await openTab('/recipe.html'), await openTab('/recipe.html')];
+  await recipeTabs[0].evaluate(() => window.recipe.login());
+  await recipeTabs[0].waitForTimeout(2300);
+  const recipeResults = await fireInAllTabsAtOnce(recipeTabs, 10, 'recipe');
+  const withRecipe = await server.stats();
+  expect(withRecipe.refreshes).toBeGreaterThan(1);
+  expect(withRecipe.reuseDetected).toBeGreaterThanOrEqual(1);
+  // Reuse detection revoked the family: the recipe's tabs lost requests and the session.
+  expect(recipeResults.reduce((sum, r) => sum + r.errors.length, 0)).toBeGreaterThan(0);
+  expect(await recipeTabs[1].evaluate(() => localStorage.getItem('recipe.refreshToken'))).toBeNull();
+});
+
+test('the demo page shows the session, fires calls from its buttons and shows the server counters', async ({ openTab, server }) => {
+  void server;
+  const page = await openTab('/');
+  await expect(page.locator('#session-state')).toHaveText('Logged out');
+  await page.locator('#login').click();
+  await expect(page.locator('#session-state')).toHaveText('Logged in');
+  await expect(page.locator('#token-expiry')).toHaveText(/^\d+\.\d s$/);
+  await page.locator('#fire').click();
+  await expect(page.locator('#log')).toContainText('10 API calls: 10 ok, 0 failed');
+  await expect(page.locator('#count-apiCalls')).toHaveText('10');
+  await expect(page.locator('#count-logins')).toHaveText('1');
+  await page.locator('#logout').click();
+  await expect(page.locator('#session-state')).toHaveText('Logged out');
+});
