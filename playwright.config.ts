@@ -3,6 +3,8 @@ import { CHROMIUM_ARGS, findOrInstallChromium } from './scripts/find-browser.mjs
 
 /** The demo server the tests drive: the built demo, with fault injection turned on. */
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 5301);
+/** Another origin that records what it receives: tokens must never arrive there. */
+export const FOREIGN_PORT = Number(process.env.FOREIGN_PORT ?? 5302);
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -22,13 +24,24 @@ export default defineConfig({
     serviceWorkers: 'allow',
     trace: 'off',
   },
-  webServer: {
-    command: 'node dist/server/main.js',
-    url: `http://127.0.0.1:${E2E_PORT}/auth/stats`,
-    env: { PORT: String(E2E_PORT), ACCESS_TTL: '30', TEST_HOOKS: '1', REFRESH_DELAY_MS: '50' },
-    reuseExistingServer: false,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    timeout: 30_000,
-  },
+  webServer: [
+    {
+      command: 'node dist/server/main.js',
+      url: `http://127.0.0.1:${E2E_PORT}/auth/stats`,
+      env: { PORT: String(E2E_PORT), ACCESS_TTL: '30', TEST_HOOKS: '1', REFRESH_DELAY_MS: '50' },
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      timeout: 30_000,
+    },
+    {
+      command: 'node tests/e2e/foreign-server.mjs',
+      url: `http://127.0.0.1:${FOREIGN_PORT}/__records`,
+      env: { FOREIGN_PORT: String(FOREIGN_PORT) },
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      timeout: 30_000,
+    },
+  ],
 });

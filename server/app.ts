@@ -43,11 +43,28 @@ class HttpError extends Error {
 export function createApp(options: AppOptions): { server: Server; auth: MockAuth; setFault(fault: RefreshFault): void } {
   const auth = new MockAuth({ accessTtlSeconds: options.accessTtlSeconds });
   let fault: RefreshFault = 'none';
+  let refreshDelayMs = options.refreshDelayMs ?? 0;
+  /** Appended to the served worker scripts, so a test can publish a new worker version. */
+  let workerVersionTag = '';
   const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  /** Runs a refresh with the configured latency and fault; true when the response was already handled. */
+  /**
+   * Runs a refresh with the configured latency and fault; true when the response was
+   * already handled. A client that went away before the answer (a stopped worker) gets no
+   * rotation: the server commits a rotation only when it can deliver the new token, which
+   * is what a reuse interval or grace period does on real servers.
+   */
   async function refreshGate(res: ServerResponse): Promise<boolean> {
-    if (options.refreshDelayMs) await delay(options.refreshDelayMs);
+    let clientGone = false;
+    res.on('close', () => {
+      if (!res.writableFinished) clientGone = true;
+    });
+    if (refreshDelayMs) await delay(refreshDelayMs);
+    if (clientGone) {
+      auth.stats.refreshes++;
+      auth.stats.refreshesAbandoned++;
+      return true;
+    }
     if (fault === 'none') return false;
     auth.stats.refreshes++;
     if (fault === '503') sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'Injected outage' });
@@ -125,10 +142,20 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       }
       if (path === '/auth/test/config' && method === 'POST') {
         const body = await readJsonBody(req);
-        const ttl = body.accessTtlSeconds;
-        if (typeof ttl !== 'number' || !(ttl > 0)) throw new HttpError(400, 'invalid_request', 'accessTtlSeconds must be a number > 0');
-        auth.accessTtlSeconds = ttl;
-        return sendJson(res, 200, { accessTtlSeconds: ttl });
+        const { accessTtlSeconds: ttl, refreshDelayMs: refreshDelay, workerVersion } = body;
+        if (ttl !== undefined) {
+          if (typeof ttl !== 'number' || !(ttl > 0)) throw new HttpError(400, 'invalid_request', 'accessTtlSeconds must be a number > 0');
+          auth.accessTtlSeconds = ttl;
+        }
+        if (refreshDelay !== undefined) {
+          if (typeof refreshDelay !== 'number' || !(refreshDelay >= 0)) throw new HttpError(400, 'invalid_request', 'refreshDelayMs must be >= 0');
+          refreshDelayMs = refreshDelay;
+        }
+        if (workerVersion !== undefined) {
+          if (typeof workerVersion !== 'string' || !/^[\w.-]{0,40}$/.test(workerVersion)) throw new HttpError(400, 'invalid_request', 'bad workerVersion');
+          workerVersionTag = workerVersion;
+        }
+        return sendJson(res, 200, { accessTtlSeconds: auth.accessTtlSeconds, refreshDelayMs, workerVersion: workerVersionTag });
       }
       if (path === '/auth/test/expire-access-tokens' && method === 'POST') {
         auth.expireAccessTokens();
@@ -147,7 +174,10 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     if ((path.startsWith('/api/') || path.startsWith('/auth/') || path.startsWith('/oauth/'))) {
       throw new HttpError(404, 'not_found', `No route for ${method} ${path}`);
     }
-    if (options.staticRoot && (method === 'GET' || method === 'HEAD')) return serveStatic(options.staticRoot, path, res);
+    if (options.staticRoot && (method === 'GET' || method === 'HEAD')) {
+      const tag = workerVersionTag && path.endsWith('/sw.js') ? `\n// worker version ${workerVersionTag}\n` : '';
+      return serveStatic(options.staticRoot, path, res, tag);
+    }
     throw new HttpError(404, 'not_found', `Not found: ${path}`);
   }
 
@@ -207,7 +237,7 @@ async function readFormBody(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(await readBody(req));
 }
 
-async function serveStatic(root: string, path: string, res: ServerResponse): Promise<void> {
+async function serveStatic(root: string, path: string, res: ServerResponse, suffix = ''): Promise<void> {
   let relative: string;
   try {
     relative = decodeURIComponent(path);
@@ -234,5 +264,5 @@ async function serveStatic(root: string, path: string, res: ServerResponse): Pro
     // Workers and pages must update at once in the demo and the tests.
     'cache-control': 'no-cache',
   });
-  res.end(data);
+  res.end(suffix ? Buffer.concat([data, Buffer.from(suffix)]) : data);
 }

@@ -11,6 +11,8 @@ export interface AuthStats {
   /** Every call to a refresh endpoint, accepted or not. */
   refreshes: number;
   refreshesRejected: number;
+  /** Refresh calls whose client went away before the answer; not rotated. */
+  refreshesAbandoned: number;
   reuseDetected: number;
   revocations: number;
   apiCalls: number;
@@ -41,6 +43,7 @@ const zeroStats = (): AuthStats => ({
   loginsFailed: 0,
   refreshes: 0,
   refreshesRejected: 0,
+  refreshesAbandoned: 0,
   reuseDetected: 0,
   revocations: 0,
   apiCalls: 0,

@@ -21,6 +21,8 @@ import { sendToWorker, type RequestFields } from './transport.js';
 export interface BrokerClientOptions {
   /** Bound on each message to the worker, in ms (default 25 s, above the worker's own bounds). */
   timeoutMs?: number;
+  /** Re-send a request that is safe to repeat when no reply came for this long, in ms (default 3 s): a worker stopped mid-request never answers. */
+  resendAfterMs?: number;
 }
 
 /** A handler for broker events; receives the event without any token. */
@@ -35,6 +37,7 @@ export class BrokerClient {
   readonly workbox: Workbox;
   readonly registration: ServiceWorkerRegistration;
   #timeoutMs: number;
+  #resendAfterMs: number;
   #name = '';
   #mode: BrokerMode = 'handoff';
   #allowlist: AllowlistEntry[] = [];
@@ -48,6 +51,7 @@ export class BrokerClient {
     this.workbox = workbox;
     this.registration = registration;
     this.#timeoutMs = options.timeoutMs ?? 25_000;
+    this.#resendAfterMs = options.resendAfterMs ?? 3_000;
     navigator.serviceWorker.addEventListener('message', this.#onMessage);
     // Messages from the worker wait in a queue until this is called.
     navigator.serviceWorker.startMessages();
@@ -174,7 +178,7 @@ export class BrokerClient {
 
   async #send<T extends RequestType>(type: T, fields: RequestFields<T>): Promise<OkReply<T>> {
     const worker = await this.#activeWorker();
-    return sendToWorker(worker, type, fields, this.#timeoutMs);
+    return sendToWorker(worker, type, fields, { timeoutMs: this.#timeoutMs, resendAfterMs: this.#resendAfterMs });
   }
 
   /** The registration's active worker, so an uncontrolled page (first load, Shift+Reload) works too. */

@@ -5,9 +5,9 @@ import {
   PROTOCOL_VERSION,
   errorFromWire,
   type BrokerReply,
+  type BrokerRequest,
   type OkReply,
   type RequestType,
-  type BrokerRequest,
 } from '../protocol/index.js';
 
 let counter = 0;
@@ -16,7 +16,21 @@ let counter = 0;
 export type RequestFields<T extends RequestType> = Omit<Extract<BrokerRequest, { type: T }>, 'protocol' | 'v' | 'id' | 'type'>;
 
 /**
- * Sends `body` to `worker` and resolves with its successful reply.
+ * Requests that are safe to send again: the worker answers a repeat by joining the work
+ * in flight or reading the store. A worker stopped mid-request never answers on the old
+ * port, so these are re-sent to wake a fresh one.
+ */
+const RESENDABLE: ReadonlySet<RequestType> = new Set(['ping', 'status', 'getToken', 'refresh']);
+
+export interface SendOptions {
+  /** Overall bound, in ms. */
+  timeoutMs: number;
+  /** Re-send a resendable request when no reply came for this long (default 3 s). */
+  resendAfterMs?: number;
+}
+
+/**
+ * Sends a request to `worker` and resolves with its successful reply.
  *
  * @throws BrokerTimeoutError when no reply comes within `timeoutMs`; the rebuilt typed error for an error reply.
  */
@@ -24,28 +38,43 @@ export function sendToWorker<T extends RequestType>(
   worker: ServiceWorker,
   type: T,
   fields: RequestFields<T>,
-  timeoutMs: number,
+  options: SendOptions | number,
 ): Promise<OkReply<T>> {
+  const { timeoutMs, resendAfterMs = 3000 } = typeof options === 'number' ? { timeoutMs: options } : options;
   const id = `${Date.now().toString(36)}-${(++counter).toString(36)}`;
   const message = { ...fields, type, protocol: PROTOCOL, v: PROTOCOL_VERSION, id };
   return new Promise((resolve, reject) => {
-    const channel = new MessageChannel();
+    const ports: MessagePort[] = [];
+    let settled = false;
+    const finish = () => {
+      settled = true;
+      clearTimeout(timer);
+      clearInterval(resender);
+      for (const port of ports) port.close();
+    };
+    const post = () => {
+      const channel = new MessageChannel();
+      ports.push(channel.port1);
+      channel.port1.onmessage = (event: MessageEvent<BrokerReply<T>>) => {
+        if (settled) return;
+        finish();
+        const reply = event.data;
+        if (reply && reply.ok === true) resolve(reply);
+        else reject(errorFromWire(reply && (reply as { error?: unknown }).error));
+      };
+      try {
+        worker.postMessage(message, [channel.port2]);
+      } catch (error) {
+        finish();
+        reject(new BrokerTimeoutError('The message could not be posted to the service worker', { cause: error }));
+      }
+    };
     const timer = setTimeout(() => {
-      channel.port1.close();
+      if (settled) return;
+      finish();
       reject(new BrokerTimeoutError(`The service worker did not answer '${type}' within ${timeoutMs} ms`));
     }, timeoutMs);
-    channel.port1.onmessage = (event: MessageEvent<BrokerReply<T>>) => {
-      clearTimeout(timer);
-      channel.port1.close();
-      const reply = event.data;
-      if (reply && reply.ok === true) resolve(reply);
-      else reject(errorFromWire(reply && (reply as { error?: unknown }).error));
-    };
-    try {
-      worker.postMessage(message, [channel.port2]);
-    } catch (error) {
-      clearTimeout(timer);
-      reject(new BrokerTimeoutError('The message could not be posted to the service worker', { cause: error }));
-    }
+    const resender = RESENDABLE.has(type) ? setInterval(() => !settled && post(), resendAfterMs) : undefined;
+    post();
   });
 }

@@ -107,7 +107,8 @@ export class TokenBroker {
       return true;
     };
     const session = await this.#deps.store.read();
-    if (!session) throw new NotLoggedInError();
+    // A 401 for a token of a session that has since ended: tell the page so, not "log in first".
+    if (!session) throw failed.failedToken !== undefined || failed.failedGeneration !== undefined ? new SessionEndedError() : new NotLoggedInError();
     if (!isCurrent(session)) return this.#tokenResult(session);
     return this.#tokenResult(await this.#refreshShared(isCurrent));
   }

@@ -6,6 +6,7 @@ import { test as base, expect, type BrowserContext, type Page } from '@playwrigh
 
 export interface Stats {
   logins: number;
+  refreshesAbandoned: number;
   loginsFailed: number;
   refreshes: number;
   refreshesRejected: number;
@@ -20,6 +21,8 @@ export interface ServerControl {
   reset(): Promise<void>;
   setFault(refresh: 'none' | '503' | 'garbage' | 'hang' | 'reset'): Promise<void>;
   setAccessTtl(seconds: number): Promise<void>;
+  setRefreshDelay(ms: number): Promise<void>;
+  publishWorkerVersion(tag: string): Promise<void>;
   revokeAll(): Promise<void>;
   expireAccessTokens(): Promise<void>;
   isRefreshTokenActive(refreshToken: string): Promise<boolean>;
@@ -43,12 +46,14 @@ export const test = base.extend<Fixtures>({
       reset: async () => void (await post('/auth/stats/reset')),
       setFault: async (refresh) => void (await post('/auth/test/fault', { refresh })),
       setAccessTtl: async (seconds) => void (await post('/auth/test/config', { accessTtlSeconds: seconds })),
+      setRefreshDelay: async (ms) => void (await post('/auth/test/config', { refreshDelayMs: ms })),
+      publishWorkerVersion: async (tag) => void (await post('/auth/test/config', { workerVersion: tag })),
       revokeAll: async () => void (await post('/auth/test/revoke-all')),
       expireAccessTokens: async () => void (await post('/auth/test/expire-access-tokens')),
       isRefreshTokenActive: async (refreshToken) => (await post('/auth/test/refresh-token-active', { refreshToken })).active,
     };
     await control.setFault('none');
-    await control.setAccessTtl(30);
+    await post('/auth/test/config', { accessTtlSeconds: 30, refreshDelayMs: 50, workerVersion: '' });
     await control.reset();
     await use(control);
     await control.setFault('none');
@@ -147,3 +152,97 @@ export async function fireInAllTabsAtOnce(tabs: Page[], count: number, which: 'd
   for (const tab of tabs) await tab.evaluate(() => ((window as any).__armed = false));
   return results;
 }
+
+/** The broker's stored session, read inside the service worker (never through a page). */
+export async function readWorkerSession(context: BrowserContext, database = 'sw-token-broker:demo'): Promise<any> {
+  const worker = context.serviceWorkers().find((w) => w.url().endsWith('/sw.js')) ?? (await context.waitForEvent('serviceworker'));
+  return worker.evaluate(
+    (name) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open(name);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('kv')) return resolve(undefined);
+          const get = db.transaction('kv').objectStore('kv').get('session');
+          get.onsuccess = () => resolve(get.result);
+          get.onerror = () => reject(get.error);
+        };
+      }),
+    database,
+  );
+}
+
+/** What the foreign origin recorder received. */
+export async function foreignRecords(): Promise<Array<{ method: string; url: string; headers: Record<string, string>; body: string }>> {
+  const response = await fetch(`http://127.0.0.1:${process.env.FOREIGN_PORT ?? 5302}/__records`);
+  return response.json();
+}
+
+export async function resetForeignRecords(): Promise<void> {
+  await fetch(`http://127.0.0.1:${process.env.FOREIGN_PORT ?? 5302}/__reset`);
+}
+
+export const FOREIGN_ORIGIN = `http://127.0.0.1:${process.env.FOREIGN_PORT ?? 5302}`;
+
+/** A V8 heap snapshot of the page, as one string, through CDP. */
+export async function heapSnapshot(page: Page): Promise<string> {
+  const cdp = await page.context().newCDPSession(page);
+  const chunks: string[] = [];
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => chunks.push(chunk));
+  await cdp.send('HeapProfiler.enable');
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  await cdp.detach();
+  return chunks.join('');
+}
+
+/**
+ * An init script that records, as strings, everything a page receives: window and
+ * service-worker message events, MessagePort messages (the broker's replies), and every
+ * XHR and fetch response body (axios responses included).
+ */
+export const RECORD_EVERYTHING = () => {
+  const received: string[] = ((window as any).__received = []);
+  const record = (where: string, data: unknown) => {
+    let text: string;
+    try {
+      text = JSON.stringify(data);
+    } catch {
+      text = String(data);
+    }
+    received.push(`${where}: ${text}`);
+  };
+  window.addEventListener('message', (event) => record('window message', event.data));
+  navigator.serviceWorker?.addEventListener('message', (event) => record('worker message', event.data));
+  const onmessage = Object.getOwnPropertyDescriptor(MessagePort.prototype, 'onmessage')!;
+  Object.defineProperty(MessagePort.prototype, 'onmessage', {
+    configurable: true,
+    get() {
+      return onmessage.get!.call(this);
+    },
+    set(handler) {
+      onmessage.set!.call(
+        this,
+        handler &&
+          function (this: MessagePort, event: MessageEvent) {
+            record('port message', event.data);
+            return handler.call(this, event);
+          },
+      );
+    },
+  });
+  const open = XMLHttpRequest.prototype.open;
+  XMLHttpRequest.prototype.open = function (this: XMLHttpRequest, ...args: any[]) {
+    this.addEventListener('load', () => record(`xhr ${args[1]}`, this.responseText));
+    return (open as any).apply(this, args);
+  } as any;
+  const realFetch = window.fetch;
+  window.fetch = async (...args: Parameters<typeof fetch>) => {
+    const response = await realFetch(...args);
+    response
+      .clone()
+      .text()
+      .then((text) => record(`fetch ${String(args[0])}`, text), () => {});
+    return response;
+  };
+};

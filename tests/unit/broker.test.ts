@@ -260,3 +260,14 @@ describe('storage', () => {
     expect(endpoint.refreshCalls).toHaveLength(1);
   });
 });
+
+describe('after the session ended', () => {
+  it('answers a late 401 report with session-ended, and getToken with not-logged-in', async () => {
+    const { broker, endpoint } = await loggedIn();
+    endpoint.next = 'reject';
+    await expect(broker.refresh({ failedToken: 'access-1' })).rejects.toMatchObject({ code: 'session-ended' });
+    await expect(broker.refresh({ failedToken: 'access-1' })).rejects.toMatchObject({ code: 'session-ended' });
+    await expect(broker.getToken()).rejects.toMatchObject({ code: 'not-logged-in' });
+    expect(endpoint.refreshCalls).toHaveLength(1);
+  });
+});

@@ -34,3 +34,24 @@ describe('sendToWorker', () => {
     await expect(sendToWorker(garbage.worker, 'getToken', {}, 1000)).rejects.toMatchObject({ code: 'internal' });
   });
 });
+
+describe('sendToWorker resending', () => {
+  it('re-sends a getToken that got no answer, as to a worker stopped mid-request, and takes the first reply', async () => {
+    let calls = 0;
+    const worker = {
+      postMessage(data: any, transfer: MessagePort[]) {
+        calls++;
+        // The first worker died holding the port; the second answers.
+        if (calls === 2) transfer[0].postMessage({ ok: true, id: data.id, accessExpiresAt: 1, refreshAt: 1, generation: 3 });
+      },
+    } as unknown as ServiceWorker;
+    await expect(sendToWorker(worker, 'getToken', {}, { timeoutMs: 1000, resendAfterMs: 30 })).resolves.toMatchObject({ generation: 3 });
+    expect(calls).toBe(2);
+  });
+
+  it('never re-sends a login', async () => {
+    const { worker, received } = fakeWorker('never');
+    await expect(sendToWorker(worker, 'login', { credentials: {} }, { timeoutMs: 120, resendAfterMs: 20 })).rejects.toMatchObject({ code: 'broker-timeout' });
+    expect(received).toHaveLength(1);
+  });
+});
