@@ -41,7 +41,11 @@ const builds: Record<string, UserConfig> = {
       target: 'es2022',
       sourcemap: true,
       rolldownOptions: {
-        input: { index: resolve(root, 'demo/index.html'), recipe: resolve(root, 'demo/recipe.html') },
+        input: {
+          index: resolve(root, 'demo/index.html'),
+          recipe: resolve(root, 'demo/recipe.html'),
+          bench: resolve(root, 'demo/bench/index.html'),
+        },
       },
     },
   },
