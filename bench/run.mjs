@@ -301,7 +301,7 @@ async function measureColdStart(/** @type {import('playwright-core').Browser} */
 async function measureBundles() {
   const out = mkdtempSync(join(tmpdir(), 'swtb-bundle-'));
   try {
-    const common = { configFile: false, logLevel: /** @type {const} */ ('silent') };
+    const common = { configFile: /** @type {false} */ (false), logLevel: /** @type {const} */ ('silent') };
     await build({
       ...common,
       build: {
