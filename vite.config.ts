@@ -1,7 +1,7 @@
 /**
  * One Vite config, four builds picked by `--mode`:
  * - `lib`: the package's two entry points, `sw-token-broker` and `sw-token-broker/sw` (ESM, deps external);
- * - `worker`: the demo's standalone worker, one classic script at the demo's root;
+ * - `worker`, `sealed-worker`: the demo's standalone workers (handoff at `/`, sealed at `/sealed/`), one classic script each;
  * - `demo`: the demo pages;
  * - `server`: the demo server for Node.
  */
@@ -32,6 +32,15 @@ const builds: Record<string, UserConfig> = {
       lib: { entry: resolve(root, 'demo/sw.ts'), formats: ['iife'], name: 'swTokenBrokerDemoWorker', fileName: () => 'sw.js' },
     },
   },
+  'sealed-worker': {
+    build: {
+      outDir: 'dist/demo/sealed',
+      emptyOutDir: false,
+      target: 'es2022',
+      sourcemap: true,
+      lib: { entry: resolve(root, 'demo/sealed/sw.ts'), formats: ['iife'], name: 'swTokenBrokerSealedWorker', fileName: () => 'sw.js' },
+    },
+  },
   demo: {
     root: resolve(root, 'demo'),
     base: '/',
@@ -44,6 +53,7 @@ const builds: Record<string, UserConfig> = {
         input: {
           index: resolve(root, 'demo/index.html'),
           recipe: resolve(root, 'demo/recipe.html'),
+          sealed: resolve(root, 'demo/sealed/index.html'),
           bench: resolve(root, 'demo/bench/index.html'),
         },
       },

@@ -15,6 +15,13 @@ export const PROTOCOL_VERSION = 1;
 /** Messages larger than this, serialised as JSON, are refused with `message-too-large`. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
+/**
+ * Sealed mode: on a 401 or 403 to a signed request, the worker adds this response header
+ * with the generation of the token it used, so the page can name the failed token without
+ * ever holding it.
+ */
+export const GENERATION_HEADER = 'x-sw-token-broker-generation';
+
 /** How the page uses the access token. */
 export type BrokerMode = 'handoff' | 'sealed';
 
@@ -56,10 +63,14 @@ export interface LogoutRequest extends Envelope {
 export interface StatusRequest extends Envelope {
   type: 'status';
 }
+/** Asks the worker to take control of uncontrolled pages (sealed mode after Shift+Reload). */
+export interface ClaimRequest extends Envelope {
+  type: 'claim';
+}
 
-export type BrokerRequest = PingRequest | LoginRequest | GetTokenRequest | RefreshRequest | LogoutRequest | StatusRequest;
+export type BrokerRequest = PingRequest | LoginRequest | GetTokenRequest | RefreshRequest | LogoutRequest | StatusRequest | ClaimRequest;
 export type RequestType = BrokerRequest['type'];
-export const REQUEST_TYPES: readonly RequestType[] = ['ping', 'login', 'getToken', 'refresh', 'logout', 'status'];
+export const REQUEST_TYPES: readonly RequestType[] = ['ping', 'login', 'getToken', 'refresh', 'logout', 'status', 'claim'];
 
 /** What any page may know about the session: never a refresh token. */
 export interface SessionStatus {
@@ -95,6 +106,7 @@ export interface ResultByType {
   refresh: TokenResult;
   logout: { status: SessionStatus };
   status: { status: SessionStatus };
+  claim: { claimed: boolean };
 }
 
 export type OkReply<T extends RequestType = RequestType> = { ok: true; id?: string } & ResultByType[T];

@@ -2,6 +2,7 @@
 import type { Workbox } from 'workbox-window';
 import {
   BrokerTimeoutError,
+  ServiceWorkerUnavailableError,
   ErrorCode,
   BrokerError,
   isAllowedUrl,
@@ -140,6 +141,41 @@ export class BrokerClient {
     if (!set) this.#handlers.set(event, (set = new Set()));
     set.add(handler);
     return () => set.delete(handler);
+  }
+
+  /**
+   * Sealed mode: resolves once this page is controlled by the broker's worker, so its
+   * requests can be signed. A page loaded with Shift+Reload is never controlled: the
+   * worker is asked to claim it, and failing that the page reloads once (a flag in
+   * sessionStorage prevents a loop).
+   *
+   * @throws ServiceWorkerUnavailableError when the page is still not controlled after that reload.
+   */
+  async waitForControl(): Promise<void> {
+    const flag = `sw-token-broker:reloaded:${this.registration.scope}`;
+    const controlled = () => navigator.serviceWorker.controller?.scriptURL === this.registration.active?.scriptURL;
+    const changed = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        navigator.serviceWorker.addEventListener('controllerchange', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    if (!controlled()) await changed(1000);
+    if (!controlled()) {
+      await this.#send('claim', {});
+      if (!controlled()) await changed(2000);
+    }
+    if (controlled()) {
+      sessionStorage.removeItem(flag);
+      return;
+    }
+    if (sessionStorage.getItem(flag)) {
+      sessionStorage.removeItem(flag);
+      throw new ServiceWorkerUnavailableError('The page is not controlled by the broker worker, even after a reload; its requests cannot be signed');
+    }
+    sessionStorage.setItem(flag, '1');
+    location.reload();
+    // The reload replaces this page; nothing after this runs.
+    await new Promise(() => {});
   }
 
   /** Stops listening to the worker. */

@@ -3,7 +3,7 @@
  * 401 ask the worker for a newer token and retry the request once.
  */
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { BrokerError, ErrorCode, hasErrorCode, type TokenResult } from '../protocol/index.js';
+import { BrokerError, ErrorCode, GENERATION_HEADER, hasErrorCode, type TokenResult } from '../protocol/index.js';
 import type { BrokerClient } from './client.js';
 
 declare module 'axios' {
@@ -33,8 +33,8 @@ type Marked = InternalAxiosRequestConfig & { [RETRIED]?: boolean };
 /**
  * Attaches the broker to an axios instance.
  *
- * Requests to the worker's API allowlist get `Authorization: Bearer` (handoff mode);
- * others get nothing. A 401 from an API URL triggers one refresh message per tab (shared
+ * Requests to the worker's API allowlist get `Authorization: Bearer` (handoff mode; in
+ * sealed mode the worker adds it and the page never sees it); others get nothing. A 401 from an API URL triggers one refresh message per tab (shared
  * by every concurrent 401) and one retry; a second 401 is returned as it is. Every request
  * settles: with the response, or with a typed `BrokerError` (`SessionEndedError`,
  * `RefreshUnavailableError`, `BrokerTimeoutError`, `NotLoggedInError`) whose `cause` is the 401.
@@ -70,7 +70,8 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     if (config[RETRIED] || config.skipTokenBroker || config.skipAuthRefresh || !broker.isApiUrl(urlOf(config))) throw error;
     if (options.shouldRefresh && !options.shouldRefresh(error)) throw error;
 
-    const failedToken = bearerOf(config);
+    const failedToken = broker.mode === 'handoff' ? bearerOf(config) : undefined;
+    const failedGeneration = broker.mode === 'sealed' ? generationOf(error) : undefined;
     let result: TokenResult;
     try {
       if (failedToken === undefined && broker.mode === 'handoff') {
@@ -79,7 +80,7 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
         result = { accessToken, accessExpiresAt: 0, refreshAt: 0, generation: 0 };
       } else {
         // One refresh message per tab, shared by every concurrent 401.
-        refreshing ??= broker.reportUnauthorized({ failedToken }).finally(() => (refreshing = undefined));
+        refreshing ??= broker.reportUnauthorized({ failedToken, failedGeneration }).finally(() => (refreshing = undefined));
         result = await refreshing;
       }
     } catch (brokerError) {
@@ -100,6 +101,13 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     instance.interceptors.request.eject(requestId);
     instance.interceptors.response.eject(responseId);
   };
+}
+
+/** Sealed mode: the generation of the token the worker used, from the header it adds to a 401. */
+function generationOf(error: AxiosError): number | undefined {
+  const headers = error.response?.headers as Record<string, unknown> | undefined;
+  const value = Number(headers?.[GENERATION_HEADER]);
+  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
 function bearerOf(config: InternalAxiosRequestConfig): string | undefined {

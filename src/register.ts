@@ -12,8 +12,10 @@ export interface RegisterOptions extends BrokerClientOptions {
 
 /**
  * Registers the worker at `scriptUrl` (or reuses its registration), waits until it is
- * active, and returns a connected {@link BrokerClient}. Works on a first load and in a
- * page that is not controlled (after Shift+Reload): it talks to the active worker directly.
+ * active, and returns a connected {@link BrokerClient}. In handoff mode it works in a page
+ * that is not controlled (first load, Shift+Reload): it talks to the active worker
+ * directly. In sealed mode it also waits until the worker controls the page (see
+ * {@link BrokerClient.waitForControl}).
  *
  * @throws ServiceWorkerUnavailableError when service workers cannot be used (insecure context, disabled, private mode).
  * @throws BrokerTimeoutError when the worker does not activate or answer in time.
@@ -40,5 +42,7 @@ export async function registerTokenBroker(scriptUrl: string, options: RegisterOp
   await waitForActive(registration, options.timeoutMs ?? 25_000);
   const client = new BrokerClient(workbox, registration, options);
   await client.connect();
+  // Sealed mode signs requests in the worker: an uncontrolled page would send them bare.
+  if (client.mode === 'sealed') await client.waitForControl();
   return client;
 }

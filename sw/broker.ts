@@ -44,6 +44,7 @@ export class TokenBroker {
   readonly name: string;
   readonly #deps: BrokerDependencies;
   #inFlight: Promise<StoredSession> | undefined;
+  #sealedCache: StoredSession | undefined;
 
   constructor(deps: BrokerDependencies) {
     this.#deps = deps;
@@ -77,6 +78,7 @@ export class TokenBroker {
       await this.#deps.store.write(next);
       return next;
     });
+    this.#sealedCache = undefined;
     const status = this.#statusOf(session);
     await this.#deps.notify('login', status);
     return status;
@@ -92,6 +94,22 @@ export class TokenBroker {
     if (!session) throw new NotLoggedInError();
     if (!this.#isDue(session)) return this.#tokenResult(session);
     return this.#tokenResult(await this.#refreshShared((current) => this.#isDue(current)));
+  }
+
+  /**
+   * The access token for the sealed-mode fetch handler: never leaves the worker. Cached in
+   * memory until it is due, so signing a request costs no IndexedDB read.
+   *
+   * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError.
+   */
+  async sealedToken(): Promise<{ accessToken: string; generation: number }> {
+    const cached = this.#sealedCache;
+    if (cached && !this.#isDue(cached)) return cached;
+    const session = await this.#deps.store.read();
+    if (!session) throw new NotLoggedInError();
+    const current = this.#isDue(session) ? await this.#refreshShared((s) => this.#isDue(s)) : session;
+    this.#sealedCache = current;
+    return current;
   }
 
   /**
@@ -127,6 +145,7 @@ export class TokenBroker {
         }
       }
     });
+    this.#sealedCache = undefined;
     const status = this.#statusOf(undefined);
     await this.#deps.notify('logged-out', status);
     return status;
@@ -168,9 +187,11 @@ export class TokenBroker {
       }
       return next;
     }).catch(async (error: unknown) => {
+      this.#sealedCache = undefined;
       if (ended) await this.#deps.notify('session-ended', this.#statusOf(undefined), ended.message);
       throw error;
     });
+    this.#sealedCache = undefined;
     if (refreshed === undefined) {
       const current = await this.#deps.store.read();
       if (!current) throw new NotLoggedInError();

@@ -4,6 +4,7 @@ import { TokenBroker, type Notify } from './broker.js';
 import { resolveConfig, type ResolvedConfig, type TokenBrokerConfig } from './config.js';
 import { defaultLocks } from './lock.js';
 import { routeMessage } from './router.js';
+import { shouldSign, signedFetch } from './fetch-handler.js';
 import { indexedDbStore, memoryStore } from './store.js';
 
 /** What `installTokenBroker` returns: the broker, for the worker's own code, and a way to remove it. */
@@ -12,6 +13,11 @@ export interface InstalledTokenBroker {
   readonly config: ResolvedConfig;
   /** Removes the event listeners this call added. */
   uninstall(): void;
+  /**
+   * Signs `event` if it is a sealed-mode API request (responds and returns true), else
+   * returns false and leaves it alone. For workers that route fetches themselves.
+   */
+  handleFetch(event: FetchEvent): boolean;
 }
 
 /**
@@ -50,9 +56,14 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
     now: config.now ?? Date.now,
   });
 
+  const fetchFn = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const claim = async () => {
+    await scope.clients.claim();
+    return true;
+  };
   const onMessage = (event: ExtendableMessageEvent) => {
     const replyTo = event.ports[0] ?? (event.source as Client | null) ?? undefined;
-    const done = routeMessage(broker, resolved, event.data, replyTo);
+    const done = routeMessage(broker, resolved, event.data, replyTo, claim);
     // Keeps the worker alive until the reply (and any refresh behind it) is done.
     if (done) event.waitUntil(done);
   };
@@ -63,9 +74,16 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
     if (resolved.claimClients) event.waitUntil(scope.clients.claim());
   };
 
+  // Sealed mode only: without a fetch listener the browser skips the worker for requests.
+  const onFetch = (event: FetchEvent) => {
+    if (!shouldSign(event.request, resolved.allowlist)) return;
+    event.respondWith(signedFetch(event.request, broker, fetchFn));
+  };
+
   scope.addEventListener('message', onMessage);
   scope.addEventListener('install', onInstall);
   scope.addEventListener('activate', onActivate);
+  if (resolved.mode === 'sealed') scope.addEventListener('fetch', onFetch);
 
   return {
     broker,
@@ -74,6 +92,12 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
       scope.removeEventListener('message', onMessage);
       scope.removeEventListener('install', onInstall);
       scope.removeEventListener('activate', onActivate);
+      scope.removeEventListener('fetch', onFetch);
+    },
+    handleFetch: (event: FetchEvent) => {
+      if (!shouldSign(event.request, resolved.allowlist)) return false;
+      event.respondWith(signedFetch(event.request, broker, fetchFn));
+      return true;
     },
   };
 }

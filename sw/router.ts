@@ -13,7 +13,12 @@ import type { ResolvedConfig } from './config.js';
 import { parseMessage } from './validate.js';
 
 /** Runs one validated request and builds its reply. Never rejects. */
-export async function answer(broker: TokenBroker, config: ResolvedConfig, request: BrokerRequest): Promise<BrokerReply> {
+export async function answer(
+  broker: TokenBroker,
+  config: ResolvedConfig,
+  request: BrokerRequest,
+  claim: () => Promise<boolean> = async () => false,
+): Promise<BrokerReply> {
   try {
     switch (request.type) {
       case 'ping':
@@ -25,7 +30,10 @@ export async function answer(broker: TokenBroker, config: ResolvedConfig, reques
       case 'logout':
         return { ok: true, id: request.id, status: await broker.logout() };
       case 'getToken':
+        if (config.mode === 'sealed') throw new BrokerError(ErrorCode.NotSupported, 'In sealed mode the worker never hands out the access token');
         return { ok: true, id: request.id, ...(await broker.getToken()) };
+      case 'claim':
+        return { ok: true, id: request.id, claimed: await claim() };
       case 'refresh':
         return {
           ok: true,
@@ -58,11 +66,12 @@ export function routeMessage(
   config: ResolvedConfig,
   data: unknown,
   replyTo: ReplyTarget | undefined,
+  claim?: () => Promise<boolean>,
 ): Promise<void> | undefined {
   const parsed = parseMessage(data, config.ownsAllMessages);
   if (parsed.kind === 'foreign') return undefined;
   const reply: Promise<BrokerReply> =
-    parsed.kind === 'invalid' ? Promise.resolve(errorReply(parsed.error, parsed.id)) : answer(broker, config, parsed.request);
+    parsed.kind === 'invalid' ? Promise.resolve(errorReply(parsed.error, parsed.id)) : answer(broker, config, parsed.request, claim);
   return reply.then((message) => {
     try {
       replyTo?.postMessage(message);

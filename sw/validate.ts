@@ -92,7 +92,7 @@ export function parseMessage(data: unknown, ownsAllMessages: boolean): ParsedMes
       };
     }
     default:
-      return { kind: 'request', request: { ...envelope, type: type as 'ping' | 'getToken' | 'logout' | 'status' } };
+      return { kind: 'request', request: { ...envelope, type: type as 'ping' | 'getToken' | 'logout' | 'status' | 'claim' } };
   }
 }
 

@@ -1,0 +1,69 @@
+/** The demo page with the broker (handoff or sealed): every tab shares one session and one refresh. */
+import axios from 'axios';
+import { attachTokenBroker, registerTokenBroker } from '../src/index.js';
+import { $, describe, fireCalls, log, openAnotherTab, showSession, tabName, watchCounters, wireFireEverywhere } from './ui.js';
+
+declare global {
+  interface Window {
+    demo: { broker: import('../src/index.js').BrokerClient; api: import('axios').AxiosInstance };
+  }
+}
+
+/** Starts the demo page against the worker at `scriptUrl`. */
+export function startDemo(scriptUrl: string, scope?: string): void {
+  main(scriptUrl, scope).catch((error: unknown) => {
+    log('error', `The broker could not start: ${describe(error)}`);
+    document.body.dataset.ready = 'error';
+  });
+}
+
+async function main(scriptUrl: string, scope: string | undefined): Promise<void> {
+  $('tab-name').textContent = tabName();
+  watchCounters();
+  const broker = await registerTokenBroker(scriptUrl, { scope });
+  const api = axios.create({ baseURL: '/' });
+  attachTokenBroker(api, broker);
+  window.demo = { broker, api };
+  document.body.dataset.ready = 'true';
+  log('info', `Connected to the broker (${broker.mode} mode)`);
+
+  broker.on('login', () => log('ok', 'Broker: logged in (some tab)'));
+  broker.on('refreshed', (event) => log('info', `Broker: tokens refreshed, generation ${event.status.generation}`));
+  broker.on('logged-out', () => log('warn', 'Broker: logged out (some tab)'));
+  broker.on('session-ended', (event) => log('error', `Broker: session ended: ${event.reason ?? 'unknown reason'}`));
+
+  const update = async () => {
+    try {
+      const status = await broker.status();
+      showSession(status.loggedIn, status.accessExpiresAt);
+    } catch (error) {
+      $('session-state').textContent = describe(error);
+    }
+  };
+  void update();
+  setInterval(update, 500);
+
+  $('login-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = event.target as HTMLFormElement;
+    const data = new FormData(form);
+    try {
+      await broker.login({ username: String(data.get('username')), password: String(data.get('password')) });
+      log('ok', 'Logged in');
+    } catch (error) {
+      log('error', `Login failed: ${describe(error)}`);
+    }
+    void update();
+  });
+  $('fire').addEventListener('click', () => fireCalls(() => api.get('/api/data')));
+  wireFireEverywhere(`demo-fire-${broker.name}`, () => api.get('/api/data'));
+  $('logout').addEventListener('click', async () => {
+    try {
+      await broker.logout();
+    } catch (error) {
+      log('error', `Logout failed: ${describe(error)}`);
+    }
+    void update();
+  });
+  $('open-tab').addEventListener('click', openAnotherTab);
+}

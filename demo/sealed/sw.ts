@@ -1,0 +1,18 @@
+/// <reference lib="webworker" />
+/**
+ * The sealed demo's worker: same mock server, but the worker adds the token to requests
+ * for this origin's /api/ itself, and pages never receive one. Its own name, so its
+ * session is kept apart from the handoff demo's.
+ */
+import { installTokenBroker, jsonEndpoint } from '../../sw/index.js';
+
+declare const self: ServiceWorkerGlobalScope;
+
+installTokenBroker({
+  name: 'demo-sealed',
+  mode: 'sealed',
+  endpoint: jsonEndpoint({ loginUrl: '/auth/login', refreshUrl: '/auth/refresh', logoutUrl: '/auth/logout' }),
+  apiAllowlist: [`${self.location.origin}/api/`],
+  skipWaiting: true,
+  ownsAllMessages: true,
+});

@@ -1,0 +1,38 @@
+/**
+ * Sealed mode: the worker adds the access token to API requests itself, so no page ever
+ * holds it. Only requests to the allowlist are touched; navigations, no-cors requests
+ * and every other origin pass through untouched, without a token.
+ */
+import { GENERATION_HEADER, isAllowedUrl, type AllowlistEntry } from '../protocol/index.js';
+import type { TokenBroker } from './broker.js';
+
+/** True when the worker may sign this request. */
+export function shouldSign(request: Pick<Request, 'url' | 'mode' | 'headers'>, allowlist: readonly AllowlistEntry[]): boolean {
+  if (request.mode === 'navigate' || request.mode === 'no-cors' || request.mode === 'websocket' as RequestMode) return false;
+  // A request that carries its own credentials is the app's business.
+  if (request.headers.has('authorization')) return false;
+  return isAllowedUrl(request.url, allowlist);
+}
+
+/**
+ * Fetches `request` with `Authorization: Bearer` added. A 401 or 403 comes back with the
+ * token's generation in a header, so the page can report which token failed without
+ * holding it. Without a usable session the request goes out unsigned and the server
+ * decides (the page's interceptor then gets the typed error when it asks for a refresh).
+ */
+export async function signedFetch(request: Request, broker: TokenBroker, fetchFn: typeof fetch): Promise<Response> {
+  let token: { accessToken: string; generation: number } | undefined;
+  try {
+    token = await broker.sealedToken();
+  } catch {
+    token = undefined;
+  }
+  if (!token) return fetchFn(request);
+  const headers = new Headers(request.headers);
+  headers.set('Authorization', `Bearer ${token.accessToken}`);
+  const response = await fetchFn(new Request(request, { headers }));
+  if (response.status !== 401 && response.status !== 403) return response;
+  const marked = new Headers(response.headers);
+  marked.set(GENERATION_HEADER, String(token.generation));
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers: marked });
+}

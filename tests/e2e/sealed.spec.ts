@@ -1,0 +1,91 @@
+/** Sealed mode: the worker signs API requests itself; the page never receives a token. */
+import {
+  FOREIGN_ORIGIN,
+  RECORD_EVERYTHING,
+  expect,
+  fireCalls,
+  foreignRecords,
+  heapSnapshot,
+  login,
+  readWorkerSession,
+  resetForeignRecords,
+  test,
+} from './fixtures.js';
+
+const SEALED_DB = 'sw-token-broker:demo-sealed';
+
+test('the API origin gets the header from the worker, a foreign origin never does, and no-cors requests go bare', async ({ openTab, server }) => {
+  await resetForeignRecords();
+  const page = await openTab('/sealed/');
+  expect(await page.evaluate(() => window.demo.broker.mode)).toBe('sealed');
+  await login(page);
+  expect(await fireCalls(page, 5)).toEqual({ ok: 5, errors: [] });
+  // Plain fetch works sealed too; a no-cors request is never signed.
+  expect(await page.evaluate(async () => (await fetch('/api/data')).status)).toBe(200);
+  await page.evaluate(() => fetch('/api/data', { mode: 'no-cors' }));
+  await page.evaluate((origin) => window.demo.api.get(`${origin}/api/data`), FOREIGN_ORIGIN);
+  await page.evaluate((origin) => fetch(`${origin}/collect`, { method: 'POST', body: 'x' }), FOREIGN_ORIGIN);
+  expect(await server.stats()).toMatchObject({ apiCalls: 7, api401: 1, refreshes: 0 });
+  const records = await foreignRecords();
+  expect(records.length).toBeGreaterThanOrEqual(2);
+  for (const record of records) expect(record.headers.authorization).toBeUndefined();
+  await expect(page.evaluate(() => window.demo.broker.getAccessToken())).rejects.toThrow(/sealed mode/);
+});
+
+test('sealed: a 401 is refreshed by generation and retried once, and the page never receives a token', async ({ context, openTab, server }) => {
+  await context.addInitScript(RECORD_EVERYTHING);
+  const tabs = [await openTab('/sealed/'), await openTab('/sealed/')];
+  await login(tabs[0]);
+  const tokens: string[] = [];
+  const remember = async () => {
+    const session = await readWorkerSession(context, SEALED_DB);
+    tokens.push(session.accessToken, session.refreshToken);
+  };
+  await remember();
+  expect(await fireCalls(tabs[0], 3)).toEqual({ ok: 3, errors: [] });
+  await server.expireAccessTokens();
+  expect(await fireCalls(tabs[1], 5)).toEqual({ ok: 5, errors: [] });
+  await remember();
+  expect(await server.stats()).toMatchObject({ logins: 1, refreshes: 1, api401: 5, reuseDetected: 0 });
+  expect((await readWorkerSession(context, SEALED_DB)).generation).toBe(2);
+
+  for (const tab of tabs) {
+    const received: string[] = await tab.evaluate(() => (window as any).__received);
+    expect(received.some((line) => line.startsWith('xhr /api/data'))).toBe(true);
+    const storages = await tab.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
+    const heap = await heapSnapshot(tab);
+    for (const token of tokens) {
+      for (const line of received) expect(line).not.toContain(token);
+      expect(storages).not.toContain(token);
+      expect(heap.includes(token), 'a token in the page heap').toBe(false);
+    }
+  }
+});
+
+test('the sealed demo and the handoff demo on one origin keep separate sessions', async ({ openTab, server }) => {
+  const sealed = await openTab('/sealed/');
+  const handoff = await openTab('/');
+  await login(sealed);
+  expect(await sealed.evaluate(() => window.demo.broker.status())).toMatchObject({ loggedIn: true, mode: 'sealed' });
+  expect(await handoff.evaluate(() => window.demo.broker.status())).toMatchObject({ loggedIn: false, mode: 'handoff' });
+  await login(handoff);
+  await sealed.evaluate(() => window.demo.broker.logout());
+  expect(await handoff.evaluate(() => window.demo.broker.status())).toMatchObject({ loggedIn: true });
+  expect(await fireCalls(handoff, 2)).toEqual({ ok: 2, errors: [] });
+  expect(await server.stats()).toMatchObject({ logins: 2, revocations: 1 });
+});
+
+test('a sealed page loaded with Shift+Reload gets controlled and its requests are signed, with no reload loop', async ({ openTab, server }) => {
+  const page = await openTab('/sealed/');
+  await login(page);
+  const navigations: string[] = [];
+  page.on('framenavigated', (frame) => frame === page.mainFrame() && navigations.push(frame.url()));
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Page.reload', { ignoreCache: true });
+  await page.waitForFunction(() => document.body.dataset.ready === 'true' || document.body.dataset.ready === 'error');
+  expect(await page.evaluate(() => document.body.dataset.ready)).toBe('true');
+  expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toMatch(/\/sealed\/sw\.js$/);
+  expect(await fireCalls(page, 3)).toEqual({ ok: 3, errors: [] });
+  expect(navigations.length).toBeLessThanOrEqual(2);
+  expect(await server.stats()).toMatchObject({ api401: 0 });
+});

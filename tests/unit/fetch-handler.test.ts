@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { GENERATION_HEADER, parseAllowlist } from '../../protocol/index.js';
+import { shouldSign, signedFetch } from '../../sw/fetch-handler.js';
+import { makeBroker } from './helpers.js';
+
+const allowlist = parseAllowlist(['https://api.test/v1/']);
+const request = (url: string, mode: RequestMode = 'cors', headers: Record<string, string> = {}) => ({ url, mode, headers: new Headers(headers) });
+
+describe('which requests sealed mode signs', () => {
+  it.each([
+    ['an API request from fetch or XHR', request('https://api.test/v1/users'), true],
+    ['a same-origin API request', request('https://api.test/v1/users', 'same-origin'), true],
+    ['a navigation', request('https://api.test/v1/users', 'navigate'), false],
+    ['a no-cors request', request('https://api.test/v1/users', 'no-cors'), false],
+    ['a request that brings its own Authorization', request('https://api.test/v1/users', 'cors', { Authorization: 'Basic x' }), false],
+    ['another path', request('https://api.test/v2/users'), false],
+    ['another port', request('https://api.test:444/v1/users'), false],
+    ['a lookalike host', request('https://api.test.evil.test/v1/users'), false],
+  ])('%s → %s', (_label, req, expected) => {
+    expect(shouldSign(req as unknown as Request, allowlist)).toBe(expected);
+  });
+});
+
+describe('signedFetch', () => {
+  it('adds the bearer token the page never sees, and marks a 401 with the token generation', async () => {
+    const { broker } = makeBroker({ mode: 'sealed' });
+    await broker.login({ username: 'demo', password: 'demo' });
+    const seen: Request[] = [];
+    const fetchFn: typeof fetch = async (input) => {
+      seen.push(input as Request);
+      return new Response('{"error":"invalid_token"}', { status: 401, headers: { 'content-type': 'application/json' } });
+    };
+    const response = await signedFetch(new Request('https://api.test/v1/users'), broker, fetchFn);
+    expect(seen[0].headers.get('authorization')).toBe('Bearer access-1');
+    expect(response.status).toBe(401);
+    expect(response.headers.get(GENERATION_HEADER)).toBe('1');
+    expect(await response.text()).toBe('{"error":"invalid_token"}');
+  });
+
+  it('passes a successful response through as it is', async () => {
+    const { broker } = makeBroker({ mode: 'sealed' });
+    await broker.login({ username: 'demo', password: 'demo' });
+    const original = new Response('ok', { status: 200 });
+    expect(await signedFetch(new Request('https://api.test/v1/users'), broker, async () => original)).toBe(original);
+  });
+
+  it('sends the request unsigned when there is no session, so the server decides', async () => {
+    const { broker } = makeBroker({ mode: 'sealed' });
+    const seen: Request[] = [];
+    await signedFetch(new Request('https://api.test/v1/users'), broker, async (input) => (seen.push(input as Request), new Response('', { status: 401 })));
+    expect(seen[0].headers.has('authorization')).toBe(false);
+  });
+
+  it('refreshes ahead of expiry for a signed request, once for many', async () => {
+    const { broker, endpoint, clock } = makeBroker({ mode: 'sealed' });
+    await broker.login({ username: 'demo', password: 'demo' });
+    clock.now += 61_000;
+    const seen: string[] = [];
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        signedFetch(new Request('https://api.test/v1/users'), broker, async (input) => (seen.push((input as Request).headers.get('authorization')!), new Response('ok'))),
+      ),
+    );
+    expect(endpoint.refreshCalls).toHaveLength(1);
+    expect(new Set(seen)).toEqual(new Set(['Bearer access-2']));
+  });
+});
