@@ -63,14 +63,23 @@ export interface LogoutRequest extends Envelope {
 export interface StatusRequest extends Envelope {
   type: 'status';
 }
+/**
+ * Starts a login by redirect (authorization code + PKCE): the worker keeps state, nonce
+ * and verifier, and answers with the URL the page navigates to. `returnTo` is the
+ * same-origin path the browser comes back to.
+ */
+export interface AuthorizeRequest extends Envelope {
+  type: 'authorize';
+  returnTo: string;
+}
 /** Asks the worker to take control of uncontrolled pages (sealed mode after Shift+Reload). */
 export interface ClaimRequest extends Envelope {
   type: 'claim';
 }
 
-export type BrokerRequest = PingRequest | LoginRequest | GetTokenRequest | RefreshRequest | LogoutRequest | StatusRequest | ClaimRequest;
+export type BrokerRequest = PingRequest | LoginRequest | GetTokenRequest | RefreshRequest | LogoutRequest | StatusRequest | ClaimRequest | AuthorizeRequest;
 export type RequestType = BrokerRequest['type'];
-export const REQUEST_TYPES: readonly RequestType[] = ['ping', 'login', 'getToken', 'refresh', 'logout', 'status', 'claim'];
+export const REQUEST_TYPES: readonly RequestType[] = ['ping', 'login', 'getToken', 'refresh', 'logout', 'status', 'claim', 'authorize'];
 
 /** What any page may know about the session: never a refresh token. */
 export interface SessionStatus {
@@ -88,6 +97,8 @@ export interface PingResult {
   mode: BrokerMode;
   /** The URLs the worker allows tokens for; in handoff mode the page applies the same rule. */
   apiAllowlist: string[];
+  /** `password`: `login(credentials)`; `redirect`: `loginWithRedirect()`. */
+  loginKind: 'password' | 'redirect';
 }
 export interface TokenResult {
   /** Present in handoff mode only. */
@@ -107,7 +118,11 @@ export interface ResultByType {
   logout: { status: SessionStatus };
   status: { status: SessionStatus };
   claim: { claimed: boolean };
+  authorize: { authorizationUrl: string };
 }
+
+/** The fragment key the worker puts on the return URL after a login by redirect. */
+export const REDIRECT_RESULT_KEY = 'sw-token-broker';
 
 export type OkReply<T extends RequestType = RequestType> = { ok: true; id?: string } & ResultByType[T];
 export interface ErrorReply {

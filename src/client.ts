@@ -2,7 +2,9 @@
 import type { Workbox } from 'workbox-window';
 import {
   BrokerTimeoutError,
+  REDIRECT_RESULT_KEY,
   ServiceWorkerUnavailableError,
+  errorFromWire,
   ErrorCode,
   BrokerError,
   isAllowedUrl,
@@ -41,6 +43,7 @@ export class BrokerClient {
   #resendAfterMs: number;
   #name = '';
   #mode: BrokerMode = 'handoff';
+  #loginKind: 'password' | 'redirect' = 'password';
   #allowlist: AllowlistEntry[] = [];
   #handlers = new Map<BrokerEventType, Set<BrokerEventHandler>>();
   #cached: TokenResult | undefined;
@@ -72,6 +75,7 @@ export class BrokerClient {
     const reply = await this.#send('ping', {});
     this.#name = reply.name;
     this.#mode = reply.mode;
+    this.#loginKind = reply.loginKind ?? 'password';
     this.#allowlist = parseAllowlist(reply.apiAllowlist);
   }
 
@@ -91,6 +95,40 @@ export class BrokerClient {
     this.#cached = undefined;
     const reply = await this.#send('login', { credentials: { ...credentials } });
     return reply.status;
+  }
+
+  /** `password` (use `login`) or `redirect` (use `loginWithRedirect`), as the worker's endpoint is configured. */
+  get loginKind(): 'password' | 'redirect' {
+    return this.#loginKind;
+  }
+
+  /**
+   * Logs in by redirect (authorization code + PKCE): the worker prepares the request and
+   * this page navigates to the provider. The browser comes back to `returnTo` (default:
+   * this page) after the worker exchanged the code; call {@link takeRedirectResult} there.
+   *
+   * @throws BrokerError `not-supported` when the worker's endpoint logs in with credentials.
+   */
+  async loginWithRedirect(options: { returnTo?: string } = {}): Promise<never> {
+    const returnTo = options.returnTo ?? location.pathname + location.search;
+    const { authorizationUrl } = await this.#send('authorize', { returnTo });
+    location.assign(authorizationUrl);
+    return new Promise<never>(() => {});
+  }
+
+  /**
+   * Reads and clears the result of a login by redirect from this page's URL fragment.
+   *
+   * @returns true after a successful login, false when this page is not a return from one.
+   * @throws LoginFailedError (state mismatch, replay, error response, refused code) or another BrokerError.
+   */
+  takeRedirectResult(): boolean {
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    const result = fragment.get(REDIRECT_RESULT_KEY);
+    if (result === null) return false;
+    history.replaceState(history.state, '', location.pathname + location.search);
+    if (result === 'ok') return true;
+    throw errorFromWire({ code: fragment.get('code'), message: fragment.get('message') });
   }
 
   /** Logs out in every tab; the worker revokes the refresh token where the server supports it. */

@@ -6,6 +6,8 @@
  * taking it, so a refresh another worker already did is reused, not repeated.
  */
 import {
+  BrokerError,
+  ErrorCode,
   LoginFailedError,
   NotLoggedInError,
   RefreshUnavailableError,
@@ -20,6 +22,9 @@ import type { ResolvedConfig } from './config.js';
 import { accessExpiry, refreshDueAt } from './expiry.js';
 import type { LockRunner } from './lock.js';
 import { SESSION_VERSION, type SessionStore, type StoredSession } from './store.js';
+
+/** How long a login by redirect may take, from start to callback. */
+const PENDING_LOGIN_TTL_MS = 10 * 60 * 1000;
 
 /** Tells every tab of the origin about a session change. */
 export type Notify = (event: BrokerEventType, status: SessionStatus, reason?: string) => void | Promise<void>;
@@ -70,11 +75,16 @@ export class TokenBroker {
    * @throws LoginFailedError when the server refuses the credentials; RefreshUnavailableError when it cannot be reached.
    */
   async login(credentials: Readonly<Record<string, string>>): Promise<SessionStatus> {
+    const tokens = await this.#deps.config.endpoint.login(credentials, this.#context);
+    return this.#storeLogin(tokens);
+  }
+
+  async #storeLogin(tokens: TokenSet): Promise<SessionStatus> {
+    if (!tokens.refreshToken) throw new LoginFailedError('The server logged in but issued no refresh token');
+    const refreshToken = tokens.refreshToken;
     const session = await this.#deps.locks(this.#lockName, this.#deps.config.lockTimeoutMs, async () => {
-      const tokens = await this.#deps.config.endpoint.login(credentials, this.#context);
-      if (!tokens.refreshToken) throw new LoginFailedError('The server logged in but issued no refresh token');
       const previous = await this.#deps.store.read();
-      const next = this.#sessionFrom(tokens, tokens.refreshToken, (previous?.generation ?? 0) + 1);
+      const next = this.#sessionFrom(tokens, refreshToken, (previous?.generation ?? 0) + 1);
       await this.#deps.store.write(next);
       return next;
     });
@@ -129,6 +139,47 @@ export class TokenBroker {
     if (!session) throw failed.failedToken !== undefined || failed.failedGeneration !== undefined ? new SessionEndedError() : new NotLoggedInError();
     if (!isCurrent(session)) return this.#tokenResult(session);
     return this.#tokenResult(await this.#refreshShared(isCurrent));
+  }
+
+  /**
+   * Starts a login by redirect: keeps state, nonce and PKCE verifier in the store and
+   * returns the authorization URL for the page to navigate to.
+   *
+   * @throws BrokerError `not-supported` when the endpoint has no redirect login; RefreshUnavailableError.
+   */
+  async startRedirectLogin(returnTo: string): Promise<string> {
+    const redirect = this.#deps.config.endpoint.redirectLogin;
+    if (!redirect) throw new BrokerError(ErrorCode.NotSupported, 'This token endpoint logs in with credentials, not a redirect');
+    const { authorizationUrl, pending } = await redirect.start(this.#context);
+    await this.#deps.store.savePending({ ...pending, returnTo, createdAt: this.#deps.now() });
+    return authorizationUrl;
+  }
+
+  /**
+   * Finishes a login by redirect when the browser comes back to the callback URL: checks
+   * the state against a pending login (each is used once), exchanges the code, stores the
+   * session and tells every tab. Returns where to send the browser, and the error if any.
+   */
+  async finishRedirectLogin(callback: URL, fallbackReturnTo: string): Promise<{ returnTo: string; error?: BrokerError }> {
+    const redirect = this.#deps.config.endpoint.redirectLogin;
+    const state = callback.searchParams.get('state');
+    const pending = state && state.length <= 256 ? await this.#deps.store.takePending(state) : undefined;
+    if (!redirect || !pending) {
+      return { returnTo: fallbackReturnTo, error: new LoginFailedError('Unknown or already used login state (a replayed or forged callback)') };
+    }
+    if (this.#deps.now() - pending.createdAt > PENDING_LOGIN_TTL_MS) {
+      return { returnTo: pending.returnTo, error: new LoginFailedError('The login took too long; start it again') };
+    }
+    try {
+      const tokens = await redirect.finish(callback, pending, this.#context);
+      await this.#storeLogin(tokens);
+      return { returnTo: pending.returnTo };
+    } catch (error) {
+      return {
+        returnTo: pending.returnTo,
+        error: isBrokerError(error) ? error : new LoginFailedError('The login could not be completed', { cause: error }),
+      };
+    }
   }
 
   /** Revokes the refresh token where the endpoint supports it, clears the session and tells every tab. */

@@ -4,9 +4,9 @@
  */
 export { installTokenBroker, type InstalledTokenBroker } from './install.js';
 export type { TokenBrokerConfig } from './config.js';
-export { oauth2Endpoint, type OAuth2EndpointOptions } from './adapters/oauth2.js';
+export { oauth2Endpoint, oidcEndpoint, type OAuth2EndpointOptions, type OidcEndpointOptions } from './adapters/oauth2.js';
 export { jsonEndpoint, type JsonEndpointOptions } from './adapters/json.js';
-export type { TokenEndpoint, TokenSet, EndpointContext } from './adapters/types.js';
+export type { TokenEndpoint, TokenSet, EndpointContext, RedirectLogin, PendingAuthorization } from './adapters/types.js';
 export { indexedDbStore, memoryStore, type SessionStore, type StoredSession } from './store.js';
 export { inMemoryLocks, webLocks, type LockRunner } from './lock.js';
 export { TokenBroker } from './broker.js';

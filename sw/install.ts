@@ -1,5 +1,5 @@
 /** Wires the broker into a service worker's events. */
-import { PROTOCOL, PROTOCOL_VERSION, type BrokerEvent } from '../protocol/index.js';
+import { PROTOCOL, PROTOCOL_VERSION, REDIRECT_RESULT_KEY, type BrokerEvent } from '../protocol/index.js';
 import { TokenBroker, type Notify } from './broker.js';
 import { resolveConfig, type ResolvedConfig, type TokenBrokerConfig } from './config.js';
 import { defaultLocks } from './lock.js';
@@ -14,8 +14,9 @@ export interface InstalledTokenBroker {
   /** Removes the event listeners this call added. */
   uninstall(): void;
   /**
-   * Signs `event` if it is a sealed-mode API request (responds and returns true), else
-   * returns false and leaves it alone. For workers that route fetches themselves.
+   * Answers `event` if it is the broker's (a sealed-mode API request, or the login
+   * callback) and returns true; else returns false and leaves it alone. For workers that
+   * route fetches themselves.
    */
   handleFetch(event: FetchEvent): boolean;
 }
@@ -74,16 +75,37 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
     if (resolved.claimClients) event.waitUntil(scope.clients.claim());
   };
 
-  // Sealed mode only: without a fetch listener the browser skips the worker for requests.
-  const onFetch = (event: FetchEvent) => {
-    if (!shouldSign(event.request, resolved.allowlist)) return;
-    event.respondWith(signedFetch(event.request, broker, fetchFn));
+  const callback = resolved.endpoint.redirectLogin ? new URL(resolved.endpoint.redirectLogin.callbackUrl) : undefined;
+  const scopePath = new URL(scope.registration?.scope ?? '/', 'http://x').pathname;
+  /** The browser coming back from the provider: the code is exchanged here and never reaches a page. */
+  const answerCallback = async (url: URL): Promise<Response> => {
+    const { returnTo, error } = await broker.finishRedirectLogin(url, scopePath);
+    const target = new URL(returnTo, url.origin);
+    target.hash = new URLSearchParams(
+      error ? { [REDIRECT_RESULT_KEY]: 'error', code: error.code, message: error.message } : { [REDIRECT_RESULT_KEY]: 'ok' },
+    ).toString();
+    return Response.redirect(target.href, 303);
   };
+  const handleFetch = (event: FetchEvent): boolean => {
+    const { request } = event;
+    if (callback && request.mode === 'navigate') {
+      const url = new URL(request.url);
+      if (url.origin === callback.origin && url.pathname === callback.pathname) {
+        event.respondWith(answerCallback(url));
+        return true;
+      }
+    }
+    if (resolved.mode !== 'sealed' || !shouldSign(request, resolved.allowlist)) return false;
+    event.respondWith(signedFetch(request, broker, fetchFn));
+    return true;
+  };
+  // Only when needed: without a fetch listener the browser skips the worker for requests.
+  const onFetch = (event: FetchEvent) => void handleFetch(event);
 
   scope.addEventListener('message', onMessage);
   scope.addEventListener('install', onInstall);
   scope.addEventListener('activate', onActivate);
-  if (resolved.mode === 'sealed') scope.addEventListener('fetch', onFetch);
+  if (resolved.mode === 'sealed' || callback) scope.addEventListener('fetch', onFetch);
 
   return {
     broker,
@@ -94,10 +116,6 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
       scope.removeEventListener('activate', onActivate);
       scope.removeEventListener('fetch', onFetch);
     },
-    handleFetch: (event: FetchEvent) => {
-      if (!shouldSign(event.request, resolved.allowlist)) return false;
-      event.respondWith(signedFetch(event.request, broker, fetchFn));
-      return true;
-    },
+    handleFetch,
   };
 }

@@ -22,7 +22,17 @@ export async function answer(
   try {
     switch (request.type) {
       case 'ping':
-        return { ok: true, id: request.id, version: PROTOCOL_VERSION, name: broker.name, mode: config.mode, apiAllowlist: config.apiAllowlist };
+        return {
+          ok: true,
+          id: request.id,
+          version: PROTOCOL_VERSION,
+          name: broker.name,
+          mode: config.mode,
+          apiAllowlist: config.apiAllowlist,
+          loginKind: config.endpoint.redirectLogin ? 'redirect' : 'password',
+        };
+      case 'authorize':
+        return { ok: true, id: request.id, authorizationUrl: await broker.startRedirectLogin(request.returnTo) };
       case 'status':
         return { ok: true, id: request.id, status: await broker.status() };
       case 'login':

@@ -4,7 +4,8 @@
  * IndexedDB (through idb-keyval) by default, so the session outlives the worker, which
  * the browser stops after seconds of idleness. `memory` keeps it in the worker only.
  */
-import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+import { createStore, del, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
+import type { PendingAuthorization } from './adapters/types.js';
 
 /** Current layout of a stored session; bump and migrate in {@link readSession} when it changes. */
 export const SESSION_VERSION = 1;
@@ -22,13 +23,25 @@ export interface StoredSession {
   generation: number;
 }
 
+/** A login by redirect in progress: kept in the store so a worker restart during the redirect loses nothing. */
+export interface StoredPendingLogin extends PendingAuthorization {
+  /** Where to send the browser back to (a same-origin path). */
+  returnTo: string;
+  createdAt: number;
+}
+
 /** Where sessions live. Writes resolve once the data is durable (the transaction completed). */
 export interface SessionStore {
   readonly kind: 'indexeddb' | 'memory';
   read(): Promise<StoredSession | undefined>;
   write(session: StoredSession): Promise<void>;
   clear(): Promise<void>;
+  savePending(pending: StoredPendingLogin): Promise<void>;
+  /** Reads and deletes in one transaction, so a replayed callback finds nothing. */
+  takePending(state: string): Promise<StoredPendingLogin | undefined>;
 }
+
+const pendingKey = (state: string) => `pending:${state}`;
 
 const SESSION_KEY = 'session';
 
@@ -52,13 +65,27 @@ export function indexedDbStore(brokerName: string, useStore?: UseStore): Session
     read: async () => migrate(await get(SESSION_KEY, target())),
     write: (session) => set(SESSION_KEY, session, target()),
     clear: () => del(SESSION_KEY, target()),
+    savePending: (pending) => set(pendingKey(pending.state), pending, target()),
+    takePending: (state) =>
+      target()('readwrite', (objectStore) => {
+        const request = objectStore.get(pendingKey(state));
+        objectStore.delete(pendingKey(state));
+        return promisifyRequest(request) as Promise<StoredPendingLogin | undefined>;
+      }),
   };
 }
 
 /** A store in worker memory only: lost when the browser stops the worker. */
 export function memoryStore(): SessionStore {
   let current: StoredSession | undefined;
+  const pending = new Map<string, StoredPendingLogin>();
   return {
+    savePending: async (login) => void pending.set(login.state, { ...login }),
+    takePending: async (state) => {
+      const login = pending.get(state);
+      pending.delete(state);
+      return login;
+    },
     kind: 'memory',
     read: async () => (current ? { ...current } : undefined),
     write: async (session) => {

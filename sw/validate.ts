@@ -91,6 +91,14 @@ export function parseMessage(data: unknown, ownsAllMessages: boolean): ParsedMes
         },
       };
     }
+    case 'authorize': {
+      const returnTo = data.returnTo;
+      // A same-origin path only: an absolute or protocol-relative URL would be an open redirect.
+      if (typeof returnTo !== 'string' || returnTo.length > 2048 || !returnTo.startsWith('/') || returnTo.startsWith('//') || returnTo.includes('\\')) {
+        return invalid('authorize.returnTo must be a same-origin path starting with /', id);
+      }
+      return { kind: 'request', request: { ...envelope, type: 'authorize', returnTo } };
+    }
     default:
       return { kind: 'request', request: { ...envelope, type: type as 'ping' | 'getToken' | 'logout' | 'status' | 'claim' } };
   }

@@ -32,4 +32,22 @@ export interface TokenEndpoint {
   refresh(refreshToken: string, context: EndpointContext): Promise<TokenSet>;
   /** Revokes the refresh token at logout. Optional: without it logout only forgets the session. */
   revoke?(refreshToken: string, context: EndpointContext): Promise<void>;
+  /** Login by redirect (authorization code + PKCE), for endpoints that offer it. */
+  redirectLogin?: RedirectLogin;
+}
+
+/** What the worker keeps between sending the browser to the provider and its return. */
+export interface PendingAuthorization {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+}
+
+/** A login by redirect: the worker starts it, and finishes it when the browser comes back. */
+export interface RedirectLogin {
+  /** The registered redirect URI; the worker answers navigations to it. */
+  readonly callbackUrl: string;
+  start(context: EndpointContext): Promise<{ authorizationUrl: string; pending: PendingAuthorization }>;
+  /** Rejects with LoginFailedError on an error response, a state mismatch or a refused code. */
+  finish(callback: URL, pending: PendingAuthorization, context: EndpointContext): Promise<TokenSet>;
 }

@@ -30,6 +30,7 @@ describe('message validation', () => {
       name: 'test',
       mode: 'handoff',
       apiAllowlist: ['https://api.test'],
+      loginKind: 'password',
     });
   });
 
@@ -100,6 +101,22 @@ describe('message validation', () => {
     await routeMessage(broker, config, { ...envelope, type: 'refresh', refreshUrl: 'https://evil.test/collect' }, { postMessage: (m) => replies.push(m) });
     expect(urls).toEqual(['https://id.test/login', 'https://id.test/refresh']);
     expect(replies).toMatchObject([{ ok: true }, { ok: true }]);
+  });
+
+  it.each([
+    ['an absolute URL', 'https://evil.test/'],
+    ['a protocol-relative URL', '//evil.test/'],
+    ['a backslash trick', '/\\evil.test/'],
+    ['not a string', 42],
+  ])('refuses an authorize returnTo that is %s (no open redirect)', async (_label, returnTo) => {
+    expect(await send({ ...envelope, type: 'authorize', returnTo })).toMatchObject({
+      ok: false,
+      error: { code: 'malformed-message', message: 'authorize.returnTo must be a same-origin path starting with /' },
+    });
+  });
+
+  it('answers authorize with not-supported when the endpoint logs in with credentials', async () => {
+    expect(await send({ ...envelope, type: 'authorize', returnTo: '/' })).toMatchObject({ ok: false, error: { code: 'not-supported' } });
   });
 
   it('answers a message it cannot serialise with malformed-message instead of crashing', async () => {
