@@ -3,6 +3,8 @@ import { CHROMIUM_ARGS, findOrInstallChromium } from './scripts/find-browser.mjs
 
 /** The demo server the tests drive: the built demo, with fault injection turned on. */
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 5301);
+/** The demo server against the embedded oidc-provider (IDP=oidc). */
+export const OIDC_PORT = Number(process.env.OIDC_PORT ?? 5303);
 /** Another origin that records what it receives: tokens must never arrive there. */
 export const FOREIGN_PORT = Number(process.env.FOREIGN_PORT ?? 5302);
 
@@ -32,6 +34,15 @@ export default defineConfig({
       reuseExistingServer: false,
       stdout: 'ignore',
       stderr: 'pipe',
+      timeout: 30_000,
+    },
+    {
+      command: 'node dist/server/main.js',
+      url: `http://127.0.0.1:${OIDC_PORT}/auth/stats`,
+      env: { PORT: String(OIDC_PORT), ACCESS_TTL: '30', TEST_HOOKS: '1', IDP: 'oidc' },
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'ignore',
       timeout: 30_000,
     },
     {

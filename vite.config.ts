@@ -1,7 +1,8 @@
 /**
  * One Vite config, four builds picked by `--mode`:
  * - `lib`: the package's two entry points, `sw-token-broker` and `sw-token-broker/sw` (ESM, deps external);
- * - `worker`, `sealed-worker`: the demo's standalone workers (handoff at `/`, sealed at `/sealed/`), one classic script each;
+ * - `worker`, `sealed-worker`, `oidc-worker`: the demo's standalone workers (handoff at `/`, sealed at `/sealed/`,
+ *   and the one served as `/sw.js` with IDP=oidc), one classic script each;
  * - `demo`: the demo pages;
  * - `server`: the demo server for Node.
  */
@@ -30,6 +31,15 @@ const builds: Record<string, UserConfig> = {
       target: 'es2022',
       sourcemap: true,
       lib: { entry: resolve(root, 'demo/sw.ts'), formats: ['iife'], name: 'swTokenBrokerDemoWorker', fileName: () => 'sw.js' },
+    },
+  },
+  'oidc-worker': {
+    build: {
+      outDir: 'dist/demo',
+      emptyOutDir: false,
+      target: 'es2022',
+      sourcemap: true,
+      lib: { entry: resolve(root, 'demo/oidc-sw.ts'), formats: ['iife'], name: 'swTokenBrokerOidcWorker', fileName: () => 'sw-oidc.js' },
     },
   },
   'sealed-worker': {

@@ -43,11 +43,23 @@ async function main(scriptUrl: string, scope: string | undefined): Promise<void>
   void update();
   setInterval(update, 500);
 
+  if (broker.loginKind === 'redirect') {
+    // The identity provider asks for the credentials on its own page.
+    $('login-form').classList.add('redirect');
+    $('login').textContent = 'Log in with the identity provider';
+    try {
+      if (broker.takeRedirectResult()) log('ok', 'Logged in through the identity provider');
+    } catch (error) {
+      log('error', `Login failed: ${describe(error)}`);
+    }
+  }
+
   $('login-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const form = event.target as HTMLFormElement;
     const data = new FormData(form);
     try {
+      if (broker.loginKind === 'redirect') return await broker.loginWithRedirect();
       await broker.login({ username: String(data.get('username')), password: String(data.get('password')) });
       log('ok', 'Logged in');
     } catch (error) {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { MockAuth, type GrantResult } from './auth.js';
+import { createOidcProvider, type EmbeddedProvider } from './oidc.js';
 
 export interface AppOptions {
   accessTtlSeconds: number;
@@ -12,6 +13,10 @@ export interface AppOptions {
   refreshDelayMs?: number;
   /** Enables `/auth/test/*`: fault injection for the end-to-end tests. */
   testHooks?: boolean;
+  /** `mock` (default): the mock auth server. `oidc`: the embedded oidc-provider under /oidc. */
+  idp?: 'mock' | 'oidc';
+  /** The origin the server is reached at (needed for the OpenID provider's issuer). */
+  origin?: string;
 }
 
 /** What a test can make the refresh endpoints do. */
@@ -42,6 +47,10 @@ class HttpError extends Error {
 
 export function createApp(options: AppOptions): { server: Server; auth: MockAuth; setFault(fault: RefreshFault): void } {
   const auth = new MockAuth({ accessTtlSeconds: options.accessTtlSeconds });
+  const oidc: EmbeddedProvider | undefined =
+    options.idp === 'oidc'
+      ? createOidcProvider({ origin: options.origin ?? 'http://127.0.0.1', stats: () => auth.stats, accessTtlSeconds: () => auth.accessTtlSeconds })
+      : undefined;
   let fault: RefreshFault = 'none';
   let refreshDelayMs = options.refreshDelayMs ?? 0;
   /** Appended to the served worker scripts, so a test can publish a new worker version. */
@@ -85,7 +94,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       auth.resetStats();
       return sendJson(res, 200, auth.stats);
     }
-    if (path === '/auth/config' && method === 'GET') return sendJson(res, 200, { accessTtlSeconds: auth.accessTtlSeconds });
+    if (path === '/auth/config' && method === 'GET') return sendJson(res, 200, { accessTtlSeconds: auth.accessTtlSeconds, idp: oidc ? 'oidc' : 'mock' });
 
     // Custom JSON flavour.
     if (path === '/auth/login' && method === 'POST') {
@@ -122,7 +131,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     }
 
     if (path === '/api/data' && method === 'GET') {
-      const result = auth.authorize(req.headers.authorization);
+      const result = oidc ? await oidc.authorize(req.headers.authorization) : auth.authorize(req.headers.authorization);
       if (!result.ok) {
         res.setHeader('www-authenticate', `Bearer error="invalid_token", error_description="${result.reason}"`);
         return sendJson(res, 401, { error: 'invalid_token', error_description: result.reason });
@@ -167,7 +176,9 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       }
       if (path === '/auth/test/refresh-token-active' && method === 'POST') {
         const body = await readJsonBody(req);
-        return sendJson(res, 200, { active: typeof body.refreshToken === 'string' && auth.isRefreshTokenActive(body.refreshToken) });
+        const token = body.refreshToken;
+        const active = typeof token === 'string' && (oidc ? await oidc.isRefreshTokenActive(token) : auth.isRefreshTokenActive(token));
+        return sendJson(res, 200, { active });
       }
     }
 
@@ -176,12 +187,15 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     }
     if (options.staticRoot && (method === 'GET' || method === 'HEAD')) {
       const tag = workerVersionTag && path.endsWith('/sw.js') ? `\n// worker version ${workerVersionTag}\n` : '';
-      return serveStatic(options.staticRoot, path, res, tag);
+      // With the OpenID provider the root worker is the one configured for it.
+      const file = oidc && path === '/sw.js' ? '/sw-oidc.js' : path;
+      return serveStatic(options.staticRoot, file, res, tag);
     }
     throw new HttpError(404, 'not_found', `Not found: ${path}`);
   }
 
   const server = createServer((req, res) => {
+    if (oidc?.handle(req, res)) return;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     route(req, res, url).catch((error: unknown) => {
       if (res.headersSent || res.destroyed) return;

@@ -9,10 +9,14 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`PORT 
 if (!(accessTtlSeconds > 0)) throw new Error(`ACCESS_TTL must be a number of seconds > 0, not ${process.env.ACCESS_TTL}`);
 
 const staticRoot = process.env.DEMO_ROOT ?? fileURLToPath(new URL('../demo/', import.meta.url));
-const { server } = createApp({ accessTtlSeconds, staticRoot, refreshDelayMs, testHooks: process.env.TEST_HOOKS === '1' });
+const idp = process.env.IDP ?? 'mock';
+if (idp !== 'mock' && idp !== 'oidc') throw new Error(`IDP must be mock or oidc, not ${idp}`);
+const origin = `http://127.0.0.1:${port}`;
+const { server } = createApp({ accessTtlSeconds, staticRoot, refreshDelayMs, testHooks: process.env.TEST_HOOKS === '1', idp, origin });
 
 server.listen(port, '127.0.0.1', () => {
-  console.log(`sw-token-broker demo (access tokens live ${accessTtlSeconds} s): http://127.0.0.1:${port}/`);
+  const against = idp === 'oidc' ? `the embedded oidc-provider at ${origin}/oidc` : 'the mock auth server';
+  console.log(`sw-token-broker demo against ${against} (access tokens live ${accessTtlSeconds} s): ${origin}/`);
 });
 const stop = () => server.close(() => process.exit(0));
 process.on('SIGINT', stop);

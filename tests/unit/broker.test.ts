@@ -99,7 +99,7 @@ describe('rotation order', () => {
   it('persists the rotated refresh token before any page gets the new access token', async () => {
     const writes: StoredSession[] = [];
     const inner = memoryStore();
-    const store: SessionStore = { ...inner, kind: 'memory', read: inner.read, clear: inner.clear, write: async (s) => (writes.push(s), inner.write(s)) };
+    const store: SessionStore = { ...inner, write: async (s) => (writes.push(s), inner.write(s)) };
     const { broker, clock } = await loggedIn({ store });
     clock.now += 61_000;
     const result = await broker.getToken();
@@ -110,9 +110,7 @@ describe('rotation order', () => {
     const inner = memoryStore();
     let failWrites = false;
     const store: SessionStore = {
-      kind: 'memory',
-      read: inner.read,
-      clear: inner.clear,
+      ...inner,
       write: async (s) => {
         if (failWrites) throw new Error('QuotaExceededError');
         return inner.write(s);

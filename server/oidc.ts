@@ -1,0 +1,95 @@
+/**
+ * The embedded OpenID provider for `IDP=oidc`: oidc-provider (the certified Node.js
+ * provider) with a public client, PKCE required, refresh-token rotation (reuse revokes the
+ * grant), revocation, and its development login pages. Mounted under /oidc on the demo's
+ * origin; it feeds the same counters as the mock server.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Provider from 'oidc-provider';
+import type { AuthStats } from './auth.js';
+
+export const OIDC_CLIENT_ID = 'sw-token-broker-demo';
+const MOUNT = '/oidc';
+
+export interface EmbeddedProvider {
+  /** Handles requests under /oidc; false for anything else. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Checks an `Authorization: Bearer` header against the provider's access tokens. */
+  authorize(header: string | undefined): Promise<{ ok: true; user: string } | { ok: false; reason: string }>;
+  isRefreshTokenActive(refreshToken: string): Promise<boolean>;
+}
+
+export function createOidcProvider(options: { origin: string; stats: () => AuthStats; accessTtlSeconds: () => number }): EmbeddedProvider {
+  const { origin } = options;
+  const provider = new Provider(`${origin}${MOUNT}`, {
+    clients: [
+      {
+        client_id: OIDC_CLIENT_ID,
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: [`${origin}/oidc-callback`],
+      },
+    ],
+    pkce: { required: () => true },
+    rotateRefreshToken: true,
+    // A refresh token for this client without the offline_access/prompt=consent dance.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    ttl: {
+      AccessToken: () => Math.max(1, Math.round(options.accessTtlSeconds())),
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      RefreshToken: 24 * 3600,
+      Grant: 24 * 3600,
+      Session: 24 * 3600,
+      Interaction: 3600,
+    },
+    features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
+    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    cookies: { keys: ['sw-token-broker-demo-only'] },
+  });
+
+  provider.on('grant.success', (ctx) => {
+    const grantType = ctx.oidc.params?.grant_type;
+    if (grantType === 'refresh_token') options.stats().refreshes++;
+    if (grantType === 'authorization_code') options.stats().logins++;
+  });
+  provider.on('grant.error', (ctx, error) => {
+    if (ctx.oidc?.params?.grant_type !== 'refresh_token') return;
+    const stats = options.stats();
+    stats.refreshes++;
+    stats.refreshesRejected++;
+    if (/already used/.test(String((error as { error_description?: string }).error_description))) stats.reuseDetected++;
+  });
+
+  const callback = provider.callback();
+  return {
+    handle(req, res) {
+      const url = req.url ?? '/';
+      if (url !== MOUNT && !url.startsWith(`${MOUNT}/`) && !url.startsWith(`${MOUNT}?`)) return false;
+      if (req.method === 'POST' && url.startsWith(`${MOUNT}/token/revocation`)) {
+        res.on('finish', () => res.statusCode === 200 && options.stats().revocations++);
+      }
+      // oidc-provider finds its mount path from originalUrl.
+      (req as IncomingMessage & { originalUrl?: string }).originalUrl = url;
+      req.url = url.slice(MOUNT.length) || '/';
+      void callback(req, res);
+      return true;
+    },
+    async authorize(header) {
+      const stats = options.stats();
+      stats.apiCalls++;
+      const match = /^Bearer (\S+)$/.exec(header ?? '');
+      const token = match ? await provider.AccessToken.find(match[1]) : undefined;
+      if (!token || token.isExpired) {
+        stats.api401++;
+        return { ok: false, reason: match ? 'unknown or expired token' : 'missing bearer token' };
+      }
+      return { ok: true, user: String(token.accountId) };
+    },
+    async isRefreshTokenActive(refreshToken) {
+      const token = await provider.RefreshToken.find(refreshToken);
+      return !!token && !token.consumed && !token.isExpired;
+    },
+  };
+}

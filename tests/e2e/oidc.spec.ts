@@ -1,0 +1,88 @@
+/**
+ * Against a real identity provider: the embedded oidc-provider (public client, PKCE
+ * required, refresh-token rotation with reuse detection, revocation), logged in through
+ * its own login pages.
+ */
+import type { Page } from '@playwright/test';
+import { RECORD_EVERYTHING, expect, fireCalls, fireInAllTabsAtOnce, heapSnapshot, readWorkerSession, test } from './fixtures.js';
+
+const OIDC_ORIGIN = `http://127.0.0.1:${process.env.OIDC_PORT ?? 5303}`;
+const DB = 'sw-token-broker:demo-oidc';
+test.use({ baseURL: OIDC_ORIGIN });
+
+/** Logs in through the provider's pages; returns the callback URL the browser visited. */
+async function loginThroughProvider(page: Page): Promise<string> {
+  let callbackUrl = '';
+  page.on('request', (request) => {
+    if (request.url().startsWith(`${OIDC_ORIGIN}/oidc-callback`)) callbackUrl = request.url();
+  });
+  await expect(page.locator('#login')).toHaveText('Log in with the identity provider');
+  await page.locator('#login').click();
+  await page.waitForURL(/\/oidc\//);
+  await page.fill('input[name=login]', 'alice');
+  await page.fill('input[name=password]', 'anything');
+  await page.locator('button[type=submit]').click();
+  const consent = page.locator('button:has-text("Continue")');
+  await page.waitForURL((url) => !url.pathname.startsWith('/oidc/') || url.pathname.includes('/interaction/'));
+  if (page.url().includes('/interaction/') && (await consent.count())) await consent.click();
+  await page.waitForURL(`${OIDC_ORIGIN}/`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  return callbackUrl;
+}
+
+test('login by redirect through oidc-provider: the worker exchanges the code, which never reaches the page', async ({ context, openTab, server }) => {
+  await context.addInitScript(RECORD_EVERYTHING);
+  const page = await openTab('/');
+  const callbackUrl = await loginThroughProvider(page);
+  const code = new URL(callbackUrl).searchParams.get('code');
+  expect(code).toBeTruthy();
+  await expect(page.locator('#log')).toContainText('Logged in through the identity provider');
+  expect(page.url()).toBe(`${OIDC_ORIGIN}/`);
+  expect(await fireCalls(page, 3)).toEqual({ ok: 3, errors: [] });
+  expect(await server.stats()).toMatchObject({ logins: 1, apiCalls: 3, api401: 0 });
+
+  const { refreshToken } = await readWorkerSession(context, DB);
+  const received: string[] = await page.evaluate(() => (window as any).__received);
+  const heap = await heapSnapshot(page);
+  for (const secret of [code!, refreshToken]) {
+    for (const line of received) expect(line).not.toContain(secret);
+    expect(heap.includes(secret)).toBe(false);
+  }
+});
+
+test('several tabs share one refresh at the provider after expiry, with no reuse detection', async ({ openTab, server }) => {
+  await server.setAccessTtl(2);
+  const first = await openTab('/');
+  await loginThroughProvider(first);
+  const tabs = [first, await openTab('/'), await openTab('/'), await openTab('/')];
+  await first.waitForTimeout(2300);
+  const results = await fireInAllTabsAtOnce(tabs, 10);
+  expect(results).toEqual(tabs.map(() => ({ ok: 10, errors: [] })));
+  expect(await server.stats()).toMatchObject({ logins: 1, refreshes: 1, refreshesRejected: 0, reuseDetected: 0 });
+});
+
+test('logout revokes at the provider: the old refresh token is refused afterwards', async ({ context, openTab, server, request }) => {
+  const page = await openTab('/');
+  await loginThroughProvider(page);
+  const { refreshToken } = await readWorkerSession(context, DB);
+  expect(await server.isRefreshTokenActive(refreshToken)).toBe(true);
+  await page.locator('#logout').click();
+  await expect(page.locator('#session-state')).toHaveText('Logged out');
+  expect(await server.stats()).toMatchObject({ revocations: 1 });
+  expect(await server.isRefreshTokenActive(refreshToken)).toBe(false);
+  // From outside the browser, as a thief would: the provider refuses it.
+  const response = await request.post('/oidc/token', {
+    form: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'sw-token-broker-demo' },
+  });
+  expect(response.status()).toBe(400);
+  expect((await response.json()).error).toBe('invalid_grant');
+});
+
+test('a forged or replayed callback is refused with login-failed and no session', async ({ openTab }) => {
+  const page = await openTab('/');
+  await page.goto('/oidc-callback?code=stolen&state=forged&iss=x');
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  expect(page.url()).toBe(`${OIDC_ORIGIN}/`);
+  await expect(page.locator('#log')).toContainText('Login failed: login-failed: Unknown or already used login state');
+  expect(await page.evaluate(() => window.demo.broker.status())).toMatchObject({ loggedIn: false });
+});

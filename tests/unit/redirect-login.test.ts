@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { oidcEndpoint } from '../../sw/adapters/oauth2.js';
+import { TokenBroker } from '../../sw/broker.js';
+import { resolveConfig } from '../../sw/config.js';
+import { inMemoryLocks } from '../../sw/lock.js';
+import { indexedDbStore, memoryStore, type SessionStore } from '../../sw/store.js';
+
+const issuer = 'https://id.test';
+
+/** A scripted OpenID provider at the fetch level: discovery and a token endpoint that checks PKCE. */
+function provider() {
+  const codes = new Map<string, { challenge: string; nonce: string }>();
+  const seen: string[] = [];
+  const fetchFn: typeof fetch = async (input, init) => {
+    const request = new Request(input, init);
+    seen.push(`${request.method} ${new URL(request.url).pathname}`);
+    if (request.url === `${issuer}/.well-known/openid-configuration`) {
+      return Response.json({
+        issuer,
+        authorization_endpoint: `${issuer}/auth`,
+        token_endpoint: `${issuer}/token`,
+        revocation_endpoint: `${issuer}/revoke`,
+      });
+    }
+    if (request.url === `${issuer}/token`) {
+      const form = new URLSearchParams(await request.text());
+      const code = codes.get(form.get('code') ?? '');
+      const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(form.get('code_verifier') ?? ''));
+      const challenge = Buffer.from(digest).toString('base64url');
+      if (!code || code.challenge !== challenge) return Response.json({ error: 'invalid_grant' }, { status: 400 });
+      codes.delete(form.get('code')!);
+      const now = Math.floor(Date.now() / 1000);
+      const idToken = [
+        Buffer.from(JSON.stringify({ alg: 'RS256' })).toString('base64url'),
+        Buffer.from(JSON.stringify({ iss: issuer, aud: 'spa', sub: 'u1', iat: now, exp: now + 60, nonce: code.nonce })).toString('base64url'),
+        'sig',
+      ].join('.');
+      return Response.json({ access_token: 'a1', refresh_token: 'r1', token_type: 'Bearer', expires_in: 60, id_token: idToken });
+    }
+    return new Response('not found', { status: 404 });
+  };
+  /** What the provider does when the user logs in: a code bound to the request's PKCE challenge. */
+  const approve = (authorizationUrl: string, overrides: Record<string, string> = {}) => {
+    const request = new URL(authorizationUrl).searchParams;
+    const code = `code-${codes.size + 1}`;
+    codes.set(code, { challenge: request.get('code_challenge')!, nonce: request.get('nonce')! });
+    const callback = new URL(request.get('redirect_uri')!);
+    callback.search = new URLSearchParams({ code, state: request.get('state')!, iss: issuer, ...overrides }).toString();
+    return callback;
+  };
+  return { fetchFn, approve, seen };
+}
+
+function makeBroker(fetchFn: typeof fetch, store: SessionStore = memoryStore()) {
+  const endpoint = oidcEndpoint({ issuer, clientId: 'spa', redirectUri: 'https://app.test/callback' });
+  const config = resolveConfig({ endpoint, apiAllowlist: ['https://api.test'] });
+  const events: string[] = [];
+  const broker = new TokenBroker({ config, name: 'oidc', store, locks: inMemoryLocks(), notify: (e) => void events.push(e), fetch: fetchFn, now: Date.now });
+  return { broker, events, store };
+}
+
+describe('login by redirect (authorization code + PKCE)', () => {
+  it('sends an S256 challenge, state and nonce, and exchanges the code with the verifier', async () => {
+    const idp = provider();
+    const { broker, events } = makeBroker(idp.fetchFn);
+    const url = new URL(await broker.startRedirectLogin('/after'));
+    expect(url.origin + url.pathname).toBe(`${issuer}/auth`);
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      client_id: 'spa',
+      response_type: 'code',
+      redirect_uri: 'https://app.test/callback',
+      code_challenge_method: 'S256',
+      scope: 'openid',
+    });
+    expect(url.searchParams.get('state')).toBeTruthy();
+    expect(url.searchParams.get('nonce')).toBeTruthy();
+    const result = await broker.finishRedirectLogin(idp.approve(url.href), '/');
+    expect(result).toEqual({ returnTo: '/after' });
+    expect(await broker.status()).toMatchObject({ loggedIn: true });
+    expect(events).toEqual(['login']);
+  });
+
+  it('survives a worker restart during the redirect: the pending login is in IndexedDB', async () => {
+    const idp = provider();
+    const name = `pkce-${Math.random()}`;
+    const first = makeBroker(idp.fetchFn, indexedDbStore(name));
+    const url = await first.broker.startRedirectLogin('/');
+    const restarted = makeBroker(idp.fetchFn, indexedDbStore(name));
+    expect(await restarted.broker.finishRedirectLogin(idp.approve(url), '/')).toEqual({ returnTo: '/' });
+  });
+
+  it('rejects a replayed callback', async () => {
+    const idp = provider();
+    const { broker } = makeBroker(idp.fetchFn);
+    const callback = idp.approve(await broker.startRedirectLogin('/'));
+    await broker.finishRedirectLogin(callback, '/');
+    const replay = await broker.finishRedirectLogin(callback, '/');
+    expect(replay.error).toMatchObject({ code: 'login-failed', message: 'Unknown or already used login state (a replayed or forged callback)' });
+  });
+
+  it('rejects a callback whose state matches no login started here', async () => {
+    const idp = provider();
+    const { broker } = makeBroker(idp.fetchFn);
+    const callback = idp.approve(await broker.startRedirectLogin('/'), { state: 'forged' });
+    expect((await broker.finishRedirectLogin(callback, '/')).error).toMatchObject({ code: 'login-failed' });
+    expect(await broker.status()).toMatchObject({ loggedIn: false });
+  });
+
+  it('rejects an error response from the provider with login-failed', async () => {
+    const idp = provider();
+    const { broker } = makeBroker(idp.fetchFn);
+    const url = new URL(await broker.startRedirectLogin('/back'));
+    const callback = new URL('https://app.test/callback');
+    callback.search = new URLSearchParams({ error: 'access_denied', state: url.searchParams.get('state')!, iss: issuer }).toString();
+    const result = await broker.finishRedirectLogin(callback, '/');
+    expect(result.returnTo).toBe('/back');
+    expect(result.error).toMatchObject({ code: 'login-failed', message: 'The authorization response was rejected: the provider answered access_denied' });
+  });
+
+  it('rejects a code exchanged with the wrong verifier (the provider refuses it)', async () => {
+    const idp = provider();
+    const { broker, store } = makeBroker(idp.fetchFn);
+    const url = await broker.startRedirectLogin('/');
+    const state = new URL(url).searchParams.get('state')!;
+    const pending = (await store.takePending(state))!;
+    await store.savePending({ ...pending, codeVerifier: 'a'.repeat(43) });
+    expect((await broker.finishRedirectLogin(idp.approve(url), '/')).error).toMatchObject({ code: 'login-failed' });
+  });
+});
