@@ -42,6 +42,24 @@ const builds: Record<string, UserConfig> = {
       lib: { entry: resolve(root, 'demo/oidc-sw.ts'), formats: ['iife'], name: 'swTokenBrokerOidcWorker', fileName: () => 'sw-oidc.js' },
     },
   },
+  'dpop-worker': {
+    build: {
+      outDir: 'dist/demo/dpop',
+      emptyOutDir: false,
+      target: 'es2022',
+      sourcemap: true,
+      lib: { entry: resolve(root, 'demo/dpop/sw.ts'), formats: ['iife'], name: 'swTokenBrokerDpopWorker', fileName: () => 'sw.js' },
+    },
+  },
+  'dpop-oidc-worker': {
+    build: {
+      outDir: 'dist/demo/dpop',
+      emptyOutDir: false,
+      target: 'es2022',
+      sourcemap: true,
+      lib: { entry: resolve(root, 'demo/dpop/oidc-sw.ts'), formats: ['iife'], name: 'swTokenBrokerDpopOidcWorker', fileName: () => 'sw-oidc.js' },
+    },
+  },
   'sealed-worker': {
     build: {
       outDir: 'dist/demo/sealed',
@@ -64,6 +82,7 @@ const builds: Record<string, UserConfig> = {
           index: resolve(root, 'demo/index.html'),
           recipe: resolve(root, 'demo/recipe.html'),
           sealed: resolve(root, 'demo/sealed/index.html'),
+          dpop: resolve(root, 'demo/dpop/index.html'),
           bench: resolve(root, 'demo/bench/index.html'),
         },
       },

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { MockAuth, type GrantResult } from './auth.js';
+import { verifyDpopProof } from './dpop.js';
 import { createOidcProvider, type EmbeddedProvider } from './oidc.js';
 
 export interface AppOptions {
@@ -47,9 +48,10 @@ class HttpError extends Error {
 
 export function createApp(options: AppOptions): { server: Server; auth: MockAuth; setFault(fault: RefreshFault): void } {
   const auth = new MockAuth({ accessTtlSeconds: options.accessTtlSeconds });
+  const origin = options.origin ?? 'http://127.0.0.1';
   const oidc: EmbeddedProvider | undefined =
     options.idp === 'oidc'
-      ? createOidcProvider({ origin: options.origin ?? 'http://127.0.0.1', stats: () => auth.stats, accessTtlSeconds: () => auth.accessTtlSeconds })
+      ? createOidcProvider({ origin, stats: () => auth.stats, accessTtlSeconds: () => auth.accessTtlSeconds })
       : undefined;
   let fault: RefreshFault = 'none';
   let refreshDelayMs = options.refreshDelayMs ?? 0;
@@ -112,14 +114,20 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       return sendJson(res, 200, { ok: true });
     }
 
-    // Standard OAuth 2 flavour (RFC 6749 token endpoint, RFC 7009 revocation).
+    // Standard OAuth 2 flavour (RFC 6749 token endpoint, RFC 7009 revocation), with DPoP (RFC 9449).
     if (path === '/oauth/token' && method === 'POST') {
       const form = await readFormBody(req);
       const grantType = form.get('grant_type');
-      if (grantType === 'password') return sendGrant(res, auth.login(form.get('username'), form.get('password')), 'oauth');
+      let jkt: string | undefined;
+      if (req.headers.dpop !== undefined) {
+        const proof = await verifyDpopProof(req.headers.dpop, { method: 'POST', url: `${origin}/oauth/token` });
+        if (!proof.ok) return sendJson(res, 400, { error: 'invalid_dpop_proof', error_description: proof.reason });
+        jkt = proof.jkt;
+      }
+      if (grantType === 'password') return sendGrant(res, auth.login(form.get('username'), form.get('password'), jkt), 'oauth');
       if (grantType === 'refresh_token') {
         if (await refreshGate(res)) return;
-        return sendGrant(res, auth.refresh(form.get('refresh_token')), 'oauth');
+        return sendGrant(res, auth.refresh(form.get('refresh_token'), jkt), 'oauth');
       }
       return sendJson(res, 400, { error: 'unsupported_grant_type', error_description: `Unsupported grant_type: ${grantType}` });
     }
@@ -131,9 +139,13 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     }
 
     if (path === '/api/data' && method === 'GET') {
-      const result = oidc ? await oidc.authorize(req.headers.authorization) : auth.authorize(req.headers.authorization);
+      const authorization = req.headers.authorization;
+      const scheme = /^DPoP (\S+)$/.exec(authorization ?? '');
+      const proof = scheme ? await verifyDpopProof(req.headers.dpop, { method: 'GET', url: `${origin}${path}`, accessToken: scheme[1] }) : undefined;
+      const proofJkt = proof?.ok ? proof.jkt : undefined;
+      const result = oidc ? await oidc.authorize(authorization, proofJkt) : auth.authorize(authorization, proofJkt);
       if (!result.ok) {
-        res.setHeader('www-authenticate', `Bearer error="invalid_token", error_description="${result.reason}"`);
+        res.setHeader('www-authenticate', `${scheme ? 'DPoP' : 'Bearer'} error="invalid_token", error_description="${result.reason}"`);
         return sendJson(res, 401, { error: 'invalid_token', error_description: result.reason });
       }
       return sendJson(res, 200, { user: result.user, value: Math.round(Math.random() * 1000), at: new Date().toISOString() });
@@ -188,7 +200,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     if (options.staticRoot && (method === 'GET' || method === 'HEAD')) {
       const tag = workerVersionTag && path.endsWith('/sw.js') ? `\n// worker version ${workerVersionTag}\n` : '';
       // With the OpenID provider the root worker is the one configured for it.
-      const file = oidc && path === '/sw.js' ? '/sw-oidc.js' : path;
+      const file = oidc && path === '/sw.js' ? '/sw-oidc.js' : oidc && path === '/dpop/sw.js' ? '/dpop/sw-oidc.js' : path;
       return serveStatic(options.staticRoot, file, res, tag);
     }
     throw new HttpError(404, 'not_found', `Not found: ${path}`);

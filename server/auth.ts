@@ -11,6 +11,8 @@ export interface AuthStats {
   /** Every call to a refresh endpoint, accepted or not. */
   refreshes: number;
   refreshesRejected: number;
+  /** Refresh calls refused because the token is DPoP-bound and the proof was missing or from another key. */
+  dpopRejected: number;
   /** Refresh calls whose client went away before the answer; not rotated. */
   refreshesAbandoned: number;
   reuseDetected: number;
@@ -22,7 +24,7 @@ export interface AuthStats {
 export interface TokenResponse {
   access_token: string;
   refresh_token: string;
-  token_type: 'Bearer';
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
 }
 
@@ -32,6 +34,8 @@ interface Family {
   id: string;
   user: string;
   revoked: boolean;
+  /** Thumbprint of the DPoP key the family is bound to, when it was started with a proof. */
+  jkt?: string;
 }
 
 const USERS: Record<string, string> = { demo: 'demo', alice: 'alice' };
@@ -44,6 +48,7 @@ const zeroStats = (): AuthStats => ({
   refreshes: 0,
   refreshesRejected: 0,
   refreshesAbandoned: 0,
+  dpopRejected: 0,
   reuseDetected: 0,
   revocations: 0,
   apiCalls: 0,
@@ -57,7 +62,7 @@ export class MockAuth {
   #families = new Map<string, Family>();
   /** refresh token -> family id and whether it was already used (rotated). */
   #refreshTokens = new Map<string, { familyId: string; used: boolean }>();
-  #accessTokens = new Map<string, { familyId: string; expiresAt: number }>();
+  #accessTokens = new Map<string, { familyId: string; expiresAt: number; jkt?: string }>();
   now: () => number;
 
   constructor(options: { accessTtlSeconds: number; now?: () => number }) {
@@ -69,22 +74,29 @@ export class MockAuth {
     this.stats = zeroStats();
   }
 
-  login(username: unknown, password: unknown): GrantResult {
+  /** `jkt`: the thumbprint of a verified DPoP proof's key; the session is then bound to it. */
+  login(username: unknown, password: unknown, jkt?: string): GrantResult {
     if (typeof username !== 'string' || typeof password !== 'string' || USERS[username] !== password) {
       this.stats.loginsFailed++;
       return { ok: false, status: 401, error: 'invalid_credentials', description: 'Unknown user or wrong password' };
     }
     this.stats.logins++;
-    const family: Family = { id: newToken('fam'), user: username, revoked: false };
+    const family: Family = { id: newToken('fam'), user: username, revoked: false, jkt };
     this.#families.set(family.id, family);
     return { ok: true, tokens: this.#issue(family) };
   }
 
-  refresh(refreshToken: unknown): GrantResult {
+  /** `jkt`: the thumbprint of a verified DPoP proof's key, if the request carried one. */
+  refresh(refreshToken: unknown, jkt?: string): GrantResult {
     this.stats.refreshes++;
     const record = typeof refreshToken === 'string' ? this.#refreshTokens.get(refreshToken) : undefined;
     const family = record ? this.#families.get(record.familyId) : undefined;
     if (!record || !family) return this.#reject('Unknown refresh token');
+    if (family.jkt && family.jkt !== jkt) {
+      // Checked before anything else: a copied token with the wrong key neither rotates nor revokes.
+      this.stats.dpopRejected++;
+      return this.#reject('The refresh token is DPoP-bound: a proof from its key is required');
+    }
     if (record.used) {
       // Reuse of a rotated token: assume it was stolen and end every session of the family.
       this.stats.reuseDetected++;
@@ -122,14 +134,18 @@ export class MockAuth {
     return !!record && !record.used && !this.#families.get(record.familyId)?.revoked;
   }
 
-  /** Checks an `Authorization` header; counts the API call. */
-  authorize(header: string | undefined): { ok: true; user: string } | { ok: false; reason: string } {
+  /**
+   * Checks an `Authorization` header; counts the API call. A DPoP-bound token needs the
+   * `DPoP` scheme and `proofJkt`, the thumbprint of a proof verified for this request.
+   */
+  authorize(header: string | undefined, proofJkt?: string): { ok: true; user: string } | { ok: false; reason: string } {
     this.stats.apiCalls++;
-    const match = /^Bearer (\S+)$/.exec(header ?? '');
-    const token = match ? this.#accessTokens.get(match[1]) : undefined;
+    const match = /^(Bearer|DPoP) (\S+)$/.exec(header ?? '');
+    const token = match ? this.#accessTokens.get(match[2]) : undefined;
     const family = token ? this.#families.get(token.familyId) : undefined;
     let reason: string | undefined;
     if (!match) reason = 'missing bearer token';
+    else if (token?.jkt && (match[1] !== 'DPoP' || proofJkt !== token.jkt)) reason = 'DPoP-bound token without a valid proof from its key';
     else if (!token || !family) reason = 'unknown token';
     else if (family.revoked) reason = 'session revoked';
     else if (this.now() >= token.expiresAt) reason = 'token expired';
@@ -143,9 +159,9 @@ export class MockAuth {
   #issue(family: Family): TokenResponse {
     const access = newToken('at');
     const refresh = newToken('rt');
-    this.#accessTokens.set(access, { familyId: family.id, expiresAt: this.now() + this.accessTtlSeconds * 1000 });
+    this.#accessTokens.set(access, { familyId: family.id, expiresAt: this.now() + this.accessTtlSeconds * 1000, jkt: family.jkt });
     this.#refreshTokens.set(refresh, { familyId: family.id, used: false });
-    return { access_token: access, refresh_token: refresh, token_type: 'Bearer', expires_in: this.accessTtlSeconds };
+    return { access_token: access, refresh_token: refresh, token_type: family.jkt ? 'DPoP' : 'Bearer', expires_in: this.accessTtlSeconds };
   }
 
   #reject(description: string): GrantResult {

@@ -4,6 +4,7 @@
  * grant), revocation, and its development login pages. Mounted under /oidc on the demo's
  * origin; it feeds the same counters as the mock server.
  */
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider from 'oidc-provider';
 import type { AuthStats } from './auth.js';
@@ -14,8 +15,8 @@ const MOUNT = '/oidc';
 export interface EmbeddedProvider {
   /** Handles requests under /oidc; false for anything else. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
-  /** Checks an `Authorization: Bearer` header against the provider's access tokens. */
-  authorize(header: string | undefined): Promise<{ ok: true; user: string } | { ok: false; reason: string }>;
+  /** Checks an `Authorization` header against the provider's access tokens; `proofJkt` as in MockAuth.authorize. */
+  authorize(header: string | undefined, proofJkt?: string): Promise<{ ok: true; user: string } | { ok: false; reason: string }>;
   isRefreshTokenActive(refreshToken: string): Promise<boolean>;
 }
 
@@ -28,7 +29,7 @@ export function createOidcProvider(options: { origin: string; stats: () => AuthS
         token_endpoint_auth_method: 'none',
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
-        redirect_uris: [`${origin}/oidc-callback`],
+        redirect_uris: [`${origin}/oidc-callback`, `${origin}/dpop/oidc-callback`],
       },
     ],
     pkce: { required: () => true },
@@ -44,7 +45,12 @@ export function createOidcProvider(options: { origin: string; stats: () => AuthS
       Session: 24 * 3600,
       Interaction: 3600,
     },
-    features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
+    features: {
+      devInteractions: { enabled: true },
+      revocation: { enabled: true },
+      // DPoP with server nonces, so clients must handle use_dpop_nonce (RFC 9449 §8).
+      dPoP: { enabled: true, nonceSecret: randomBytes(32) },
+    },
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
     cookies: { keys: ['sw-token-broker-demo-only'] },
   });
@@ -56,10 +62,14 @@ export function createOidcProvider(options: { origin: string; stats: () => AuthS
   });
   provider.on('grant.error', (ctx, error) => {
     if (ctx.oidc?.params?.grant_type !== 'refresh_token') return;
+    // A nonce request is part of the DPoP handshake, not a refused refresh.
+    if ((error as { error?: string }).error === 'use_dpop_nonce') return;
     const stats = options.stats();
     stats.refreshes++;
     stats.refreshesRejected++;
-    if (/already used/.test(String((error as { error_description?: string }).error_description))) stats.reuseDetected++;
+    const description = String((error as { error_description?: string }).error_description);
+    if (/already used/.test(description)) stats.reuseDetected++;
+    if (/jkt|DPoP/i.test(description)) stats.dpopRejected++;
   });
 
   const callback = provider.callback();
@@ -76,14 +86,18 @@ export function createOidcProvider(options: { origin: string; stats: () => AuthS
       void callback(req, res);
       return true;
     },
-    async authorize(header) {
+    async authorize(header, proofJkt) {
       const stats = options.stats();
       stats.apiCalls++;
-      const match = /^Bearer (\S+)$/.exec(header ?? '');
-      const token = match ? await provider.AccessToken.find(match[1]) : undefined;
+      const match = /^(Bearer|DPoP) (\S+)$/.exec(header ?? '');
+      const token = match ? await provider.AccessToken.find(match[2]) : undefined;
       if (!token || token.isExpired) {
         stats.api401++;
         return { ok: false, reason: match ? 'unknown or expired token' : 'missing bearer token' };
+      }
+      if (token.jkt && (match?.[1] !== 'DPoP' || token.jkt !== proofJkt)) {
+        stats.api401++;
+        return { ok: false, reason: 'DPoP-bound token without a valid proof from its key' };
       }
       return { ok: true, user: String(token.accountId) };
     },

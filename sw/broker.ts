@@ -19,6 +19,7 @@ import {
 } from '../protocol/index.js';
 import type { EndpointContext, TokenSet } from './adapters/types.js';
 import type { ResolvedConfig } from './config.js';
+import { generateDpopKey, type DpopKey } from './dpop.js';
 import { accessExpiry, refreshDueAt } from './expiry.js';
 import type { LockRunner } from './lock.js';
 import { SESSION_VERSION, type SessionStore, type StoredSession } from './store.js';
@@ -60,8 +61,13 @@ export class TokenBroker {
     return `sw-token-broker:${this.name}`;
   }
 
-  get #context(): EndpointContext {
-    return { fetch: this.#deps.fetch, timeoutMs: this.#deps.config.requestTimeoutMs };
+  #context(dpop?: DpopKey): EndpointContext {
+    return { fetch: this.#deps.fetch, timeoutMs: this.#deps.config.requestTimeoutMs, dpop };
+  }
+
+  /** A new session gets a new DPoP key; none without DPoP. */
+  async #newDpopKey(): Promise<DpopKey | undefined> {
+    return this.#deps.config.dpop ? generateDpopKey() : undefined;
   }
 
   /** The session state any page may see. Never refreshes. */
@@ -75,16 +81,17 @@ export class TokenBroker {
    * @throws LoginFailedError when the server refuses the credentials; RefreshUnavailableError when it cannot be reached.
    */
   async login(credentials: Readonly<Record<string, string>>): Promise<SessionStatus> {
-    const tokens = await this.#deps.config.endpoint.login(credentials, this.#context);
-    return this.#storeLogin(tokens);
+    const dpop = await this.#newDpopKey();
+    const tokens = await this.#deps.config.endpoint.login(credentials, this.#context(dpop));
+    return this.#storeLogin(tokens, dpop);
   }
 
-  async #storeLogin(tokens: TokenSet): Promise<SessionStatus> {
+  async #storeLogin(tokens: TokenSet, dpop: DpopKey | undefined): Promise<SessionStatus> {
     if (!tokens.refreshToken) throw new LoginFailedError('The server logged in but issued no refresh token');
     const refreshToken = tokens.refreshToken;
     const session = await this.#deps.locks(this.#lockName, this.#deps.config.lockTimeoutMs, async () => {
       const previous = await this.#deps.store.read();
-      const next = this.#sessionFrom(tokens, refreshToken, (previous?.generation ?? 0) + 1);
+      const next = this.#sessionFrom(tokens, refreshToken, (previous?.generation ?? 0) + 1, dpop);
       await this.#deps.store.write(next);
       return next;
     });
@@ -112,7 +119,7 @@ export class TokenBroker {
    *
    * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError.
    */
-  async sealedToken(): Promise<{ accessToken: string; generation: number }> {
+  async sealedToken(): Promise<{ accessToken: string; generation: number; dpop?: DpopKey }> {
     const cached = this.#sealedCache;
     if (cached && !this.#isDue(cached)) return cached;
     const session = await this.#deps.store.read();
@@ -150,7 +157,7 @@ export class TokenBroker {
   async startRedirectLogin(returnTo: string): Promise<string> {
     const redirect = this.#deps.config.endpoint.redirectLogin;
     if (!redirect) throw new BrokerError(ErrorCode.NotSupported, 'This token endpoint logs in with credentials, not a redirect');
-    const { authorizationUrl, pending } = await redirect.start(this.#context);
+    const { authorizationUrl, pending } = await redirect.start(this.#context());
     await this.#deps.store.savePending({ ...pending, returnTo, createdAt: this.#deps.now() });
     return authorizationUrl;
   }
@@ -171,8 +178,9 @@ export class TokenBroker {
       return { returnTo: pending.returnTo, error: new LoginFailedError('The login took too long; start it again') };
     }
     try {
-      const tokens = await redirect.finish(callback, pending, this.#context);
-      await this.#storeLogin(tokens);
+      const dpop = await this.#newDpopKey();
+      const tokens = await redirect.finish(callback, pending, this.#context(dpop));
+      await this.#storeLogin(tokens, dpop);
       return { returnTo: pending.returnTo };
     } catch (error) {
       return {
@@ -190,7 +198,7 @@ export class TokenBroker {
       await this.#deps.store.clear();
       if (session && this.#deps.config.endpoint.revoke) {
         try {
-          await this.#deps.config.endpoint.revoke(session.refreshToken, this.#context);
+          await this.#deps.config.endpoint.revoke(session.refreshToken, this.#context(session.dpop));
         } catch {
           // Revocation is best effort (RFC 7009 §2.2); the token is gone from this browser either way.
         }
@@ -219,7 +227,7 @@ export class TokenBroker {
       if (!stillNeeded(session)) return undefined;
       let tokens: TokenSet;
       try {
-        tokens = await this.#deps.config.endpoint.refresh(session.refreshToken, this.#context);
+        tokens = await this.#deps.config.endpoint.refresh(session.refreshToken, this.#context(session.dpop));
       } catch (error) {
         if (isBrokerError(error) && error.code === 'session-ended') {
           await this.#deps.store.clear();
@@ -229,7 +237,7 @@ export class TokenBroker {
         if (isBrokerError(error)) throw error;
         throw new RefreshUnavailableError('The refresh failed unexpectedly', { cause: error });
       }
-      const next = this.#sessionFrom(tokens, tokens.refreshToken ?? session.refreshToken, session.generation + 1);
+      const next = this.#sessionFrom(tokens, tokens.refreshToken ?? session.refreshToken, session.generation + 1, session.dpop);
       // The rotated refresh token is durable before any page sees the new access token.
       try {
         await this.#deps.store.write(next);
@@ -252,9 +260,10 @@ export class TokenBroker {
     return refreshed;
   }
 
-  #sessionFrom(tokens: TokenSet, refreshToken: string, generation: number): StoredSession {
+  #sessionFrom(tokens: TokenSet, refreshToken: string, generation: number, dpop: DpopKey | undefined): StoredSession {
     const now = this.#deps.now();
     return {
+      dpop,
       version: SESSION_VERSION,
       refreshToken,
       accessToken: tokens.accessToken,

@@ -18,6 +18,12 @@ export interface TokenBrokerConfig {
   name?: string;
   /** `indexeddb` (default) survives worker restarts; `memory` keeps the refresh token out of storage but dies with the worker. */
   storage?: 'indexeddb' | 'memory';
+  /**
+   * Sender-constrained tokens (DPoP, RFC 9449): a non-extractable key pair per session, a
+   * proof on every token request and every API request. Needs `mode: 'sealed'` (a page
+   * cannot make proofs without the key) and an OAuth adapter.
+   */
+  dpop?: boolean;
   /** Refresh this long before expiry (default 30 s)... */
   refreshSkewSeconds?: number;
   /** ...but never more than this fraction of the token's lifetime (default 0.2). */
@@ -54,6 +60,7 @@ export interface ResolvedConfig {
   apiAllowlist: string[];
   mode: BrokerMode;
   storage: 'indexeddb' | 'memory';
+  dpop: boolean;
   skewMs: number;
   maxSkewFraction: number;
   defaultLifetimeMs: number;
@@ -79,6 +86,12 @@ export function resolveConfig(config: TokenBrokerConfig): ResolvedConfig {
   if (mode !== 'handoff' && mode !== 'sealed') throw new TypeError(`config.mode must be 'handoff' or 'sealed', not ${String(mode)}`);
   const storage = config.storage ?? 'indexeddb';
   if (storage !== 'indexeddb' && storage !== 'memory') throw new TypeError(`config.storage must be 'indexeddb' or 'memory'`);
+  const dpop = config.dpop ?? false;
+  if (typeof dpop !== 'boolean') throw new TypeError('config.dpop must be a boolean');
+  if (dpop && mode !== 'sealed') {
+    throw new TypeError("config.dpop needs mode: 'sealed': in handoff mode the page sends the token and cannot make DPoP proofs without the worker's key");
+  }
+  if (dpop && endpoint.supportsDpop !== true) throw new TypeError('config.dpop needs an endpoint that sends DPoP proofs (oauth2Endpoint or oidcEndpoint)');
   const allowlist = parseAllowlist(config.apiAllowlist);
   if (allowlist.length === 0) throw new TypeError('config.apiAllowlist must name at least one API origin');
   return {
@@ -87,6 +100,7 @@ export function resolveConfig(config: TokenBrokerConfig): ResolvedConfig {
     apiAllowlist: [...config.apiAllowlist],
     mode,
     storage,
+    dpop,
     skewMs: seconds(config.refreshSkewSeconds, 30, 'refreshSkewSeconds') * 1000,
     maxSkewFraction: fraction(config.maxSkewFraction, 0.2),
     defaultLifetimeMs: seconds(config.defaultAccessLifetimeSeconds, 300, 'defaultAccessLifetimeSeconds') * 1000,

@@ -6,6 +6,7 @@
  */
 import { createStore, del, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import type { PendingAuthorization } from './adapters/types.js';
+import { isDpopKey, type DpopKey } from './dpop.js';
 
 /** Current layout of a stored session; bump and migrate in {@link readSession} when it changes. */
 export const SESSION_VERSION = 1;
@@ -21,6 +22,8 @@ export interface StoredSession {
   accessIssuedAt: number;
   /** Increases by one with each access token; lets pages name a token without holding it. */
   generation: number;
+  /** The session's DPoP key pair (non-extractable private key), when DPoP is on. */
+  dpop?: DpopKey;
 }
 
 /** A login by redirect in progress: kept in the store so a worker restart during the redirect loses nothing. */
@@ -112,5 +115,6 @@ function migrate(value: unknown): StoredSession | undefined {
     accessExpiresAt: record.accessExpiresAt,
     accessIssuedAt: record.accessIssuedAt,
     generation: record.generation,
+    dpop: isDpopKey(record.dpop) ? record.dpop : undefined,
   };
 }

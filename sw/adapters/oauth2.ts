@@ -10,6 +10,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import { BrokerError, ErrorCode, LoginFailedError, RefreshUnavailableError, SessionEndedError } from '../../protocol/index.js';
+import { dpopHandle, withNonceRetry } from '../dpop.js';
 import { isRejectionStatus, resolveEndpointUrl } from './http.js';
 import { checkTokenSet } from './json.js';
 import type { EndpointContext, PendingAuthorization, TokenEndpoint, TokenSet } from './types.js';
@@ -50,6 +51,7 @@ export function oauth2Endpoint(options: OAuth2EndpointOptions): TokenEndpoint {
   const ops = protocolOperations(async () => as, { client_id: options.clientId }, options.allowInsecureRequests === true);
   return {
     kind: 'oauth2',
+    supportsDpop: true,
     async login(credentials, context) {
       const parameters: Record<string, string> = { username: credentials.username ?? '', password: credentials.password ?? '' };
       if (options.scope) parameters.scope = options.scope;
@@ -110,6 +112,7 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
 
   return {
     kind: 'oidc',
+    supportsDpop: true,
     async login() {
       throw new BrokerError(ErrorCode.NotSupported, 'This provider logs in with a redirect: use loginWithRedirect()');
     },
@@ -150,14 +153,16 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
           const detail = error instanceof oauth.AuthorizationResponseError ? `the provider answered ${error.error}` : (error as Error).message;
           throw new LoginFailedError(`The authorization response was rejected: ${detail}`, { cause: error });
         }
-        const response = await send(() =>
-          oauth.authorizationCodeGrantRequest(as, client, oauth.None(), parameters, redirectUri, pending.codeVerifier, requestOptions(context, insecure)),
-        );
-        return process(
-          () => oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: pending.nonce, requireIdToken: true }),
-          response,
-          (message) => new LoginFailedError(message),
-        );
+        return withNonceRetry(async () => {
+          const response = await send(() =>
+            oauth.authorizationCodeGrantRequest(as, client, oauth.None(), parameters, redirectUri, pending.codeVerifier, requestOptions(context, insecure)),
+          );
+          return process(
+            () => oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: pending.nonce, requireIdToken: true }),
+            response,
+            (message) => new LoginFailedError(message),
+          );
+        });
       },
     },
   };
@@ -169,19 +174,24 @@ function protocolOperations(getAs: (context: EndpointContext) => Promise<oauth.A
   return {
     async passwordGrant(parameters: Record<string, string>, context: EndpointContext): Promise<TokenSet> {
       const as = await getAs(context);
-      const response = await send(() => oauth.genericTokenEndpointRequest(as, client, clientAuth, 'password', parameters, requestOptions(context, insecure)));
-      return process(() => oauth.processGenericTokenEndpointResponse(as, client, response), response, (message) => new LoginFailedError(message));
+      return withNonceRetry(async () => {
+        const response = await send(() => oauth.genericTokenEndpointRequest(as, client, clientAuth, 'password', parameters, requestOptions(context, insecure)));
+        return process(() => oauth.processGenericTokenEndpointResponse(as, client, response), response, (message) => new LoginFailedError(message));
+      });
     },
     async refresh(refreshToken: string, context: EndpointContext): Promise<TokenSet> {
       const as = await getAs(context);
-      const response = await send(() => oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, requestOptions(context, insecure)));
-      return process(() => oauth.processRefreshTokenResponse(as, client, response), response, (message) => new SessionEndedError(message));
+      return withNonceRetry(async () => {
+        const response = await send(() => oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, requestOptions(context, insecure)));
+        return process(() => oauth.processRefreshTokenResponse(as, client, response), response, (message) => new SessionEndedError(message));
+      });
     },
     async revoke(refreshToken: string, context: EndpointContext): Promise<void> {
       const as = await getAs(context);
+      // Revocation requests carry no DPoP proof (RFC 9449 does not define one for RFC 7009).
       const response = await send(() =>
         oauth.revocationRequest(as, client, clientAuth, refreshToken, {
-          ...requestOptions(context, insecure),
+          ...requestOptions({ ...context, dpop: undefined }, insecure),
           additionalParameters: { token_type_hint: 'refresh_token' },
         }),
       );
@@ -195,6 +205,7 @@ function requestOptions(context: EndpointContext, insecure: boolean) {
     [oauth.customFetch]: context.fetch,
     [oauth.allowInsecureRequests]: insecure,
     signal: AbortSignal.timeout(context.timeoutMs),
+    DPoP: context.dpop ? dpopHandle(context.dpop) : undefined,
   };
 }
 
@@ -234,6 +245,8 @@ async function process(
   try {
     result = await validate();
   } catch (error) {
+    // Left to withNonceRetry, which repeats the request with the nonce the server sent.
+    if (oauth.isDPoPNonceError(error)) throw error;
     if ((error instanceof oauth.ResponseBodyError || error instanceof oauth.WWWAuthenticateChallengeError) && isRejectionStatus(error.status)) {
       const code = error instanceof oauth.ResponseBodyError ? `: ${error.error}` : '';
       throw rejected(`The token endpoint refused the grant (${error.status}${code})`);

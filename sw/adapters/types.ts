@@ -1,4 +1,5 @@
 /** What every token-endpoint adapter provides to the broker. */
+import type { DpopKey } from '../dpop.js';
 
 /** Tokens from a successful grant. */
 export interface TokenSet {
@@ -15,6 +16,8 @@ export interface EndpointContext {
   fetch: typeof fetch;
   /** Bound on each HTTP request, in ms. */
   timeoutMs: number;
+  /** The session's DPoP key, when DPoP is on: every token request carries a proof made with it. */
+  dpop?: DpopKey;
 }
 
 /**
@@ -28,6 +31,8 @@ export interface EndpointContext {
 export interface TokenEndpoint {
   /** A short name for logs and status, for example `oauth2` or `json`. */
   readonly kind: string;
+  /** True when the adapter sends DPoP proofs given a key in the context. */
+  readonly supportsDpop?: boolean;
   login(credentials: Readonly<Record<string, string>>, context: EndpointContext): Promise<TokenSet>;
   refresh(refreshToken: string, context: EndpointContext): Promise<TokenSet>;
   /** Revokes the refresh token at logout. Optional: without it logout only forgets the session. */

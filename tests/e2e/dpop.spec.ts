@@ -1,0 +1,132 @@
+/**
+ * DPoP (RFC 9449): tokens bound to a key pair the worker generated with a non-extractable
+ * private key. A refresh token copied out of IndexedDB is refused without a proof from
+ * that key, while the broker keeps working. Against the mock server and oidc-provider.
+ */
+import { randomUUID } from 'node:crypto';
+import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { expect, fireCalls, login, stopWorkers, test } from './fixtures.js';
+
+const DB = 'sw-token-broker:demo-dpop';
+
+/** What injected page script can do: open the broker's database and copy the refresh token. */
+async function stealRefreshToken(page: Page): Promise<string> {
+  return page.evaluate(
+    (name) =>
+      new Promise<string>((resolve, reject) => {
+        const open = indexedDB.open(name);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction('kv').objectStore('kv').get('session');
+          get.onsuccess = () => resolve(get.result.refreshToken);
+          get.onerror = () => reject(get.error);
+        };
+      }),
+    DB,
+  );
+}
+
+/** A proof from a fresh key of the thief's own, as a replay from outside the browser would carry. */
+async function thiefProof(htu: string): Promise<string> {
+  const { publicKey, privateKey } = await generateKeyPair('ES256');
+  return new SignJWT({ htm: 'POST', htu, jti: randomUUID() })
+    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(publicKey) })
+    .setIssuedAt()
+    .sign(privateKey);
+}
+
+/** Facts about the session's key, read inside the worker (CryptoKeys do not leave it). */
+async function workerKeyFacts(context: BrowserContext): Promise<{ hasKey: boolean; extractable?: boolean; exportRefused?: boolean; publicX?: string }> {
+  const worker = context.serviceWorkers().find((w) => w.url().endsWith('/dpop/sw.js')) ?? (await context.waitForEvent('serviceworker'));
+  return worker.evaluate(async (name) => {
+    const session: any = await new Promise((resolve, reject) => {
+      const open = indexedDB.open(name);
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const get = open.result.transaction('kv').objectStore('kv').get('session');
+        get.onsuccess = () => resolve(get.result);
+      };
+    });
+    if (!session?.dpop) return { hasKey: false };
+    const { privateKey, publicKey } = session.dpop.keys as CryptoKeyPair;
+    const exportRefused = await crypto.subtle.exportKey('jwk', privateKey).then(() => false, () => true);
+    const publicJwk = await crypto.subtle.exportKey('jwk', publicKey);
+    return { hasKey: true, extractable: privateKey.extractable, exportRefused, publicX: publicJwk.x };
+  }, DB);
+}
+
+async function replay(request: APIRequestContext, path: string, refreshToken: string, proof?: string) {
+  const response = await request.post(path, {
+    form: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'sw-token-broker-demo' },
+    headers: proof ? { DPoP: proof } : {},
+  });
+  return { status: response.status(), body: await response.json() };
+}
+
+test.describe('against the mock server', () => {
+  test('a refresh token copied out of IndexedDB is refused from outside, and the broker keeps working', async ({ openTab, server, request, baseURL }) => {
+    const page = await openTab('/dpop/');
+    await login(page);
+    expect(await fireCalls(page, 3)).toEqual({ ok: 3, errors: [] });
+
+    const stolen = await stealRefreshToken(page);
+    expect(await replay(request, '/oauth/token', stolen)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(await replay(request, '/oauth/token', stolen, await thiefProof(`${baseURL}/oauth/token`))).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_grant' },
+    });
+    expect(await server.stats()).toMatchObject({ dpopRejected: 2, reuseDetected: 0 });
+
+    // The refusals rotated and revoked nothing: the broker refreshes with its key, also after a worker restart.
+    await stopWorkers(page);
+    await server.expireAccessTokens();
+    expect(await fireCalls(page, 5)).toEqual({ ok: 5, errors: [] });
+    expect(await server.stats()).toMatchObject({ logins: 1, refreshes: 3, refreshesRejected: 2, reuseDetected: 0, api401: 5 });
+  });
+
+  test('the private key is not extractable, a new session gets a new key, and logout deletes it', async ({ context, openTab }) => {
+    const page = await openTab('/dpop/');
+    await login(page);
+    const first = await workerKeyFacts(context);
+    expect(first).toMatchObject({ hasKey: true, extractable: false, exportRefused: true });
+    await page.evaluate(() => window.demo.broker.logout());
+    expect(await workerKeyFacts(context)).toEqual({ hasKey: false });
+    await login(page);
+    const second = await workerKeyFacts(context);
+    expect(second.hasKey).toBe(true);
+    expect(second.publicX).not.toBe(first.publicX);
+    expect(await fireCalls(page, 2)).toEqual({ ok: 2, errors: [] });
+  });
+});
+
+test.describe('against oidc-provider', () => {
+  const OIDC_ORIGIN = `http://127.0.0.1:${process.env.OIDC_PORT ?? 5303}`;
+  test.use({ baseURL: OIDC_ORIGIN });
+
+  test('login by redirect with DPoP nonces; bound tokens; a copied refresh token is refused; refresh after expiry', async ({ openTab, server, request }) => {
+    await server.setAccessTtl(2);
+    const page = await openTab('/dpop/');
+    await page.locator('#login').click();
+    await page.waitForURL(/\/oidc\//);
+    await page.fill('input[name=login]', 'alice');
+    await page.fill('input[name=password]', 'anything');
+    await page.locator('button[type=submit]').click();
+    await page.waitForURL((url) => !url.pathname.startsWith('/oidc/') || url.pathname.includes('/interaction/'));
+    const consent = page.locator('button:has-text("Continue")');
+    if (page.url().includes('/interaction/') && (await consent.count())) await consent.click();
+    await page.waitForURL(`${OIDC_ORIGIN}/dpop/`);
+    await page.waitForFunction(() => document.body.dataset.ready === 'true');
+    await expect(page.locator('#log')).toContainText('Logged in through the identity provider');
+    expect(await fireCalls(page, 3)).toEqual({ ok: 3, errors: [] });
+
+    const stolen = await stealRefreshToken(page);
+    expect(await replay(request, '/oidc/token', stolen)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+
+    await page.waitForTimeout(2300);
+    expect(await fireCalls(page, 5)).toEqual({ ok: 5, errors: [] });
+    const stats = await server.stats();
+    expect(stats).toMatchObject({ logins: 1, reuseDetected: 0, api401: 0 });
+    expect(stats.refreshes - stats.refreshesRejected).toBe(1);
+  });
+});
