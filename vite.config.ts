@@ -1,6 +1,7 @@
 /**
- * One Vite config, four builds picked by `--mode`:
+ * One Vite config, several builds picked by `--mode` (scripts/build.mjs runs them all):
  * - `lib`: the package's two entry points, `sw-token-broker` and `sw-token-broker/sw` (ESM, deps external);
+ * - `lib-classic`: the worker side as one classic script exposing `SwTokenBroker`, for `importScripts`;
  * - `worker`, `sealed-worker`, `oidc-worker`: the demo's standalone workers (handoff at `/`, sealed at `/sealed/`,
  *   and the one served as `/sw.js` with IDP=oidc), one classic script each;
  * - `demo`: the demo pages;
@@ -22,6 +23,16 @@ const builds: Record<string, UserConfig> = {
       sourcemap: true,
       lib: { entry: { index: resolve(root, 'src/index.ts'), sw: resolve(root, 'sw/index.ts') }, formats: ['es'] },
       rolldownOptions: { external },
+    },
+  },
+  'lib-classic': {
+    build: {
+      outDir: 'dist/lib',
+      emptyOutDir: false,
+      target: 'es2022',
+      sourcemap: true,
+      // Everything bundled: a worker without a bundler loads this one file with importScripts.
+      lib: { entry: resolve(root, 'sw/index.ts'), formats: ['iife'], name: 'SwTokenBroker', fileName: () => 'sw.classic.js' },
     },
   },
   worker: {
@@ -83,6 +94,7 @@ const builds: Record<string, UserConfig> = {
           recipe: resolve(root, 'demo/recipe.html'),
           sealed: resolve(root, 'demo/sealed/index.html'),
           dpop: resolve(root, 'demo/dpop/index.html'),
+          classic: resolve(root, 'demo/classic/index.html'),
           bench: resolve(root, 'demo/bench/index.html'),
         },
       },

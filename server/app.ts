@@ -18,6 +18,8 @@ export interface AppOptions {
   idp?: 'mock' | 'oidc';
   /** The origin the server is reached at (needed for the OpenID provider's issuer). */
   origin?: string;
+  /** A second build of the example PWA, served at /pwa/ once a test publishes it (`pwaVersion: '2'`). */
+  pwaV2Root?: string;
 }
 
 /** What a test can make the refresh endpoints do. */
@@ -57,6 +59,8 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
   let refreshDelayMs = options.refreshDelayMs ?? 0;
   /** Appended to the served worker scripts, so a test can publish a new worker version. */
   let workerVersionTag = '';
+  /** Which build of the example PWA is served at /pwa/. */
+  let pwaVersion = '1';
   const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   /**
@@ -163,7 +167,11 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       }
       if (path === '/auth/test/config' && method === 'POST') {
         const body = await readJsonBody(req);
-        const { accessTtlSeconds: ttl, refreshDelayMs: refreshDelay, workerVersion } = body;
+        const { accessTtlSeconds: ttl, refreshDelayMs: refreshDelay, workerVersion, pwaVersion: nextPwa } = body;
+        if (nextPwa !== undefined) {
+          if (nextPwa !== '1' && nextPwa !== '2') throw new HttpError(400, 'invalid_request', "pwaVersion must be '1' or '2'");
+          pwaVersion = nextPwa;
+        }
         if (ttl !== undefined) {
           if (typeof ttl !== 'number' || !(ttl > 0)) throw new HttpError(400, 'invalid_request', 'accessTtlSeconds must be a number > 0');
           auth.accessTtlSeconds = ttl;
@@ -176,7 +184,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
           if (typeof workerVersion !== 'string' || !/^[\w.-]{0,40}$/.test(workerVersion)) throw new HttpError(400, 'invalid_request', 'bad workerVersion');
           workerVersionTag = workerVersion;
         }
-        return sendJson(res, 200, { accessTtlSeconds: auth.accessTtlSeconds, refreshDelayMs, workerVersion: workerVersionTag });
+        return sendJson(res, 200, { accessTtlSeconds: auth.accessTtlSeconds, refreshDelayMs, workerVersion: workerVersionTag, pwaVersion });
       }
       if (path === '/auth/test/expire-access-tokens' && method === 'POST') {
         auth.expireAccessTokens();
@@ -200,6 +208,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     if (options.staticRoot && (method === 'GET' || method === 'HEAD')) {
       const tag = workerVersionTag && path.endsWith('/sw.js') ? `\n// worker version ${workerVersionTag}\n` : '';
       // With the OpenID provider the root worker is the one configured for it.
+      if (pwaVersion === '2' && options.pwaV2Root && path.startsWith('/pwa/')) return serveStatic(options.pwaV2Root, path.slice('/pwa'.length), res);
       const file = oidc && path === '/sw.js' ? '/sw-oidc.js' : oidc && path === '/dpop/sw.js' ? '/dpop/sw-oidc.js' : path;
       return serveStatic(options.staticRoot, file, res, tag);
     }

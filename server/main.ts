@@ -12,7 +12,8 @@ const staticRoot = process.env.DEMO_ROOT ?? fileURLToPath(new URL('../demo/', im
 const idp = process.env.IDP ?? 'mock';
 if (idp !== 'mock' && idp !== 'oidc') throw new Error(`IDP must be mock or oidc, not ${idp}`);
 const origin = `http://127.0.0.1:${port}`;
-const { server } = createApp({ accessTtlSeconds, staticRoot, refreshDelayMs, testHooks: process.env.TEST_HOOKS === '1', idp, origin });
+const pwaV2Root = fileURLToPath(new URL('../pwa-v2/', import.meta.url));
+const { server } = createApp({ accessTtlSeconds, staticRoot, refreshDelayMs, testHooks: process.env.TEST_HOOKS === '1', idp, origin, pwaV2Root });
 
 server.listen(port, '127.0.0.1', () => {
   const against = idp === 'oidc' ? `the embedded oidc-provider at ${origin}/oidc` : 'the mock auth server';

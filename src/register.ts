@@ -36,7 +36,11 @@ export async function registerTokenBroker(scriptUrl: string, options: RegisterOp
   try {
     registration = await workbox.register({ immediate: true });
   } catch (error) {
-    throw new ServiceWorkerUnavailableError(`The service worker could not be registered: ${(error as Error)?.message ?? error}`, { cause: error });
+    // Offline (a PWA started without network): the script cannot be fetched, but the worker installed before still runs.
+    registration = await navigator.serviceWorker.getRegistration(options.scope ?? new URL('./', new URL(scriptUrl, location.href)).href).catch(() => undefined);
+    if (!registration?.active) {
+      throw new ServiceWorkerUnavailableError(`The service worker could not be registered: ${(error as Error)?.message ?? error}`, { cause: error });
+    }
   }
   if (!registration) throw new ServiceWorkerUnavailableError('The service worker could not be registered');
   await waitForActive(registration, options.timeoutMs ?? 25_000);

@@ -100,7 +100,10 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
     return true;
   };
   // Only when needed: without a fetch listener the browser skips the worker for requests.
-  const onFetch = (event: FetchEvent) => void handleFetch(event);
+  const onFetch = (event: FetchEvent) => {
+    // A request the broker answered is its alone: listeners added later (Workbox's router) never see it.
+    if (handleFetch(event)) event.stopImmediatePropagation();
+  };
 
   scope.addEventListener('message', onMessage);
   scope.addEventListener('install', onInstall);

@@ -23,6 +23,7 @@ export interface ServerControl {
   setAccessTtl(seconds: number): Promise<void>;
   setRefreshDelay(ms: number): Promise<void>;
   publishWorkerVersion(tag: string): Promise<void>;
+  publishPwaVersion(version: '1' | '2'): Promise<void>;
   revokeAll(): Promise<void>;
   expireAccessTokens(): Promise<void>;
   isRefreshTokenActive(refreshToken: string): Promise<boolean>;
@@ -48,12 +49,13 @@ export const test = base.extend<Fixtures>({
       setAccessTtl: async (seconds) => void (await post('/auth/test/config', { accessTtlSeconds: seconds })),
       setRefreshDelay: async (ms) => void (await post('/auth/test/config', { refreshDelayMs: ms })),
       publishWorkerVersion: async (tag) => void (await post('/auth/test/config', { workerVersion: tag })),
+      publishPwaVersion: async (version) => void (await post('/auth/test/config', { pwaVersion: version })),
       revokeAll: async () => void (await post('/auth/test/revoke-all')),
       expireAccessTokens: async () => void (await post('/auth/test/expire-access-tokens')),
       isRefreshTokenActive: async (refreshToken) => (await post('/auth/test/refresh-token-active', { refreshToken })).active,
     };
     await control.setFault('none');
-    await post('/auth/test/config', { accessTtlSeconds: 30, refreshDelayMs: 50, workerVersion: '' });
+    await post('/auth/test/config', { accessTtlSeconds: 30, refreshDelayMs: 50, workerVersion: '', pwaVersion: '1' });
     await control.reset();
     await use(control);
     await control.setFault('none');

@@ -1,0 +1,2 @@
+/** Vite handles CSS imports in the demo pages. */
+declare module '*.css';
