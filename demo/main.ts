@@ -1,3 +1,5 @@
 import { startDemo } from './app.js';
+import { renderLayout } from './layout.js';
 
+renderLayout('/');
 startDemo('/sw.js');

@@ -1,6 +1,7 @@
 /** The demo page without the broker: the usual per-tab recipe, for comparison. */
 import axios from 'axios';
 import { attachRecipe, recipeLogin, recipeLogout, recipeSession } from './recipe-interceptor.js';
+import { renderLayout } from './layout.js';
 import { $, describe, fireCalls, log, openAnotherTab, showSession, tabName, watchCounters, wireFireEverywhere } from './ui.js';
 
 declare global {
@@ -9,6 +10,7 @@ declare global {
   }
 }
 
+renderLayout('/recipe.html');
 $('tab-name').textContent = tabName();
 watchCounters();
 const api = axios.create({ baseURL: '/' });

@@ -1,0 +1,135 @@
+/**
+ * The layout every demo page shares, built from one template so the pages differ only in
+ * their texts. The texts are the pages' own constants, never user input.
+ */
+
+export interface PageText {
+  /** Which nav entry is this page: its path. */
+  path: string;
+  /** The heading; the tab's name is added after it. */
+  heading: string;
+  intro: string;
+  /** Where this page's refresh token is kept. */
+  refreshTokenKeptIn: string;
+  hint: string;
+}
+
+const NAV: Array<[string, string]> = [
+  ['/', 'With the broker'],
+  ['/sealed/', 'Sealed mode'],
+  ['/dpop/', 'Sealed + DPoP'],
+  ['/pwa/', 'PWA'],
+  ['/classic/', 'importScripts'],
+  ['/recipe.html', 'Without it (the usual recipe)'],
+];
+
+const BROKER_HINT =
+  'Try it: open three tabs, log in, wait for the access token to expire, then press “…in every tab at once” (what happens when a laptop wakes up and every tab polls). Refreshes go up by one, reuse stays at zero.';
+
+/** Texts of the pages that use the broker, by path. */
+export const PAGES: Record<string, PageText> = {
+  '/': {
+    path: '/',
+    heading: 'One session for every tab',
+    intro:
+      'The service worker holds the refresh token and performs every refresh for every tab of this origin. Open three tabs, log in, wait until the access token expires, and fire calls in each: the server sees one refresh and no reuse.',
+    refreshTokenKeptIn: 'the service worker (IndexedDB); this page never sees it',
+    hint: BROKER_HINT,
+  },
+  '/sealed/': {
+    path: '/sealed/',
+    heading: 'Sealed mode: no token in the page',
+    intro:
+      "Here the page never receives any token: the service worker adds the Authorization header itself, in its fetch handler, to requests for this origin's /api/ only. Same server and counters; its own worker, scope and session.",
+    refreshTokenKeptIn: 'the service worker (IndexedDB); this page sees neither it nor the access token',
+    hint: BROKER_HINT,
+  },
+  '/dpop/': {
+    path: '/dpop/',
+    heading: 'Sealed + DPoP: a copied token is useless',
+    intro:
+      'Sealed mode, and every token is bound (DPoP, RFC 9449) to a key pair the worker generated with a non-extractable private key. A refresh token copied out of IndexedDB is refused by the server without a proof from that key. Same server and counters; its own worker, scope and session.',
+    refreshTokenKeptIn: "IndexedDB, bound to the worker's non-extractable key",
+    hint: BROKER_HINT,
+  },
+  '/pwa/': {
+    path: '/pwa/',
+    heading: 'An installable PWA with the broker <span class="muted" id="app-version"></span>',
+    intro:
+      'A Vite app built with vite-plugin-pwa (injectManifest). Its own service worker precaches the app shell with Workbox, caches the counters at runtime, and runs the token broker in sealed mode. Reload it offline: the shell comes from the precache.',
+    refreshTokenKeptIn: 'the service worker (IndexedDB); this page sees neither it nor the access token',
+    hint: BROKER_HINT,
+  },
+  '/classic/': {
+    path: '/classic/',
+    heading: 'A classic worker with importScripts',
+    intro:
+      "This page's worker is a plain classic script, not bundled, that loads the broker's classic build with importScripts and calls SwTokenBroker.installTokenBroker. Handoff mode; its own scope and session.",
+    refreshTokenKeptIn: 'the service worker (IndexedDB); this page never sees it',
+    hint: BROKER_HINT,
+  },
+  '/recipe.html': {
+    path: '/recipe.html',
+    heading: 'The usual recipe, per tab',
+    intro:
+      'Each tab runs the familiar axios interceptor: an isRefreshing flag, a queue of subscribers, tokens in localStorage. It works in one tab. With several, every tab refreshes on its own, the server sees a rotated refresh token presented again, and revokes the session for all.',
+    refreshTokenKeptIn: 'localStorage, readable by any script on the page',
+    hint: 'Try it: open three tabs, log in, wait for the access token to expire, then press “…in every tab at once”. Watch refreshes and “reuse detected” go up, and every tab get logged out.',
+  },
+};
+
+/** Renders the page for `path` into the body, before the page's script runs its logic. */
+export function renderLayout(path: keyof typeof PAGES & string): void {
+  const page = PAGES[path];
+  const nav = NAV.map(([href, label]) => `<a href="${href}"${href === page.path ? ' class="active"' : ''}>${label}</a>`).join('\n');
+  document.body.insertAdjacentHTML(
+    'afterbegin',
+    `<header class="top">
+  <div class="brand">sw-token-broker <span class="muted">demo</span></div>
+  <nav>${nav}</nav>
+</header>
+<main>
+  <section class="intro">
+    <h1>${page.heading} <span class="tab-name" id="tab-name"></span></h1>
+    <p>${page.intro}</p>
+  </section>
+  <div class="grid">
+    <section class="card">
+      <h2>Session <span class="muted">(this tab)</span></h2>
+      <dl class="facts">
+        <dt>State</dt><dd><span id="session-state" class="pill pill-off">…</span></dd>
+        <dt>Access token expires in</dt><dd id="token-expiry">—</dd>
+        <dt>Refresh token kept in</dt><dd>${page.refreshTokenKeptIn}</dd>
+      </dl>
+      <form id="login-form" class="login">
+        <label>User <input name="username" value="demo" autocomplete="username" /></label>
+        <label>Password <input name="password" type="password" value="demo" autocomplete="current-password" /></label>
+        <button type="submit" id="login" class="primary">Log in</button>
+      </form>
+      <div class="actions">
+        <button id="fire" class="primary">Fire 10 parallel API calls</button>
+        <button id="fire-all" class="primary">…in every tab at once</button>
+        <button id="logout">Log out</button>
+        <button id="open-tab">Open another tab</button>
+      </div>
+    </section>
+    <section class="card">
+      <h2>Server counters <span class="muted">(all tabs)</span></h2>
+      <div class="counters">
+        <div class="counter"><span id="count-logins">0</span>logins</div>
+        <div class="counter"><span id="count-refreshes">0</span>refreshes</div>
+        <div class="counter"><span id="count-reuseDetected">0</span>reuse detected</div>
+        <div class="counter"><span id="count-apiCalls">0</span>API calls</div>
+        <div class="counter"><span id="count-api401">0</span>401s</div>
+      </div>
+      <button id="reset-counters" class="link">Reset counters</button>
+      <p class="hint">${page.hint}</p>
+    </section>
+  </div>
+  <section class="card">
+    <h2>Event log</h2>
+    <ol id="log" class="log"></ol>
+  </section>
+</main>`,
+  );
+}
