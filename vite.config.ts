@@ -2,16 +2,30 @@
  * One Vite config, several builds picked by `--mode` (scripts/build.mjs runs them all):
  * - `lib`: the package's two entry points, `sw-token-broker` and `sw-token-broker/sw` (ESM, deps external);
  * - `lib-classic`: the worker side as one classic script exposing `SwTokenBroker`, for `importScripts`;
- * - `worker`, `sealed-worker`, `oidc-worker`: the demo's standalone workers (handoff at `/`, sealed at `/sealed/`,
- *   and the one served as `/sw.js` with IDP=oidc), one classic script each;
+ * - `worker`, `sealed-worker`, `dpop-worker`: the demo's standalone workers at `/`, `/sealed/`, `/dpop/`;
+ *   `oidc-worker`, `dpop-oidc-worker`: the ones served instead with IDP=oidc; one classic script each;
  * - `demo`: the demo pages;
  * - `server`: the demo server for Node.
+ * The example PWA has its own config, demo/pwa/vite.config.ts.
  */
 import { resolve } from 'node:path';
 import { defineConfig, type UserConfig } from 'vite';
 
 const root = import.meta.dirname;
 const external = [/^axios/, /^workbox-window/, /^idb-keyval/, /^oauth4webapi/];
+
+/** A worker as one classic (IIFE) script with everything bundled: what `navigator.serviceWorker.register` loads by default. */
+function classicWorker(entry: string, outDir: string, fileName: string, name: string): UserConfig {
+  return {
+    build: {
+      outDir,
+      emptyOutDir: false,
+      target: 'es2022',
+      sourcemap: true,
+      lib: { entry: resolve(root, entry), formats: ['iife'], name, fileName: () => fileName },
+    },
+  };
+}
 
 const builds: Record<string, UserConfig> = {
   lib: {
@@ -25,61 +39,13 @@ const builds: Record<string, UserConfig> = {
       rolldownOptions: { external },
     },
   },
-  'lib-classic': {
-    build: {
-      outDir: 'dist/lib',
-      emptyOutDir: false,
-      target: 'es2022',
-      sourcemap: true,
-      // Everything bundled: a worker without a bundler loads this one file with importScripts.
-      lib: { entry: resolve(root, 'sw/index.ts'), formats: ['iife'], name: 'SwTokenBroker', fileName: () => 'sw.classic.js' },
-    },
-  },
-  worker: {
-    build: {
-      outDir: 'dist/demo',
-      emptyOutDir: false,
-      target: 'es2022',
-      sourcemap: true,
-      lib: { entry: resolve(root, 'demo/sw.ts'), formats: ['iife'], name: 'swTokenBrokerDemoWorker', fileName: () => 'sw.js' },
-    },
-  },
-  'oidc-worker': {
-    build: {
-      outDir: 'dist/demo',
-      emptyOutDir: false,
-      target: 'es2022',
-      sourcemap: true,
-      lib: { entry: resolve(root, 'demo/oidc-sw.ts'), formats: ['iife'], name: 'swTokenBrokerOidcWorker', fileName: () => 'sw-oidc.js' },
-    },
-  },
-  'dpop-worker': {
-    build: {
-      outDir: 'dist/demo/dpop',
-      emptyOutDir: false,
-      target: 'es2022',
-      sourcemap: true,
-      lib: { entry: resolve(root, 'demo/dpop/sw.ts'), formats: ['iife'], name: 'swTokenBrokerDpopWorker', fileName: () => 'sw.js' },
-    },
-  },
-  'dpop-oidc-worker': {
-    build: {
-      outDir: 'dist/demo/dpop',
-      emptyOutDir: false,
-      target: 'es2022',
-      sourcemap: true,
-      lib: { entry: resolve(root, 'demo/dpop/oidc-sw.ts'), formats: ['iife'], name: 'swTokenBrokerDpopOidcWorker', fileName: () => 'sw-oidc.js' },
-    },
-  },
-  'sealed-worker': {
-    build: {
-      outDir: 'dist/demo/sealed',
-      emptyOutDir: false,
-      target: 'es2022',
-      sourcemap: true,
-      lib: { entry: resolve(root, 'demo/sealed/sw.ts'), formats: ['iife'], name: 'swTokenBrokerSealedWorker', fileName: () => 'sw.js' },
-    },
-  },
+  // Everything bundled: a worker without a bundler loads this one file with importScripts.
+  'lib-classic': classicWorker('sw/index.ts', 'dist/lib', 'sw.classic.js', 'SwTokenBroker'),
+  worker: classicWorker('demo/sw.ts', 'dist/demo', 'sw.js', 'swTokenBrokerDemoWorker'),
+  'oidc-worker': classicWorker('demo/oidc-sw.ts', 'dist/demo', 'sw-oidc.js', 'swTokenBrokerOidcWorker'),
+  'sealed-worker': classicWorker('demo/sealed/sw.ts', 'dist/demo/sealed', 'sw.js', 'swTokenBrokerSealedWorker'),
+  'dpop-worker': classicWorker('demo/dpop/sw.ts', 'dist/demo/dpop', 'sw.js', 'swTokenBrokerDpopWorker'),
+  'dpop-oidc-worker': classicWorker('demo/dpop/oidc-sw.ts', 'dist/demo/dpop', 'sw-oidc.js', 'swTokenBrokerDpopOidcWorker'),
   demo: {
     root: resolve(root, 'demo'),
     base: '/',
