@@ -2,7 +2,7 @@
 /**
  * Finds a Chromium for the end-to-end tests on a fresh machine: $CHROMIUM_PATH, then
  * Playwright's own browser if installed, then the system's, else installs one
- * (Playwright's installer, or Debian's `chromium` as root with apt), else fails with a
+ * (Debian's `chromium` as root with apt, or Playwright's installer), else fails with a
  * message that says how to get one. Never returns nothing: tests are not skipped silently.
  */
 import { execSync } from 'node:child_process';
@@ -59,10 +59,12 @@ export function findOrInstallChromium() {
   let found = findChromium();
   if (found) return found;
   console.error('[find-browser] No Chromium found; trying to install one.');
-  if (tryRun('npx --no-install playwright install chromium')) found = findChromium();
-  if (!found && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+  // Debian's package first where we can: it comes from the distribution's mirror, which
+  // machines without general internet access often still reach; Playwright's download does not.
+  if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
     if (tryRun('apt-get update -qq') && tryRun('DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium')) found = findChromium();
   }
+  if (!found && tryRun('npx --no-install playwright install chromium')) found = findChromium();
   if (found) return found;
   throw new Error(
     [

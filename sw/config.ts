@@ -91,7 +91,7 @@ export function resolveConfig(config: TokenBrokerConfig): ResolvedConfig {
   if (dpop && mode !== 'sealed') {
     throw new TypeError("config.dpop needs mode: 'sealed': in handoff mode the page sends the token and cannot make DPoP proofs without the worker's key");
   }
-  if (dpop && endpoint.supportsDpop !== true) throw new TypeError('config.dpop needs an endpoint that sends DPoP proofs (oauth2Endpoint or oidcEndpoint)');
+  if (dpop && typeof endpoint.dpopFetch !== 'function') throw new TypeError('config.dpop needs an endpoint that sends DPoP proofs (oauth2Endpoint or oidcEndpoint)');
   const allowlist = parseAllowlist(config.apiAllowlist);
   if (allowlist.length === 0) throw new TypeError('config.apiAllowlist must name at least one API origin');
   return {

@@ -6,8 +6,6 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc9449
  */
-import * as oauth from 'oauth4webapi';
-import { RefreshUnavailableError } from '../protocol/index.js';
 
 /** A session's DPoP key pair and a random id that names it (for per-key nonce state). */
 export interface DpopKey {
@@ -30,38 +28,4 @@ export function isDpopKey(value: unknown): value is DpopKey {
     candidate.keys?.privateKey instanceof CryptoKey &&
     candidate.keys?.publicKey instanceof CryptoKey
   );
-}
-
-const handles = new Map<string, oauth.DPoPHandle>();
-
-/**
- * oauth4webapi's proof maker for a key. One per key, kept while the worker lives, so the
- * server nonces it learned (`DPoP-Nonce`) are reused instead of costing a retry each time.
- */
-export function dpopHandle(key: DpopKey): oauth.DPoPHandle {
-  let handle = handles.get(key.id);
-  if (!handle) {
-    handle = oauth.DPoP({}, key.keys);
-    if (handles.size >= 8) handles.delete(handles.keys().next().value as string);
-    handles.set(key.id, handle);
-  }
-  return handle;
-}
-
-/**
- * Runs a DPoP request once more when the server answers `use_dpop_nonce`: the handle has
- * then learned the nonce (RFC 9449 §8). Only once: a second nonce error is a real failure.
- */
-export async function withNonceRetry<T>(attempt: () => Promise<T>): Promise<T> {
-  try {
-    return await attempt();
-  } catch (error) {
-    if (!oauth.isDPoPNonceError(error)) throw error;
-  }
-  try {
-    return await attempt();
-  } catch (error) {
-    if (oauth.isDPoPNonceError(error)) throw new RefreshUnavailableError('The server kept asking for a new DPoP nonce', { cause: error });
-    throw error;
-  }
 }

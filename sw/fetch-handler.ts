@@ -3,10 +3,10 @@
  * holds it. Only requests to the allowlist are touched; navigations, no-cors requests
  * and every other origin pass through untouched, without a token.
  */
-import * as oauth from 'oauth4webapi';
 import { GENERATION_HEADER, isAllowedUrl, type AllowlistEntry } from '../protocol/index.js';
+import type { DpopFetch } from './adapters/types.js';
 import type { TokenBroker } from './broker.js';
-import { dpopHandle, withNonceRetry, type DpopKey } from './dpop.js';
+import type { DpopKey } from './dpop.js';
 
 /** True when the worker may sign this request. */
 export function shouldSign(request: Pick<Request, 'url' | 'mode' | 'headers'>, allowlist: readonly AllowlistEntry[]): boolean {
@@ -22,7 +22,7 @@ export function shouldSign(request: Pick<Request, 'url' | 'mode' | 'headers'>, a
  * holding it. Without a usable session the request goes out unsigned and the server
  * decides (the page's interceptor then gets the typed error when it asks for a refresh).
  */
-export async function signedFetch(request: Request, broker: TokenBroker, fetchFn: typeof fetch): Promise<Response> {
+export async function signedFetch(request: Request, broker: TokenBroker, fetchFn: typeof fetch, dpopFetch?: DpopFetch): Promise<Response> {
   let token: { accessToken: string; generation: number; dpop?: DpopKey } | undefined;
   try {
     token = await broker.sealedToken();
@@ -31,7 +31,7 @@ export async function signedFetch(request: Request, broker: TokenBroker, fetchFn
   }
   if (!token) return fetchFn(request);
   let response: Response;
-  if (token.dpop) {
+  if (token.dpop && dpopFetch) {
     response = await dpopFetch(request, token.accessToken, token.dpop, fetchFn);
   } else {
     const headers = new Headers(request.headers);
@@ -42,38 +42,4 @@ export async function signedFetch(request: Request, broker: TokenBroker, fetchFn
   const marked = new Headers(response.headers);
   marked.set(GENERATION_HEADER, String(token.generation));
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers: marked });
-}
-
-/**
- * `Authorization: DPoP <token>` and a fresh proof (htm, htu, ath, and the resource
- * server's nonce once it sent one), made by oauth4webapi. The original request keeps its
- * mode, credentials and body: only its headers change. A `use_dpop_nonce` challenge is
- * answered once, with a copy of the request made before the first attempt.
- *
- * @see https://www.rfc-editor.org/rfc/rfc9449#section-7
- */
-async function dpopFetch(request: Request, accessToken: string, key: DpopKey, fetchFn: typeof fetch): Promise<Response> {
-  const spare = request.clone();
-  let attempt = 0;
-  const send = async () => {
-    const original = attempt++ === 0 ? request : spare;
-    try {
-      return await oauth.protectedResourceRequest(accessToken, original.method, new URL(original.url), original.headers, null, {
-        DPoP: dpopHandle(key),
-        // The allowlist decides which URLs get a token; plain http is allowed for loopback APIs.
-        [oauth.allowInsecureRequests]: true,
-        [oauth.customFetch]: (_url, init) => fetchFn(new Request(original, { headers: init.headers })),
-      });
-    } catch (error) {
-      // A 401 with a challenge other than a nonce request is the server's answer: hand it to the page.
-      if (error instanceof oauth.WWWAuthenticateChallengeError && !oauth.isDPoPNonceError(error)) return error.response;
-      throw error;
-    }
-  };
-  try {
-    return await withNonceRetry(send);
-  } catch (error) {
-    if (error instanceof oauth.WWWAuthenticateChallengeError) return error.response;
-    throw error;
-  }
 }

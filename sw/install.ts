@@ -96,7 +96,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
       }
     }
     if (resolved.mode !== 'sealed' || !shouldSign(request, resolved.allowlist)) return false;
-    event.respondWith(signedFetch(request, broker, fetchFn));
+    event.respondWith(signedFetch(request, broker, fetchFn, resolved.endpoint.dpopFetch));
     return true;
   };
   // Only when needed: without a fetch listener the browser skips the worker for requests.

@@ -10,7 +10,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import { BrokerError, ErrorCode, LoginFailedError, RefreshUnavailableError, SessionEndedError } from '../../protocol/index.js';
-import { dpopHandle, withNonceRetry } from '../dpop.js';
+import { dpopHandle, dpopResourceFetch, withNonceRetry } from './dpop-proofs.js';
 import { isRejectionStatus, resolveEndpointUrl } from './http.js';
 import { checkTokenSet } from './json.js';
 import type { EndpointContext, PendingAuthorization, TokenEndpoint, TokenSet } from './types.js';
@@ -51,7 +51,7 @@ export function oauth2Endpoint(options: OAuth2EndpointOptions): TokenEndpoint {
   const ops = protocolOperations(async () => as, { client_id: options.clientId }, options.allowInsecureRequests === true);
   return {
     kind: 'oauth2',
-    supportsDpop: true,
+    dpopFetch: dpopResourceFetch,
     async login(credentials, context) {
       const parameters: Record<string, string> = { username: credentials.username ?? '', password: credentials.password ?? '' };
       if (options.scope) parameters.scope = options.scope;
@@ -112,7 +112,7 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
 
   return {
     kind: 'oidc',
-    supportsDpop: true,
+    dpopFetch: dpopResourceFetch,
     async login() {
       throw new BrokerError(ErrorCode.NotSupported, 'This provider logs in with a redirect: use loginWithRedirect()');
     },

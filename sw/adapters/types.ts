@@ -31,8 +31,11 @@ export interface EndpointContext {
 export interface TokenEndpoint {
   /** A short name for logs and status, for example `oauth2` or `json`. */
   readonly kind: string;
-  /** True when the adapter sends DPoP proofs given a key in the context. */
-  readonly supportsDpop?: boolean;
+  /**
+   * Present when the adapter makes DPoP proofs (it sends them on token requests when the
+   * context has a key): sends a sealed-mode API request with `Authorization: DPoP` and a proof.
+   */
+  readonly dpopFetch?: DpopFetch;
   login(credentials: Readonly<Record<string, string>>, context: EndpointContext): Promise<TokenSet>;
   refresh(refreshToken: string, context: EndpointContext): Promise<TokenSet>;
   /** Revokes the refresh token at logout. Optional: without it logout only forgets the session. */
@@ -56,3 +59,6 @@ export interface RedirectLogin {
   /** Rejects with LoginFailedError on an error response, a state mismatch or a refused code. */
   finish(callback: URL, pending: PendingAuthorization, context: EndpointContext): Promise<TokenSet>;
 }
+
+/** Sends `request` with `Authorization: DPoP <accessToken>` and a proof made with `key`. */
+export type DpopFetch = (request: Request, accessToken: string, key: DpopKey, fetchFn: typeof fetch) => Promise<Response>;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { jsonEndpoint } from '../../sw/adapters/json.js';
 import { oauth2Endpoint } from '../../sw/adapters/oauth2.js';
 import { resolveConfig } from '../../sw/config.js';
+import { dpopResourceFetch } from '../../sw/adapters/dpop-proofs.js';
 import { generateDpopKey } from '../../sw/dpop.js';
 import { signedFetch } from '../../sw/fetch-handler.js';
 import { makeBroker } from './helpers.js';
@@ -61,7 +62,7 @@ describe('DPoP proofs', () => {
     const { broker } = makeBroker({
       mode: 'sealed',
       dpop: true,
-      endpoint: Object.assign(new (await import('./helpers.js')).ScriptedEndpoint(), { supportsDpop: true }),
+      endpoint: Object.assign(new (await import('./helpers.js')).ScriptedEndpoint(), { dpopFetch: dpopResourceFetch }),
     });
     await broker.login({ username: 'demo', password: 'demo' });
     const seen: Request[] = [];
@@ -72,7 +73,7 @@ describe('DPoP proofs', () => {
         return new Response(null, { status: 401, headers: { 'WWW-Authenticate': 'DPoP error="use_dpop_nonce"', 'DPoP-Nonce': 'rs-1' } });
       }
       return new Response(await request.text(), { status: 200 });
-    });
+    }, dpopResourceFetch);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('payload');
     expect(seen).toHaveLength(2);
@@ -83,7 +84,7 @@ describe('DPoP proofs', () => {
 
   it('keeps one key per session: refreshes reuse it, a new login makes a new one', async () => {
     const { ScriptedEndpoint } = await import('./helpers.js');
-    const { broker, store, clock } = makeBroker({ mode: 'sealed', dpop: true, endpoint: Object.assign(new ScriptedEndpoint(), { supportsDpop: true }) });
+    const { broker, store, clock } = makeBroker({ mode: 'sealed', dpop: true, endpoint: Object.assign(new ScriptedEndpoint(), { dpopFetch: dpopResourceFetch }) });
     await broker.login({ username: 'demo', password: 'demo' });
     const first = (await store.read())!.dpop!;
     expect(first.keys.privateKey.extractable).toBe(false);
