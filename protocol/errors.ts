@@ -121,7 +121,7 @@ export class ProtocolMismatchError extends BrokerError {
   }
 }
 
-const classByCode: Partial<Record<ErrorCode, new (message?: string) => BrokerError>> = {
+const classByCode: Partial<Record<ErrorCode, new (message?: string, options?: { cause?: unknown }) => BrokerError>> = {
   [ErrorCode.SessionEnded]: SessionEndedError,
   [ErrorCode.RefreshUnavailable]: RefreshUnavailableError,
   [ErrorCode.Timeout]: BrokerTimeoutError,
@@ -132,12 +132,13 @@ const classByCode: Partial<Record<ErrorCode, new (message?: string) => BrokerErr
 };
 
 /** Rebuilds a typed error from a reply's `error` field; unknown codes become `internal`. */
-export function errorFromWire(wire: unknown): BrokerError {
+export function errorFromWire(wire: unknown, cause?: unknown): BrokerError {
   const record = (typeof wire === 'object' && wire !== null ? wire : {}) as Record<string, unknown>;
   const message = typeof record.message === 'string' ? record.message : 'The service worker reported an error';
   const code = typeof record.code === 'string' && knownCodes.has(record.code) ? (record.code as ErrorCode) : ErrorCode.Internal;
   const ErrorClass = classByCode[code];
-  return ErrorClass ? new ErrorClass(message) : new BrokerError(code, message);
+  const options = cause === undefined ? undefined : { cause };
+  return ErrorClass ? new ErrorClass(message, options) : new BrokerError(code, message, options);
 }
 
 /** True for any broker error, across realms (compares `code`, not the prototype). */

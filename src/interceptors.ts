@@ -3,7 +3,7 @@
  * 401 ask the worker for a newer token and retry the request once.
  */
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { BrokerError, ErrorCode, GENERATION_HEADER, hasErrorCode, type TokenResult } from '../protocol/index.js';
+import { ErrorCode, GENERATION_HEADER, errorFromWire, hasErrorCode, isBrokerError, type TokenResult } from '../protocol/index.js';
 import type { BrokerClient } from './client.js';
 
 declare module 'axios' {
@@ -83,11 +83,10 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
         refreshing ??= broker.reportUnauthorized({ failedToken, failedGeneration }).finally(() => (refreshing = undefined));
         result = await refreshing;
       }
-    } catch (brokerError) {
-      if (brokerError instanceof BrokerError || (brokerError as { code?: unknown })?.code) {
-        (brokerError as Error & { cause?: unknown }).cause ??= error;
-      }
-      throw brokerError;
+    } catch (failure) {
+      // Waiters share one refresh and so one error: each gets its own copy, caused by its own 401.
+      if (isBrokerError(failure)) throw errorFromWire({ code: failure.code, message: failure.message }, error);
+      throw failure;
     }
     config[RETRIED] = true;
     if (broker.mode === 'handoff' && result.accessToken) config.headers.set('Authorization', `Bearer ${result.accessToken}`);

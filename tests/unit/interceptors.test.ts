@@ -101,8 +101,11 @@ describe('attachTokenBroker', () => {
       broker.failWith = code;
       const results = await Promise.allSettled(Array.from({ length: 20 }, () => instance.get('https://api.test/data')));
       expect(results.every((r) => r.status === 'rejected' && (r.reason as { code: string }).code === code)).toBe(true);
-      const first = results[0] as PromiseRejectedResult;
-      expect((first.reason as { cause?: AxiosError }).cause?.response?.status).toBe(401);
+      const reasons = results.map((r) => (r as PromiseRejectedResult).reason as { cause?: AxiosError });
+      expect(reasons.every((reason) => reason.cause?.response?.status === 401)).toBe(true);
+      // One error per request, each caused by its own 401.
+      expect(new Set(reasons).size).toBe(20);
+      expect(new Set(reasons.map((reason) => reason.cause)).size).toBe(20);
       expect(broker.refreshCalls).toBe(1);
     },
   );
