@@ -4,6 +4,7 @@
  * - `lib-classic`: the worker side as one classic script exposing `SwTokenBroker`, for `importScripts`;
  * - `worker`, `sealed-worker`, `dpop-worker`: the demo's standalone workers at `/`, `/sealed/`, `/dpop/`;
  *   `oidc-worker`, `dpop-oidc-worker`: the ones served instead with IDP=oidc; one classic script each;
+ * - `workbox-worker`: the plain Workbox example's worker (its precache manifest is injected afterwards);
  * - `demo`: the demo pages;
  * - `server`: the demo server for Node.
  * The example PWA has its own config, demo/pwa/vite.config.ts.
@@ -17,6 +18,10 @@ const external = [/^axios/, /^workbox-window/, /^idb-keyval/, /^oauth4webapi/];
 /** A worker as one classic (IIFE) script with everything bundled: what `navigator.serviceWorker.register` loads by default. */
 function classicWorker(entry: string, outDir: string, fileName: string, name: string): UserConfig {
   return {
+    // Example workers import the package by name, as an app would.
+    resolve: { alias: { 'sw-token-broker/sw': resolve(root, 'sw/index.ts') } },
+    // Workbox's modules keep development checks behind NODE_ENV; there is no process in a worker.
+    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
     build: {
       outDir,
       emptyOutDir: false,
@@ -45,6 +50,8 @@ const builds: Record<string, UserConfig> = {
   'oidc-worker': classicWorker('demo/oidc-sw.ts', 'dist/demo', 'sw-oidc.js', 'swTokenBrokerOidcWorker'),
   'sealed-worker': classicWorker('demo/sealed/sw.ts', 'dist/demo/sealed', 'sw.js', 'swTokenBrokerSealedWorker'),
   'dpop-worker': classicWorker('demo/dpop/sw.ts', 'dist/demo/dpop', 'sw.js', 'swTokenBrokerDpopWorker'),
+  // The plain Workbox recipe: the PWA example's worker source, bundled here; workbox-build injects its manifest.
+  'workbox-worker': classicWorker('demo/pwa/sw.ts', 'dist/demo/workbox', 'sw.js', 'swTokenBrokerWorkboxExample'),
   'dpop-oidc-worker': classicWorker('demo/dpop/oidc-sw.ts', 'dist/demo/dpop', 'sw-oidc.js', 'swTokenBrokerDpopOidcWorker'),
   demo: {
     root: resolve(root, 'demo'),
@@ -61,6 +68,7 @@ const builds: Record<string, UserConfig> = {
           sealed: resolve(root, 'demo/sealed/index.html'),
           dpop: resolve(root, 'demo/dpop/index.html'),
           classic: resolve(root, 'demo/classic/index.html'),
+          workbox: resolve(root, 'demo/workbox/index.html'),
           bench: resolve(root, 'demo/bench/index.html'),
         },
       },

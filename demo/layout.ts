@@ -19,6 +19,7 @@ const NAV: Array<[string, string]> = [
   ['/sealed/', 'Sealed mode'],
   ['/dpop/', 'Sealed + DPoP'],
   ['/pwa/', 'PWA'],
+  ['/workbox/', 'Workbox'],
   ['/classic/', 'importScripts'],
   ['/recipe.html', 'Without it (the usual recipe)'],
 ];
@@ -57,6 +58,14 @@ export const PAGES: Record<string, PageText> = {
     heading: 'An installable PWA with the broker <span class="muted" id="app-version"></span>',
     intro:
       'A Vite app built with vite-plugin-pwa (injectManifest). Its own service worker precaches the app shell with Workbox, caches the counters at runtime, and runs the token broker in sealed mode. Reload it offline: the shell comes from the precache.',
+    refreshTokenKeptIn: 'the service worker (IndexedDB); this page sees neither it nor the access token',
+    hint: BROKER_HINT,
+  },
+  '/workbox/': {
+    path: '/workbox/',
+    heading: 'A plain Workbox worker with the broker',
+    intro:
+      "The PWA example's worker source, bundled by Vite and given its precache manifest by workbox-build's injectManifest, without vite-plugin-pwa. Workbox precaches this page's shell; the broker signs the API requests (sealed mode). Its own scope and session.",
     refreshTokenKeptIn: 'the service worker (IndexedDB); this page sees neither it nor the access token',
     hint: BROKER_HINT,
   },

@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
+import { injectManifest } from 'workbox-build';
 
 /** @param {string} label @param {string[]} args @param {Record<string, string>} [env] */
 function step(label, args, env = {}) {
@@ -21,6 +22,17 @@ for (const worker of ['worker', 'sealed-worker', 'oidc-worker', 'dpop-worker', '
 // The importScripts example loads the classic build from the demo's origin.
 mkdirSync('dist/demo/classic', { recursive: true });
 copyFileSync('dist/lib/sw.classic.js', 'dist/demo/classic/sw-token-broker.classic.js');
+// The plain Workbox recipe: bundle the worker, then let workbox-build inject the precache manifest.
+step('plain Workbox example worker', ['vite', 'build', '--mode', 'workbox-worker']);
+console.log('build: plain Workbox example, injectManifest');
+const injected = await injectManifest({
+  swSrc: 'dist/demo/workbox/sw.js',
+  swDest: 'dist/demo/workbox/sw.js',
+  globDirectory: 'dist/demo',
+  globPatterns: ['workbox/index.html', 'assets/*.{js,css}'],
+  modifyURLPrefix: { '': '/' },
+});
+for (const warning of injected.warnings) console.warn(`workbox-build: ${warning}`);
 step('example PWA', ['vite', 'build', '--config', 'demo/pwa/vite.config.ts']);
 step('example PWA, second version', ['vite', 'build', '--config', 'demo/pwa/vite.config.ts'], { PWA_VERSION: '2', PWA_OUT_DIR: 'dist/pwa-v2' });
 step('demo server', ['vite', 'build', '--mode', 'server']);

@@ -14,8 +14,9 @@ declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: str
 // 1. The broker first. Its fetch listener answers the API requests it signs (sealed mode)
 //    and stops them there, so Workbox's router, whose listener is added below, never sees
 //    them. Workbox routes are kept off the API allowlist anyway.
+// No name: the storage namespace is the registration scope, so the same source serves two
+// examples on one origin with separate sessions.
 installTokenBroker({
-  name: 'pwa',
   mode: 'sealed',
   endpoint: jsonEndpoint({ loginUrl: '/auth/login', refreshUrl: '/auth/refresh', logoutUrl: '/auth/logout' }),
   apiAllowlist: [`${self.location.origin}/api/`],

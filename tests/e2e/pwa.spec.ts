@@ -77,6 +77,24 @@ test('an update (a new build with a changed precache manifest) activates without
   expect(await server.stats()).toMatchObject({ logins: 1, reuseDetected: 0 });
 });
 
+test('the plain Workbox recipe (workbox-build injectManifest): precache offline, and the broker signs API calls', async ({ context, openTab, server }) => {
+  const page = await openTab('/workbox/');
+  expect(await page.evaluate(() => window.demo.broker.mode)).toBe('sealed');
+  await login(page);
+  expect(await fireCalls(page, 3)).toEqual({ ok: 3, errors: [] });
+  await expect.poll(() => page.evaluate(async () => (await caches.keys()).some((name) => name.includes('precache')))).toBe(true);
+  await context.setOffline(true);
+  try {
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.ready === 'true');
+    await expect(page.locator('h1')).toContainText('A plain Workbox worker with the broker');
+    expect(await page.evaluate(() => window.demo.broker.status())).toMatchObject({ loggedIn: true });
+  } finally {
+    await context.setOffline(false);
+  }
+  expect(await server.stats()).toMatchObject({ logins: 1, apiCalls: 3, api401: 0 });
+});
+
 test('a classic worker loads the broker with importScripts, and its own message handler still works', async ({ openTab, server }) => {
   const page = await openTab('/classic/');
   await login(page);
