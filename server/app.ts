@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { MockAuth, type GrantResult } from './auth.js';
 import { verifyDpopProof } from './dpop.js';
-import { createOidcProvider, type EmbeddedProvider } from './oidc.js';
+import type { EmbeddedProvider, createOidcProvider } from './oidc.js';
 
 export interface AppOptions {
   accessTtlSeconds: number;
@@ -14,8 +14,11 @@ export interface AppOptions {
   refreshDelayMs?: number;
   /** Enables `/auth/test/*`: fault injection for the end-to-end tests. */
   testHooks?: boolean;
-  /** `mock` (default): the mock auth server. `oidc`: the embedded oidc-provider under /oidc. */
-  idp?: 'mock' | 'oidc';
+  /**
+   * Set for IDP=oidc: creates the embedded oidc-provider (mounted under /oidc). Passed in,
+   * so the mock-only server never loads oidc-provider.
+   */
+  createOidc?: typeof createOidcProvider;
   /** The origin the server is reached at (needed for the OpenID provider's issuer). */
   origin?: string;
   /** A second build of the example PWA, served at /pwa/ once a test publishes it (`pwaVersion: '2'`). */
@@ -51,10 +54,7 @@ class HttpError extends Error {
 export function createApp(options: AppOptions): { server: Server; auth: MockAuth; setFault(fault: RefreshFault): void } {
   const auth = new MockAuth({ accessTtlSeconds: options.accessTtlSeconds });
   const origin = options.origin ?? 'http://127.0.0.1';
-  const oidc: EmbeddedProvider | undefined =
-    options.idp === 'oidc'
-      ? createOidcProvider({ origin, stats: () => auth.stats, accessTtlSeconds: () => auth.accessTtlSeconds })
-      : undefined;
+  const oidc: EmbeddedProvider | undefined = options.createOidc?.({ origin, stats: () => auth.stats, accessTtlSeconds: () => auth.accessTtlSeconds });
   let fault: RefreshFault = 'none';
   let refreshDelayMs = options.refreshDelayMs ?? 0;
   /** Appended to the served worker scripts, so a test can publish a new worker version. */

@@ -13,7 +13,9 @@ const idp = process.env.IDP ?? 'mock';
 if (idp !== 'mock' && idp !== 'oidc') throw new Error(`IDP must be mock or oidc, not ${idp}`);
 const origin = `http://127.0.0.1:${port}`;
 const pwaV2Root = fileURLToPath(new URL('../pwa-v2/', import.meta.url));
-const { server } = createApp({ accessTtlSeconds, staticRoot, refreshDelayMs, testHooks: process.env.TEST_HOOKS === '1', idp, origin, pwaV2Root });
+// Loaded only when asked for: oidc-provider prints warnings about Node 20 at import.
+const createOidc = idp === 'oidc' ? (await import('./oidc.js')).createOidcProvider : undefined;
+const { server } = createApp({ accessTtlSeconds, staticRoot, refreshDelayMs, testHooks: process.env.TEST_HOOKS === '1', createOidc, origin, pwaV2Root });
 
 server.listen(port, '127.0.0.1', () => {
   const against = idp === 'oidc' ? `the embedded oidc-provider at ${origin}/oidc` : 'the mock auth server';

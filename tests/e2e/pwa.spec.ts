@@ -2,18 +2,29 @@
  * The example PWA (demo/pwa): vite-plugin-pwa injectManifest, Workbox precaching and a
  * runtime route, and the broker in the same worker. Also the importScripts recipe.
  */
+import { CHROMIUM_ARGS, findChromium } from '../../scripts/find-browser.mjs';
 import { expect, fireCalls, fireInAllTabsAtOnce, login, test } from './fixtures.js';
 
-test('the example PWA is installable, and its own worker controls the page', async ({ openTab }) => {
-  const page = await openTab('/pwa/');
-  await page.waitForFunction(() => navigator.serviceWorker.controller?.scriptURL.endsWith('/pwa/sw.js'));
-  const manifest = await page.evaluate(async () => (await fetch(document.querySelector<HTMLLinkElement>('link[rel=manifest]')!.href)).json());
-  expect(manifest).toMatchObject({ start_url: '/pwa/', scope: '/pwa/', display: 'standalone' });
-  expect(manifest.icons.map((icon: { sizes: string }) => icon.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
-  const cdp = await page.context().newCDPSession(page);
-  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
-  // Playwright's contexts are incognito, where Chromium never offers to install; nothing else may be missing.
-  expect(installabilityErrors.map((error) => error.errorId)).toEqual(['in-incognito']);
+test('the example PWA is installable, and its own worker controls the page', async ({ playwright, baseURL }, testInfo) => {
+  // A persistent profile: Playwright's default contexts are incognito, where Chromium never offers to install.
+  const context = await playwright.chromium.launchPersistentContext(testInfo.outputPath('profile'), {
+    executablePath: findChromium(),
+    args: CHROMIUM_ARGS,
+    baseURL,
+  });
+  try {
+    const page = await context.newPage();
+    await page.goto('/pwa/');
+    await page.waitForFunction(() => navigator.serviceWorker.controller?.scriptURL.endsWith('/pwa/sw.js'));
+    const manifest = await page.evaluate(async () => (await fetch(document.querySelector<HTMLLinkElement>('link[rel=manifest]')!.href)).json());
+    expect(manifest).toMatchObject({ start_url: '/pwa/', scope: '/pwa/', display: 'standalone' });
+    expect(manifest.icons.map((icon: { sizes: string }) => icon.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
+    const cdp = await context.newCDPSession(page);
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    expect(installabilityErrors).toEqual([]);
+  } finally {
+    await context.close();
+  }
 });
 
 test('Workbox and the broker share the worker: precache, a runtime route, and signed API calls', async ({ openTab, server }) => {
