@@ -30,6 +30,7 @@ const PENDING_LOGIN_TTL_MS = 10 * 60 * 1000;
 /** Tells every tab of the origin about a session change. */
 export type Notify = (event: BrokerEventType, status: SessionStatus, reason?: string) => void | Promise<void>;
 
+/** What a broker works with; `installTokenBroker` wires the real ones, tests inject their own. */
 export interface BrokerDependencies {
   config: ResolvedConfig;
   name: string;
@@ -46,7 +47,13 @@ export interface FailedCredential {
   failedGeneration?: number;
 }
 
+/**
+ * One broker's sessions: login (by credentials or by redirect), tokens refreshed ahead of
+ * expiry, 401 reports, logout. Every refresh goes through {@link TokenBroker.refresh} or
+ * {@link TokenBroker.getToken} into one shared, locked refresh.
+ */
 export class TokenBroker {
+  /** The storage namespace (and lock name) of this broker. */
   readonly name: string;
   readonly #deps: BrokerDependencies;
   #inFlight: Promise<StoredSession> | undefined;
