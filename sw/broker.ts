@@ -114,10 +114,7 @@ export class TokenBroker {
    * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError.
    */
   async getToken(): Promise<TokenResult> {
-    const session = await this.#deps.store.read();
-    if (!session) throw new NotLoggedInError();
-    if (!this.#isDue(session)) return this.#tokenResult(session);
-    return this.#tokenResult(await this.#refreshShared((current) => this.#isDue(current)));
+    return this.#tokenResult(await this.#validSession());
   }
 
   /**
@@ -129,11 +126,15 @@ export class TokenBroker {
   async sealedToken(): Promise<{ accessToken: string; generation: number; dpop?: DpopKey }> {
     const cached = this.#sealedCache;
     if (cached && !this.#isDue(cached)) return cached;
+    this.#sealedCache = await this.#validSession();
+    return this.#sealedCache;
+  }
+
+  /** The stored session, refreshed first when it is within the skew of its expiry. */
+  async #validSession(): Promise<StoredSession> {
     const session = await this.#deps.store.read();
     if (!session) throw new NotLoggedInError();
-    const current = this.#isDue(session) ? await this.#refreshShared((s) => this.#isDue(s)) : session;
-    this.#sealedCache = current;
-    return current;
+    return this.#isDue(session) ? this.#refreshShared((current) => this.#isDue(current)) : session;
   }
 
   /**
@@ -252,12 +253,12 @@ export class TokenBroker {
         throw new RefreshUnavailableError('The refreshed session could not be stored; no token was handed out', { cause: error });
       }
       return next;
-    }).catch(async (error: unknown) => {
-      this.#sealedCache = undefined;
-      if (ended) await this.#deps.notify('session-ended', this.#statusOf(undefined), ended.message);
-      throw error;
-    });
-    this.#sealedCache = undefined;
+    })
+      .catch(async (error: unknown) => {
+        if (ended) await this.#deps.notify('session-ended', this.#statusOf(undefined), ended.message);
+        throw error;
+      })
+      .finally(() => (this.#sealedCache = undefined));
     if (refreshed === undefined) {
       const current = await this.#deps.store.read();
       if (!current) throw new NotLoggedInError();

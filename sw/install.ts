@@ -47,17 +47,17 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
     for (const client of clients) client.postMessage(message);
   };
 
+  const fetchFn = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const broker = new TokenBroker({
     config: resolved,
     name,
     store,
     locks: config.locks ?? defaultLocks(),
     notify,
-    fetch: config.fetch ?? ((input, init) => fetch(input, init)),
+    fetch: fetchFn,
     now: config.now ?? Date.now,
   });
 
-  const fetchFn = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const claim = async () => {
     await scope.clients.claim();
     return true;

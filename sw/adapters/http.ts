@@ -17,12 +17,17 @@ export async function boundedFetch(
     // redirect: 'error' because a 307/308 would re-send the refresh token to wherever it points.
     return await fetchFn(url, { ...init, redirect: 'error', cache: 'no-store', signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    const timedOut = (error as { name?: string })?.name === 'TimeoutError';
-    throw new RefreshUnavailableError(
-      timedOut ? `The token endpoint did not answer within ${timeoutMs} ms` : 'The token endpoint could not be reached',
-      { cause: error },
-    );
+    throw unreachable(error, timeoutMs);
   }
+}
+
+/** The error for a request that never got an answer: a timeout, or a network failure. */
+export function unreachable(error: unknown, timeoutMs: number): RefreshUnavailableError {
+  const timedOut = (error as { name?: string })?.name === 'TimeoutError';
+  return new RefreshUnavailableError(
+    timedOut ? `The token endpoint did not answer within ${timeoutMs} ms` : 'The token endpoint could not be reached',
+    { cause: error },
+  );
 }
 
 /** Reads a JSON body; anything else is a broken endpoint, so the session is kept. */

@@ -11,7 +11,7 @@
 import * as oauth from 'oauth4webapi';
 import { BrokerError, ErrorCode, LoginFailedError, RefreshUnavailableError, SessionEndedError } from '../../protocol/index.js';
 import { dpopHandle, dpopResourceFetch, withNonceRetry } from './dpop-proofs.js';
-import { isRejectionStatus, resolveEndpointUrl } from './http.js';
+import { isRejectionStatus, resolveEndpointUrl, unreachable } from './http.js';
 import { checkTokenSet } from './json.js';
 import type { EndpointContext, PendingAuthorization, TokenEndpoint, TokenSet } from './types.js';
 
@@ -94,7 +94,7 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
   let discovered: Promise<oauth.AuthorizationServer> | undefined;
   const discover = (context: EndpointContext) => {
     discovered ??= (async () => {
-      const response = await send(() =>
+      const response = await send(context, () =>
         oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(context, insecure) }),
       );
       try {
@@ -154,7 +154,7 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
           throw new LoginFailedError(`The authorization response was rejected: ${detail}`, { cause: error });
         }
         return withNonceRetry(async () => {
-          const response = await send(() =>
+          const response = await send(context, () =>
             oauth.authorizationCodeGrantRequest(as, client, oauth.None(), parameters, redirectUri, pending.codeVerifier, requestOptions(context, insecure)),
           );
           return process(
@@ -175,21 +175,21 @@ function protocolOperations(getAs: (context: EndpointContext) => Promise<oauth.A
     async passwordGrant(parameters: Record<string, string>, context: EndpointContext): Promise<TokenSet> {
       const as = await getAs(context);
       return withNonceRetry(async () => {
-        const response = await send(() => oauth.genericTokenEndpointRequest(as, client, clientAuth, 'password', parameters, requestOptions(context, insecure)));
+        const response = await send(context, () => oauth.genericTokenEndpointRequest(as, client, clientAuth, 'password', parameters, requestOptions(context, insecure)));
         return process(() => oauth.processGenericTokenEndpointResponse(as, client, response), response, (message) => new LoginFailedError(message));
       });
     },
     async refresh(refreshToken: string, context: EndpointContext): Promise<TokenSet> {
       const as = await getAs(context);
       return withNonceRetry(async () => {
-        const response = await send(() => oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, requestOptions(context, insecure)));
+        const response = await send(context, () => oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, requestOptions(context, insecure)));
         return process(() => oauth.processRefreshTokenResponse(as, client, response), response, (message) => new SessionEndedError(message));
       });
     },
     async revoke(refreshToken: string, context: EndpointContext): Promise<void> {
       const as = await getAs(context);
       // Revocation requests carry no DPoP proof (RFC 9449 does not define one for RFC 7009).
-      const response = await send(() =>
+      const response = await send(context, () =>
         oauth.revocationRequest(as, client, clientAuth, refreshToken, {
           ...requestOptions({ ...context, dpop: undefined }, insecure),
           additionalParameters: { token_type_hint: 'refresh_token' },
@@ -221,14 +221,11 @@ function checkSecure(urls: Array<string | undefined>, allowInsecure: boolean | u
   }
 }
 
-async function send(request: () => Promise<Response>): Promise<Response> {
+async function send(context: EndpointContext, request: () => Promise<Response>): Promise<Response> {
   try {
     return await request();
   } catch (error) {
-    const timedOut = (error as { name?: string })?.name === 'TimeoutError';
-    throw new RefreshUnavailableError(timedOut ? 'The token endpoint did not answer in time' : 'The token endpoint could not be reached', {
-      cause: error,
-    });
+    throw unreachable(error, context.timeoutMs);
   }
 }
 
