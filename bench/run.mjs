@@ -17,6 +17,7 @@ import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { CHROMIUM_ARGS, findOrInstallChromium } from '../scripts/find-browser.mjs';
+import { stopWorkers } from '../scripts/service-workers.mjs';
 
 const args = process.argv.slice(2);
 const jsonIndex = args.indexOf('--json');
@@ -62,24 +63,6 @@ async function post(path, body) {
   return response.json();
 }
 const stats = async () => (await fetch(`${BASE}/auth/stats`)).json();
-
-/** @param {import('playwright-core').Page} page */
-async function stopWorkers(page) {
-  const cdp = await page.context().newCDPSession(page);
-  /** @type {Map<string, string>} */
-  const running = new Map();
-  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
-    for (const version of versions) running.set(version.versionId, version.runningStatus);
-  });
-  await cdp.send('ServiceWorker.enable');
-  await cdp.send('ServiceWorker.stopAllWorkers');
-  const deadline = Date.now() + 5000;
-  while (!(running.size > 0 && [...running.values()].every((s) => s === 'stopped'))) {
-    if (Date.now() > deadline) throw new Error('workers did not stop');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  await cdp.detach();
-}
 
 const PAGES = { broker: '/', recipe: '/recipe.html', 'axios-auth-refresh': '/bench/' };
 

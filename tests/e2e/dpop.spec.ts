@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { expect, fireCalls, login, stopWorkers, test } from './fixtures.js';
+import { expect, fireCalls, login, loginThroughProvider, stopWorkers, test } from './fixtures.js';
 
 const DB = 'sw-token-broker:demo-dpop';
 
@@ -107,16 +107,7 @@ test.describe('against oidc-provider', () => {
   test('login by redirect with DPoP nonces; bound tokens; a copied refresh token is refused; refresh after expiry', async ({ openTab, server, request }) => {
     await server.setAccessTtl(2);
     const page = await openTab('/dpop/');
-    await page.locator('#login').click();
-    await page.waitForURL(/\/oidc\//);
-    await page.fill('input[name=login]', 'alice');
-    await page.fill('input[name=password]', 'anything');
-    await page.locator('button[type=submit]').click();
-    await page.waitForURL((url) => !url.pathname.startsWith('/oidc/') || url.pathname.includes('/interaction/'));
-    const consent = page.locator('button:has-text("Continue")');
-    if (page.url().includes('/interaction/') && (await consent.count())) await consent.click();
-    await page.waitForURL(`${OIDC_ORIGIN}/dpop/`);
-    await page.waitForFunction(() => document.body.dataset.ready === 'true');
+    await loginThroughProvider(page, '/dpop/');
     await expect(page.locator('#log')).toContainText('Logged in through the identity provider');
     expect(await fireCalls(page, 3)).toEqual({ ok: 3, errors: [] });
 

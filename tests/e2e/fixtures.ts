@@ -92,18 +92,7 @@ export async function fireCalls(page: Page, count: number): Promise<{ ok: number
   }, count);
 }
 
-/** Stops every service worker of the page's browser through CDP and waits until they are stopped. */
-export async function stopWorkers(page: Page): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  const running = new Map<string, string>();
-  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
-    for (const version of versions) running.set(version.versionId, version.runningStatus);
-  });
-  await cdp.send('ServiceWorker.enable');
-  await cdp.send('ServiceWorker.stopAllWorkers');
-  await expect.poll(() => running.size > 0 && [...running.values()].every((status) => status === 'stopped'), { timeout: 5000 }).toBe(true);
-  await cdp.detach();
-}
+export { stopWorkers } from '../../scripts/service-workers.mjs';
 
 /** Sends a raw protocol message to the page's active worker and returns the reply. */
 export async function rawMessage(page: Page, message: unknown): Promise<any> {
@@ -248,3 +237,27 @@ export const RECORD_EVERYTHING = () => {
     return response;
   };
 };
+
+/**
+ * Logs in by redirect through oidc-provider's own login and consent pages, from a page
+ * served at `returnPath`. Returns the callback URL the browser visited (it holds the code).
+ */
+export async function loginThroughProvider(page: Page, returnPath = '/'): Promise<string> {
+  const origin = new URL(page.url()).origin;
+  let callbackUrl = '';
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname.endsWith('/oidc-callback')) callbackUrl = request.url();
+  });
+  await expect(page.locator('#login')).toHaveText('Log in with the identity provider');
+  await page.locator('#login').click();
+  await page.waitForURL(/\/oidc\//);
+  await page.fill('input[name=login]', 'alice');
+  await page.fill('input[name=password]', 'anything');
+  await page.locator('button[type=submit]').click();
+  const consent = page.locator('button:has-text("Continue")');
+  await page.waitForURL((url) => !url.pathname.startsWith('/oidc/') || url.pathname.includes('/interaction/'));
+  if (page.url().includes('/interaction/') && (await consent.count())) await consent.click();
+  await page.waitForURL(`${origin}${returnPath}`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  return callbackUrl;
+}

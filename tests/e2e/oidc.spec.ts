@@ -3,32 +3,11 @@
  * required, refresh-token rotation with reuse detection, revocation), logged in through
  * its own login pages.
  */
-import type { Page } from '@playwright/test';
-import { RECORD_EVERYTHING, expect, fireCalls, fireInAllTabsAtOnce, heapSnapshot, readWorkerSession, test } from './fixtures.js';
+import { RECORD_EVERYTHING, expect, fireCalls, fireInAllTabsAtOnce, heapSnapshot, loginThroughProvider, readWorkerSession, test } from './fixtures.js';
 
 const OIDC_ORIGIN = `http://127.0.0.1:${process.env.OIDC_PORT ?? 5303}`;
 const DB = 'sw-token-broker:demo-oidc';
 test.use({ baseURL: OIDC_ORIGIN });
-
-/** Logs in through the provider's pages; returns the callback URL the browser visited. */
-async function loginThroughProvider(page: Page): Promise<string> {
-  let callbackUrl = '';
-  page.on('request', (request) => {
-    if (request.url().startsWith(`${OIDC_ORIGIN}/oidc-callback`)) callbackUrl = request.url();
-  });
-  await expect(page.locator('#login')).toHaveText('Log in with the identity provider');
-  await page.locator('#login').click();
-  await page.waitForURL(/\/oidc\//);
-  await page.fill('input[name=login]', 'alice');
-  await page.fill('input[name=password]', 'anything');
-  await page.locator('button[type=submit]').click();
-  const consent = page.locator('button:has-text("Continue")');
-  await page.waitForURL((url) => !url.pathname.startsWith('/oidc/') || url.pathname.includes('/interaction/'));
-  if (page.url().includes('/interaction/') && (await consent.count())) await consent.click();
-  await page.waitForURL(`${OIDC_ORIGIN}/`);
-  await page.waitForFunction(() => document.body.dataset.ready === 'true');
-  return callbackUrl;
-}
 
 test('login by redirect through oidc-provider: the worker exchanges the code, which never reaches the page', async ({ context, openTab, server }) => {
   await context.addInitScript(RECORD_EVERYTHING);

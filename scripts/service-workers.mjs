@@ -1,0 +1,26 @@
+// @ts-check
+/** Service-worker control through CDP, shared by the end-to-end tests and the benchmark. */
+
+/**
+ * Stops every service worker of the page's browser (CDP `ServiceWorker.stopAllWorkers`)
+ * and waits until CDP reports them all stopped.
+ *
+ * @param {import('playwright-core').Page} page
+ * @param {number} [timeoutMs]
+ */
+export async function stopWorkers(page, timeoutMs = 5000) {
+  const cdp = await page.context().newCDPSession(page);
+  /** @type {Map<string, string>} */
+  const running = new Map();
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+    for (const version of versions) running.set(version.versionId, version.runningStatus);
+  });
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  const deadline = Date.now() + timeoutMs;
+  while (!(running.size > 0 && [...running.values()].every((status) => status === 'stopped'))) {
+    if (Date.now() > deadline) throw new Error(`Service workers did not stop within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await cdp.detach();
+}
