@@ -61,7 +61,7 @@ export class BrokerError extends Error {
 
   /** The error as it travels in a reply. Never includes `cause`, which may hold server bodies. */
   toWire(): WireError {
-    return { code: this.code, message: this.message };
+    return toWireError(this);
   }
 }
 
@@ -130,6 +130,16 @@ const classByCode: Partial<Record<ErrorCode, new (message?: string, options?: { 
   [ErrorCode.ServiceWorkerUnavailable]: ServiceWorkerUnavailableError,
   [ErrorCode.ProtocolMismatch]: ProtocolMismatchError,
 };
+
+/**
+ * The wire form of any failure: a broker error as it is, anything else as `internal`
+ * without its details (which may hold server bodies or stack traces). The one place an
+ * error becomes wire data; {@link errorFromWire} is the way back.
+ */
+export function toWireError(error: unknown): WireError {
+  if (isBrokerError(error)) return { code: error.code, message: error.message };
+  return { code: ErrorCode.Internal, message: 'The service worker failed unexpectedly' };
+}
 
 /** Rebuilds a typed error from a reply's `error` field; unknown codes become `internal`. */
 export function errorFromWire(wire: unknown, cause?: unknown): BrokerError {

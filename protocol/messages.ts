@@ -33,53 +33,69 @@ interface Envelope {
   id: string;
 }
 
-/** Checks the worker is alive and learns its version, name and mode. */
-export interface PingRequest extends Envelope {
-  type: 'ping';
-}
-/** Logs in with credentials the worker's token endpoint adapter understands (for example `{ username, password }`). */
-export interface LoginRequest extends Envelope {
-  type: 'login';
-  credentials: Record<string, string>;
-}
-/** Asks for a valid access token (handoff mode); the worker refreshes first when it is within the skew of expiry. */
-export interface GetTokenRequest extends Envelope {
-  type: 'getToken';
-}
 /**
- * Reports a 401. `failedToken` (handoff) or `failedGeneration` (sealed) names the
- * credential that failed, so a stale 401 gets the newer token instead of a new refresh.
+ * Every request type, and whether a page may send it again when no reply came (the worker
+ * answers a repeat by joining the work in flight or reading the store; a worker stopped
+ * mid-request never answers on the old port, so a repeat wakes a fresh one).
+ *
+ * The one list of message types: the request union, the reply table, the worker's
+ * validators and its handlers are all keyed by it, so the compiler names every place a new
+ * type still lacks.
  */
-export interface RefreshRequest extends Envelope {
-  type: 'refresh';
+export const REQUEST_TYPES = {
+  /** Checks the worker is alive and learns its version, name, mode and allowlist. */
+  ping: { resendable: true },
+  /** Logs in with credentials the worker's token endpoint adapter understands (for example `{ username, password }`). */
+  login: { resendable: false },
+  /** Asks for a valid access token (handoff mode); the worker refreshes first when it is within the skew of expiry. */
+  getToken: { resendable: true },
+  /** Reports a 401 for the credential that failed, so a stale 401 gets the newer token instead of a new refresh. */
+  refresh: { resendable: true },
+  /** Revokes the refresh token where supported, clears the session, tells every tab. */
+  logout: { resendable: false },
+  /** Reads the session state. Never refreshes. */
+  status: { resendable: true },
+  /** Asks the worker to take control of uncontrolled pages (sealed mode after Shift+Reload). */
+  claim: { resendable: false },
+  /**
+   * Starts a login by redirect (authorization code + PKCE): the worker keeps state, nonce
+   * and verifier, and answers with the URL the page navigates to.
+   */
+  authorize: { resendable: false },
+} as const satisfies Record<string, { resendable: boolean }>;
+
+export type RequestType = keyof typeof REQUEST_TYPES;
+
+/** True when `value` names a request type. */
+export function isRequestType(value: unknown): value is RequestType {
+  return typeof value === 'string' && Object.hasOwn(REQUEST_TYPES, value);
+}
+
+/**
+ * Names the credential that got a 401: the access token itself (handoff) or its
+ * generation (sealed, where the page never holds the token).
+ */
+export interface FailedCredential {
   failedToken?: string;
   failedGeneration?: number;
 }
-/** Revokes the refresh token where supported, clears the session, tells every tab. */
-export interface LogoutRequest extends Envelope {
-  type: 'logout';
-}
-/** Reads the session state. Never refreshes. */
-export interface StatusRequest extends Envelope {
-  type: 'status';
-}
-/**
- * Starts a login by redirect (authorization code + PKCE): the worker keeps state, nonce
- * and verifier, and answers with the URL the page navigates to. `returnTo` is the
- * same-origin path the browser comes back to.
- */
-export interface AuthorizeRequest extends Envelope {
-  type: 'authorize';
-  returnTo: string;
-}
-/** Asks the worker to take control of uncontrolled pages (sealed mode after Shift+Reload). */
-export interface ClaimRequest extends Envelope {
-  type: 'claim';
+
+/** The fields each request carries beside the envelope. */
+export interface RequestFieldsByType {
+  ping: {};
+  login: { credentials: Record<string, string> };
+  getToken: {};
+  refresh: FailedCredential;
+  logout: {};
+  status: {};
+  claim: {};
+  /** `returnTo` is the same-origin path the browser comes back to. */
+  authorize: { returnTo: string };
 }
 
-export type BrokerRequest = PingRequest | LoginRequest | GetTokenRequest | RefreshRequest | LogoutRequest | StatusRequest | ClaimRequest | AuthorizeRequest;
-export type RequestType = BrokerRequest['type'];
-export const REQUEST_TYPES: readonly RequestType[] = ['ping', 'login', 'getToken', 'refresh', 'logout', 'status', 'claim', 'authorize'];
+/** One request of type `T`, as it travels. */
+export type RequestOf<T extends RequestType> = Envelope & { type: T } & RequestFieldsByType[T];
+export type BrokerRequest = { [T in RequestType]: RequestOf<T> }[RequestType];
 
 /** What any page may know about the session: never a refresh token. */
 export interface SessionStatus {
@@ -100,20 +116,32 @@ export interface PingResult {
   /** `password`: `login(credentials)`; `redirect`: `loginWithRedirect()`. */
   loginKind: 'password' | 'redirect';
 }
-export interface TokenResult {
-  /** Present in handoff mode only. */
-  accessToken?: string;
+
+interface TokenTiming {
   accessExpiresAt: number;
   /** When the worker will refresh it (epoch ms); a page may cache the token until then. */
   refreshAt: number;
+  /** The token's generation: names it without revealing it. */
   generation: number;
 }
+/** Handoff mode: the page gets the access token. */
+export interface HandoffTokenResult extends TokenTiming {
+  mode: 'handoff';
+  accessToken: string;
+}
+/** Sealed mode: the page learns only when the token expires and its generation, never the token. */
+export interface SealedTokenResult extends TokenTiming {
+  mode: 'sealed';
+}
+/** A valid access token's description, typed by mode so a handoff result always carries the token. */
+export type TokenResult = HandoffTokenResult | SealedTokenResult;
 
 /** Reply payload per request type. */
 export interface ResultByType {
   ping: PingResult;
   login: { status: SessionStatus };
-  getToken: TokenResult;
+  /** Only handoff mode hands out tokens; sealed mode answers `not-supported`. */
+  getToken: HandoffTokenResult;
   refresh: TokenResult;
   logout: { status: SessionStatus };
   status: { status: SessionStatus };

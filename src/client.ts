@@ -14,12 +14,15 @@ import {
   type BrokerEvent,
   type BrokerEventType,
   type BrokerMode,
+  type FailedCredential,
+  type HandoffTokenResult,
   type OkReply,
+  type RequestFieldsByType,
   type RequestType,
   type SessionStatus,
   type TokenResult,
 } from '../protocol/index.js';
-import { sendToWorker, type RequestFields } from './transport.js';
+import { sendToWorker } from './send-to-worker.js';
 
 export interface BrokerClientOptions {
   /** Bound on each message to the worker, in ms (default 25 s, above the worker's own bounds). */
@@ -46,8 +49,12 @@ export class BrokerClient {
   #loginKind: 'password' | 'redirect' = 'password';
   #allowlist: AllowlistEntry[] = [];
   #handlers = new Map<BrokerEventType, Set<BrokerEventHandler>>();
-  #cached: TokenResult | undefined;
-  #pendingToken: Promise<TokenResult> | undefined;
+  /** Handoff: the newest token this tab has seen, reused until its `refreshAt`. */
+  #cached: HandoffTokenResult | undefined;
+  /** The `getToken` message in flight: concurrent callers in this tab share it. */
+  #pendingToken: Promise<HandoffTokenResult> | undefined;
+  /** The `refresh` message in flight: every 401 in this tab, from any axios instance, shares it. */
+  #pendingRefresh: Promise<TokenResult> | undefined;
   #onMessage = (event: MessageEvent) => this.#receive(event);
 
   /** Use {@link registerTokenBroker}; the constructor does not talk to the worker. */
@@ -151,21 +158,29 @@ export class BrokerClient {
   async getAccessToken(): Promise<string> {
     if (this.#mode === 'sealed') throw new BrokerError(ErrorCode.NotSupported, 'In sealed mode the page never holds the access token');
     const cached = this.#cached;
-    if (cached?.accessToken && Date.now() < cached.refreshAt) return cached.accessToken;
+    if (cached && Date.now() < cached.refreshAt) return cached.accessToken;
     this.#pendingToken ??= this.#send('getToken', {})
-      .then((reply) => this.#remember(reply))
+      .then((reply) => {
+        const result = this.#remember(reply);
+        if (result.mode !== 'handoff') throw new BrokerError(ErrorCode.Internal, 'The service worker answered getToken without a token');
+        return result;
+      })
       .finally(() => (this.#pendingToken = undefined));
-    const result = await this.#pendingToken;
-    return result.accessToken as string;
+    return (await this.#pendingToken).accessToken;
   }
 
   /**
    * Reports a 401 for the given token (handoff) or generation (sealed) and resolves with
-   * the newer token the worker holds or fetched. Used by the axios interceptors.
+   * the newer token the worker holds or fetched. One refresh message per tab: every report
+   * made while one is in flight, from any axios instance sharing this client, joins it.
+   *
+   * @throws SessionEndedError, RefreshUnavailableError, NotLoggedInError, BrokerTimeoutError.
    */
-  async reportUnauthorized(failed: { failedToken?: string; failedGeneration?: number }): Promise<TokenResult> {
-    const reply = await this.#send('refresh', { ...failed });
-    return this.#remember(reply);
+  reportUnauthorized(failed: FailedCredential): Promise<TokenResult> {
+    this.#pendingRefresh ??= this.#send('refresh', { failedToken: failed.failedToken, failedGeneration: failed.failedGeneration })
+      .then((reply) => this.#remember(reply))
+      .finally(() => (this.#pendingRefresh = undefined));
+    return this.#pendingRefresh;
   }
 
   /**
@@ -222,13 +237,11 @@ export class BrokerClient {
     this.#cached = undefined;
   }
 
+  /** Copies the fields a token reply should have; in handoff mode caches it unless this tab already holds a newer one. */
   #remember(reply: TokenResult): TokenResult {
-    const result: TokenResult = {
-      accessToken: reply.accessToken,
-      accessExpiresAt: reply.accessExpiresAt,
-      refreshAt: reply.refreshAt,
-      generation: reply.generation,
-    };
+    const timing = { accessExpiresAt: reply.accessExpiresAt, refreshAt: reply.refreshAt, generation: reply.generation };
+    if (reply.mode === 'sealed' || typeof (reply as Partial<HandoffTokenResult>).accessToken !== 'string') return { mode: 'sealed', ...timing };
+    const result: HandoffTokenResult = { mode: 'handoff', accessToken: reply.accessToken, ...timing };
     if (!this.#cached || result.generation >= this.#cached.generation) this.#cached = result;
     return result;
   }
@@ -250,7 +263,7 @@ export class BrokerClient {
     }
   }
 
-  async #send<T extends RequestType>(type: T, fields: RequestFields<T>): Promise<OkReply<T>> {
+  async #send<T extends RequestType>(type: T, fields: RequestFieldsByType[T]): Promise<OkReply<T>> {
     const worker = await this.#activeWorker();
     return sendToWorker(worker, type, fields, { timeoutMs: this.#timeoutMs, resendAfterMs: this.#resendAfterMs });
   }

@@ -26,5 +26,9 @@ export {
   type BrokerEvent,
   type BrokerEventType,
   type BrokerMode,
+  type FailedCredential,
+  type HandoffTokenResult,
+  type SealedTokenResult,
   type SessionStatus,
+  type TokenResult,
 } from '../protocol/index.js';

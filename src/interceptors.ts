@@ -3,7 +3,7 @@
  * 401 ask the worker for a newer token and retry the request once.
  */
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { ErrorCode, GENERATION_HEADER, errorFromWire, hasErrorCode, isBrokerError, type TokenResult } from '../protocol/index.js';
+import { ErrorCode, GENERATION_HEADER, errorFromWire, hasErrorCode, isBrokerError, toWireError } from '../protocol/index.js';
 import type { BrokerClient } from './client.js';
 
 declare module 'axios' {
@@ -34,8 +34,9 @@ type Marked = InternalAxiosRequestConfig & { [RETRIED]?: boolean };
  * Attaches the broker to an axios instance.
  *
  * Requests to the worker's API allowlist get `Authorization: Bearer` (handoff mode; in
- * sealed mode the worker adds it and the page never sees it); others get nothing. A 401 from an API URL triggers one refresh message per tab (shared
- * by every concurrent 401) and one retry; a second 401 is returned as it is. Every request
+ * sealed mode the worker adds it and the page never sees it); others get nothing. A 401
+ * from an API URL triggers one refresh message per tab (the {@link BrokerClient} shares
+ * it between every concurrent 401 of every axios instance attached to it) and one retry; a second 401 is returned as it is. Every request
  * settles: with the response, or with a typed `BrokerError` (`SessionEndedError`,
  * `RefreshUnavailableError`, `BrokerTimeoutError`, `NotLoggedInError`) whose `cause` is the 401.
  *
@@ -48,7 +49,6 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
   if (!instance?.interceptors) throw new TypeError('attachTokenBroker needs an axios instance');
   if (!broker || typeof broker.reportUnauthorized !== 'function') throw new TypeError('attachTokenBroker needs a BrokerClient');
   const statusCodes = options.statusCodes ?? [401];
-  let refreshing: Promise<TokenResult> | undefined;
 
   const urlOf = (config: InternalAxiosRequestConfig) => new URL(instance.getUri(config), location.href);
 
@@ -63,6 +63,19 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     return config;
   };
 
+  /** The token to retry with (handoff), or undefined (sealed: the worker signs the retry). */
+  const tokenAfterUnauthorized = async (config: InternalAxiosRequestConfig, error: AxiosError): Promise<string | undefined> => {
+    if (broker.mode === 'sealed') {
+      await broker.reportUnauthorized({ failedGeneration: generationOf(error) });
+      return undefined;
+    }
+    const failedToken = bearerOf(config);
+    // Sent without a token (logged out at the time): a token now, if any, is enough.
+    if (failedToken === undefined) return broker.getAccessToken();
+    const result = await broker.reportUnauthorized({ failedToken });
+    return result.mode === 'handoff' ? result.accessToken : undefined;
+  };
+
   const onResponseError = async (error: AxiosError) => {
     const config = error.config as Marked | undefined;
     const status = error.response?.status;
@@ -70,26 +83,17 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     if (config[RETRIED] || config.skipTokenBroker || config.skipAuthRefresh || !broker.isApiUrl(urlOf(config))) throw error;
     if (options.shouldRefresh && !options.shouldRefresh(error)) throw error;
 
-    const failedToken = broker.mode === 'handoff' ? bearerOf(config) : undefined;
-    const failedGeneration = broker.mode === 'sealed' ? generationOf(error) : undefined;
-    let result: TokenResult;
+    let token: string | undefined;
     try {
-      if (failedToken === undefined && broker.mode === 'handoff') {
-        // Sent without a token (logged out at the time): a token now, if any, is enough.
-        const accessToken = await broker.getAccessToken();
-        result = { accessToken, accessExpiresAt: 0, refreshAt: 0, generation: 0 };
-      } else {
-        // One refresh message per tab, shared by every concurrent 401.
-        refreshing ??= broker.reportUnauthorized({ failedToken, failedGeneration }).finally(() => (refreshing = undefined));
-        result = await refreshing;
-      }
+      // The broker client sends one refresh message per tab, shared by every concurrent 401.
+      token = await tokenAfterUnauthorized(config, error);
     } catch (failure) {
       // Waiters share one refresh and so one error: each gets its own copy, caused by its own 401.
-      if (isBrokerError(failure)) throw errorFromWire({ code: failure.code, message: failure.message }, error);
+      if (isBrokerError(failure)) throw errorFromWire(toWireError(failure), error);
       throw failure;
     }
     config[RETRIED] = true;
-    if (broker.mode === 'handoff' && result.accessToken) config.headers.set('Authorization', `Bearer ${result.accessToken}`);
+    if (token !== undefined) config.headers.set('Authorization', `Bearer ${token}`);
     await options.onRefreshed?.(config);
     return instance.request(config) as Promise<AxiosResponse>;
   };

@@ -14,11 +14,13 @@ import {
   SessionEndedError,
   isBrokerError,
   type BrokerEventType,
+  type FailedCredential,
+  type HandoffTokenResult,
   type SessionStatus,
   type TokenResult,
 } from '../protocol/index.js';
 import type { EndpointContext, TokenSet } from './adapters/types.js';
-import type { ResolvedConfig } from './config.js';
+import type { ResolvedTokenBrokerConfig } from './config.js';
 import { generateDpopKey, type DpopKey } from './dpop.js';
 import { accessExpiry, refreshDueAt } from './expiry.js';
 import type { LockRunner } from './lock.js';
@@ -32,19 +34,13 @@ export type Notify = (event: BrokerEventType, status: SessionStatus, reason?: st
 
 /** What a broker works with; `installTokenBroker` wires the real ones, tests inject their own. */
 export interface BrokerDependencies {
-  config: ResolvedConfig;
+  config: ResolvedTokenBrokerConfig;
   name: string;
   store: SessionStore;
   locks: LockRunner;
   notify: Notify;
   fetch: typeof fetch;
   now: () => number;
-}
-
-/** What names the credential that got a 401: the token itself (handoff) or its generation (sealed). */
-export interface FailedCredential {
-  failedToken?: string;
-  failedGeneration?: number;
 }
 
 /**
@@ -88,8 +84,10 @@ export class TokenBroker {
    * @throws LoginFailedError when the server refuses the credentials; RefreshUnavailableError when it cannot be reached.
    */
   async login(credentials: Readonly<Record<string, string>>): Promise<SessionStatus> {
+    const { endpoint } = this.#deps.config;
+    if (!endpoint.login) throw new BrokerError(ErrorCode.NotSupported, 'This provider logs in with a redirect: use loginWithRedirect()');
     const dpop = await this.#newDpopKey();
-    const tokens = await this.#deps.config.endpoint.login(credentials, this.#context(dpop));
+    const tokens = await endpoint.login(credentials, this.#context(dpop));
     return this.#storeLogin(tokens, dpop);
   }
 
@@ -111,10 +109,12 @@ export class TokenBroker {
   /**
    * A valid access token, refreshed first when it is within the skew of its expiry.
    *
-   * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError.
+   * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError; BrokerError `not-supported` in sealed mode.
    */
-  async getToken(): Promise<TokenResult> {
-    return this.#tokenResult(await this.#validSession());
+  async getToken(): Promise<HandoffTokenResult> {
+    if (this.#deps.config.mode === 'sealed') throw new BrokerError(ErrorCode.NotSupported, 'In sealed mode the worker never hands out the access token');
+    const session = await this.#validSession();
+    return { mode: 'handoff', accessToken: session.accessToken, ...this.#timing(session) };
   }
 
   /**
@@ -291,12 +291,13 @@ export class TokenBroker {
   }
 
   #tokenResult(session: StoredSession): TokenResult {
-    return {
-      accessToken: this.#deps.config.mode === 'handoff' ? session.accessToken : undefined,
-      accessExpiresAt: session.accessExpiresAt,
-      refreshAt: this.#refreshAt(session),
-      generation: session.generation,
-    };
+    return this.#deps.config.mode === 'handoff'
+      ? { mode: 'handoff', accessToken: session.accessToken, ...this.#timing(session) }
+      : { mode: 'sealed', ...this.#timing(session) };
+  }
+
+  #timing(session: StoredSession) {
+    return { accessExpiresAt: session.accessExpiresAt, refreshAt: this.#refreshAt(session), generation: session.generation };
   }
 
   #statusOf(session: StoredSession | undefined): SessionStatus {

@@ -34,7 +34,9 @@ export interface TokenBrokerConfig {
   requestTimeoutMs?: number;
   /** Bound on waiting for the refresh lock (default 20 s). */
   lockTimeoutMs?: number;
-  /** Call `clients.claim()` on activation so open tabs are served at once (default true). */
+  /** Call `clients.claim()` on activation so open tabs are served at once (default true; Workbox's name). */
+  clientsClaim?: boolean;
+  /** @deprecated Use `clientsClaim` (Workbox's and vite-plugin-pwa's name); still accepted. */
   claimClients?: boolean;
   /** Call `skipWaiting()` on install so a new version takes over at once (default false: the app decides). */
   skipWaiting?: boolean;
@@ -43,18 +45,25 @@ export interface TokenBrokerConfig {
    * broker's tag get a `malformed-message` reply instead of being left to other handlers.
    */
   ownsAllMessages?: boolean;
-  /** Injected for tests. */
+  /**
+   * Extension point: the `fetch` the adapters and the sealed-mode signing use (default the
+   * worker's own). For instrumentation, a proxy, or tests without a network.
+   */
   fetch?: typeof fetch;
-  /** Injected for tests. */
+  /**
+   * Extension point: where the session lives, instead of the one `storage` picks
+   * (`indexedDbStore(name)` or `memoryStore()`). Your own must resolve writes once durable.
+   */
   store?: SessionStore;
-  /** Injected for tests. */
+  /**
+   * Extension point: how refreshes are serialised (default: Web Locks, else
+   * `inMemoryLocks()`). Every wait must be bounded.
+   */
   locks?: LockRunner;
-  /** Injected for tests. */
-  now?: () => number;
 }
 
-/** The config with defaults applied and inputs checked. */
-export interface ResolvedConfig {
+/** The config with defaults applied and inputs checked; `installTokenBroker` returns it. */
+export interface ResolvedTokenBrokerConfig {
   endpoint: TokenEndpoint;
   allowlist: AllowlistEntry[];
   apiAllowlist: string[];
@@ -66,7 +75,7 @@ export interface ResolvedConfig {
   defaultLifetimeMs: number;
   requestTimeoutMs: number;
   lockTimeoutMs: number;
-  claimClients: boolean;
+  clientsClaim: boolean;
   skipWaiting: boolean;
   ownsAllMessages: boolean;
 }
@@ -76,11 +85,14 @@ export interface ResolvedConfig {
  *
  * @throws {TypeError} on a caller mistake (missing endpoint, bad allowlist, out-of-range number).
  */
-export function resolveConfig(config: TokenBrokerConfig): ResolvedConfig {
+export function resolveConfig(config: TokenBrokerConfig): ResolvedTokenBrokerConfig {
   if (typeof config !== 'object' || config === null) throw new TypeError('installTokenBroker needs a config object');
   const { endpoint } = config;
-  if (typeof endpoint !== 'object' || endpoint === null || typeof endpoint.refresh !== 'function' || typeof endpoint.login !== 'function') {
+  if (typeof endpoint !== 'object' || endpoint === null || typeof endpoint.refresh !== 'function') {
     throw new TypeError('config.endpoint must be a token endpoint adapter (oauth2Endpoint(...) or jsonEndpoint(...))');
+  }
+  if (typeof endpoint.login !== 'function' && !endpoint.redirectLogin) {
+    throw new TypeError('config.endpoint must offer a login: login(credentials) or redirectLogin');
   }
   const mode = config.mode ?? 'handoff';
   if (mode !== 'handoff' && mode !== 'sealed') throw new TypeError(`config.mode must be 'handoff' or 'sealed', not ${String(mode)}`);
@@ -106,7 +118,7 @@ export function resolveConfig(config: TokenBrokerConfig): ResolvedConfig {
     defaultLifetimeMs: seconds(config.defaultAccessLifetimeSeconds, 300, 'defaultAccessLifetimeSeconds') * 1000,
     requestTimeoutMs: milliseconds(config.requestTimeoutMs, 10_000, 'requestTimeoutMs'),
     lockTimeoutMs: milliseconds(config.lockTimeoutMs, 20_000, 'lockTimeoutMs'),
-    claimClients: config.claimClients ?? true,
+    clientsClaim: config.clientsClaim ?? config.claimClients ?? true,
     skipWaiting: config.skipWaiting ?? false,
     ownsAllMessages: config.ownsAllMessages ?? false,
   };

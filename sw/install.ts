@@ -1,16 +1,17 @@
 /** Wires the broker into a service worker's events. */
-import { PROTOCOL, PROTOCOL_VERSION, REDIRECT_RESULT_KEY, type BrokerEvent } from '../protocol/index.js';
+import { PROTOCOL, PROTOCOL_VERSION, type BrokerEvent } from '../protocol/index.js';
 import { TokenBroker, type Notify } from './broker.js';
-import { resolveConfig, type ResolvedConfig, type TokenBrokerConfig } from './config.js';
+import { resolveConfig, type ResolvedTokenBrokerConfig, type TokenBrokerConfig } from './config.js';
 import { defaultLocks } from './lock.js';
-import { routeMessage } from './router.js';
-import { shouldSign, signedFetch } from './fetch-handler.js';
+import { loginCallback } from './login-callback.js';
+import { handleMessage } from './message-handler.js';
+import { shouldSign, signedFetch } from './sealed-signing.js';
 import { indexedDbStore, memoryStore } from './store.js';
 
 /** What `installTokenBroker` returns: the broker, for the worker's own code, and a way to remove it. */
 export interface InstalledTokenBroker {
   readonly broker: TokenBroker;
-  readonly config: ResolvedConfig;
+  readonly config: ResolvedTokenBrokerConfig;
   /** Removes the event listeners this call added. */
   uninstall(): void;
   /**
@@ -55,7 +56,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
     locks: config.locks ?? defaultLocks(),
     notify,
     fetch: fetchFn,
-    now: config.now ?? Date.now,
+    now: Date.now,
   });
 
   const claim = async () => {
@@ -64,7 +65,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
   };
   const onMessage = (event: ExtendableMessageEvent) => {
     const replyTo = event.ports[0] ?? (event.source as Client | null) ?? undefined;
-    const done = routeMessage(broker, resolved, event.data, replyTo, claim);
+    const done = handleMessage(broker, resolved, event.data, replyTo, claim);
     // Keeps the worker alive until the reply (and any refresh behind it) is done.
     if (done) event.waitUntil(done);
   };
@@ -72,28 +73,17 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
     if (resolved.skipWaiting) event.waitUntil(scope.skipWaiting());
   };
   const onActivate = (event: ExtendableEvent) => {
-    if (resolved.claimClients) event.waitUntil(scope.clients.claim());
+    if (resolved.clientsClaim) event.waitUntil(scope.clients.claim());
   };
 
-  const callback = resolved.endpoint.redirectLogin ? new URL(resolved.endpoint.redirectLogin.callbackUrl) : undefined;
   const scopePath = new URL(scope.registration?.scope ?? '/', 'http://x').pathname;
-  /** The browser coming back from the provider: the code is exchanged here and never reaches a page. */
-  const answerCallback = async (url: URL): Promise<Response> => {
-    const { returnTo, error } = await broker.finishRedirectLogin(url, scopePath);
-    const target = new URL(returnTo, url.origin);
-    target.hash = new URLSearchParams(
-      error ? { [REDIRECT_RESULT_KEY]: 'error', code: error.code, message: error.message } : { [REDIRECT_RESULT_KEY]: 'ok' },
-    ).toString();
-    return Response.redirect(target.href, 303);
-  };
+  const answerCallback = loginCallback(broker, resolved.endpoint.redirectLogin?.callbackUrl, scopePath);
   const handleFetch = (event: FetchEvent): boolean => {
     const { request } = event;
-    if (callback && request.mode === 'navigate') {
-      const url = new URL(request.url);
-      if (url.origin === callback.origin && url.pathname === callback.pathname) {
-        event.respondWith(answerCallback(url));
-        return true;
-      }
+    const callbackAnswer = answerCallback?.(request);
+    if (callbackAnswer) {
+      event.respondWith(callbackAnswer);
+      return true;
     }
     if (resolved.mode !== 'sealed' || !shouldSign(request, resolved.allowlist)) return false;
     event.respondWith(signedFetch(request, broker, fetchFn, resolved.endpoint.dpopFetch));
@@ -108,7 +98,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
   scope.addEventListener('message', onMessage);
   scope.addEventListener('install', onInstall);
   scope.addEventListener('activate', onActivate);
-  if (resolved.mode === 'sealed' || callback) scope.addEventListener('fetch', onFetch);
+  if (resolved.mode === 'sealed' || answerCallback) scope.addEventListener('fetch', onFetch);
 
   return {
     broker,

@@ -35,7 +35,6 @@ export interface StoredPendingLogin extends PendingAuthorization {
 
 /** Where sessions live. Writes resolve once the data is durable (the transaction completed). */
 export interface SessionStore {
-  readonly kind: 'indexeddb' | 'memory';
   read(): Promise<StoredSession | undefined>;
   write(session: StoredSession): Promise<void>;
   clear(): Promise<void>;
@@ -64,7 +63,6 @@ export function indexedDbStore(brokerName: string, useStore?: UseStore): Session
   // Created lazily: opening IndexedDB in the worker's first synchronous run delays activation.
   const target = () => (store ??= createStore(databaseName(brokerName), 'kv'));
   return {
-    kind: 'indexeddb',
     read: async () => migrate(await get(SESSION_KEY, target())),
     write: (session) => set(SESSION_KEY, session, target()),
     clear: () => del(SESSION_KEY, target()),
@@ -89,7 +87,6 @@ export function memoryStore(): SessionStore {
       pending.delete(state);
       return login;
     },
-    kind: 'memory',
     read: async () => (current ? { ...current } : undefined),
     write: async (session) => {
       current = { ...session };

@@ -1,23 +1,24 @@
-/** Small HTTP helpers shared by the adapters: bounded requests and status classes. */
+/**
+ * What every adapter does the same way: bounded requests, status classes, reading a body,
+ * checking a token set, resolving configured URLs.
+ */
 import { RefreshUnavailableError } from '../../protocol/index.js';
+import type { EndpointContext, TokenSet } from './types.js';
 
 /** Statuses by which a token endpoint refuses a grant or credentials (the session cannot go on). */
 export function isRejectionStatus(status: number): boolean {
   return status === 400 || status === 401 || status === 403;
 }
 
-/** A fetch bounded by the context timeout; a network error or timeout becomes `RefreshUnavailableError`. */
-export async function boundedFetch(
-  fetchFn: typeof fetch,
-  url: string,
-  init: RequestInit,
-  timeoutMs: number,
-): Promise<Response> {
+/**
+ * Runs one HTTP request bounded by the context's timeout: `send` gets the abort signal.
+ * A network error or a timeout becomes `RefreshUnavailableError`.
+ */
+export async function boundedRequest(context: EndpointContext, send: (signal: AbortSignal) => Promise<Response>): Promise<Response> {
   try {
-    // redirect: 'error' because a 307/308 would re-send the refresh token to wherever it points.
-    return await fetchFn(url, { ...init, redirect: 'error', cache: 'no-store', signal: AbortSignal.timeout(timeoutMs) });
+    return await send(AbortSignal.timeout(context.timeoutMs));
   } catch (error) {
-    throw unreachable(error, timeoutMs);
+    throw unreachable(error, context.timeoutMs);
   }
 }
 
@@ -43,6 +44,19 @@ export async function readJson(response: Response): Promise<unknown> {
   } catch (error) {
     throw new RefreshUnavailableError(`The token endpoint answered ${response.status} with a body that is not JSON`, { cause: error });
   }
+}
+
+/** Rejects token sets a server or a mapping function built from a garbage body; returns a clean copy. */
+export function checkTokenSet(tokens: TokenSet): TokenSet {
+  const valid =
+    typeof tokens === 'object' &&
+    tokens !== null &&
+    typeof tokens.accessToken === 'string' &&
+    tokens.accessToken.length > 0 &&
+    (tokens.refreshToken === undefined || (typeof tokens.refreshToken === 'string' && tokens.refreshToken.length > 0)) &&
+    (tokens.expiresInSeconds === undefined || (Number.isFinite(tokens.expiresInSeconds) && tokens.expiresInSeconds > 0));
+  if (!valid) throw new RefreshUnavailableError('The token endpoint response has no usable tokens');
+  return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresInSeconds: tokens.expiresInSeconds };
 }
 
 /** Resolves an endpoint URL given in the worker's config against the worker's location. */

@@ -4,7 +4,7 @@
  * `POST /auth/logout {refreshToken}`. Mapping functions adapt field names.
  */
 import { LoginFailedError, RefreshUnavailableError, SessionEndedError } from '../../protocol/index.js';
-import { boundedFetch, isRejectionStatus, readJson, resolveEndpointUrl } from './http.js';
+import { boundedRequest, checkTokenSet, isRejectionStatus, readJson, resolveEndpointUrl } from './http.js';
 import type { EndpointContext, TokenEndpoint, TokenSet } from './types.js';
 
 export interface JsonEndpointOptions {
@@ -46,10 +46,12 @@ export function jsonEndpoint(options: JsonEndpointOptions): TokenEndpoint {
   const headers = { 'content-type': 'application/json', accept: 'application/json', ...options.headers };
 
   const post = (url: string, body: unknown, context: EndpointContext) =>
-    boundedFetch(context.fetch, url, { method: 'POST', headers, body: JSON.stringify(body) }, context.timeoutMs);
+    boundedRequest(context, (signal) =>
+      // redirect: 'error' because a 307/308 would re-send the refresh token to wherever it points.
+      context.fetch(url, { method: 'POST', headers, body: JSON.stringify(body), redirect: 'error', cache: 'no-store', signal }),
+    );
 
   return {
-    kind: 'json',
     async login(credentials, context) {
       const response = await post(loginUrl, loginBody(credentials), context);
       if (isRejectionStatus(response.status)) {
@@ -83,19 +85,6 @@ async function processTokenResponse(response: Response, readTokens: (body: unkno
     throw new RefreshUnavailableError('The token endpoint response has no usable tokens', { cause: error });
   }
   return checkTokenSet(tokens);
-}
-
-/** Rejects token sets a mapping function built from a garbage body. */
-export function checkTokenSet(tokens: TokenSet): TokenSet {
-  const valid =
-    typeof tokens === 'object' &&
-    tokens !== null &&
-    typeof tokens.accessToken === 'string' &&
-    tokens.accessToken.length > 0 &&
-    (tokens.refreshToken === undefined || (typeof tokens.refreshToken === 'string' && tokens.refreshToken.length > 0)) &&
-    (tokens.expiresInSeconds === undefined || (Number.isFinite(tokens.expiresInSeconds) && tokens.expiresInSeconds > 0));
-  if (!valid) throw new RefreshUnavailableError('The token endpoint response has no usable tokens');
-  return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresInSeconds: tokens.expiresInSeconds };
 }
 
 function readDefaultTokens(body: unknown): TokenSet {

@@ -29,14 +29,13 @@ export interface EndpointContext {
  * a token response.
  */
 export interface TokenEndpoint {
-  /** A short name for logs and status, for example `oauth2` or `json`. */
-  readonly kind: string;
   /**
    * Present when the adapter makes DPoP proofs (it sends them on token requests when the
    * context has a key): sends a sealed-mode API request with `Authorization: DPoP` and a proof.
    */
   readonly dpopFetch?: DpopFetch;
-  login(credentials: Readonly<Record<string, string>>, context: EndpointContext): Promise<TokenSet>;
+  /** Logs in with credentials. Absent for endpoints that log in by redirect only ({@link redirectLogin}). */
+  login?(credentials: Readonly<Record<string, string>>, context: EndpointContext): Promise<TokenSet>;
   refresh(refreshToken: string, context: EndpointContext): Promise<TokenSet>;
   /** Revokes the refresh token at logout. Optional: without it logout only forgets the session. */
   revoke?(refreshToken: string, context: EndpointContext): Promise<void>;

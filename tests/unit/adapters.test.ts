@@ -43,7 +43,7 @@ describe('jsonEndpoint', () => {
 
   it('posts the credentials as JSON and reads camelCase or snake_case tokens', async () => {
     const { seen, context } = scriptedFetch(() => json(200, { access_token: 'a1', refresh_token: 'r1', expires_in: 30 }));
-    expect(await endpoint.login({ username: 'demo', password: 'demo' }, context())).toEqual({ accessToken: 'a1', refreshToken: 'r1', expiresInSeconds: 30 });
+    expect(await endpoint.login!({ username: 'demo', password: 'demo' }, context())).toEqual({ accessToken: 'a1', refreshToken: 'r1', expiresInSeconds: 30 });
     expect(seen[0]).toMatchObject({ url: 'https://id.test/auth/login', method: 'POST', body: '{"username":"demo","password":"demo"}', redirect: 'error' });
     expect(seen[0].headers.get('content-type')).toBe('application/json');
   });
@@ -64,7 +64,7 @@ describe('jsonEndpoint', () => {
 
   it('rejects refused credentials (401) with login-failed', async () => {
     const { context } = scriptedFetch(() => json(401, { error: 'invalid_credentials' }));
-    await expect(endpoint.login({ username: 'x', password: 'y' }, context())).rejects.toMatchObject({ code: 'login-failed' });
+    await expect(endpoint.login!({ username: 'x', password: 'y' }, context())).rejects.toMatchObject({ code: 'login-failed' });
   });
 
   it.each([
@@ -128,10 +128,10 @@ describe('oauth2Endpoint', () => {
 
   it('logs in with the password grant and fails with login-failed on invalid_grant', async () => {
     const ok = scriptedFetch(() => json(200, tokenResponse));
-    await endpoint.login({ username: 'demo', password: 'demo' }, ok.context());
+    await endpoint.login!({ username: 'demo', password: 'demo' }, ok.context());
     expect(Object.fromEntries(new URLSearchParams(ok.seen[0].body))).toMatchObject({ grant_type: 'password', username: 'demo', password: 'demo' });
     const refused = scriptedFetch(() => json(400, { error: 'invalid_grant' }));
-    await expect(endpoint.login({ username: 'demo', password: 'x' }, refused.context())).rejects.toMatchObject({ code: 'login-failed' });
+    await expect(endpoint.login!({ username: 'demo', password: 'x' }, refused.context())).rejects.toMatchObject({ code: 'login-failed' });
   });
 
   it('revokes the refresh token with a hint (RFC 7009)', async () => {

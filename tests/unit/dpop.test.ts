@@ -6,7 +6,7 @@ import { oauth2Endpoint } from '../../sw/adapters/oauth2.js';
 import { resolveConfig } from '../../sw/config.js';
 import { dpopResourceFetch } from '../../sw/adapters/dpop-proofs.js';
 import { generateDpopKey } from '../../sw/dpop.js';
-import { signedFetch } from '../../sw/fetch-handler.js';
+import { signedFetch } from '../../sw/sealed-signing.js';
 import { makeBroker } from './helpers.js';
 
 /** Verifies a proof like a server would and returns its header and claims. */

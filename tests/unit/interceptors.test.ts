@@ -1,38 +1,12 @@
 import axios, { AxiosError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { errorFromWire, isAllowedUrl, parseAllowlist, type BrokerMode, type TokenResult } from '../../protocol/index.js';
-import { attachTokenBroker, type InterceptorBroker } from '../../src/interceptors.js';
+import { attachTokenBroker } from '../../src/interceptors.js';
+import { connectClient, installPageGlobals, ScriptedWorker } from './page-helpers.js';
 
 beforeAll(() => {
   // The interceptors resolve relative URLs against the page's location.
-  (globalThis as { location?: unknown }).location = new URL('https://app.test/page');
+  installPageGlobals('https://app.test/page');
 });
-
-/** A broker that hands out tokens and rotates them on a 401 for the current one. */
-class ScriptedBroker implements InterceptorBroker {
-  mode: BrokerMode = 'handoff';
-  current = 1;
-  getCalls = 0;
-  refreshCalls = 0;
-  /** An error code to fail the next refreshes with, or undefined. */
-  failWith: string | undefined;
-  #allowlist = parseAllowlist(['https://api.test']);
-
-  isApiUrl(url: string | URL): boolean {
-    return isAllowedUrl(url, this.#allowlist);
-  }
-  async getAccessToken(): Promise<string> {
-    this.getCalls++;
-    return `token-${this.current}`;
-  }
-  async reportUnauthorized(failed: { failedToken?: string }): Promise<TokenResult> {
-    this.refreshCalls++;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    if (this.failWith) throw errorFromWire({ code: this.failWith, message: `scripted ${this.failWith}` });
-    if (failed.failedToken === `token-${this.current}`) this.current++;
-    return { accessToken: `token-${this.current}`, accessExpiresAt: 0, refreshAt: 0, generation: this.current };
-  }
-}
 
 /** An API that accepts only `acceptedToken()` and records what it saw. */
 function fakeApi(acceptedToken: () => string | undefined) {
@@ -50,17 +24,23 @@ function fakeApi(acceptedToken: () => string | undefined) {
   return { seen, adapter };
 }
 
-function setup(accept: (broker: ScriptedBroker) => string | undefined = (b) => `token-${b.current}`) {
-  const broker = new ScriptedBroker();
+/**
+ * A real BrokerClient over a scripted worker (`broker` counts the messages that reach the
+ * worker), an axios instance with the interceptors, and a fake API behind it.
+ */
+async function setup(accept: (broker: ScriptedWorker) => string | undefined = (b) => `token-${b.current}`, mode: ScriptedWorker['mode'] = 'handoff') {
+  const broker = new ScriptedWorker();
+  broker.mode = mode;
+  const client = await connectClient(broker);
   const api = fakeApi(() => accept(broker));
   const instance = axios.create({ adapter: api.adapter });
-  const detach = attachTokenBroker(instance, broker);
-  return { broker, seen: api.seen, instance, detach };
+  const detach = attachTokenBroker(instance, client);
+  return { broker, client, seen: api.seen, instance, detach };
 }
 
 describe('attachTokenBroker', () => {
   it('attaches the token to allowed origins only', async () => {
-    const { instance, seen } = setup((b) => `token-${b.current}`);
+    const { instance, seen } = await setup((b) => `token-${b.current}`);
     await instance.get('https://api.test/data');
     await instance.get('https://other.test/data').catch(() => {});
     await instance.get('/same-origin').catch(() => {});
@@ -74,7 +54,7 @@ describe('attachTokenBroker', () => {
   });
 
   it('sends one refresh for 50 concurrent 401s and retries each request once', async () => {
-    const { instance, broker } = setup();
+    const { instance, broker } = await setup();
     // The server has moved on to token-2: every request with token-1 gets a 401.
     const server = { accepted: 'token-2' };
     const api = fakeApi(() => server.accepted);
@@ -87,7 +67,7 @@ describe('attachTokenBroker', () => {
   });
 
   it('retries once and returns a second 401 as it is, never looping', async () => {
-    const { instance, broker, seen } = setup(() => 'a token nobody has');
+    const { instance, broker, seen } = await setup(() => 'a token nobody has');
     const error = (await instance.get('https://api.test/data').catch((e: unknown) => e)) as AxiosError;
     expect(error.response?.status).toBe(401);
     expect(broker.refreshCalls).toBe(1);
@@ -97,7 +77,7 @@ describe('attachTokenBroker', () => {
   it.each(['session-ended', 'refresh-unavailable', 'broker-timeout', 'not-logged-in'])(
     'settles every waiting request with the typed error when the refresh fails with %s',
     async (code) => {
-      const { instance, broker } = setup(() => 'a token nobody has');
+      const { instance, broker } = await setup(() => 'a token nobody has');
       broker.failWith = code;
       const results = await Promise.allSettled(Array.from({ length: 20 }, () => instance.get('https://api.test/data')));
       expect(results.every((r) => r.status === 'rejected' && (r.reason as { code: string }).code === code)).toBe(true);
@@ -111,17 +91,18 @@ describe('attachTokenBroker', () => {
   );
 
   it('does not refresh for a 401 from an origin outside the allowlist', async () => {
-    const { instance, broker } = setup(() => 'x');
+    const { instance, broker } = await setup(() => 'x');
     await expect(instance.get('https://other.test/data')).rejects.toMatchObject({ response: { status: 401 } });
     expect(broker.refreshCalls).toBe(0);
   });
 
   it('honours statusCodes, shouldRefresh, per-request opt-outs and onRefreshed', async () => {
-    const broker = new ScriptedBroker();
+    const broker = new ScriptedWorker();
+    const client = await connectClient(broker);
     const api = fakeApi(() => `token-${broker.current}`);
     const refreshedFor: string[] = [];
     const instance = axios.create({ adapter: api.adapter });
-    attachTokenBroker(instance, broker, {
+    attachTokenBroker(instance, client, {
       statusCodes: [401, 419],
       shouldRefresh: (error) => !error.config?.url?.includes('no-refresh'),
       onRefreshed: (config) => void refreshedFor.push(config.url ?? ''),
@@ -139,7 +120,7 @@ describe('attachTokenBroker', () => {
   });
 
   it('detaches both interceptors', async () => {
-    const { instance, broker, seen, detach } = setup(() => 'x');
+    const { instance, broker, seen, detach } = await setup(() => 'x');
     detach();
     await expect(instance.get('https://api.test/data')).rejects.toMatchObject({ response: { status: 401 } });
     expect(seen[0].authorization).toBeUndefined();
@@ -147,7 +128,7 @@ describe('attachTokenBroker', () => {
   });
 
   it('refuses what is not an axios instance or a broker with a TypeError', () => {
-    expect(() => attachTokenBroker({} as never, new ScriptedBroker())).toThrow(new TypeError('attachTokenBroker needs an axios instance'));
+    expect(() => attachTokenBroker({} as never, {} as never)).toThrow(new TypeError('attachTokenBroker needs an axios instance'));
     expect(() => attachTokenBroker(axios.create(), {} as never)).toThrow(new TypeError('attachTokenBroker needs a BrokerClient'));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { oidcEndpoint } from '../../sw/adapters/oauth2.js';
+import { oidcEndpoint } from '../../sw/adapters/openid.js';
 import { TokenBroker } from '../../sw/broker.js';
 import { resolveConfig } from '../../sw/config.js';
 import { inMemoryLocks } from '../../sw/lock.js';

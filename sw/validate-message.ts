@@ -9,8 +9,9 @@ import {
   PROTOCOL,
   PROTOCOL_VERSION,
   ProtocolMismatchError,
-  REQUEST_TYPES,
+  isRequestType,
   type BrokerRequest,
+  type RequestFieldsByType,
   type RequestType,
 } from '../protocol/index.js';
 
@@ -57,52 +58,49 @@ export function parseMessage(data: unknown, ownsAllMessages: boolean): ParsedMes
   }
   if (id === undefined) return invalid(`The message id must be a string of at most ${MAX_ID_LENGTH} characters`);
   const type = data.type;
-  if (typeof type !== 'string' || !(REQUEST_TYPES as readonly string[]).includes(type)) {
+  if (!isRequestType(type)) {
     return {
       kind: 'invalid',
       id,
       error: new BrokerError(ErrorCode.UnknownType, `Unknown message type: ${typeof type === 'string' ? type.slice(0, 40) : typeof type}`),
     };
   }
-  const envelope = { protocol: PROTOCOL, v: PROTOCOL_VERSION, id } as const;
-  switch (type as RequestType) {
-    case 'login': {
-      const credentials = readCredentials(data.credentials);
-      if (!credentials) {
-        return invalid(`login.credentials must be an object of at most ${MAX_CREDENTIAL_FIELDS} string fields`, id);
-      }
-      return { kind: 'request', request: { ...envelope, type: 'login', credentials } };
-    }
-    case 'refresh': {
-      const { failedToken, failedGeneration } = data;
-      if (failedToken !== undefined && (typeof failedToken !== 'string' || failedToken.length > MAX_TOKEN_LENGTH)) {
-        return invalid('refresh.failedToken must be a string', id);
-      }
-      if (failedGeneration !== undefined && !(Number.isSafeInteger(failedGeneration) && (failedGeneration as number) >= 0)) {
-        return invalid('refresh.failedGeneration must be a non-negative integer', id);
-      }
-      return {
-        kind: 'request',
-        request: {
-          ...envelope,
-          type: 'refresh',
-          failedToken: failedToken as string | undefined,
-          failedGeneration: failedGeneration as number | undefined,
-        },
-      };
-    }
-    case 'authorize': {
-      const returnTo = data.returnTo;
-      // A same-origin path only: an absolute or protocol-relative URL would be an open redirect.
-      if (typeof returnTo !== 'string' || returnTo.length > 2048 || !returnTo.startsWith('/') || returnTo.startsWith('//') || returnTo.includes('\\')) {
-        return invalid('authorize.returnTo must be a same-origin path starting with /', id);
-      }
-      return { kind: 'request', request: { ...envelope, type: 'authorize', returnTo } };
-    }
-    default:
-      return { kind: 'request', request: { ...envelope, type: type as 'ping' | 'getToken' | 'logout' | 'status' | 'claim' } };
-  }
+  const fields = readFields[type](data);
+  if (typeof fields === 'string') return invalid(fields, id);
+  return { kind: 'request', request: { ...fields, protocol: PROTOCOL, v: PROTOCOL_VERSION, id, type } as BrokerRequest };
 }
+
+/**
+ * Per request type: reads the fields it knows from the message into a fresh object, or
+ * returns why it cannot. Keyed by the protocol's type table, so a new type cannot skip it.
+ */
+const readFields: { [T in RequestType]: (data: Record<string, unknown>) => RequestFieldsByType[T] | string } = {
+  ping: () => ({}),
+  getToken: () => ({}),
+  logout: () => ({}),
+  status: () => ({}),
+  claim: () => ({}),
+  login(data) {
+    const credentials = readCredentials(data.credentials);
+    return credentials ? { credentials } : `login.credentials must be an object of at most ${MAX_CREDENTIAL_FIELDS} string fields`;
+  },
+  refresh({ failedToken, failedGeneration }) {
+    if (failedToken !== undefined && (typeof failedToken !== 'string' || failedToken.length > MAX_TOKEN_LENGTH)) {
+      return 'refresh.failedToken must be a string';
+    }
+    if (failedGeneration !== undefined && !(Number.isSafeInteger(failedGeneration) && (failedGeneration as number) >= 0)) {
+      return 'refresh.failedGeneration must be a non-negative integer';
+    }
+    return { failedToken: failedToken as string | undefined, failedGeneration: failedGeneration as number | undefined };
+  },
+  authorize({ returnTo }) {
+    // A same-origin path only: an absolute or protocol-relative URL would be an open redirect.
+    if (typeof returnTo !== 'string' || returnTo.length > 2048 || !returnTo.startsWith('/') || returnTo.startsWith('//') || returnTo.includes('\\')) {
+      return 'authorize.returnTo must be a same-origin path starting with /';
+    }
+    return { returnTo };
+  },
+};
 
 function readCredentials(value: unknown): Record<string, string> | undefined {
   if (!isPlainRecord(value)) return undefined;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_BYTES, PROTOCOL } from '../../protocol/index.js';
 import { jsonEndpoint } from '../../sw/adapters/json.js';
 import { resolveConfig } from '../../sw/config.js';
-import { routeMessage } from '../../sw/router.js';
+import { handleMessage } from '../../sw/message-handler.js';
 import { makeBroker } from './helpers.js';
 import { TokenBroker } from '../../sw/broker.js';
 import { inMemoryLocks } from '../../sw/lock.js';
@@ -14,7 +14,7 @@ const envelope = { protocol: PROTOCOL, v: 1, id: 'm1' };
 async function send(data: unknown, options: { ownsAllMessages?: boolean } = {}, harness = makeBroker(options)) {
   const config = resolveConfig({ apiAllowlist: ['https://api.test'], endpoint: harness.endpoint, ownsAllMessages: options.ownsAllMessages });
   const replies: unknown[] = [];
-  const done = routeMessage(harness.broker, config, data, { postMessage: (m) => replies.push(m) });
+  const done = handleMessage(harness.broker, config, data, { postMessage: (m) => replies.push(m) });
   if (!done) return 'ignored';
   await done;
   expect(replies).toHaveLength(1);
@@ -97,8 +97,8 @@ describe('message validation', () => {
       // An own __proto__ key, as structured clone or JSON.parse would deliver it.
       ...JSON.parse('{"__proto__": {"refreshUrl": "https://evil.test/collect"}}'),
     };
-    await routeMessage(broker, config, hostile, { postMessage: (m) => replies.push(m) });
-    await routeMessage(broker, config, { ...envelope, type: 'refresh', refreshUrl: 'https://evil.test/collect' }, { postMessage: (m) => replies.push(m) });
+    await handleMessage(broker, config, hostile, { postMessage: (m) => replies.push(m) });
+    await handleMessage(broker, config, { ...envelope, type: 'refresh', refreshUrl: 'https://evil.test/collect' }, { postMessage: (m) => replies.push(m) });
     expect(urls).toEqual(['https://id.test/login', 'https://id.test/refresh']);
     expect(replies).toMatchObject([{ ok: true }, { ok: true }]);
   });
@@ -132,7 +132,7 @@ describe('message validation', () => {
   it('survives a reply target that throws (a closed tab)', async () => {
     const harness = makeBroker();
     const config = resolveConfig({ apiAllowlist: ['https://api.test'], endpoint: harness.endpoint });
-    const done = routeMessage(harness.broker, config, { ...envelope, type: 'status' }, {
+    const done = handleMessage(harness.broker, config, { ...envelope, type: 'status' }, {
       postMessage: () => {
         throw new Error('DataCloneError');
       },

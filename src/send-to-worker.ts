@@ -3,24 +3,15 @@ import {
   BrokerTimeoutError,
   PROTOCOL,
   PROTOCOL_VERSION,
+  REQUEST_TYPES,
   errorFromWire,
   type BrokerReply,
-  type BrokerRequest,
   type OkReply,
+  type RequestFieldsByType,
   type RequestType,
 } from '../protocol/index.js';
 
 let counter = 0;
-
-/** The request fields a caller supplies beside the type; the envelope is added here. */
-export type RequestFields<T extends RequestType> = Omit<Extract<BrokerRequest, { type: T }>, 'protocol' | 'v' | 'id' | 'type'>;
-
-/**
- * Requests that are safe to send again: the worker answers a repeat by joining the work
- * in flight or reading the store. A worker stopped mid-request never answers on the old
- * port, so these are re-sent to wake a fresh one.
- */
-const RESENDABLE: ReadonlySet<RequestType> = new Set(['ping', 'status', 'getToken', 'refresh']);
 
 export interface SendOptions {
   /** Overall bound, in ms. */
@@ -37,7 +28,8 @@ export interface SendOptions {
 export function sendToWorker<T extends RequestType>(
   worker: ServiceWorker,
   type: T,
-  fields: RequestFields<T>,
+  /** The request's own fields; the envelope (protocol, version, id, type) is added here. */
+  fields: RequestFieldsByType[T],
   options: SendOptions | number,
 ): Promise<OkReply<T>> {
   const { timeoutMs, resendAfterMs = 3000 } = typeof options === 'number' ? { timeoutMs: options } : options;
@@ -74,7 +66,9 @@ export function sendToWorker<T extends RequestType>(
       finish();
       reject(new BrokerTimeoutError(`The service worker did not answer '${type}' within ${timeoutMs} ms`));
     }, timeoutMs);
-    const resender = RESENDABLE.has(type) ? setInterval(() => !settled && post(), resendAfterMs) : undefined;
+    // A worker stopped mid-request never answers on the old port: a repeat of a request that
+    // is safe to repeat wakes a fresh one.
+    const resender = REQUEST_TYPES[type].resendable ? setInterval(() => !settled && post(), resendAfterMs) : undefined;
     post();
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GENERATION_HEADER, parseAllowlist } from '../../protocol/index.js';
-import { shouldSign, signedFetch } from '../../sw/fetch-handler.js';
+import { shouldSign, signedFetch } from '../../sw/sealed-signing.js';
 import { makeBroker } from './helpers.js';
 
 const allowlist = parseAllowlist(['https://api.test/v1/']);

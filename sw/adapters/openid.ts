@@ -1,0 +1,118 @@
+/**
+ * The adapter for an OpenID provider: login by redirect with the authorization code grant
+ * and PKCE (RFC 7636) against the provider's discovered metadata, refresh with rotation,
+ * revocation at logout. The worker keeps state, nonce and code verifier, and exchanges the
+ * code itself, so the code never reaches page JavaScript.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7636
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html
+ */
+import * as oauth from 'oauth4webapi';
+import { LoginFailedError, RefreshUnavailableError } from '../../protocol/index.js';
+import { dpopResourceFetch, withNonceRetry } from './dpop-proofs.js';
+import { boundedRequest, resolveEndpointUrl } from './http.js';
+import { checkClientId, checkSecure, oauthGrants, processTokenResponse, requestOptions } from './oauth-grants.js';
+import type { EndpointContext, PendingAuthorization, TokenEndpoint } from './types.js';
+
+export interface OidcEndpointOptions {
+  /** The OpenID provider's issuer identifier; its metadata is discovered from it. */
+  issuer: string;
+  clientId: string;
+  /** The redirect URI registered for the client; must be in the worker's scope, which answers it. */
+  redirectUri: string;
+  /** Default `openid`. */
+  scope?: string;
+  /** Allows `http:` endpoints. Only for loopback development and tests. */
+  allowInsecureRequests?: boolean;
+}
+
+/**
+ * Creates an endpoint that logs in with the authorization code grant and PKCE against an
+ * OpenID provider, refreshes with rotation and revokes at logout. The worker generates
+ * state, nonce and code verifier, keeps them in its store, and exchanges the code when the
+ * browser navigates to `redirectUri`, so the code never reaches page JavaScript.
+ *
+ * @throws {TypeError} on a missing issuer, client id or redirect URI.
+ * @see https://www.rfc-editor.org/rfc/rfc7636
+ */
+export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
+  if (typeof options !== 'object' || options === null) throw new TypeError('oidcEndpoint options must be an object');
+  checkClientId(options.clientId);
+  const issuer = new URL(resolveEndpointUrl(options.issuer, 'issuer'));
+  const redirectUri = resolveEndpointUrl(options.redirectUri, 'redirectUri');
+  checkSecure([issuer.href], options.allowInsecureRequests);
+  const insecure = options.allowInsecureRequests === true;
+  const client: oauth.Client = { client_id: options.clientId };
+  let discovered: Promise<oauth.AuthorizationServer> | undefined;
+  const discover = (context: EndpointContext) => {
+    discovered ??= (async () => {
+      const response = await boundedRequest(context, (signal) =>
+        oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(context, insecure, signal) }),
+      );
+      try {
+        return await oauth.processDiscoveryResponse(issuer, response);
+      } catch (error) {
+        throw new RefreshUnavailableError('The OpenID provider metadata could not be read', { cause: error });
+      }
+    })().catch((error: unknown) => {
+      discovered = undefined; // try again next time
+      throw error;
+    });
+    return discovered;
+  };
+  const grants = oauthGrants(discover, client, insecure);
+
+  return {
+    dpopFetch: dpopResourceFetch,
+    refresh: grants.refresh,
+    async revoke(refreshToken, context) {
+      const as = await discover(context);
+      if (as.revocation_endpoint) await grants.revoke(refreshToken, context);
+    },
+    redirectLogin: {
+      callbackUrl: redirectUri,
+      async start(context) {
+        const as = await discover(context);
+        if (!as.authorization_endpoint) throw new RefreshUnavailableError('The provider has no authorization endpoint');
+        const pending: PendingAuthorization = {
+          state: oauth.generateRandomState(),
+          nonce: oauth.generateRandomNonce(),
+          codeVerifier: oauth.generateRandomCodeVerifier(),
+        };
+        const url = new URL(as.authorization_endpoint);
+        url.search = new URLSearchParams({
+          client_id: client.client_id,
+          redirect_uri: redirectUri,
+          response_type: 'code',
+          scope: options.scope ?? 'openid',
+          state: pending.state,
+          nonce: pending.nonce,
+          code_challenge: await oauth.calculatePKCECodeChallenge(pending.codeVerifier),
+          code_challenge_method: 'S256',
+        }).toString();
+        return { authorizationUrl: url.href, pending };
+      },
+      async finish(callback, pending, context) {
+        const as = await discover(context);
+        let parameters: URLSearchParams;
+        try {
+          parameters = oauth.validateAuthResponse(as, client, callback, pending.state);
+        } catch (error) {
+          const detail = error instanceof oauth.AuthorizationResponseError ? `the provider answered ${error.error}` : (error as Error).message;
+          throw new LoginFailedError(`The authorization response was rejected: ${detail}`, { cause: error });
+        }
+        return withNonceRetry(async () => {
+          const response = await boundedRequest(context, (signal) =>
+            oauth.authorizationCodeGrantRequest(as, client, oauth.None(), parameters, redirectUri, pending.codeVerifier, requestOptions(context, insecure, signal)),
+          );
+          return processTokenResponse(
+            () => oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: pending.nonce, requireIdToken: true }),
+            response,
+            (message) => new LoginFailedError(message),
+          );
+        });
+      },
+    },
+  };
+}
+

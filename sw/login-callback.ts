@@ -1,0 +1,38 @@
+/**
+ * The end of a login by redirect: the browser navigates back from the provider to the
+ * callback URL, the worker answers that navigation itself (exchanging the code, which so
+ * never reaches a page) and sends the browser on to where the login started.
+ */
+import { REDIRECT_RESULT_KEY, toWireError } from '../protocol/index.js';
+import type { TokenBroker } from './broker.js';
+
+/**
+ * Returns the handler for navigations to `callbackUrl`, or undefined when the endpoint has
+ * no login by redirect. The handler answers with a 303 to the return path, whose fragment
+ * carries `sw-token-broker=ok` or the typed error for the page's `takeRedirectResult()`.
+ *
+ * @param scopePath where to send the browser when the callback is unknown (forged or replayed).
+ */
+export function loginCallback(
+  broker: TokenBroker,
+  callbackUrl: string | undefined,
+  scopePath: string,
+): ((request: Request) => Promise<Response> | undefined) | undefined {
+  if (!callbackUrl) return undefined;
+  const callback = new URL(callbackUrl);
+  return (request) => {
+    if (request.mode !== 'navigate') return undefined;
+    const url = new URL(request.url);
+    if (url.origin !== callback.origin || url.pathname !== callback.pathname) return undefined;
+    return answer(broker, url, scopePath);
+  };
+}
+
+async function answer(broker: TokenBroker, url: URL, scopePath: string): Promise<Response> {
+  const { returnTo, error } = await broker.finishRedirectLogin(url, scopePath);
+  const target = new URL(returnTo, url.origin);
+  target.hash = new URLSearchParams(
+    error ? { [REDIRECT_RESULT_KEY]: 'error', ...toWireError(error) } : { [REDIRECT_RESULT_KEY]: 'ok' },
+  ).toString();
+  return Response.redirect(target.href, 303);
+}

@@ -1,0 +1,85 @@
+/** Answers page messages: validates, runs the operation, replies on the message's port. */
+import {
+  PROTOCOL_VERSION,
+  toWireError,
+  type BrokerReply,
+  type BrokerRequest,
+  type ErrorReply,
+  type RequestOf,
+  type RequestType,
+  type ResultByType,
+} from '../protocol/index.js';
+import type { TokenBroker } from './broker.js';
+import type { ResolvedTokenBrokerConfig } from './config.js';
+import { parseMessage } from './validate-message.js';
+
+/** One operation per request type; keyed by the protocol's type table, so none can be missing. */
+type Operations = { [T in RequestType]: (request: RequestOf<T>) => Promise<ResultByType[T]> };
+
+function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, claim: () => Promise<boolean>): Operations {
+  return {
+    ping: async () => ({
+      version: PROTOCOL_VERSION,
+      name: broker.name,
+      mode: config.mode,
+      apiAllowlist: config.apiAllowlist,
+      loginKind: config.endpoint.redirectLogin ? 'redirect' : 'password',
+    }),
+    authorize: async ({ returnTo }) => ({ authorizationUrl: await broker.startRedirectLogin(returnTo) }),
+    status: async () => ({ status: await broker.status() }),
+    login: async ({ credentials }) => ({ status: await broker.login(credentials) }),
+    logout: async () => ({ status: await broker.logout() }),
+    getToken: async () => broker.getToken(),
+    claim: async () => ({ claimed: await claim() }),
+    refresh: async ({ failedToken, failedGeneration }) => broker.refresh({ failedToken, failedGeneration }),
+  };
+}
+
+/** Runs one validated request and builds its reply. Never rejects. */
+export async function answer(
+  broker: TokenBroker,
+  config: ResolvedTokenBrokerConfig,
+  request: BrokerRequest,
+  claim: () => Promise<boolean> = async () => false,
+): Promise<BrokerReply> {
+  const operation = operations(broker, config, claim)[request.type] as (request: BrokerRequest) => Promise<ResultByType[RequestType]>;
+  try {
+    return { ok: true, id: request.id, ...(await operation(request)) };
+  } catch (error) {
+    return errorReply(error, request.id);
+  }
+}
+
+/** The reply for any failure; unexpected errors become `internal` without their details. */
+export function errorReply(error: unknown, id?: string): ErrorReply {
+  return { ok: false, id, error: toWireError(error) };
+}
+
+/** Where a reply goes: the port the page sent, else the sending client. */
+export interface ReplyTarget {
+  postMessage(message: unknown): void;
+}
+
+/**
+ * Handles one message event's data. Returns undefined for messages that are not the
+ * broker's (left to the worker's other handlers), else the promise of the reply being sent.
+ */
+export function handleMessage(
+  broker: TokenBroker,
+  config: ResolvedTokenBrokerConfig,
+  data: unknown,
+  replyTo: ReplyTarget | undefined,
+  claim?: () => Promise<boolean>,
+): Promise<void> | undefined {
+  const parsed = parseMessage(data, config.ownsAllMessages);
+  if (parsed.kind === 'foreign') return undefined;
+  const reply: Promise<BrokerReply> =
+    parsed.kind === 'invalid' ? Promise.resolve(errorReply(parsed.error, parsed.id)) : answer(broker, config, parsed.request, claim);
+  return reply.then((message) => {
+    try {
+      replyTo?.postMessage(message);
+    } catch {
+      // The page is gone (closed tab, closed port): nobody is left to answer.
+    }
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * Test doubles for the page side: a stand-in for `navigator.serviceWorker` and a scripted
+ * service worker that answers the broker's messages on the transferred port, so a real
+ * BrokerClient (and the interceptors over it) runs in Node.
+ */
+import type { Workbox } from 'workbox-window';
+import {
+  PROTOCOL,
+  PROTOCOL_VERSION,
+  type BrokerEvent,
+  type BrokerEventType,
+  type BrokerMode,
+  type BrokerRequest,
+} from '../../protocol/index.js';
+import { BrokerClient } from '../../src/client.js';
+
+/** Installs `location` and a `navigator.serviceWorker` event target in this realm; returns the target. */
+export function installPageGlobals(href = 'https://app.test/page'): EventTarget & { startMessages(): void } {
+  (globalThis as { location?: unknown }).location = new URL(href);
+  const container = Object.assign(new EventTarget(), { startMessages() {}, controller: null });
+  Object.defineProperty(globalThis, 'navigator', { value: { serviceWorker: container }, configurable: true, writable: true });
+  return container;
+}
+
+/**
+ * A worker that hands out `token-N` and rotates to N+1 on a 401 report for the current
+ * token, like the broker; counts the messages it gets.
+ */
+export class ScriptedWorker {
+  mode: BrokerMode = 'handoff';
+  name = 'test';
+  apiAllowlist = ['https://api.test'];
+  current = 1;
+  getCalls = 0;
+  refreshCalls = 0;
+  /** `refreshAt` in token replies: 0 means "do not cache". */
+  refreshAt = 0;
+  delayMs = 10;
+  /** An error code to fail the next refreshes with, or undefined. */
+  failWith: string | undefined;
+  received: BrokerRequest[] = [];
+
+  postMessage(data: BrokerRequest, transfer: MessagePort[]): void {
+    this.received.push(data);
+    void this.#answer(data).then((reply) => transfer[0].postMessage({ id: data.id, ...reply }));
+  }
+
+  async #answer(request: BrokerRequest): Promise<Record<string, unknown>> {
+    const token = () =>
+      this.mode === 'handoff'
+        ? { ok: true, mode: 'handoff', accessToken: `token-${this.current}`, accessExpiresAt: 0, refreshAt: this.refreshAt, generation: this.current }
+        : { ok: true, mode: 'sealed', accessExpiresAt: 0, refreshAt: this.refreshAt, generation: this.current };
+    switch (request.type) {
+      case 'ping':
+        return { ok: true, version: PROTOCOL_VERSION, name: this.name, mode: this.mode, apiAllowlist: this.apiAllowlist, loginKind: 'password' };
+      case 'getToken':
+        this.getCalls++;
+        return token();
+      case 'refresh': {
+        this.refreshCalls++;
+        await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+        if (this.failWith) return { ok: false, error: { code: this.failWith, message: `scripted ${this.failWith}` } };
+        const failed = this.mode === 'handoff' ? request.failedToken === `token-${this.current}` : request.failedGeneration === this.current;
+        if (failed) this.current++;
+        return token();
+      }
+      default:
+        return { ok: false, error: { code: 'unknown-type', message: `not scripted: ${request.type}` } };
+    }
+  }
+}
+
+/** A connected BrokerClient talking to `worker`. */
+export async function connectClient(worker: ScriptedWorker): Promise<BrokerClient> {
+  const registration = { active: worker, scope: 'https://app.test/' } as unknown as ServiceWorkerRegistration;
+  const client = new BrokerClient({} as Workbox, registration, { timeoutMs: 2000, resendAfterMs: 1000 });
+  await client.connect();
+  return client;
+}
+
+/** Posts a broker event to the page, as the worker's `clients.postMessage` would. */
+export function dispatchBrokerEvent(container: EventTarget, broker: string, event: BrokerEventType, generation: number | null = null): void {
+  const data: BrokerEvent = {
+    protocol: PROTOCOL,
+    v: PROTOCOL_VERSION,
+    broker,
+    event,
+    status: { loggedIn: generation !== null, accessExpiresAt: null, generation, mode: 'handoff' },
+  };
+  container.dispatchEvent(new MessageEvent('message', { data }));
+}
+
