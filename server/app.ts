@@ -91,35 +91,35 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     return true;
   }
 
-  async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const path = url.pathname;
-    const method = req.method ?? 'GET';
+  type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
-    if (path === '/auth/stats' && method === 'GET') return sendJson(res, 200, auth.stats);
-    if (path === '/auth/stats/reset' && method === 'POST') {
+  /** The mock auth server and the API: one handler per `METHOD /path`. */
+  const routes: Record<string, Handler> = {
+    'GET /auth/stats': (_req, res) => sendJson(res, 200, auth.stats),
+    'POST /auth/stats/reset': (_req, res) => {
       auth.resetStats();
-      return sendJson(res, 200, auth.stats);
-    }
-    if (path === '/auth/config' && method === 'GET') return sendJson(res, 200, { accessTtlSeconds: auth.accessTtlSeconds, idp: oidc ? 'oidc' : 'mock' });
+      sendJson(res, 200, auth.stats);
+    },
+    'GET /auth/config': (_req, res) => sendJson(res, 200, { accessTtlSeconds: auth.accessTtlSeconds, idp: oidc ? 'oidc' : 'mock' }),
 
     // Custom JSON flavour.
-    if (path === '/auth/login' && method === 'POST') {
+    'POST /auth/login': async (req, res) => {
       const body = await readJsonBody(req);
-      return sendGrant(res, auth.login(body.username, body.password), 'json');
-    }
-    if (path === '/auth/refresh' && method === 'POST') {
+      sendGrant(res, auth.login(body.username, body.password), 'json');
+    },
+    'POST /auth/refresh': async (req, res) => {
       const body = await readJsonBody(req);
       if (await refreshGate(res)) return;
-      return sendGrant(res, auth.refresh(body.refreshToken), 'json');
-    }
-    if (path === '/auth/logout' && method === 'POST') {
+      sendGrant(res, auth.refresh(body.refreshToken), 'json');
+    },
+    'POST /auth/logout': async (req, res) => {
       const body = await readJsonBody(req);
       auth.revoke(body.refreshToken);
-      return sendJson(res, 200, { ok: true });
-    }
+      sendJson(res, 200, { ok: true });
+    },
 
     // Standard OAuth 2 flavour (RFC 6749 token endpoint, RFC 7009 revocation), with DPoP (RFC 9449).
-    if (path === '/oauth/token' && method === 'POST') {
+    'POST /oauth/token': async (req, res) => {
       const form = await readFormBody(req);
       const grantType = form.get('grant_type');
       let jkt: string | undefined;
@@ -133,76 +133,82 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
         if (await refreshGate(res)) return;
         return sendGrant(res, auth.refresh(form.get('refresh_token'), jkt), 'oauth');
       }
-      return sendJson(res, 400, { error: 'unsupported_grant_type', error_description: `Unsupported grant_type: ${grantType}` });
-    }
-    if (path === '/oauth/revoke' && method === 'POST') {
+      sendJson(res, 400, { error: 'unsupported_grant_type', error_description: `Unsupported grant_type: ${grantType}` });
+    },
+    'POST /oauth/revoke': async (req, res) => {
       const form = await readFormBody(req);
       auth.revoke(form.get('token'));
       res.writeHead(200).end();
-      return;
-    }
+    },
 
-    if (path === '/api/data' && method === 'GET') {
+    'GET /api/data': async (req, res) => {
       const authorization = req.headers.authorization;
       const scheme = /^DPoP (\S+)$/.exec(authorization ?? '');
-      const proof = scheme ? await verifyDpopProof(req.headers.dpop, { method: 'GET', url: `${origin}${path}`, accessToken: scheme[1] }) : undefined;
+      const proof = scheme ? await verifyDpopProof(req.headers.dpop, { method: 'GET', url: `${origin}/api/data`, accessToken: scheme[1] }) : undefined;
       const proofJkt = proof?.ok ? proof.jkt : undefined;
       const result = oidc ? await oidc.authorize(authorization, proofJkt) : auth.authorize(authorization, proofJkt);
       if (!result.ok) {
         res.setHeader('www-authenticate', `${scheme ? 'DPoP' : 'Bearer'} error="invalid_token", error_description="${result.reason}"`);
         return sendJson(res, 401, { error: 'invalid_token', error_description: result.reason });
       }
-      return sendJson(res, 200, { user: result.user, value: Math.round(Math.random() * 1000), at: new Date().toISOString() });
-    }
+      sendJson(res, 200, { user: result.user, value: Math.round(Math.random() * 1000), at: new Date().toISOString() });
+    },
+  };
 
-    if (options.testHooks && path.startsWith('/auth/test/')) {
-      if (path === '/auth/test/fault' && method === 'POST') {
-        const body = await readJsonBody(req);
-        const next = body.refresh;
-        if (next !== 'none' && next !== '503' && next !== 'garbage' && next !== 'hang' && next !== 'reset') {
-          throw new HttpError(400, 'invalid_request', 'refresh must be none, 503, garbage, hang or reset');
-        }
-        fault = next;
-        return sendJson(res, 200, { refresh: fault });
+  /** Fault injection for the end-to-end tests: only with `testHooks`. */
+  const testRoutes: Record<string, Handler> = {
+    'POST /auth/test/fault': async (req, res) => {
+      const body = await readJsonBody(req);
+      const next = body.refresh;
+      if (next !== 'none' && next !== '503' && next !== 'garbage' && next !== 'hang' && next !== 'reset') {
+        throw new HttpError(400, 'invalid_request', 'refresh must be none, 503, garbage, hang or reset');
       }
-      if (path === '/auth/test/config' && method === 'POST') {
-        const body = await readJsonBody(req);
-        const { accessTtlSeconds: ttl, refreshDelayMs: refreshDelay, workerVersion, pwaVersion: nextPwa } = body;
-        if (nextPwa !== undefined) {
-          if (nextPwa !== '1' && nextPwa !== '2') throw new HttpError(400, 'invalid_request', "pwaVersion must be '1' or '2'");
-          pwaVersion = nextPwa;
-        }
-        if (ttl !== undefined) {
-          if (typeof ttl !== 'number' || !(ttl > 0)) throw new HttpError(400, 'invalid_request', 'accessTtlSeconds must be a number > 0');
-          auth.accessTtlSeconds = ttl;
-        }
-        if (refreshDelay !== undefined) {
-          if (typeof refreshDelay !== 'number' || !(refreshDelay >= 0)) throw new HttpError(400, 'invalid_request', 'refreshDelayMs must be >= 0');
-          refreshDelayMs = refreshDelay;
-        }
-        if (workerVersion !== undefined) {
-          if (typeof workerVersion !== 'string' || !/^[\w.-]{0,40}$/.test(workerVersion)) throw new HttpError(400, 'invalid_request', 'bad workerVersion');
-          workerVersionTag = workerVersion;
-        }
-        return sendJson(res, 200, { accessTtlSeconds: auth.accessTtlSeconds, refreshDelayMs, workerVersion: workerVersionTag, pwaVersion });
+      fault = next;
+      sendJson(res, 200, { refresh: fault });
+    },
+    'POST /auth/test/config': async (req, res) => {
+      const body = await readJsonBody(req);
+      const { accessTtlSeconds: ttl, refreshDelayMs: refreshDelay, workerVersion, pwaVersion: nextPwa } = body;
+      if (nextPwa !== undefined) {
+        if (nextPwa !== '1' && nextPwa !== '2') throw new HttpError(400, 'invalid_request', "pwaVersion must be '1' or '2'");
+        pwaVersion = nextPwa;
       }
-      if (path === '/auth/test/expire-access-tokens' && method === 'POST') {
-        auth.expireAccessTokens();
-        return sendJson(res, 200, { ok: true });
+      if (ttl !== undefined) {
+        if (typeof ttl !== 'number' || !(ttl > 0)) throw new HttpError(400, 'invalid_request', 'accessTtlSeconds must be a number > 0');
+        auth.accessTtlSeconds = ttl;
       }
-      if (path === '/auth/test/revoke-all' && method === 'POST') {
-        auth.revokeAll();
-        return sendJson(res, 200, { ok: true });
+      if (refreshDelay !== undefined) {
+        if (typeof refreshDelay !== 'number' || !(refreshDelay >= 0)) throw new HttpError(400, 'invalid_request', 'refreshDelayMs must be >= 0');
+        refreshDelayMs = refreshDelay;
       }
-      if (path === '/auth/test/refresh-token-active' && method === 'POST') {
-        const body = await readJsonBody(req);
-        const token = body.refreshToken;
-        const active = typeof token === 'string' && (oidc ? await oidc.isRefreshTokenActive(token) : auth.isRefreshTokenActive(token));
-        return sendJson(res, 200, { active });
+      if (workerVersion !== undefined) {
+        if (typeof workerVersion !== 'string' || !/^[\w.-]{0,40}$/.test(workerVersion)) throw new HttpError(400, 'invalid_request', 'bad workerVersion');
+        workerVersionTag = workerVersion;
       }
-    }
+      sendJson(res, 200, { accessTtlSeconds: auth.accessTtlSeconds, refreshDelayMs, workerVersion: workerVersionTag, pwaVersion });
+    },
+    'POST /auth/test/expire-access-tokens': (_req, res) => {
+      auth.expireAccessTokens();
+      sendJson(res, 200, { ok: true });
+    },
+    'POST /auth/test/revoke-all': (_req, res) => {
+      auth.revokeAll();
+      sendJson(res, 200, { ok: true });
+    },
+    'POST /auth/test/refresh-token-active': async (req, res) => {
+      const body = await readJsonBody(req);
+      const token = body.refreshToken;
+      const active = typeof token === 'string' && (oidc ? await oidc.isRefreshTokenActive(token) : auth.isRefreshTokenActive(token));
+      sendJson(res, 200, { active });
+    },
+  };
 
-    if ((path.startsWith('/api/') || path.startsWith('/auth/') || path.startsWith('/oauth/'))) {
+  async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    const handler = routes[`${method} ${path}`] ?? (options.testHooks ? testRoutes[`${method} ${path}`] : undefined);
+    if (handler) return handler(req, res);
+    if (path.startsWith('/api/') || path.startsWith('/auth/') || path.startsWith('/oauth/')) {
       throw new HttpError(404, 'not_found', `No route for ${method} ${path}`);
     }
     if (options.staticRoot && (method === 'GET' || method === 'HEAD')) {

@@ -1,5 +1,6 @@
 import axios, { AxiosError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { GENERATION_HEADER } from '../../protocol/index.js';
 import { attachTokenBroker } from '../../src/interceptors.js';
 import { connectClient, installPageGlobals, ScriptedWorker } from './page-helpers.js';
 
@@ -9,7 +10,7 @@ beforeAll(() => {
 });
 
 /** An API that accepts only `acceptedToken()` and records what it saw. */
-function fakeApi(acceptedToken: () => string | undefined) {
+function fakeApi(acceptedToken: () => string | undefined, rejectStatus = 401) {
   const seen: Array<{ url: string; authorization: string | undefined }> = [];
   const adapter = async (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
     const url = new URL(axios.getUri(config), 'https://app.test/page').href;
@@ -17,8 +18,8 @@ function fakeApi(acceptedToken: () => string | undefined) {
     seen.push({ url, authorization });
     await new Promise((resolve) => setTimeout(resolve, 1));
     const ok = authorization === `Bearer ${acceptedToken()}`;
-    const response: AxiosResponse = { data: ok ? { ok: true } : { error: 'invalid_token' }, status: ok ? 200 : 401, statusText: '', headers: {}, config };
-    if (!ok) throw new AxiosError('Request failed with status code 401', AxiosError.ERR_BAD_REQUEST, config, null, response);
+    const response: AxiosResponse = { data: ok ? { ok: true } : { error: 'invalid_token' }, status: ok ? 200 : rejectStatus, statusText: '', headers: {}, config };
+    if (!ok) throw new AxiosError(`Request failed with status code ${rejectStatus}`, AxiosError.ERR_BAD_REQUEST, config, null, response);
     return response;
   };
   return { seen, adapter };
@@ -117,6 +118,60 @@ describe('attachTokenBroker', () => {
     expect(stale.seen.at(-1)?.authorization).toBeUndefined();
     await expect(instance.get('https://api.test/data')).resolves.toMatchObject({ status: 200 });
     expect(refreshedFor).toEqual(['https://api.test/data']);
+    // A 419 (a status some backends use for an expired token) is in statusCodes: it refreshes too.
+    const expired = fakeApi(() => 'token-3', 419);
+    instance.defaults.adapter = expired.adapter;
+    await expect(instance.get('https://api.test/419')).resolves.toMatchObject({ status: 200 });
+    expect(expired.seen.map((s) => s.authorization)).toEqual(['Bearer token-2', 'Bearer token-3']);
+    expect(broker.refreshCalls).toBe(2);
+    // Not in statusCodes: a 418 is returned as it is.
+    const teapot = fakeApi(() => 'nobody', 418);
+    instance.defaults.adapter = teapot.adapter;
+    await expect(instance.get('https://api.test/418')).rejects.toMatchObject({ response: { status: 418 } });
+    expect(broker.refreshCalls).toBe(2);
+  });
+
+  it('shares one refresh message per tab between every axios instance attached to the same client', async () => {
+    const broker = new ScriptedWorker();
+    const client = await connectClient(broker);
+    const server = { accepted: 'token-2' };
+    const instances = Array.from({ length: 3 }, () => {
+      const instance = axios.create({ adapter: fakeApi(() => server.accepted).adapter });
+      attachTokenBroker(instance, client);
+      return instance;
+    });
+    const results = await Promise.all(instances.flatMap((instance) => Array.from({ length: 10 }, () => instance.get('https://api.test/data'))));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(broker.refreshCalls).toBe(1);
+  });
+
+  it('sealed mode: attaches nothing, reports the failed generation from the worker\'s header, and retries once', async () => {
+    const broker = new ScriptedWorker();
+    broker.mode = 'sealed';
+    const client = await connectClient(broker);
+    const accepted = { generation: 2 };
+    const seen: Array<string | undefined> = [];
+    // Stands in for the worker's fetch handler: it signs with its current token and marks a 401 with its generation.
+    const adapter = async (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
+      seen.push(config.headers.get('Authorization') as string | undefined);
+      const generation = broker.current;
+      if (generation === accepted.generation) return { data: { ok: true }, status: 200, statusText: '', headers: {}, config };
+      const response: AxiosResponse = { data: {}, status: 401, statusText: '', headers: { [GENERATION_HEADER]: String(generation) }, config };
+      throw new AxiosError('Request failed with status code 401', AxiosError.ERR_BAD_REQUEST, config, null, response);
+    };
+    const instance = axios.create({ adapter });
+    attachTokenBroker(instance, client);
+    const results = await Promise.all(Array.from({ length: 10 }, () => instance.get('https://api.test/data')));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(seen.every((authorization) => authorization === undefined)).toBe(true);
+    expect(broker.refreshCalls).toBe(1);
+    expect(broker.getCalls).toBe(0);
+    const reports = broker.received.filter((m) => m.type === 'refresh');
+    expect(reports).toEqual([expect.objectContaining({ type: 'refresh', failedGeneration: 1, failedToken: undefined })]);
+    // A retry that fails again is returned as it is.
+    accepted.generation = 99;
+    await expect(instance.get('https://api.test/data')).rejects.toMatchObject({ response: { status: 401 } });
+    expect(broker.refreshCalls).toBe(2);
   });
 
   it('detaches both interceptors', async () => {

@@ -42,6 +42,10 @@ describe('message validation', () => {
     });
   });
 
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('answers the inherited property name %s as a type with unknown-type', async (type) => {
+    expect(await send({ ...envelope, type })).toEqual({ ok: false, id: 'm1', error: { code: 'unknown-type', message: `Unknown message type: ${type}` } });
+  });
+
   it('answers a message over 64 KiB with message-too-large', async () => {
     const reply = await send({ ...envelope, type: 'login', credentials: { username: 'x'.repeat(MAX_MESSAGE_BYTES) } });
     expect(reply).toMatchObject({ ok: false, id: 'm1', error: { code: 'message-too-large' } });

@@ -3,6 +3,7 @@
  * service worker that answers the broker's messages on the transferred port, so a real
  * BrokerClient (and the interceptors over it) runs in Node.
  */
+import { setMaxListeners } from 'node:events';
 import type { Workbox } from 'workbox-window';
 import {
   PROTOCOL,
@@ -18,6 +19,8 @@ import { BrokerClient } from '../../src/client.js';
 export function installPageGlobals(href = 'https://app.test/page'): EventTarget & { startMessages(): void } {
   (globalThis as { location?: unknown }).location = new URL(href);
   const container = Object.assign(new EventTarget(), { startMessages() {}, controller: null });
+  // Every BrokerClient a test connects listens here.
+  setMaxListeners(0, container);
   Object.defineProperty(globalThis, 'navigator', { value: { serviceWorker: container }, configurable: true, writable: true });
   return container;
 }
@@ -26,9 +29,12 @@ export function installPageGlobals(href = 'https://app.test/page'): EventTarget 
  * A worker that hands out `token-N` and rotates to N+1 on a 401 report for the current
  * token, like the broker; counts the messages it gets.
  */
+let workers = 0;
+
 export class ScriptedWorker {
   mode: BrokerMode = 'handoff';
-  name = 'test';
+  /** Unique, so clients of earlier tests, still listening, ignore this one's events. */
+  name = `test-${++workers}`;
   apiAllowlist = ['https://api.test'];
   current = 1;
   getCalls = 0;
@@ -79,7 +85,7 @@ export async function connectClient(worker: ScriptedWorker): Promise<BrokerClien
 }
 
 /** Posts a broker event to the page, as the worker's `clients.postMessage` would. */
-export function dispatchBrokerEvent(container: EventTarget, broker: string, event: BrokerEventType, generation: number | null = null): void {
+export function dispatchBrokerEvent(container: EventTarget, broker: string, event: BrokerEventType, generation: number | null = null): BrokerEvent {
   const data: BrokerEvent = {
     protocol: PROTOCOL,
     v: PROTOCOL_VERSION,
@@ -88,5 +94,6 @@ export function dispatchBrokerEvent(container: EventTarget, broker: string, even
     status: { loggedIn: generation !== null, accessExpiresAt: null, generation, mode: 'handoff' },
   };
   container.dispatchEvent(new MessageEvent('message', { data }));
+  return data;
 }
 

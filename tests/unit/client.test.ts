@@ -1,0 +1,147 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { BrokerEvent } from '../../protocol/index.js';
+import { connectClient, dispatchBrokerEvent, installPageGlobals, ScriptedWorker } from './page-helpers.js';
+
+let container: ReturnType<typeof installPageGlobals>;
+beforeAll(() => {
+  container = installPageGlobals('https://app.test/page');
+});
+
+const FAR_FUTURE = Date.now() + 3_600_000;
+
+describe('BrokerClient', () => {
+  it('learns name, mode and allowlist from the worker, and applies the allowlist to URLs resolved against the page', async () => {
+    const worker = new ScriptedWorker();
+    worker.apiAllowlist = ['https://app.test/api/'];
+    const client = await connectClient(worker);
+    expect([client.name, client.mode, client.loginKind]).toEqual([worker.name, 'handoff', 'password']);
+    expect(client.isApiUrl('/api/data')).toBe(true);
+    expect(client.isApiUrl('/api/../admin')).toBe(false);
+    expect(client.isApiUrl('https://other.test/api/data')).toBe(false);
+  });
+
+  it('caches a handoff token until its refreshAt, with one message for concurrent callers', async () => {
+    const worker = new ScriptedWorker();
+    worker.refreshAt = FAR_FUTURE;
+    const client = await connectClient(worker);
+    const tokens = await Promise.all(Array.from({ length: 10 }, () => client.getAccessToken()));
+    expect(new Set(tokens)).toEqual(new Set(['token-1']));
+    expect(await client.getAccessToken()).toBe('token-1');
+    expect(worker.getCalls).toBe(1);
+  });
+
+  it('asks again once the cached token is due', async () => {
+    const worker = new ScriptedWorker();
+    worker.refreshAt = Date.now() - 1;
+    const client = await connectClient(worker);
+    await client.getAccessToken();
+    worker.current = 2;
+    expect(await client.getAccessToken()).toBe('token-2');
+    expect(worker.getCalls).toBe(2);
+  });
+
+  it('keeps the newest generation: an older token in a late reply does not replace it', async () => {
+    const worker = new ScriptedWorker();
+    worker.refreshAt = FAR_FUTURE;
+    const client = await connectClient(worker);
+    expect(await client.reportUnauthorized({ failedToken: 'token-1' })).toMatchObject({ mode: 'handoff', accessToken: 'token-2', generation: 2 });
+    // A reply that names generation 1 (a slower, older answer) is returned to its caller but not cached.
+    worker.current = 1;
+    expect(await client.reportUnauthorized({ failedToken: 'token-0' })).toMatchObject({ accessToken: 'token-1', generation: 1 });
+    expect(await client.getAccessToken()).toBe('token-2');
+    expect(worker.getCalls).toBe(0);
+  });
+
+  it('sends one refresh message for any number of concurrent 401 reports in the tab', async () => {
+    const worker = new ScriptedWorker();
+    const client = await connectClient(worker);
+    const results = await Promise.all(Array.from({ length: 25 }, () => client.reportUnauthorized({ failedToken: 'token-1' })));
+    expect(worker.refreshCalls).toBe(1);
+    expect(new Set(results.map((r) => r.generation))).toEqual(new Set([2]));
+    // Once settled, the next report is a new message.
+    await client.reportUnauthorized({ failedToken: 'token-2' });
+    expect(worker.refreshCalls).toBe(2);
+  });
+
+  it('rejects every waiter of a failed refresh with the typed error, and lets the next report try again', async () => {
+    const worker = new ScriptedWorker();
+    worker.failWith = 'refresh-unavailable';
+    const client = await connectClient(worker);
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => client.reportUnauthorized({ failedToken: 'token-1' })));
+    expect(results.map((r) => r.status === 'rejected' && (r.reason as { code: string }).code)).toEqual(Array(5).fill('refresh-unavailable'));
+    expect(worker.refreshCalls).toBe(1);
+    worker.failWith = undefined;
+    await expect(client.reportUnauthorized({ failedToken: 'token-1' })).resolves.toMatchObject({ generation: 2 });
+    expect(worker.refreshCalls).toBe(2);
+  });
+
+  it('returns sealed results without a token, and refuses getAccessToken in sealed mode', async () => {
+    const worker = new ScriptedWorker();
+    worker.mode = 'sealed';
+    const client = await connectClient(worker);
+    const result = await client.reportUnauthorized({ failedGeneration: 1 });
+    expect(result).toEqual({ mode: 'sealed', accessExpiresAt: 0, refreshAt: 0, generation: 2 });
+    await expect(client.getAccessToken()).rejects.toMatchObject({ code: 'not-supported' });
+    expect(worker.getCalls).toBe(0);
+  });
+
+  it('dispatches events of its own broker to every handler, as a copy of the message, until unsubscribed', async () => {
+    const client = await connectClient(new ScriptedWorker());
+    const seen: BrokerEvent[] = [];
+    const other: BrokerEvent[] = [];
+    const off = client.on('refreshed', (event) => seen.push(event));
+    client.on('refreshed', (event) => other.push(event));
+    client.on('login', () => {
+      throw new Error('a throwing handler must not stop the others');
+    });
+    const afterThrow: string[] = [];
+    client.on('login', (event) => afterThrow.push(event.event));
+    const thrown: unknown[] = [];
+    let sent: BrokerEvent | undefined;
+    const onError = (error: unknown) => thrown.push(error);
+    process.on('uncaughtException', onError);
+    try {
+      sent = dispatchBrokerEvent(container, client.name, 'refreshed', 2);
+      dispatchBrokerEvent(container, 'another-broker', 'refreshed', 7);
+      dispatchBrokerEvent(container, client.name, 'login', 1);
+      container.dispatchEvent(new MessageEvent('message', { data: { protocol: 'something-else', event: 'refreshed', broker: client.name } }));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+    expect(seen.map((e) => [e.broker, e.event, e.status.generation])).toEqual([[client.name, 'refreshed', 2]]);
+    expect(other).toHaveLength(1);
+    expect(seen[0]).toEqual(sent);
+    expect(seen[0]).not.toBe(sent);
+    expect(seen[0].status).not.toBe(sent?.status);
+    expect(afterThrow).toEqual(['login']);
+    expect(thrown).toHaveLength(1);
+    off();
+    dispatchBrokerEvent(container, client.name, 'refreshed', 3);
+    expect(seen).toHaveLength(1);
+    expect(other).toHaveLength(2);
+    client.close();
+    dispatchBrokerEvent(container, client.name, 'refreshed', 4);
+    expect(other).toHaveLength(2);
+  });
+
+  it.each(['login', 'logged-out', 'session-ended'] as const)('forgets the cached token when another tab reports %s', async (event) => {
+    const worker = new ScriptedWorker();
+    worker.refreshAt = FAR_FUTURE;
+    const client = await connectClient(worker);
+    await client.getAccessToken();
+    dispatchBrokerEvent(container, client.name, event);
+    await client.getAccessToken();
+    expect(worker.getCalls).toBe(2);
+  });
+
+  it('keeps the cached token on a refreshed event (the token it holds is still valid)', async () => {
+    const worker = new ScriptedWorker();
+    worker.refreshAt = FAR_FUTURE;
+    const client = await connectClient(worker);
+    await client.getAccessToken();
+    dispatchBrokerEvent(container, client.name, 'refreshed', 2);
+    await client.getAccessToken();
+    expect(worker.getCalls).toBe(1);
+  });
+});

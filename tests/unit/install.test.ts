@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { GENERATION_HEADER, PROTOCOL, PROTOCOL_VERSION, type BrokerEvent } from '../../protocol/index.js';
+import { installTokenBroker, jsonEndpoint, memoryStore, type TokenBrokerConfig } from '../../sw/index.js';
+
+type Listener = (event: never) => void;
+
+/** A service worker global scope with only what the broker touches: listeners, clients, registration. */
+function fakeScope() {
+  const listeners = new Map<string, Set<Listener>>();
+  const posted: BrokerEvent[] = [];
+  let claims = 0;
+  const scope = {
+    registration: { scope: 'https://app.test/' },
+    addEventListener: (type: string, listener: Listener) => void (listeners.get(type) ?? listeners.set(type, new Set()).get(type)!).add(listener),
+    removeEventListener: (type: string, listener: Listener) => void listeners.get(type)?.delete(listener),
+    skipWaiting: async () => {},
+    clients: {
+      matchAll: async () => [{ postMessage: (message: BrokerEvent) => posted.push(message) }],
+      claim: async () => void claims++,
+    },
+  };
+  /** Dispatches an extendable event to the listeners and waits for what they passed to waitUntil. */
+  const dispatch = async (type: string, fields: Record<string, unknown> = {}) => {
+    const waits: Promise<unknown>[] = [];
+    const event = { ...fields, waitUntil: (promise: Promise<unknown>) => waits.push(promise) };
+    for (const listener of listeners.get(type) ?? []) listener(event as never);
+    await Promise.all(waits);
+  };
+  /** Posts a broker request as a page would, and resolves with the reply. */
+  const send = async (type: string, fields: Record<string, unknown> = {}) => {
+    const replies: unknown[] = [];
+    const port = { postMessage: (reply: unknown) => replies.push(reply) };
+    await dispatch('message', { data: { protocol: PROTOCOL, v: PROTOCOL_VERSION, id: 'm1', type, ...fields }, ports: [port], source: null });
+    return replies[0] as Record<string, unknown>;
+  };
+  return { scope: scope as unknown as ServiceWorkerGlobalScope, listeners, posted, claims: () => claims, dispatch, send };
+}
+
+/** A token endpoint on a scripted fetch that rotates refresh tokens; records every request. */
+function scriptedServer() {
+  const requests: Array<{ url: string; body: string; authorization: string | null }> = [];
+  let n = 0;
+  const fetchFn = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    const body = await request.text();
+    requests.push({ url: request.url, body, authorization: request.headers.get('authorization') });
+    if (request.url.endsWith('/auth/login') || request.url.endsWith('/auth/refresh')) {
+      n++;
+      return Response.json({ accessToken: `access-${n}`, refreshToken: `refresh-${n}`, expiresIn: 60 });
+    }
+    if (request.url.endsWith('/auth/logout')) return Response.json({ ok: true });
+    return new Response('no', { status: request.headers.get('authorization') === `Bearer access-${n}` ? 200 : 401 });
+  }) as typeof fetch;
+  return { fetch: fetchFn, requests };
+}
+
+function install(overrides: Partial<TokenBrokerConfig> = {}) {
+  const harness = fakeScope();
+  const server = scriptedServer();
+  const store = memoryStore();
+  const installed = installTokenBroker(
+    {
+      name: 'unit',
+      endpoint: jsonEndpoint({ loginUrl: 'https://app.test/auth/login', refreshUrl: 'https://app.test/auth/refresh', logoutUrl: 'https://app.test/auth/logout' }),
+      apiAllowlist: ['https://app.test/api/'],
+      store,
+      fetch: server.fetch,
+      ...overrides,
+    },
+    harness.scope,
+  );
+  return { ...harness, server, store, installed };
+}
+
+describe('installTokenBroker', () => {
+  it('answers page messages through the injected fetch and keeps the session in the injected store', async () => {
+    const { send, server, store, posted } = install();
+    expect(await send('login', { credentials: { username: 'demo', password: 'demo' } })).toMatchObject({ ok: true, id: 'm1', status: { loggedIn: true, generation: 1 } });
+    expect(server.requests.map((r) => r.url)).toEqual(['https://app.test/auth/login']);
+    expect(await store.read()).toMatchObject({ refreshToken: 'refresh-1', accessToken: 'access-1', generation: 1 });
+    expect(await send('refresh', { failedToken: 'access-1' })).toMatchObject({ ok: true, mode: 'handoff', accessToken: 'access-2', generation: 2 });
+    expect(server.requests[1]).toMatchObject({ url: 'https://app.test/auth/refresh', body: '{"refreshToken":"refresh-1"}' });
+    expect(posted.map((e) => [e.broker, e.event])).toEqual([
+      ['unit', 'login'],
+      ['unit', 'refreshed'],
+    ]);
+    expect(JSON.stringify(posted)).not.toContain('refresh-');
+    expect(await send('logout')).toMatchObject({ ok: true, status: { loggedIn: false } });
+    expect(server.requests[2]).toMatchObject({ url: 'https://app.test/auth/logout', body: '{"refreshToken":"refresh-2"}' });
+    expect(await store.read()).toBeUndefined();
+  });
+
+  it('leaves untagged messages to the worker\'s other handlers unless it owns all messages', async () => {
+    const shared = install();
+    const replies: unknown[] = [];
+    await shared.dispatch('message', { data: 'hello', ports: [{ postMessage: (m: unknown) => replies.push(m) }], source: null });
+    expect(replies).toEqual([]);
+    const owner = install({ ownsAllMessages: true });
+    await owner.dispatch('message', { data: 'hello', ports: [{ postMessage: (m: unknown) => replies.push(m) }], source: null });
+    expect(replies).toMatchObject([{ ok: false, error: { code: 'malformed-message' } }]);
+  });
+
+  it('in sealed mode signs allowlisted requests only, and marks a 401 with the token generation', async () => {
+    const { send, installed, server, listeners } = install({ mode: 'sealed' });
+    expect(listeners.get('fetch')?.size).toBe(1);
+    await send('login', { credentials: { username: 'demo', password: 'demo' } });
+    const fetchEvent = (url: string) => {
+      let response: Promise<Response> | undefined;
+      const event = { request: new Request(url), respondWith: (r: Promise<Response>) => (response = r) } as unknown as FetchEvent;
+      return { handled: installed.handleFetch(event), response: () => response! };
+    };
+    const allowed = fetchEvent('https://app.test/api/data');
+    expect(allowed.handled).toBe(true);
+    expect((await allowed.response()).status).toBe(200);
+    expect(server.requests.at(-1)).toMatchObject({ url: 'https://app.test/api/data', authorization: 'Bearer access-1' });
+    expect(fetchEvent('https://app.test/public/data').handled).toBe(false);
+    expect(fetchEvent('https://other.test/api/data').handled).toBe(false);
+    await send('refresh', { failedGeneration: 1 });
+    // The worker signs with access-2 now; the scripted API accepts only the newest token, so
+    // make it stale by rotating once more behind the worker's back.
+    await server.fetch('https://app.test/auth/refresh', { method: 'POST', body: '{}' });
+    const rejected = await fetchEvent('https://app.test/api/data').response();
+    expect(rejected.status).toBe(401);
+    expect(rejected.headers.get(GENERATION_HEADER)).toBe('2');
+  });
+
+  it('adds no fetch listener in handoff mode without a login by redirect', () => {
+    const { listeners } = install();
+    expect(listeners.get('fetch')?.size ?? 0).toBe(0);
+  });
+
+  it.each([
+    [{}, 1],
+    [{ clientsClaim: false }, 0],
+    [{ claimClients: false }, 0],
+    [{ clientsClaim: true, claimClients: false }, 1],
+  ] as const)('claims open tabs on activation as configured (%o)', async (options, claims) => {
+    const harness = install(options);
+    await harness.dispatch('activate');
+    expect(harness.claims()).toBe(claims);
+  });
+
+  it('removes every listener it added on uninstall', () => {
+    const { listeners, installed } = install({ mode: 'sealed' });
+    installed.uninstall();
+    expect([...listeners.values()].every((set) => set.size === 0)).toBe(true);
+  });
+
+  it('refuses an invalid config with a TypeError before adding any listener', () => {
+    const harness = fakeScope();
+    expect(() => installTokenBroker({ endpoint: {} as never, apiAllowlist: ['https://app.test'] }, harness.scope)).toThrow(TypeError);
+    expect(() => installTokenBroker({ endpoint: { refresh: async () => ({ accessToken: 'a' }) }, apiAllowlist: ['https://app.test'] }, harness.scope)).toThrow(
+      new TypeError('config.endpoint must offer a login: login(credentials) or redirectLogin'),
+    );
+    expect(harness.listeners.size).toBe(0);
+  });
+});
