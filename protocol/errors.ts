@@ -29,6 +29,11 @@ export const ErrorCode = {
   ServiceWorkerUnavailable: 'sw-unavailable',
   /** This mode does not offer the operation (for example `getToken` in sealed mode). */
   NotSupported: 'not-supported',
+  /**
+   * The worker's configuration cannot work: an invalid `installTokenBroker` config, or an
+   * endpoint that answers 404/405 at login. `message` says what to fix. Not retryable.
+   */
+  Misconfigured: 'misconfigured',
   /** A bug or an unexpected failure inside the worker. */
   Internal: 'internal',
 } as const;
@@ -40,10 +45,51 @@ const knownCodes = new Set<string>(Object.values(ErrorCode));
 /** Errors that are worth retrying later with the same session. */
 export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set([ErrorCode.RefreshUnavailable, ErrorCode.Timeout]);
 
+/**
+ * What the server said, and what the page can do about it. Every field is optional: an
+ * error carries the ones that apply. Never a token.
+ */
+export interface ErrorDetails {
+  /** The token endpoint's HTTP status. */
+  status?: number;
+  /** The server's `error` (RFC 6749 §5.2), for example `invalid_grant`. */
+  error?: string;
+  /** The server's `error_description`, as it said it. */
+  errorDescription?: string;
+  /** The endpoint URL, where it helps to fix a config (404, unreachable). */
+  url?: string;
+  /** Epoch ms before which the worker will not try to refresh again (after a failure: the cool-down). */
+  retryAt?: number;
+}
+
 /** The shape of an error on the wire. */
 export interface WireError {
   code: ErrorCode;
   message: string;
+  details?: ErrorDetails;
+}
+
+const MAX_DETAIL_LENGTH = 500;
+
+/** A copy of `details` with only the known fields, of the right types, strings capped. */
+export function cleanDetails(value: unknown): ErrorDetails | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const details: ErrorDetails = {};
+  const text = (field: unknown) => (typeof field === 'string' ? field.slice(0, MAX_DETAIL_LENGTH) : undefined);
+  const number = (field: unknown) => (typeof field === 'number' && Number.isFinite(field) ? field : undefined);
+  if (number(record.status) !== undefined) details.status = number(record.status);
+  if (text(record.error) !== undefined) details.error = text(record.error);
+  if (text(record.errorDescription) !== undefined) details.errorDescription = text(record.errorDescription);
+  if (text(record.url) !== undefined) details.url = text(record.url);
+  if (number(record.retryAt) !== undefined) details.retryAt = number(record.retryAt);
+  return Object.keys(details).length > 0 ? details : undefined;
+}
+
+/** Options every broker error takes: the cause (kept in this realm only) and the details (sent to the page). */
+export interface BrokerErrorOptions {
+  cause?: unknown;
+  details?: ErrorDetails;
 }
 
 /** Base class of every error the broker rejects with. */
@@ -52,11 +98,14 @@ export class BrokerError extends Error {
   readonly code: ErrorCode;
   /** True when the same request may succeed later without a new login. */
   readonly retryable: boolean;
+  /** What the server said (status, `error`, `error_description`), the URL, the retry time: whichever apply. */
+  readonly details: ErrorDetails | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, options?: BrokerErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryable = RETRYABLE_CODES.has(code);
+    this.details = cleanDetails(options?.details);
   }
 
   /** The error as it travels in a reply. Never includes `cause`, which may hold server bodies. */
@@ -68,7 +117,7 @@ export class BrokerError extends Error {
 /** The server rejected the refresh grant, or another tab saw it do so. Log in again. */
 export class SessionEndedError extends BrokerError {
   override name = 'SessionEndedError';
-  constructor(message = 'The session has ended; log in again', options?: { cause?: unknown }) {
+  constructor(message = 'The session has ended; log in again', options?: BrokerErrorOptions) {
     super(ErrorCode.SessionEnded, message, options);
   }
 }
@@ -76,7 +125,7 @@ export class SessionEndedError extends BrokerError {
 /** The token endpoint is down, slow or broken. The session is kept; retry later. */
 export class RefreshUnavailableError extends BrokerError {
   override name = 'RefreshUnavailableError';
-  constructor(message = 'The token endpoint is unavailable; the session is kept, retry later', options?: { cause?: unknown }) {
+  constructor(message = 'The token endpoint is unavailable; the session is kept, retry later', options?: BrokerErrorOptions) {
     super(ErrorCode.RefreshUnavailable, message, options);
   }
 }
@@ -84,7 +133,7 @@ export class RefreshUnavailableError extends BrokerError {
 /** The worker did not answer within the timeout. */
 export class BrokerTimeoutError extends BrokerError {
   override name = 'BrokerTimeoutError';
-  constructor(message = 'The service worker did not answer in time', options?: { cause?: unknown }) {
+  constructor(message = 'The service worker did not answer in time', options?: BrokerErrorOptions) {
     super(ErrorCode.Timeout, message, options);
   }
 }
@@ -92,7 +141,7 @@ export class BrokerTimeoutError extends BrokerError {
 /** There is no session in the worker. */
 export class NotLoggedInError extends BrokerError {
   override name = 'NotLoggedInError';
-  constructor(message = 'Not logged in', options?: { cause?: unknown }) {
+  constructor(message = 'Not logged in', options?: BrokerErrorOptions) {
     super(ErrorCode.NotLoggedIn, message, options);
   }
 }
@@ -100,7 +149,7 @@ export class NotLoggedInError extends BrokerError {
 /** The server rejected the login credentials. */
 export class LoginFailedError extends BrokerError {
   override name = 'LoginFailedError';
-  constructor(message = 'The server rejected the credentials', options?: { cause?: unknown }) {
+  constructor(message = 'The server rejected the credentials', options?: BrokerErrorOptions) {
     super(ErrorCode.LoginFailed, message, options);
   }
 }
@@ -108,20 +157,28 @@ export class LoginFailedError extends BrokerError {
 /** Service workers are not available in this page (insecure context, disabled, private mode). */
 export class ServiceWorkerUnavailableError extends BrokerError {
   override name = 'ServiceWorkerUnavailableError';
-  constructor(message = 'Service workers are not available in this page', options?: { cause?: unknown }) {
+  constructor(message = 'Service workers are not available in this page', options?: BrokerErrorOptions) {
     super(ErrorCode.ServiceWorkerUnavailable, message, options);
+  }
+}
+
+/** The worker's configuration cannot work; the message says what to fix. */
+export class MisconfiguredError extends BrokerError {
+  override name = 'MisconfiguredError';
+  constructor(message = "The service worker's token broker is misconfigured", options?: BrokerErrorOptions) {
+    super(ErrorCode.Misconfigured, message, options);
   }
 }
 
 /** Page and worker speak different protocol versions; reload the page once to update it. */
 export class ProtocolMismatchError extends BrokerError {
   override name = 'ProtocolMismatchError';
-  constructor(message = 'The page and the service worker speak different protocol versions', options?: { cause?: unknown }) {
+  constructor(message = 'The page and the service worker speak different protocol versions', options?: BrokerErrorOptions) {
     super(ErrorCode.ProtocolMismatch, message, options);
   }
 }
 
-const classByCode: Partial<Record<ErrorCode, new (message?: string, options?: { cause?: unknown }) => BrokerError>> = {
+const classByCode: Partial<Record<ErrorCode, new (message?: string, options?: BrokerErrorOptions) => BrokerError>> = {
   [ErrorCode.SessionEnded]: SessionEndedError,
   [ErrorCode.RefreshUnavailable]: RefreshUnavailableError,
   [ErrorCode.Timeout]: BrokerTimeoutError,
@@ -129,6 +186,7 @@ const classByCode: Partial<Record<ErrorCode, new (message?: string, options?: { 
   [ErrorCode.LoginFailed]: LoginFailedError,
   [ErrorCode.ServiceWorkerUnavailable]: ServiceWorkerUnavailableError,
   [ErrorCode.ProtocolMismatch]: ProtocolMismatchError,
+  [ErrorCode.Misconfigured]: MisconfiguredError,
 };
 
 /**
@@ -137,7 +195,10 @@ const classByCode: Partial<Record<ErrorCode, new (message?: string, options?: { 
  * error becomes wire data; {@link errorFromWire} is the way back.
  */
 export function toWireError(error: unknown): WireError {
-  if (isBrokerError(error)) return { code: error.code, message: error.message };
+  if (isBrokerError(error)) {
+    const details = cleanDetails(error.details);
+    return details ? { code: error.code, message: error.message, details } : { code: error.code, message: error.message };
+  }
   return { code: ErrorCode.Internal, message: 'The service worker failed unexpectedly' };
 }
 
@@ -147,7 +208,7 @@ export function errorFromWire(wire: unknown, cause?: unknown): BrokerError {
   const message = typeof record.message === 'string' ? record.message : 'The service worker reported an error';
   const code = typeof record.code === 'string' && knownCodes.has(record.code) ? (record.code as ErrorCode) : ErrorCode.Internal;
   const ErrorClass = classByCode[code];
-  const options = cause === undefined ? undefined : { cause };
+  const options = { cause, details: cleanDetails(record.details) };
   return ErrorClass ? new ErrorClass(message, options) : new BrokerError(code, message, options);
 }
 

@@ -31,8 +31,9 @@ export function loginCallback(
 async function answer(broker: TokenBroker, url: URL, scopePath: string): Promise<Response> {
   const { returnTo, error } = await broker.finishRedirectLogin(url, scopePath);
   const target = new URL(returnTo, url.origin);
+  const wire = error ? toWireError(error) : undefined;
   target.hash = new URLSearchParams(
-    error ? { [REDIRECT_RESULT_KEY]: 'error', ...toWireError(error) } : { [REDIRECT_RESULT_KEY]: 'ok' },
+    wire ? { [REDIRECT_RESULT_KEY]: 'error', code: wire.code, message: wire.message } : { [REDIRECT_RESULT_KEY]: 'ok' },
   ).toString();
   return Response.redirect(target.href, 303);
 }

@@ -2,7 +2,14 @@
  * What every adapter does the same way: bounded requests, status classes, reading a body,
  * checking a token set, resolving configured URLs.
  */
-import { RefreshUnavailableError } from '../../protocol/index.js';
+import {
+  LoginFailedError,
+  MisconfiguredError,
+  RefreshUnavailableError,
+  SessionEndedError,
+  type BrokerError,
+  type ErrorDetails,
+} from '../../protocol/index.js';
 import type { EndpointContext, TokenSet } from './types.js';
 
 /** Statuses by which a token endpoint refuses a grant or credentials (the session cannot go on). */
@@ -14,21 +21,100 @@ export function isRejectionStatus(status: number): boolean {
  * Runs one HTTP request bounded by the context's timeout: `send` gets the abort signal.
  * A network error or a timeout becomes `RefreshUnavailableError`.
  */
-export async function boundedRequest(context: EndpointContext, send: (signal: AbortSignal) => Promise<Response>): Promise<Response> {
+export async function boundedRequest(
+  context: EndpointContext,
+  send: (signal: AbortSignal) => Promise<Response>,
+  url?: string,
+): Promise<Response> {
   try {
     return await send(AbortSignal.timeout(context.timeoutMs));
   } catch (error) {
-    throw unreachable(error, context.timeoutMs);
+    throw unreachable(error, context.timeoutMs, url);
   }
 }
 
-/** The error for a request that never got an answer: a timeout, or a network failure. */
-export function unreachable(error: unknown, timeoutMs: number): RefreshUnavailableError {
+/**
+ * The error for a request that never got an answer: a timeout, or a network failure (the
+ * server down, this device offline, or a cross-origin endpoint without CORS headers, which
+ * a browser reports exactly like a dead server).
+ */
+export function unreachable(error: unknown, timeoutMs: number, url?: string): RefreshUnavailableError {
   const timedOut = (error as { name?: string })?.name === 'TimeoutError';
+  const where = url ? ` at ${url}` : '';
   return new RefreshUnavailableError(
-    timedOut ? `The token endpoint did not answer within ${timeoutMs} ms` : 'The token endpoint could not be reached',
-    { cause: error },
+    timedOut
+      ? `The token endpoint${where} did not answer within ${timeoutMs} ms`
+      : `The token endpoint${where} could not be reached: it is down, this device is offline, or it is on another origin and does not allow this one (CORS)`,
+    { cause: error, details: url ? { url } : undefined },
   );
+}
+
+/** Which request a token-endpoint answer was for: it decides what a refusal means. */
+export type Grant = 'login' | 'refresh';
+
+/**
+ * The one rule for a token endpoint's answer that is not a success, the same for every
+ * adapter, decided by status and never by body:
+ * - 400, 401, 403: the server refused. A refresh: `session-ended`; a login: `login-failed`.
+ * - 404, 405: the URL is wrong. A login: `misconfigured`; a refresh: `refresh-unavailable`
+ *   (the session is kept: a misrouted proxy may be passing).
+ * - anything else (429, 5xx, 3xx, other 4xx): `refresh-unavailable`, the session is kept.
+ * The error carries what the server said (`error`, `error_description`) and, from
+ * `Retry-After`, when to try again.
+ */
+export async function failureFor(response: Response, url: string, grant: Grant): Promise<BrokerError> {
+  const said = await readErrorBody(response);
+  const details: ErrorDetails = { status: response.status, ...said, url, retryAt: retryAtFrom(response) };
+  const words = `${response.status}${said.error ? ` ${said.error}` : ''}`;
+  const description = said.errorDescription ? `: ${said.errorDescription}` : '';
+  if (isRejectionStatus(response.status)) {
+    return grant === 'refresh'
+      ? new SessionEndedError(`The server rejected the refresh token (${words})${description}`, { details })
+      : new LoginFailedError(`The server rejected the credentials (${words})${description}`, { details });
+  }
+  if ((response.status === 404 || response.status === 405) && grant === 'login') {
+    return new MisconfiguredError(`The token endpoint ${url} answered ${response.status}: check the URL in the worker's config`, { details });
+  }
+  if (response.status === 404 || response.status === 405) {
+    return new RefreshUnavailableError(`The token endpoint ${url} answered ${response.status}: check the URL in the worker's config`, { details });
+  }
+  return new RefreshUnavailableError(`The token endpoint answered ${words}${description}`, { details });
+}
+
+/**
+ * `error` and `error_description` from an error body: JSON (RFC 6749 §5.2, or RFC 9457
+ * problem details' `title`/`detail`), or a short plain-text code. Never throws.
+ */
+export async function readErrorBody(response: Response): Promise<{ error?: string; errorDescription?: string }> {
+  let text: string;
+  try {
+    text = (await response.text()).slice(0, 4096);
+  } catch {
+    return {};
+  }
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    if (typeof body === 'object' && body !== null) {
+      const error = typeof body.error === 'string' ? body.error : typeof body.title === 'string' ? body.title : undefined;
+      const description =
+        typeof body.error_description === 'string' ? body.error_description : typeof body.detail === 'string' ? body.detail : undefined;
+      return { error: error?.slice(0, 200), errorDescription: description?.slice(0, 500) };
+    }
+  } catch {
+    // Not JSON: a plain-text code such as `invalid_grant` is still worth reporting.
+  }
+  const trimmed = text.trim();
+  return /^[\w.-]{1,100}$/.test(trimmed) ? { error: trimmed } : {};
+}
+
+/** Epoch ms from a `Retry-After` header (seconds or an HTTP date), capped at an hour; undefined without one. */
+export function retryAtFrom(response: Response, now = Date.now()): number | undefined {
+  const header = response.headers.get('retry-after');
+  if (!header) return undefined;
+  const seconds = Number(header);
+  const at = Number.isFinite(seconds) ? now + seconds * 1000 : Date.parse(header);
+  if (!Number.isFinite(at)) return undefined;
+  return Math.min(Math.max(at, now), now + 3_600_000);
 }
 
 /** Reads a JSON body; anything else is a broken endpoint, so the session is kept. */
@@ -46,16 +132,21 @@ export async function readJson(response: Response): Promise<unknown> {
   }
 }
 
-/** Rejects token sets a server or a mapping function built from a garbage body; returns a clean copy. */
+/** Rejects token sets a server or a mapping function built from a garbage body, saying why; returns a clean copy. */
 export function checkTokenSet(tokens: TokenSet): TokenSet {
-  const valid =
-    typeof tokens === 'object' &&
-    tokens !== null &&
-    typeof tokens.accessToken === 'string' &&
-    tokens.accessToken.length > 0 &&
-    (tokens.refreshToken === undefined || (typeof tokens.refreshToken === 'string' && tokens.refreshToken.length > 0)) &&
-    (tokens.expiresInSeconds === undefined || (Number.isFinite(tokens.expiresInSeconds) && tokens.expiresInSeconds > 0));
-  if (!valid) throw new RefreshUnavailableError('The token endpoint response has no usable tokens');
+  // `expires_in: 0` is a server that does not know the lifetime: the JWT `exp` or the default decides.
+  if (tokens?.expiresInSeconds === 0) tokens = { ...tokens, expiresInSeconds: undefined };
+  const problem =
+    typeof tokens !== 'object' || tokens === null
+      ? 'no tokens'
+      : typeof tokens.accessToken !== 'string' || tokens.accessToken.length === 0
+        ? 'the access token is missing or empty'
+        : tokens.refreshToken !== undefined && (typeof tokens.refreshToken !== 'string' || tokens.refreshToken.length === 0)
+          ? 'the refresh token is not a non-empty string'
+          : tokens.expiresInSeconds !== undefined && !(Number.isFinite(tokens.expiresInSeconds) && tokens.expiresInSeconds > 0)
+            ? 'expires_in is not a positive number of seconds'
+            : undefined;
+  if (problem) throw new RefreshUnavailableError(`The token endpoint response has no usable tokens: ${problem}`);
   return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresInSeconds: tokens.expiresInSeconds };
 }
 

@@ -3,8 +3,8 @@
  * `POST /auth/login {username, password}`, `POST /auth/refresh {refreshToken}`,
  * `POST /auth/logout {refreshToken}`. Mapping functions adapt field names.
  */
-import { LoginFailedError, RefreshUnavailableError, SessionEndedError } from '../../protocol/index.js';
-import { boundedRequest, checkTokenSet, isRejectionStatus, readJson, resolveEndpointUrl } from './http.js';
+import { RefreshUnavailableError } from '../../protocol/index.js';
+import { boundedRequest, checkTokenSet, failureFor, readJson, resolveEndpointUrl } from './http.js';
 import type { EndpointContext, TokenEndpoint, TokenSet } from './types.js';
 
 export interface JsonEndpointOptions {
@@ -46,24 +46,23 @@ export function jsonEndpoint(options: JsonEndpointOptions): TokenEndpoint {
   const headers = { 'content-type': 'application/json', accept: 'application/json', ...options.headers };
 
   const post = (url: string, body: unknown, context: EndpointContext) =>
-    boundedRequest(context, (signal) =>
-      // redirect: 'error' because a 307/308 would re-send the refresh token to wherever it points.
-      context.fetch(url, { method: 'POST', headers, body: JSON.stringify(body), redirect: 'error', cache: 'no-store', signal }),
+    boundedRequest(
+      context,
+      (signal) =>
+        // redirect: 'error' because a 307/308 would re-send the refresh token to wherever it points.
+        context.fetch(url, { method: 'POST', headers, body: JSON.stringify(body), redirect: 'error', cache: 'no-store', signal }),
+      url,
     );
 
   return {
     async login(credentials, context) {
       const response = await post(loginUrl, loginBody(credentials), context);
-      if (isRejectionStatus(response.status)) {
-        throw new LoginFailedError(`The server rejected the credentials (${response.status}${await errorSuffix(response)})`);
-      }
+      if (!response.ok) throw await failureFor(response, loginUrl, 'login');
       return processTokenResponse(response, readTokens);
     },
     async refresh(refreshToken, context) {
       const response = await post(refreshUrl, refreshBody(refreshToken), context);
-      if (isRejectionStatus(response.status)) {
-        throw new SessionEndedError(`The server rejected the refresh token (${response.status}${await errorSuffix(response)})`);
-      }
+      if (!response.ok) throw await failureFor(response, refreshUrl, 'refresh');
       return processTokenResponse(response, readTokens);
     },
     revoke: logoutUrl
@@ -76,7 +75,6 @@ export function jsonEndpoint(options: JsonEndpointOptions): TokenEndpoint {
 }
 
 async function processTokenResponse(response: Response, readTokens: (body: unknown) => TokenSet): Promise<TokenSet> {
-  if (!response.ok) throw new RefreshUnavailableError(`The token endpoint answered ${response.status}`);
   const body = await readJson(response);
   let tokens: TokenSet;
   try {
@@ -95,14 +93,4 @@ function readDefaultTokens(body: unknown): TokenSet {
     refreshToken: (record.refreshToken ?? record.refresh_token ?? undefined) as string | undefined,
     expiresInSeconds: expires === undefined || expires === null ? undefined : Number(expires),
   };
-}
-
-/** ` invalid_grant` from an error body, when there is one, for the message. */
-async function errorSuffix(response: Response): Promise<string> {
-  try {
-    const body = (await response.json()) as { error?: unknown };
-    return typeof body?.error === 'string' ? `: ${body.error.slice(0, 100)}` : '';
-  } catch {
-    return '';
-  }
 }

@@ -1,47 +1,76 @@
 /**
  * The OAuth 2 grant and revocation calls both OAuth adapters share, made by oauth4webapi:
  * the password grant (RFC 6749 §4.3), the refresh_token grant (§6), revocation
- * (RFC 7009), and the rule that tells a refused grant from a broken endpoint.
+ * (RFC 7009), and the reading of a token response.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @see https://www.rfc-editor.org/rfc/rfc7009
  */
 import * as oauth from 'oauth4webapi';
-import { RefreshUnavailableError, SessionEndedError, LoginFailedError, type BrokerError } from '../../protocol/index.js';
+import { RefreshUnavailableError } from '../../protocol/index.js';
 import { dpopHandle, withNonceRetry } from './dpop-proofs.js';
-import { boundedRequest, checkTokenSet, isRejectionStatus } from './http.js';
+import { boundedRequest, checkTokenSet, failureFor, type Grant } from './http.js';
 import type { EndpointContext, TokenSet } from './types.js';
 
+/** How strictly to read token responses. */
+export interface Leniency {
+  /**
+   * Check an `id_token` in a password or refresh answer (its issuer, audience, signature
+   * claims). Only when the issuer is known (configured or discovered); otherwise a server
+   * that adds one would fail on an issuer we guessed, so it is ignored: the broker does not
+   * use it.
+   */
+  validateIdToken: boolean;
+}
+
 /** The grants and revocation for one public client at an authorization server found by `getAs`. */
-export function oauthGrants(getAs: (context: EndpointContext) => Promise<oauth.AuthorizationServer>, client: oauth.Client, insecure: boolean) {
+export function oauthGrants(
+  getAs: (context: EndpointContext) => Promise<oauth.AuthorizationServer>,
+  client: oauth.Client,
+  insecure: boolean,
+  leniency: Leniency,
+) {
   const clientAuth = oauth.None();
   return {
     async passwordGrant(parameters: Record<string, string>, context: EndpointContext): Promise<TokenSet> {
       const as = await getAs(context);
       return withNonceRetry(async () => {
-        const response = await boundedRequest(context, (signal) =>
-          oauth.genericTokenEndpointRequest(as, client, clientAuth, 'password', parameters, requestOptions(context, insecure, signal)),
+        const url = as.token_endpoint ?? '';
+        const response = await boundedRequest(
+          context,
+          (signal) => oauth.genericTokenEndpointRequest(as, client, clientAuth, 'password', parameters, requestOptions(context, insecure, signal)),
+          url,
         );
-        return processTokenResponse(() => oauth.processGenericTokenEndpointResponse(as, client, response), response, (message) => new LoginFailedError(message));
+        return processTokenResponse(response, { url, grant: 'login', context, leniency }, (answer) =>
+          oauth.processGenericTokenEndpointResponse(as, client, answer),
+        );
       });
     },
     async refresh(refreshToken: string, context: EndpointContext): Promise<TokenSet> {
       const as = await getAs(context);
       return withNonceRetry(async () => {
-        const response = await boundedRequest(context, (signal) =>
-          oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, requestOptions(context, insecure, signal)),
+        const url = as.token_endpoint ?? '';
+        const response = await boundedRequest(
+          context,
+          (signal) => oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, requestOptions(context, insecure, signal)),
+          url,
         );
-        return processTokenResponse(() => oauth.processRefreshTokenResponse(as, client, response), response, (message) => new SessionEndedError(message));
+        return processTokenResponse(response, { url, grant: 'refresh', context, leniency }, (answer) =>
+          oauth.processRefreshTokenResponse(as, client, answer),
+        );
       });
     },
     async revoke(refreshToken: string, context: EndpointContext): Promise<void> {
       const as = await getAs(context);
       // Revocation requests carry no DPoP proof (RFC 9449 does not define one for RFC 7009).
-      const response = await boundedRequest(context, (signal) =>
-        oauth.revocationRequest(as, client, clientAuth, refreshToken, {
-          ...requestOptions({ ...context, dpop: undefined }, insecure, signal),
-          additionalParameters: { token_type_hint: 'refresh_token' },
-        }),
+      const response = await boundedRequest(
+        context,
+        (signal) =>
+          oauth.revocationRequest(as, client, clientAuth, refreshToken, {
+            ...requestOptions({ ...context, dpop: undefined }, insecure, signal),
+            additionalParameters: { token_type_hint: 'refresh_token' },
+          }),
+        as.revocation_endpoint,
       );
       if (response.status >= 500) throw new RefreshUnavailableError(`The revocation endpoint answered ${response.status}`);
     },
@@ -72,30 +101,91 @@ export function checkSecure(urls: Array<string | undefined>, allowInsecure: bool
   }
 }
 
-/** Tells a refused grant (the session cannot go on) from a broken endpoint (keep the session). */
+interface Answer {
+  url: string;
+  grant: Grant;
+  context: EndpointContext;
+  leniency: Leniency;
+}
+
+/**
+ * Reads a token endpoint's answer. Failures are classified by status, like every adapter
+ * does ({@link failureFor}); only a DPoP nonce challenge is left to oauth4webapi, which
+ * learns the nonce for the retry. A success is read leniently (see {@link normaliseTokenResponse})
+ * and then validated by oauth4webapi; what it still refuses is reported with its reason.
+ */
 export async function processTokenResponse(
-  validate: () => Promise<oauth.TokenEndpointResponse>,
   response: Response,
-  rejected: (message: string) => BrokerError,
+  answer: Answer,
+  validate: (response: Response) => Promise<oauth.TokenEndpointResponse>,
 ): Promise<TokenSet> {
-  if (response.status >= 500 || response.status === 429) {
-    throw new RefreshUnavailableError(`The token endpoint answered ${response.status}`);
-  }
+  if (!response.ok && !(await isDpopNonceChallenge(response))) throw await failureFor(response, answer.url, answer.grant);
+  const readable = response.ok ? await normaliseTokenResponse(response, answer) : response;
   let result: oauth.TokenEndpointResponse;
   try {
-    result = await validate();
+    result = await validate(readable);
   } catch (error) {
     // Left to withNonceRetry, which repeats the request with the nonce the server sent.
     if (oauth.isDPoPNonceError(error)) throw error;
-    if ((error instanceof oauth.ResponseBodyError || error instanceof oauth.WWWAuthenticateChallengeError) && isRejectionStatus(error.status)) {
-      const code = error instanceof oauth.ResponseBodyError ? `: ${error.error}` : '';
-      throw rejected(`The token endpoint refused the grant (${error.status}${code})`);
-    }
-    throw new RefreshUnavailableError('The token endpoint answered with something that is not a token response', { cause: error });
+    throw notATokenResponse(answer, response.status, (error as Error)?.message ?? String(error), error);
   }
   return checkTokenSet({
     accessToken: result.access_token,
     refreshToken: result.refresh_token,
     expiresInSeconds: result.expires_in,
+  });
+}
+
+/** A 400 or 401 asking for a DPoP nonce (RFC 9449 §8): not a refusal, but a request to retry with it. */
+async function isDpopNonceChallenge(response: Response): Promise<boolean> {
+  if (response.status !== 400 && response.status !== 401) return false;
+  if (/error="?use_dpop_nonce/.test(response.headers.get('www-authenticate') ?? '')) return true;
+  try {
+    const body = (await response.clone().json()) as { error?: unknown };
+    return body?.error === 'use_dpop_nonce';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Accepts the harmless quirks real servers have, which oauth4webapi rightly refuses by
+ * the letter of RFC 6749: a 2xx other than 200, no `token_type` (Bearer, or DPoP when
+ * proofs are sent), `scope` as an array, `refresh_token: null`, `expires_in` as a string or
+ * 0 (unknown lifetime), and an `id_token` when the issuer is not known ({@link Leniency}).
+ */
+async function normaliseTokenResponse(response: Response, answer: Answer): Promise<Response> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    throw notATokenResponse(answer, response.status, 'the body could not be read', error);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw notATokenResponse(answer, response.status, 'the body is not JSON', error);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw notATokenResponse(answer, response.status, 'the body is not a JSON object');
+  }
+  const body = { ...(parsed as Record<string, unknown>) };
+  if (body.token_type === undefined || body.token_type === null) body.token_type = answer.context.dpop ? 'DPoP' : 'Bearer';
+  if (Array.isArray(body.scope)) body.scope = body.scope.join(' ');
+  if (body.refresh_token === null) delete body.refresh_token;
+  if (typeof body.expires_in === 'string' && /^\d+$/.test(body.expires_in)) body.expires_in = Number(body.expires_in);
+  if (body.expires_in === 0 || body.expires_in === null) delete body.expires_in;
+  if (!answer.leniency.validateIdToken) delete body.id_token;
+  const headers = new Headers(response.headers);
+  headers.set('content-type', 'application/json');
+  headers.delete('content-length');
+  return new Response(JSON.stringify(body), { status: 200, headers });
+}
+
+function notATokenResponse(answer: Answer, status: number, reason: string, cause?: unknown): RefreshUnavailableError {
+  return new RefreshUnavailableError(`The token endpoint's answer is not a token response: ${reason}`, {
+    cause,
+    details: { status, url: answer.url },
   });
 }

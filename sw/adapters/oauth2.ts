@@ -20,7 +20,10 @@ export interface OAuth2EndpointOptions {
   clientId: string;
   /** Scope asked for at login. */
   scope?: string;
-  /** The issuer identifier; defaults to the token endpoint's origin. */
+  /**
+   * The issuer identifier. When set, an `id_token` in a token answer is validated against
+   * it; without it an `id_token` is ignored (the broker does not use one from these grants).
+   */
   issuer?: string;
   /** Allows `http:` endpoints. Only for loopback development and tests. */
   allowInsecureRequests?: boolean;
@@ -41,11 +44,14 @@ export function oauth2Endpoint(options: OAuth2EndpointOptions): TokenEndpoint {
     options.revocationEndpoint === undefined ? undefined : resolveEndpointUrl(options.revocationEndpoint, 'revocationEndpoint');
   checkSecure([tokenEndpoint, revocationEndpoint], options.allowInsecureRequests);
   const as: oauth.AuthorizationServer = {
+    // oauth4webapi needs an issuer; without a configured one nothing is checked against this.
     issuer: options.issuer ?? new URL(tokenEndpoint).origin,
     token_endpoint: tokenEndpoint,
     revocation_endpoint: revocationEndpoint,
   };
-  const grants = oauthGrants(async () => as, { client_id: options.clientId }, options.allowInsecureRequests === true);
+  const grants = oauthGrants(async () => as, { client_id: options.clientId }, options.allowInsecureRequests === true, {
+    validateIdToken: options.issuer !== undefined,
+  });
   return {
     dpopFetch: dpopResourceFetch,
     async login(credentials, context) {

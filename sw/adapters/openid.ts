@@ -46,8 +46,10 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
   let discovered: Promise<oauth.AuthorizationServer> | undefined;
   const discover = (context: EndpointContext) => {
     discovered ??= (async () => {
-      const response = await boundedRequest(context, (signal) =>
-        oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(context, insecure, signal) }),
+      const response = await boundedRequest(
+        context,
+        (signal) => oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(context, insecure, signal) }),
+        issuer.href,
       );
       try {
         return await oauth.processDiscoveryResponse(issuer, response);
@@ -60,7 +62,8 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
     });
     return discovered;
   };
-  const grants = oauthGrants(discover, client, insecure);
+  // The issuer is discovered, so an id_token in a refresh answer is checked against it.
+  const grants = oauthGrants(discover, client, insecure, { validateIdToken: true });
 
   return {
     dpopFetch: dpopResourceFetch,
@@ -102,13 +105,15 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
           throw new LoginFailedError(`The authorization response was rejected: ${detail}`, { cause: error });
         }
         return withNonceRetry(async () => {
-          const response = await boundedRequest(context, (signal) =>
-            oauth.authorizationCodeGrantRequest(as, client, oauth.None(), parameters, redirectUri, pending.codeVerifier, requestOptions(context, insecure, signal)),
+          const url = as.token_endpoint ?? '';
+          const response = await boundedRequest(
+            context,
+            (signal) =>
+              oauth.authorizationCodeGrantRequest(as, client, oauth.None(), parameters, redirectUri, pending.codeVerifier, requestOptions(context, insecure, signal)),
+            url,
           );
-          return processTokenResponse(
-            () => oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: pending.nonce, requireIdToken: true }),
-            response,
-            (message) => new LoginFailedError(message),
+          return processTokenResponse(response, { url, grant: 'login', context, leniency: { validateIdToken: true } }, (answer) =>
+            oauth.processAuthorizationCodeResponse(as, client, answer, { expectedNonce: pending.nonce, requireIdToken: true }),
           );
         });
       },
