@@ -6,7 +6,7 @@
  * `MessagePort` for the reply (as workbox-window's `messageSW` does). Every reply is
  * `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`.
  */
-import type { WireError } from './errors.js';
+import type { ErrorDetails, WireError } from './errors.js';
 
 /** Tag on every broker message, so a worker shared with other code can tell ours apart. */
 export const PROTOCOL = 'sw-token-broker';
@@ -105,6 +105,11 @@ export interface SessionStatus {
   /** Increases by one with every new access token; identifies the token without revealing it. */
   generation: number | null;
   mode: BrokerMode;
+  /**
+   * After a failed refresh: the time (epoch ms) before which the worker sends no refresh
+   * request (the cool-down); null when it may refresh at once.
+   */
+  refreshRetryAt: number | null;
 }
 
 export interface PingResult {
@@ -170,8 +175,10 @@ export interface BrokerEvent {
   broker: string;
   event: BrokerEventType;
   status: SessionStatus;
-  /** Why the session ended, for `session-ended` (for example `invalid_grant`). */
+  /** Why the session ended, for `session-ended`: the error message, with what the server said. */
   reason?: string;
+  /** For `session-ended`: the server's status, `error` and `error_description`, when it gave them. */
+  details?: ErrorDetails;
 }
 
 /** True when `data` looks like an event from a broker (any version). */

@@ -14,6 +14,7 @@ import {
   SessionEndedError,
   isBrokerError,
   type BrokerEventType,
+  type ErrorDetails,
   type FailedCredential,
   type HandoffTokenResult,
   type SessionStatus,
@@ -22,6 +23,7 @@ import {
 import type { EndpointContext, TokenSet } from './adapters/types.js';
 import type { ResolvedTokenBrokerConfig } from './config.js';
 import { generateDpopKey, type DpopKey } from './dpop.js';
+import { CoolDown } from './cool-down.js';
 import { accessExpiry, refreshDueAt } from './expiry.js';
 import type { LockRunner } from './lock.js';
 import { SESSION_VERSION, type SessionStore, type StoredSession } from './store.js';
@@ -29,8 +31,21 @@ import { SESSION_VERSION, type SessionStore, type StoredSession } from './store.
 /** How long a login by redirect may take, from start to callback. */
 const PENDING_LOGIN_TTL_MS = 10 * 60 * 1000;
 
-/** Tells every tab of the origin about a session change. */
-export type Notify = (event: BrokerEventType, status: SessionStatus, reason?: string) => void | Promise<void>;
+/**
+ * A refresh request is never abandoned (the server rotates whether or not we listen), but
+ * one that never answers must end some time: this many times the callers' bound, at least a minute.
+ */
+const HARD_LIMIT_FACTOR = 6;
+const MIN_HARD_LIMIT_MS = 60_000;
+
+/** A refresh in flight: its outcome, and when its request went out (callers' waits are bounded from then). */
+interface Flight {
+  outcome: Promise<StoredSession>;
+  sent: Promise<void>;
+}
+
+/** Tells every tab of the origin about a session change; `session-ended` says why, with what the server said. */
+export type Notify = (event: BrokerEventType, status: SessionStatus, reason?: string, details?: ErrorDetails) => void | Promise<void>;
 
 /** What a broker works with; `installTokenBroker` wires the real ones, tests inject their own. */
 export interface BrokerDependencies {
@@ -52,8 +67,11 @@ export class TokenBroker {
   /** The storage namespace (and lock name) of this broker. */
   readonly name: string;
   readonly #deps: BrokerDependencies;
-  #inFlight: Promise<StoredSession> | undefined;
+  #flight: Flight | undefined;
   #sealedCache: StoredSession | undefined;
+  readonly #coolDown = new CoolDown();
+  /** Why the last session ended, so every late 401 report for it gets the same, full error. */
+  #endedBy: BrokerError | undefined;
 
   constructor(deps: BrokerDependencies) {
     this.#deps = deps;
@@ -64,8 +82,19 @@ export class TokenBroker {
     return `sw-token-broker:${this.name}`;
   }
 
-  #context(dpop?: DpopKey): EndpointContext {
-    return { fetch: this.#deps.fetch, timeoutMs: this.#deps.config.requestTimeoutMs, dpop };
+  #context(dpop?: DpopKey, timeoutMs = this.#deps.config.requestTimeoutMs): EndpointContext {
+    return { fetch: this.#deps.fetch, timeoutMs, dpop };
+  }
+
+  /**
+   * Resolves when no refresh is in flight. The worker passes it to `waitUntil`, so it is
+   * kept alive until a refresh whose callers stopped waiting has stored its answer.
+   */
+  whenIdle(): Promise<void> {
+    return this.#flight ? this.#flight.outcome.then(
+      () => undefined,
+      () => undefined,
+    ) : Promise.resolve();
   }
 
   /** A new session gets a new DPoP key; none without DPoP. */
@@ -96,6 +125,7 @@ export class TokenBroker {
     const refreshToken = tokens.refreshToken;
     const session = await this.#deps.locks(this.#lockName, this.#deps.config.lockTimeoutMs, async () => {
       const previous = await this.#deps.store.read();
+      this.#endedBy = undefined;
       const next = this.#sessionFrom(tokens, refreshToken, (previous?.generation ?? 0) + 1, dpop);
       await this.#deps.store.write(next);
       return next;
@@ -130,11 +160,21 @@ export class TokenBroker {
     return this.#sealedCache;
   }
 
-  /** The stored session, refreshed first when it is within the skew of its expiry. */
+  /**
+   * The stored session, refreshed first when it is within the skew of its expiry. When that
+   * ahead-of-time refresh fails with a retryable error (or is held back by the cool-down)
+   * and the token has not expired yet, the token is still good: it is returned.
+   */
   async #validSession(): Promise<StoredSession> {
     const session = await this.#deps.store.read();
     if (!session) throw new NotLoggedInError();
-    return this.#isDue(session) ? this.#refreshShared((current) => this.#isDue(current)) : session;
+    if (!this.#isDue(session)) return session;
+    try {
+      return await this.#refreshShared((current) => this.#isDue(current));
+    } catch (error) {
+      if (isBrokerError(error) && error.retryable && this.#deps.now() < session.accessExpiresAt) return session;
+      throw error;
+    }
   }
 
   /**
@@ -150,8 +190,11 @@ export class TokenBroker {
       return true;
     };
     const session = await this.#deps.store.read();
-    // A 401 for a token of a session that has since ended: tell the page so, not "log in first".
-    if (!session) throw failed.failedToken !== undefined || failed.failedGeneration !== undefined ? new SessionEndedError() : new NotLoggedInError();
+    // A 401 for a token of a session that has since ended: tell the page why, not "log in first".
+    if (!session) {
+      if (failed.failedToken === undefined && failed.failedGeneration === undefined) throw new NotLoggedInError();
+      throw this.#endedBy ?? new SessionEndedError();
+    }
     if (!isCurrent(session)) return this.#tokenResult(session);
     return this.#tokenResult(await this.#refreshShared(isCurrent));
   }
@@ -202,6 +245,7 @@ export class TokenBroker {
   async logout(): Promise<SessionStatus> {
     await this.#deps.locks(this.#lockName, this.#deps.config.lockTimeoutMs, async () => {
       const session = await this.#deps.store.read();
+      this.#endedBy = undefined;
       // Clear first: a dead revocation endpoint must not keep the user logged in.
       await this.#deps.store.clear();
       if (session && this.#deps.config.endpoint.revoke) {
@@ -218,16 +262,65 @@ export class TokenBroker {
     return status;
   }
 
-  /** Joins the refresh in flight in this worker, or starts one. */
-  #refreshShared(stillNeeded: (session: StoredSession) => boolean): Promise<StoredSession> {
-    this.#inFlight ??= this.#refreshUnderLock(stillNeeded).finally(() => {
-      this.#inFlight = undefined;
-    });
-    return this.#inFlight;
+  /**
+   * Joins the refresh in flight in this worker, or starts one: the one place where "one
+   * refresh at a time" is decided. A caller waits at most `requestTimeoutMs` once the
+   * request is out, then gets a retryable error; the request itself runs on (to a much
+   * longer hard limit) and its answer is stored when it comes, for the next caller. Within
+   * the cool-down after a failed request, no new one is sent.
+   */
+  async #refreshShared(stillNeeded: (session: StoredSession) => boolean): Promise<StoredSession> {
+    if (!this.#flight) {
+      const blocked = this.#coolDown.blocked(this.#deps.now());
+      if (blocked) throw blocked;
+      const flight = this.#startFlight(stillNeeded);
+      this.#flight = flight;
+      void flight.outcome.then(
+        () => this.#flight === flight && (this.#flight = undefined),
+        () => this.#flight === flight && (this.#flight = undefined),
+      );
+    }
+    return this.#waitFor(this.#flight);
   }
 
-  async #refreshUnderLock(stillNeeded: (session: StoredSession) => boolean): Promise<StoredSession> {
-    let ended: SessionEndedError | undefined;
+  /** Waits for a flight's outcome, at most `requestTimeoutMs` from when its request went out (or from joining). */
+  async #waitFor(flight: Flight): Promise<StoredSession> {
+    const timeoutMs = this.#deps.config.requestTimeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = flight.sent.then(
+      () =>
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new RefreshUnavailableError(
+                  `The token endpoint did not answer within ${timeoutMs} ms; the refresh goes on, and its answer will be kept for the next request`,
+                ),
+              ),
+            timeoutMs,
+          );
+        }),
+    );
+    try {
+      return await Promise.race([flight.outcome, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #startFlight(stillNeeded: (session: StoredSession) => boolean): Flight {
+    let markSent!: () => void;
+    const sent = new Promise<void>((resolve) => (markSent = resolve));
+    const outcome = this.#refreshUnderLock(stillNeeded, markSent);
+    // Nobody may be waiting any more when it fails; the failure is handled inside.
+    outcome.catch(() => undefined);
+    return { outcome, sent };
+  }
+
+  async #refreshUnderLock(stillNeeded: (session: StoredSession) => boolean, markSent: () => void): Promise<StoredSession> {
+    let ended: BrokerError | undefined;
+    const { requestTimeoutMs } = this.#deps.config;
+    const hardLimitMs = Math.max(MIN_HARD_LIMIT_MS, requestTimeoutMs * HARD_LIMIT_FACTOR);
     const refreshed = await this.#deps.locks(this.#lockName, this.#deps.config.lockTimeoutMs, async () => {
       // Re-read under the lock: another worker version may have refreshed meanwhile.
       const session = await this.#deps.store.read();
@@ -235,16 +328,21 @@ export class TokenBroker {
       if (!stillNeeded(session)) return undefined;
       let tokens: TokenSet;
       try {
-        tokens = await this.#deps.config.endpoint.refresh(session.refreshToken, this.#context(session.dpop));
+        const request = this.#deps.config.endpoint.refresh(session.refreshToken, this.#context(session.dpop, hardLimitMs));
+        markSent();
+        tokens = await request;
       } catch (error) {
         if (isBrokerError(error) && error.code === 'session-ended') {
           await this.#deps.store.clear();
-          ended = error as SessionEndedError;
+          ended = error;
+          this.#endedBy = error;
+          this.#coolDown.succeeded();
           throw error;
         }
-        if (isBrokerError(error)) throw error;
-        throw new RefreshUnavailableError('The refresh failed unexpectedly', { cause: error });
+        const failure = isBrokerError(error) ? error : new RefreshUnavailableError('The refresh failed unexpectedly', { cause: error });
+        throw failure.retryable ? this.#coolDown.failed(failure, this.#deps.now()) : failure;
       }
+      this.#coolDown.succeeded();
       const next = this.#sessionFrom(tokens, tokens.refreshToken ?? session.refreshToken, session.generation + 1, session.dpop);
       // The rotated refresh token is durable before any page sees the new access token.
       try {
@@ -255,7 +353,7 @@ export class TokenBroker {
       return next;
     })
       .catch(async (error: unknown) => {
-        if (ended) await this.#deps.notify('session-ended', this.#statusOf(undefined), ended.message);
+        if (ended) await this.#deps.notify('session-ended', this.#statusOf(undefined), ended.message, ended.details);
         throw error;
       })
       .finally(() => (this.#sealedCache = undefined));
@@ -306,6 +404,7 @@ export class TokenBroker {
       accessExpiresAt: session?.accessExpiresAt ?? null,
       generation: session?.generation ?? null,
       mode: this.#deps.config.mode,
+      refreshRetryAt: session ? (this.#coolDown.retryAt(this.#deps.now()) ?? null) : null,
     };
   }
 }

@@ -42,8 +42,8 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
   if (typeof name !== 'string' || name === '') throw new TypeError('config.name must be a non-empty string');
   const store = config.store ?? (resolved.storage === 'memory' ? memoryStore() : indexedDbStore(name));
 
-  const notify: Notify = async (event, status, reason) => {
-    const message: BrokerEvent = { protocol: PROTOCOL, v: PROTOCOL_VERSION, broker: name, event, status, reason };
+  const notify: Notify = async (event, status, reason, details) => {
+    const message: BrokerEvent = { protocol: PROTOCOL, v: PROTOCOL_VERSION, broker: name, event, status, reason, details };
     const clients = await scope.clients.matchAll({ type: 'window', includeUncontrolled: true });
     for (const client of clients) client.postMessage(message);
   };
@@ -66,8 +66,9 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
   const onMessage = (event: ExtendableMessageEvent) => {
     const replyTo = event.ports[0] ?? (event.source as Client | null) ?? undefined;
     const done = handleMessage(broker, resolved, event.data, replyTo, claim);
-    // Keeps the worker alive until the reply (and any refresh behind it) is done.
-    if (done) event.waitUntil(done);
+    // Keeps the worker alive until the reply is sent and any refresh behind it has stored
+    // its answer, even one whose callers stopped waiting.
+    if (done) event.waitUntil(done.then(() => broker.whenIdle()));
   };
   const onInstall = (event: ExtendableEvent) => {
     if (resolved.skipWaiting) event.waitUntil(scope.skipWaiting());
@@ -86,7 +87,12 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
       return true;
     }
     if (resolved.mode !== 'sealed' || !shouldSign(request, resolved.allowlist)) return false;
-    event.respondWith(signedFetch(request, broker, fetchFn, resolved.endpoint.dpopFetch));
+    const response = signedFetch(request, broker, fetchFn, resolved.endpoint.dpopFetch);
+    event.respondWith(response);
+    event.waitUntil(response.then(
+      () => broker.whenIdle(),
+      () => broker.whenIdle(),
+    ));
     return true;
   };
   // Only when needed: without a fetch listener the browser skips the worker for requests.

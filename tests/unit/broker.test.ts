@@ -159,6 +159,10 @@ describe('refresh outcomes', () => {
     expect((await store.read())?.refreshToken).toBe('refresh-1');
     expect(events.some((e) => e.event === 'session-ended')).toBe(false);
     endpoint.next = 'ok';
+    // Within the cool-down (1 s after a first failure) nothing is sent.
+    await expect(broker.getToken()).rejects.toMatchObject({ code: 'refresh-unavailable', details: { retryAt: clock.now + 1000 } });
+    expect(endpoint.refreshCalls).toHaveLength(1);
+    clock.now += 1000;
     expect((await broker.getToken()).accessToken).toBe('access-2');
     expect(endpoint.loginCalls).toBe(1);
   });
@@ -226,7 +230,7 @@ describe('login, logout and status', () => {
     clock.now += 120_000;
     const status = await broker.status();
     expect(endpoint.refreshCalls).toHaveLength(0);
-    expect(status).toEqual({ loggedIn: true, accessExpiresAt: 1_060_000, generation: 1, mode: 'handoff' });
+    expect(status).toEqual({ loggedIn: true, accessExpiresAt: 1_060_000, generation: 1, mode: 'handoff', refreshRetryAt: null });
     expect(JSON.stringify(status)).not.toMatch(/refresh-|access-/);
   });
 });

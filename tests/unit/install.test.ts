@@ -106,7 +106,7 @@ describe('installTokenBroker', () => {
     await send('login', { credentials: { username: 'demo', password: 'demo' } });
     const fetchEvent = (url: string) => {
       let response: Promise<Response> | undefined;
-      const event = { request: new Request(url), respondWith: (r: Promise<Response>) => (response = r) } as unknown as FetchEvent;
+      const event = { request: new Request(url), respondWith: (r: Promise<Response>) => (response = r), waitUntil: () => {} } as unknown as FetchEvent;
       return { handled: installed.handleFetch(event), response: () => response! };
     };
     const allowed = fetchEvent('https://app.test/api/data');

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { RefreshUnavailableError, SessionEndedError } from '../../protocol/index.js';
+import { makeBroker, ScriptedEndpoint } from './helpers.js';
+
+const credentials = { username: 'demo', password: 'demo' };
+
+async function loggedIn(options: Parameters<typeof makeBroker>[0] = {}) {
+  const harness = makeBroker(options);
+  await harness.broker.login(credentials);
+  return harness;
+}
+
+describe('a refresh request, once sent, is never abandoned', () => {
+  it('keeps the session against a rotating server that answers after the callers gave up', async () => {
+    const endpoint = new ScriptedEndpoint();
+    endpoint.delayMs = 150;
+    const { broker, store } = await loggedIn({ endpoint, requestTimeoutMs: 40 });
+    const early = await broker.refresh({ failedToken: 'access-1' }).catch((e: unknown) => e);
+    expect(early).toMatchObject({
+      code: 'refresh-unavailable',
+      retryable: true,
+      message: 'The token endpoint did not answer within 40 ms; the refresh goes on, and its answer will be kept for the next request',
+    });
+    // The worker is kept alive (waitUntil) until the answer is stored.
+    await broker.whenIdle();
+    expect(await store.read()).toMatchObject({ refreshToken: 'refresh-2', accessToken: 'access-2', generation: 2 });
+    // The next report of the old token gets the rotated session, without a request that would reuse refresh-1.
+    expect(await broker.refresh({ failedToken: 'access-1' })).toMatchObject({ accessToken: 'access-2' });
+    expect(endpoint.refreshCalls).toEqual(['refresh-1']);
+  });
+
+  it('lets a caller that arrives while the slow request is out join it instead of sending another', async () => {
+    const endpoint = new ScriptedEndpoint();
+    endpoint.delayMs = 150;
+    const { broker } = await loggedIn({ endpoint, requestTimeoutMs: 40 });
+    await broker.refresh({ failedToken: 'access-1' }).catch(() => undefined);
+    await broker.refresh({ failedToken: 'access-1' }).catch(() => undefined);
+    await broker.whenIdle();
+    expect(endpoint.refreshCalls).toEqual(['refresh-1']);
+  });
+});
+
+describe('cool-down after a failed refresh', () => {
+  it('sends one request for 15 reports during an outage, and answers the rest at once with the retry time', async () => {
+    const endpoint = new ScriptedEndpoint();
+    endpoint.next = 'unavailable';
+    const { broker, clock } = await loggedIn({ endpoint });
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push(...(await Promise.allSettled(Array.from({ length: 5 }, () => broker.refresh({ failedToken: 'access-1' })))));
+    expect(results.every((r) => r.status === 'rejected' && (r.reason as { code: string }).code === 'refresh-unavailable')).toBe(true);
+    expect(endpoint.refreshCalls).toHaveLength(1);
+    expect((results.at(-1) as PromiseRejectedResult).reason).toMatchObject({ message: 'scripted outage', details: { retryAt: clock.now + 1000 } });
+    expect(await broker.status()).toMatchObject({ loggedIn: true, refreshRetryAt: clock.now + 1000 });
+  });
+
+  it('doubles the cool-down with each failure in a row, up to a minute, and a success resets it', async () => {
+    const endpoint = new ScriptedEndpoint();
+    endpoint.next = 'unavailable';
+    const { broker, clock } = await loggedIn({ endpoint });
+    const delays: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      const error = (await broker.refresh({ failedToken: 'access-1' }).catch((e: unknown) => e)) as { details: { retryAt: number } };
+      delays.push(error.details.retryAt - clock.now);
+      clock.now = error.details.retryAt;
+    }
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]);
+    endpoint.next = 'ok';
+    await broker.refresh({ failedToken: 'access-1' });
+    expect(await broker.status()).toMatchObject({ refreshRetryAt: null });
+    endpoint.next = 'unavailable';
+    const again = (await broker.refresh({ failedToken: 'access-2' }).catch((e: unknown) => e)) as { details: { retryAt: number } };
+    expect(again.details.retryAt - clock.now).toBe(1000);
+  });
+
+  it('honours a Retry-After longer than its own delay', async () => {
+    const endpoint = new ScriptedEndpoint();
+    const { broker, clock } = await loggedIn({ endpoint });
+    endpoint.refresh = async () => {
+      throw new RefreshUnavailableError('The token endpoint answered 503', { details: { status: 503, retryAt: clock.now + 30_000 } });
+    };
+    const error = await broker.refresh({ failedToken: 'access-1' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ details: { status: 503, retryAt: clock.now + 30_000 } });
+    clock.now += 29_999;
+    await expect(broker.refresh({ failedToken: 'access-1' })).rejects.toMatchObject({ details: { retryAt: clock.now + 1 } });
+  });
+
+  it('keeps handing out a token that is due but not expired while the cool-down lasts', async () => {
+    const endpoint = new ScriptedEndpoint();
+    endpoint.next = 'unavailable';
+    const { broker, clock } = await loggedIn({ endpoint });
+    // 60 s tokens, refreshed 12 s early (20% of the lifetime): due, not expired.
+    clock.now += 50_000;
+    expect((await broker.getToken()).accessToken).toBe('access-1');
+    expect((await broker.getToken()).accessToken).toBe('access-1');
+    expect(endpoint.refreshCalls).toHaveLength(1);
+    clock.now += 11_000;
+    await expect(broker.getToken()).rejects.toMatchObject({ code: 'refresh-unavailable' });
+  });
+});
+
+describe('a session ended by the server', () => {
+  it('gives every waiter, and every late report, the same error with what the server said', async () => {
+    const endpoint = new ScriptedEndpoint();
+    const { broker, events } = await loggedIn({ endpoint });
+    endpoint.refresh = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      throw new SessionEndedError('The server rejected the refresh token (400 invalid_grant): Token has been revoked', {
+        details: { status: 400, error: 'invalid_grant', errorDescription: 'Token has been revoked' },
+      });
+    };
+    const waiters = await Promise.allSettled(Array.from({ length: 5 }, () => broker.refresh({ failedToken: 'access-1' })));
+    const late = await broker.refresh({ failedToken: 'access-1' }).catch((e: unknown) => e);
+    const expected = {
+      code: 'session-ended',
+      message: 'The server rejected the refresh token (400 invalid_grant): Token has been revoked',
+      details: { status: 400, error: 'invalid_grant', errorDescription: 'Token has been revoked' },
+    };
+    for (const waiter of waiters) expect(waiter).toMatchObject({ status: 'rejected', reason: expected });
+    expect(late).toMatchObject(expected);
+    expect(events.filter((e) => e.event === 'session-ended')).toEqual([
+      expect.objectContaining({ reason: expected.message }),
+    ]);
+    // A new login forgets the old reason.
+    endpoint.refresh = ScriptedEndpoint.prototype.refresh.bind(endpoint);
+    await broker.login(credentials);
+    await broker.logout();
+    await expect(broker.refresh({ failedToken: 'access-x' })).rejects.toMatchObject({ code: 'session-ended', message: 'The session has ended; log in again' });
+  });
+});
