@@ -1,5 +1,6 @@
 /** The broker's configuration, fixed in the worker's code. No page message can change it. */
 import { parseAllowlist, type AllowlistEntry, type BrokerMode } from '../protocol/index.js';
+import { endpointMistake } from './adapters/misconfigured.js';
 import type { TokenEndpoint } from './adapters/types.js';
 import type { SessionStore } from './store.js';
 import type { LockRunner } from './lock.js';
@@ -83,7 +84,8 @@ export interface ResolvedTokenBrokerConfig {
 /**
  * Checks a config and applies defaults.
  *
- * @throws {TypeError} on a caller mistake (missing endpoint, bad allowlist, out-of-range number).
+ * @throws {TypeError} on a caller mistake (missing endpoint, an adapter built from bad
+ *   options, bad allowlist, out-of-range number).
  */
 export function resolveConfig(config: TokenBrokerConfig): ResolvedTokenBrokerConfig {
   if (typeof config !== 'object' || config === null) throw new TypeError('installTokenBroker needs a config object');
@@ -91,6 +93,8 @@ export function resolveConfig(config: TokenBrokerConfig): ResolvedTokenBrokerCon
   if (typeof endpoint !== 'object' || endpoint === null || typeof endpoint.refresh !== 'function') {
     throw new TypeError('config.endpoint must be a token endpoint adapter (oauth2Endpoint(...) or jsonEndpoint(...))');
   }
+  const mistake = endpointMistake(endpoint);
+  if (mistake) throw mistake;
   if (typeof endpoint.login !== 'function' && !endpoint.redirectLogin) {
     throw new TypeError('config.endpoint must offer a login: login(credentials) or redirectLogin');
   }

@@ -26,10 +26,12 @@ export { inMemoryLocks, type LockRunner } from './lock.js';
 export {
   BrokerError,
   LoginFailedError,
+  MisconfiguredError,
   RefreshUnavailableError,
   SessionEndedError,
   ErrorCode,
   hasErrorCode,
   isBrokerError,
 } from '../protocol/errors.js';
+export type { ErrorDetails } from '../protocol/errors.js';
 export type { BrokerMode, SessionStatus, TokenResult, HandoffTokenResult, SealedTokenResult, FailedCredential } from '../protocol/messages.js';

@@ -1,5 +1,5 @@
 /** Wires the broker into a service worker's events. */
-import { PROTOCOL, PROTOCOL_VERSION, type BrokerEvent } from '../protocol/index.js';
+import { MisconfiguredError, PROTOCOL, PROTOCOL_VERSION, toWireError, type BrokerEvent } from '../protocol/index.js';
 import { TokenBroker, type Notify } from './broker.js';
 import { resolveConfig, type ResolvedTokenBrokerConfig, type TokenBrokerConfig } from './config.js';
 import { defaultLocks } from './lock.js';
@@ -27,9 +27,13 @@ export interface InstalledTokenBroker {
  * and `clients.claim()` on activation. Call it once, in the worker's first synchronous
  * run (browsers only dispatch to listeners added then).
  *
+ * An invalid config (or an adapter built from invalid options) does not throw, which would
+ * fail the worker script and leave pages with a bare registration error: the worker logs
+ * the mistake and answers every broker message with a `misconfigured` error that says what
+ * to fix. `broker` and `config` of the result then throw that `TypeError`.
+ *
  * @param config fixed in the worker's code; see {@link TokenBrokerConfig}.
  * @param scope the worker's global scope (default `self`).
- * @throws {TypeError} when the config is invalid.
  * @example
  * installTokenBroker({
  *   endpoint: oauth2Endpoint({ tokenEndpoint: 'https://id.example.com/oauth/token', clientId: 'spa' }),
@@ -37,9 +41,16 @@ export interface InstalledTokenBroker {
  * });
  */
 export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWorkerGlobalScope = self as unknown as ServiceWorkerGlobalScope): InstalledTokenBroker {
-  const resolved = resolveConfig(config);
-  const name = config.name ?? scope.registration?.scope ?? 'default';
-  if (typeof name !== 'string' || name === '') throw new TypeError('config.name must be a non-empty string');
+  let resolved: ResolvedTokenBrokerConfig;
+  let name: string;
+  try {
+    resolved = resolveConfig(config);
+    name = config.name ?? scope.registration?.scope ?? 'default';
+    if (typeof name !== 'string' || name === '') throw new TypeError('config.name must be a non-empty string');
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return installMisconfigured(error, scope);
+  }
   const store = config.store ?? (resolved.storage === 'memory' ? memoryStore() : indexedDbStore(name));
 
   const notify: Notify = async (event, status, reason, details) => {
@@ -116,5 +127,36 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
       scope.removeEventListener('fetch', onFetch);
     },
     handleFetch,
+  };
+}
+
+/** A worker whose broker config cannot work: every broker message gets a `misconfigured` reply saying why. */
+function installMisconfigured(mistake: TypeError, scope: ServiceWorkerGlobalScope): InstalledTokenBroker {
+  console.error('sw-token-broker: the installTokenBroker config is invalid; every broker message will be answered with misconfigured.', mistake);
+  const error = new MisconfiguredError(`The token broker in this service worker is misconfigured: ${mistake.message}`);
+  const onMessage = (event: ExtendableMessageEvent) => {
+    const data = event.data as { protocol?: unknown; id?: unknown } | null;
+    if (typeof data !== 'object' || data === null || data.protocol !== PROTOCOL) return;
+    const replyTo = event.ports[0] ?? (event.source as Client | null) ?? undefined;
+    const id = typeof data.id === 'string' ? data.id.slice(0, 64) : undefined;
+    try {
+      replyTo?.postMessage({ ok: false, id, error: toWireError(error) });
+    } catch {
+      // The page is gone.
+    }
+  };
+  scope.addEventListener('message', onMessage);
+  const unusable = (): never => {
+    throw mistake;
+  };
+  return {
+    get broker() {
+      return unusable();
+    },
+    get config() {
+      return unusable();
+    },
+    uninstall: () => scope.removeEventListener('message', onMessage),
+    handleFetch: () => false,
   };
 }

@@ -5,6 +5,7 @@
  */
 import { RefreshUnavailableError } from '../../protocol/index.js';
 import { boundedRequest, checkTokenSet, failureFor, readJson, resolveEndpointUrl } from './http.js';
+import { buildEndpoint } from './misconfigured.js';
 import type { EndpointContext, TokenEndpoint, TokenSet } from './types.js';
 
 export interface JsonEndpointOptions {
@@ -30,48 +31,51 @@ export interface JsonEndpointOptions {
 /**
  * Creates a JSON token endpoint.
  *
- * @throws {TypeError} when a URL is missing or invalid.
+ * A mistake in the options (a missing or invalid URL) does not throw: `installTokenBroker`
+ * reports it to every page as `misconfigured` (see `misconfigured.ts`).
  * @example
  * jsonEndpoint({ loginUrl: '/auth/login', refreshUrl: '/auth/refresh', logoutUrl: '/auth/logout' })
  */
 export function jsonEndpoint(options: JsonEndpointOptions): TokenEndpoint {
-  if (typeof options !== 'object' || options === null) throw new TypeError('jsonEndpoint options must be an object');
-  const loginUrl = resolveEndpointUrl(options.loginUrl, 'loginUrl');
-  const refreshUrl = resolveEndpointUrl(options.refreshUrl, 'refreshUrl');
-  const logoutUrl = options.logoutUrl === undefined ? undefined : resolveEndpointUrl(options.logoutUrl, 'logoutUrl');
-  const loginBody = options.loginBody ?? ((credentials) => credentials);
-  const refreshBody = options.refreshBody ?? ((refreshToken) => ({ refreshToken }));
-  const logoutBody = options.logoutBody ?? ((refreshToken) => ({ refreshToken }));
-  const readTokens = options.readTokens ?? readDefaultTokens;
-  const headers = { 'content-type': 'application/json', accept: 'application/json', ...options.headers };
+  return buildEndpoint(() => {
+    if (typeof options !== 'object' || options === null) throw new TypeError('jsonEndpoint options must be an object');
+    const loginUrl = resolveEndpointUrl(options.loginUrl, 'loginUrl');
+    const refreshUrl = resolveEndpointUrl(options.refreshUrl, 'refreshUrl');
+    const logoutUrl = options.logoutUrl === undefined ? undefined : resolveEndpointUrl(options.logoutUrl, 'logoutUrl');
+    const loginBody = options.loginBody ?? ((credentials) => credentials);
+    const refreshBody = options.refreshBody ?? ((refreshToken) => ({ refreshToken }));
+    const logoutBody = options.logoutBody ?? ((refreshToken) => ({ refreshToken }));
+    const readTokens = options.readTokens ?? readDefaultTokens;
+    const headers = { 'content-type': 'application/json', accept: 'application/json', ...options.headers };
 
-  const post = (url: string, body: unknown, context: EndpointContext) =>
-    boundedRequest(
-      context,
-      (signal) =>
-        // redirect: 'error' because a 307/308 would re-send the refresh token to wherever it points.
-        context.fetch(url, { method: 'POST', headers, body: JSON.stringify(body), redirect: 'error', cache: 'no-store', signal }),
-      url,
-    );
+    const post = (url: string, body: unknown, context: EndpointContext) =>
+      boundedRequest(
+        context,
+        (signal) =>
+          // redirect: 'error' because a 307/308 would re-send the refresh token to wherever it points.
+          context.fetch(url, { method: 'POST', headers, body: JSON.stringify(body), redirect: 'error', cache: 'no-store', signal }),
+        url,
+      );
 
-  return {
-    async login(credentials, context) {
-      const response = await post(loginUrl, loginBody(credentials), context);
-      if (!response.ok) throw await failureFor(response, loginUrl, 'login');
-      return processTokenResponse(response, readTokens);
-    },
-    async refresh(refreshToken, context) {
-      const response = await post(refreshUrl, refreshBody(refreshToken), context);
-      if (!response.ok) throw await failureFor(response, refreshUrl, 'refresh');
-      return processTokenResponse(response, readTokens);
-    },
-    revoke: logoutUrl
-      ? async (refreshToken, context) => {
-          const response = await post(logoutUrl, logoutBody(refreshToken), context);
-          if (response.status >= 500) throw new RefreshUnavailableError(`The logout endpoint answered ${response.status}`);
-        }
-      : undefined,
-  };
+    return {
+      async login(credentials, context) {
+        const response = await post(loginUrl, loginBody(credentials), context);
+        if (!response.ok) throw await failureFor(response, loginUrl, 'login');
+        return processTokenResponse(response, readTokens);
+      },
+      async refresh(refreshToken, context) {
+        const response = await post(refreshUrl, refreshBody(refreshToken), context);
+        if (!response.ok) throw await failureFor(response, refreshUrl, 'refresh');
+        return processTokenResponse(response, readTokens);
+      },
+      revoke: logoutUrl
+        ? async (refreshToken, context) => {
+            const response = await post(logoutUrl, logoutBody(refreshToken), context);
+            if (response.status >= 500) throw new RefreshUnavailableError(`The logout endpoint answered ${response.status}`);
+          }
+        : undefined,
+    };
+  });
 }
 
 async function processTokenResponse(response: Response, readTokens: (body: unknown) => TokenSet): Promise<TokenSet> {

@@ -10,6 +10,7 @@ import type * as oauth from 'oauth4webapi';
 import { dpopResourceFetch } from './dpop-proofs.js';
 import { resolveEndpointUrl } from './http.js';
 import { checkClientId, checkSecure, oauthGrants } from './oauth-grants.js';
+import { buildEndpoint } from './misconfigured.js';
 import type { TokenEndpoint } from './types.js';
 
 export interface OAuth2EndpointOptions {
@@ -32,34 +33,38 @@ export interface OAuth2EndpointOptions {
 /**
  * Creates an OAuth 2 token endpoint for a public client (password login, refresh, revocation).
  *
- * @throws {TypeError} when the token endpoint or the client id is missing, or an endpoint is http without `allowInsecureRequests`.
+ * A mistake in the options (no token endpoint or client id, an http endpoint without
+ * `allowInsecureRequests`) does not throw: `installTokenBroker` reports it to every page
+ * as `misconfigured`.
  * @example
  * oauth2Endpoint({ tokenEndpoint: 'https://id.example.com/oauth/token', clientId: 'spa' })
  */
 export function oauth2Endpoint(options: OAuth2EndpointOptions): TokenEndpoint {
-  if (typeof options !== 'object' || options === null) throw new TypeError('oauth2Endpoint options must be an object');
-  checkClientId(options.clientId);
-  const tokenEndpoint = resolveEndpointUrl(options.tokenEndpoint, 'tokenEndpoint');
-  const revocationEndpoint =
-    options.revocationEndpoint === undefined ? undefined : resolveEndpointUrl(options.revocationEndpoint, 'revocationEndpoint');
-  checkSecure([tokenEndpoint, revocationEndpoint], options.allowInsecureRequests);
-  const as: oauth.AuthorizationServer = {
-    // oauth4webapi needs an issuer; without a configured one nothing is checked against this.
-    issuer: options.issuer ?? new URL(tokenEndpoint).origin,
-    token_endpoint: tokenEndpoint,
-    revocation_endpoint: revocationEndpoint,
-  };
-  const grants = oauthGrants(async () => as, { client_id: options.clientId }, options.allowInsecureRequests === true, {
-    validateIdToken: options.issuer !== undefined,
+  return buildEndpoint(() => {
+    if (typeof options !== 'object' || options === null) throw new TypeError('oauth2Endpoint options must be an object');
+    checkClientId(options.clientId);
+    const tokenEndpoint = resolveEndpointUrl(options.tokenEndpoint, 'tokenEndpoint');
+    const revocationEndpoint =
+      options.revocationEndpoint === undefined ? undefined : resolveEndpointUrl(options.revocationEndpoint, 'revocationEndpoint');
+    checkSecure([tokenEndpoint, revocationEndpoint], options.allowInsecureRequests);
+    const as: oauth.AuthorizationServer = {
+      // oauth4webapi needs an issuer; without a configured one nothing is checked against this.
+      issuer: options.issuer ?? new URL(tokenEndpoint).origin,
+      token_endpoint: tokenEndpoint,
+      revocation_endpoint: revocationEndpoint,
+    };
+    const grants = oauthGrants(async () => as, { client_id: options.clientId }, options.allowInsecureRequests === true, {
+      validateIdToken: options.issuer !== undefined,
+    });
+    return {
+      dpopFetch: dpopResourceFetch,
+      async login(credentials, context) {
+        const parameters: Record<string, string> = { username: credentials.username ?? '', password: credentials.password ?? '' };
+        if (options.scope) parameters.scope = options.scope;
+        return grants.passwordGrant(parameters, context);
+      },
+      refresh: grants.refresh,
+      revoke: revocationEndpoint ? grants.revoke : undefined,
+    };
   });
-  return {
-    dpopFetch: dpopResourceFetch,
-    async login(credentials, context) {
-      const parameters: Record<string, string> = { username: credentials.username ?? '', password: credentials.password ?? '' };
-      if (options.scope) parameters.scope = options.scope;
-      return grants.passwordGrant(parameters, context);
-    },
-    refresh: grants.refresh,
-    revoke: revocationEndpoint ? grants.revoke : undefined,
-  };
 }

@@ -12,6 +12,7 @@ import { LoginFailedError, RefreshUnavailableError } from '../../protocol/index.
 import { dpopResourceFetch, withNonceRetry } from './dpop-proofs.js';
 import { boundedRequest, resolveEndpointUrl } from './http.js';
 import { checkClientId, checkSecure, oauthGrants, processTokenResponse, requestOptions } from './oauth-grants.js';
+import { buildEndpoint } from './misconfigured.js';
 import type { EndpointContext, PendingAuthorization, TokenEndpoint } from './types.js';
 
 export interface OidcEndpointOptions {
@@ -32,92 +33,95 @@ export interface OidcEndpointOptions {
  * state, nonce and code verifier, keeps them in its store, and exchanges the code when the
  * browser navigates to `redirectUri`, so the code never reaches page JavaScript.
  *
- * @throws {TypeError} on a missing issuer, client id or redirect URI.
+ * A mistake in the options (no issuer, client id or redirect URI) does not throw:
+ * `installTokenBroker` reports it to every page as `misconfigured`.
  * @see https://www.rfc-editor.org/rfc/rfc7636
  */
 export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
-  if (typeof options !== 'object' || options === null) throw new TypeError('oidcEndpoint options must be an object');
-  checkClientId(options.clientId);
-  const issuer = new URL(resolveEndpointUrl(options.issuer, 'issuer'));
-  const redirectUri = resolveEndpointUrl(options.redirectUri, 'redirectUri');
-  checkSecure([issuer.href], options.allowInsecureRequests);
-  const insecure = options.allowInsecureRequests === true;
-  const client: oauth.Client = { client_id: options.clientId };
-  let discovered: Promise<oauth.AuthorizationServer> | undefined;
-  const discover = (context: EndpointContext) => {
-    discovered ??= (async () => {
-      const response = await boundedRequest(
-        context,
-        (signal) => oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(context, insecure, signal) }),
-        issuer.href,
-      );
-      try {
-        return await oauth.processDiscoveryResponse(issuer, response);
-      } catch (error) {
-        throw new RefreshUnavailableError('The OpenID provider metadata could not be read', { cause: error });
-      }
-    })().catch((error: unknown) => {
-      discovered = undefined; // try again next time
-      throw error;
-    });
-    return discovered;
-  };
-  // The issuer is discovered, so an id_token in a refresh answer is checked against it.
-  const grants = oauthGrants(discover, client, insecure, { validateIdToken: true });
-
-  return {
-    dpopFetch: dpopResourceFetch,
-    refresh: grants.refresh,
-    async revoke(refreshToken, context) {
-      const as = await discover(context);
-      if (as.revocation_endpoint) await grants.revoke(refreshToken, context);
-    },
-    redirectLogin: {
-      callbackUrl: redirectUri,
-      async start(context) {
-        const as = await discover(context);
-        if (!as.authorization_endpoint) throw new RefreshUnavailableError('The provider has no authorization endpoint');
-        const pending: PendingAuthorization = {
-          state: oauth.generateRandomState(),
-          nonce: oauth.generateRandomNonce(),
-          codeVerifier: oauth.generateRandomCodeVerifier(),
-        };
-        const url = new URL(as.authorization_endpoint);
-        url.search = new URLSearchParams({
-          client_id: client.client_id,
-          redirect_uri: redirectUri,
-          response_type: 'code',
-          scope: options.scope ?? 'openid',
-          state: pending.state,
-          nonce: pending.nonce,
-          code_challenge: await oauth.calculatePKCECodeChallenge(pending.codeVerifier),
-          code_challenge_method: 'S256',
-        }).toString();
-        return { authorizationUrl: url.href, pending };
-      },
-      async finish(callback, pending, context) {
-        const as = await discover(context);
-        let parameters: URLSearchParams;
+  return buildEndpoint(() => {
+    if (typeof options !== 'object' || options === null) throw new TypeError('oidcEndpoint options must be an object');
+    checkClientId(options.clientId);
+    const issuer = new URL(resolveEndpointUrl(options.issuer, 'issuer'));
+    const redirectUri = resolveEndpointUrl(options.redirectUri, 'redirectUri');
+    checkSecure([issuer.href], options.allowInsecureRequests);
+    const insecure = options.allowInsecureRequests === true;
+    const client: oauth.Client = { client_id: options.clientId };
+    let discovered: Promise<oauth.AuthorizationServer> | undefined;
+    const discover = (context: EndpointContext) => {
+      discovered ??= (async () => {
+        const response = await boundedRequest(
+          context,
+          (signal) => oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(context, insecure, signal) }),
+          issuer.href,
+        );
         try {
-          parameters = oauth.validateAuthResponse(as, client, callback, pending.state);
+          return await oauth.processDiscoveryResponse(issuer, response);
         } catch (error) {
-          const detail = error instanceof oauth.AuthorizationResponseError ? `the provider answered ${error.error}` : (error as Error).message;
-          throw new LoginFailedError(`The authorization response was rejected: ${detail}`, { cause: error });
+          throw new RefreshUnavailableError('The OpenID provider metadata could not be read', { cause: error });
         }
-        return withNonceRetry(async () => {
-          const url = as.token_endpoint ?? '';
-          const response = await boundedRequest(
-            context,
-            (signal) =>
-              oauth.authorizationCodeGrantRequest(as, client, oauth.None(), parameters, redirectUri, pending.codeVerifier, requestOptions(context, insecure, signal)),
-            url,
-          );
-          return processTokenResponse(response, { url, grant: 'login', context, leniency: { validateIdToken: true } }, (answer) =>
-            oauth.processAuthorizationCodeResponse(as, client, answer, { expectedNonce: pending.nonce, requireIdToken: true }),
-          );
-        });
+      })().catch((error: unknown) => {
+        discovered = undefined; // try again next time
+        throw error;
+      });
+      return discovered;
+    };
+    // The issuer is discovered, so an id_token in a refresh answer is checked against it.
+    const grants = oauthGrants(discover, client, insecure, { validateIdToken: true });
+
+    return {
+      dpopFetch: dpopResourceFetch,
+      refresh: grants.refresh,
+      async revoke(refreshToken, context) {
+        const as = await discover(context);
+        if (as.revocation_endpoint) await grants.revoke(refreshToken, context);
       },
-    },
-  };
+      redirectLogin: {
+        callbackUrl: redirectUri,
+        async start(context) {
+          const as = await discover(context);
+          if (!as.authorization_endpoint) throw new RefreshUnavailableError('The provider has no authorization endpoint');
+          const pending: PendingAuthorization = {
+            state: oauth.generateRandomState(),
+            nonce: oauth.generateRandomNonce(),
+            codeVerifier: oauth.generateRandomCodeVerifier(),
+          };
+          const url = new URL(as.authorization_endpoint);
+          url.search = new URLSearchParams({
+            client_id: client.client_id,
+            redirect_uri: redirectUri,
+            response_type: 'code',
+            scope: options.scope ?? 'openid',
+            state: pending.state,
+            nonce: pending.nonce,
+            code_challenge: await oauth.calculatePKCECodeChallenge(pending.codeVerifier),
+            code_challenge_method: 'S256',
+          }).toString();
+          return { authorizationUrl: url.href, pending };
+        },
+        async finish(callback, pending, context) {
+          const as = await discover(context);
+          let parameters: URLSearchParams;
+          try {
+            parameters = oauth.validateAuthResponse(as, client, callback, pending.state);
+          } catch (error) {
+            const detail = error instanceof oauth.AuthorizationResponseError ? `the provider answered ${error.error}` : (error as Error).message;
+            throw new LoginFailedError(`The authorization response was rejected: ${detail}`, { cause: error });
+          }
+          return withNonceRetry(async () => {
+            const url = as.token_endpoint ?? '';
+            const response = await boundedRequest(
+              context,
+              (signal) =>
+                oauth.authorizationCodeGrantRequest(as, client, oauth.None(), parameters, redirectUri, pending.codeVerifier, requestOptions(context, insecure, signal)),
+              url,
+            );
+            return processTokenResponse(response, { url, grant: 'login', context, leniency: { validateIdToken: true } }, (answer) =>
+              oauth.processAuthorizationCodeResponse(as, client, answer, { expectedNonce: pending.nonce, requireIdToken: true }),
+            );
+          });
+        },
+      },
+    };
+  });
 }
 

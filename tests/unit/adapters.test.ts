@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { jsonEndpoint } from '../../sw/adapters/json.js';
 import { oauth2Endpoint } from '../../sw/adapters/oauth2.js';
-import type { EndpointContext } from '../../sw/adapters/types.js';
+import type { EndpointContext, TokenEndpoint } from '../../sw/adapters/types.js';
+import { resolveConfig } from '../../sw/config.js';
+
+/** Checks a config built around `endpoint`, as installTokenBroker does. */
+const configWith = (endpoint: TokenEndpoint) => resolveConfig({ endpoint, apiAllowlist: ['https://api.test'] });
 
 interface Seen {
   url: string;
@@ -93,7 +97,7 @@ describe('jsonEndpoint', () => {
   });
 
   it('refuses a config without URLs with a TypeError', () => {
-    expect(() => jsonEndpoint({ loginUrl: '', refreshUrl: 'https://id.test/r' })).toThrow(new TypeError('loginUrl must be a URL'));
+    expect(() => configWith(jsonEndpoint({ loginUrl: '', refreshUrl: 'https://id.test/r' }))).toThrow(new TypeError('loginUrl must be a URL'));
   });
 });
 
@@ -149,12 +153,13 @@ describe('oauth2Endpoint', () => {
   });
 
   it('refuses http endpoints unless allowed, and a missing client id', async () => {
-    expect(() => oauth2Endpoint({ tokenEndpoint: 'http://127.0.0.1:1/oauth/token', clientId: 'spa' })).toThrow(
+    // The factory does not throw (that would fail the worker script); the config check does.
+    expect(() => configWith(oauth2Endpoint({ tokenEndpoint: 'http://127.0.0.1:1/oauth/token', clientId: 'spa' }))).toThrow(
       new TypeError('http://127.0.0.1:1/oauth/token is not https; set allowInsecureRequests for loopback development only'),
     );
     const allowed = oauth2Endpoint({ tokenEndpoint: 'http://127.0.0.1:1/oauth/token', clientId: 'spa', allowInsecureRequests: true });
     await expect(allowed.refresh('r1', scriptedFetch(() => json(200, tokenResponse)).context())).resolves.toMatchObject({ accessToken: 'a2' });
-    expect(() => oauth2Endpoint({ tokenEndpoint: 'https://id.test/t', clientId: '' })).toThrow(new TypeError('clientId must be a non-empty string'));
+    expect(() => configWith(oauth2Endpoint({ tokenEndpoint: 'https://id.test/t', clientId: '' }))).toThrow(new TypeError('clientId must be a non-empty string'));
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GENERATION_HEADER, PROTOCOL, PROTOCOL_VERSION, type BrokerEvent } from '../../protocol/index.js';
-import { installTokenBroker, jsonEndpoint, memoryStore, type TokenBrokerConfig } from '../../sw/index.js';
+import { installTokenBroker, jsonEndpoint, memoryStore, oauth2Endpoint, type TokenBrokerConfig } from '../../sw/index.js';
 
 type Listener = (event: never) => void;
 
@@ -146,12 +146,31 @@ describe('installTokenBroker', () => {
     expect([...listeners.values()].every((set) => set.size === 0)).toBe(true);
   });
 
-  it('refuses an invalid config with a TypeError before adding any listener', () => {
-    const harness = fakeScope();
-    expect(() => installTokenBroker({ endpoint: {} as never, apiAllowlist: ['https://app.test'] }, harness.scope)).toThrow(TypeError);
-    expect(() => installTokenBroker({ endpoint: { refresh: async () => ({ accessToken: 'a' }) }, apiAllowlist: ['https://app.test'] }, harness.scope)).toThrow(
-      new TypeError('config.endpoint must offer a login: login(credentials) or redirectLogin'),
-    );
-    expect(harness.listeners.size).toBe(0);
+  it.each([
+    ['an adapter built from bad options', { endpoint: jsonEndpoint({ loginUrl: '', refreshUrl: '/r' }) }, 'loginUrl must be a URL'],
+    ['an http token endpoint', { endpoint: oauth2Endpoint({ tokenEndpoint: 'http://id.test/token', clientId: 'spa' }) }, 'http://id.test/token is not https; set allowInsecureRequests for loopback development only'],
+    ['a relative allowlist entry', { apiAllowlist: ['/api/'] }, 'allowlist entry is not an absolute URL: /api/'],
+    ['an endpoint without a login', { endpoint: { refresh: async () => ({ accessToken: 'a' }) } }, 'config.endpoint must offer a login: login(credentials) or redirectLogin'],
+  ] as const)('answers every broker message with misconfigured and the reason for %s, instead of failing the worker script', async (_label, overrides, reason) => {
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args);
+    let harness: ReturnType<typeof install>;
+    try {
+      harness = install(overrides as Partial<TokenBrokerConfig>);
+    } finally {
+      console.error = original;
+    }
+    expect(errors).toHaveLength(1);
+    const expected = { ok: false, id: 'm1', error: { code: 'misconfigured', message: `The token broker in this service worker is misconfigured: ${reason}` } };
+    expect(await harness.send('ping')).toEqual(expected);
+    expect(await harness.send('login', { credentials: { username: 'demo', password: 'demo' } })).toEqual(expected);
+    expect(harness.server.requests).toEqual([]);
+    expect(() => harness.installed.broker).toThrow(new TypeError(reason));
+    expect([...harness.listeners.keys()]).toEqual(['message']);
+    // Untagged messages stay the worker's other handlers' business.
+    const replies: unknown[] = [];
+    await harness.dispatch('message', { data: 'hello', ports: [{ postMessage: (m: unknown) => replies.push(m) }], source: null });
+    expect(replies).toEqual([]);
   });
 });
