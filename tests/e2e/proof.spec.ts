@@ -115,21 +115,33 @@ test('4. the worker stopped between requests and during a refresh: the session s
 });
 
 for (const fault of ['503', 'reset', 'garbage'] as const) {
-  test(`5. the token endpoint fails (${fault}) during a refresh: a retryable error, the session kept, recovery without a new login`, async ({ context, openTab, server }) => {
+  test(`5. the token endpoint fails (${fault}) during a refresh: a retryable error, the session kept, one grant per cool-down, recovery without a new login`, async ({ context, openTab, server }) => {
     const page = await openTab('/');
     await login(page);
     const before = await readWorkerSession(context);
     await server.setFault(fault);
     await server.expireAccessTokens();
+    await server.reset();
     const failed = await fireCalls(page, 5);
     expect(failed.ok).toBe(0);
     expect(failed.errors.every((e) => e.startsWith('refresh-unavailable'))).toBe(true);
-    expect(await page.evaluate(() => window.demo.broker.status())).toMatchObject({ loggedIn: true, generation: 1 });
+    const status = await page.evaluate(() => window.demo.broker.status());
+    expect(status).toMatchObject({ loggedIn: true, generation: 1, refreshRetryAt: expect.any(Number) });
     expect((await readWorkerSession(context)).refreshToken).toBe(before.refreshToken);
+    // One fetch of the refresh grant for the storm. (A reset connection reaches the server
+    // several times for that one fetch: Chromium's network stack retries it by itself.)
+    const grants = (await server.stats()).refreshes;
+    if (fault === 'reset') expect(grants).toBeGreaterThanOrEqual(1);
+    else expect(grants).toBe(1);
+    // Within the cool-down more 401s send no grant to the failing endpoint.
+    expect((await fireCalls(page, 10)).ok).toBe(0);
+    expect((await server.stats()).refreshes).toBe(grants);
 
     await server.setFault('none');
+    // The first cool-down is 1 s; wait it out, as a page that read refreshRetryAt would.
+    await page.waitForTimeout(Math.max(0, (status.refreshRetryAt ?? 0) - Date.now()) + 100);
     expect(await fireCalls(page, 5)).toEqual({ ok: 5, errors: [] });
-    expect(await server.stats()).toMatchObject({ logins: 1, reuseDetected: 0 });
+    expect(await server.stats()).toMatchObject({ logins: 0, refreshes: grants + 1, reuseDetected: 0 });
   });
 }
 
