@@ -23,6 +23,8 @@ export interface AppOptions {
   origin?: string;
   /** A second build of the example PWA, served at /pwa/ once a test publishes it (`pwaVersion: '2'`). */
   pwaV2Root?: string;
+  /** How long a rotated refresh token is still accepted, in ms (env `ROTATION_GRACE_MS`, default 0). */
+  rotationGraceMs?: number;
 }
 
 /** What a test can make the refresh endpoints do. */
@@ -52,7 +54,7 @@ class HttpError extends Error {
 }
 
 export function createApp(options: AppOptions): { server: Server; auth: MockAuth; setFault(fault: RefreshFault): void } {
-  const auth = new MockAuth({ accessTtlSeconds: options.accessTtlSeconds });
+  const auth = new MockAuth({ accessTtlSeconds: options.accessTtlSeconds, rotationGraceMs: options.rotationGraceMs });
   const origin = options.origin ?? 'http://127.0.0.1';
   const oidc: EmbeddedProvider | undefined = options.createOidc?.({ origin, stats: () => auth.stats, accessTtlSeconds: () => auth.accessTtlSeconds });
   let fault: RefreshFault = 'none';
@@ -61,22 +63,30 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
   let workerVersionTag = '';
   /** Which build of the example PWA is served at /pwa/. */
   let pwaVersion = '1';
+  /**
+   * False (the default): a refresh whose client went away before the answer is not rotated,
+   * the lenient rule a grace period gives on real servers. True: rotated anyway, as a real
+   * server without a grace period does, so a test can show what a grace period changes.
+   */
+  let rotateWhenClientGone = false;
   const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   /**
    * Runs a refresh with the configured latency and fault; true when the response was
    * already handled. A client that went away before the answer (a stopped worker) gets no
-   * rotation: the server commits a rotation only when it can deliver the new token, which
-   * is what a reuse interval or grace period does on real servers.
+   * rotation unless `rotateWhenClientGone`: by default the server commits a rotation only
+   * when it can deliver the new token, which is what a reuse interval or grace period does
+   * on real servers.
    */
-  async function refreshGate(res: ServerResponse): Promise<boolean> {
+  async function refreshGate(res: ServerResponse, rotate: () => void): Promise<boolean> {
     let clientGone = false;
     res.on('close', () => {
       if (!res.writableFinished) clientGone = true;
     });
     if (refreshDelayMs) await delay(refreshDelayMs);
     if (clientGone) {
-      auth.stats.refreshes++;
+      if (rotateWhenClientGone) rotate();
+      else auth.stats.refreshes++;
       auth.stats.refreshesAbandoned++;
       return true;
     }
@@ -109,7 +119,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     },
     'POST /auth/refresh': async (req, res) => {
       const body = await readJsonBody(req);
-      if (await refreshGate(res)) return;
+      if (await refreshGate(res, () => auth.refresh(body.refreshToken))) return;
       sendGrant(res, auth.refresh(body.refreshToken), 'json');
     },
     'POST /auth/logout': async (req, res) => {
@@ -130,7 +140,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       }
       if (grantType === 'password') return sendGrant(res, auth.login(form.get('username'), form.get('password'), jkt), 'oauth');
       if (grantType === 'refresh_token') {
-        if (await refreshGate(res)) return;
+        if (await refreshGate(res, () => auth.refresh(form.get('refresh_token'), jkt))) return;
         return sendGrant(res, auth.refresh(form.get('refresh_token'), jkt), 'oauth');
       }
       sendJson(res, 400, { error: 'unsupported_grant_type', error_description: `Unsupported grant_type: ${grantType}` });
@@ -168,7 +178,15 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     },
     'POST /auth/test/config': async (req, res) => {
       const body = await readJsonBody(req);
-      const { accessTtlSeconds: ttl, refreshDelayMs: refreshDelay, workerVersion, pwaVersion: nextPwa } = body;
+      const { accessTtlSeconds: ttl, refreshDelayMs: refreshDelay, workerVersion, pwaVersion: nextPwa, rotationGraceMs, rotateWhenClientGone: rotateGone } = body;
+      if (rotationGraceMs !== undefined) {
+        if (typeof rotationGraceMs !== 'number' || !(rotationGraceMs >= 0)) throw new HttpError(400, 'invalid_request', 'rotationGraceMs must be >= 0');
+        auth.rotationGraceMs = rotationGraceMs;
+      }
+      if (rotateGone !== undefined) {
+        if (typeof rotateGone !== 'boolean') throw new HttpError(400, 'invalid_request', 'rotateWhenClientGone must be a boolean');
+        rotateWhenClientGone = rotateGone;
+      }
       if (nextPwa !== undefined) {
         if (nextPwa !== '1' && nextPwa !== '2') throw new HttpError(400, 'invalid_request', "pwaVersion must be '1' or '2'");
         pwaVersion = nextPwa;
@@ -185,7 +203,14 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
         if (typeof workerVersion !== 'string' || !/^[\w.-]{0,40}$/.test(workerVersion)) throw new HttpError(400, 'invalid_request', 'bad workerVersion');
         workerVersionTag = workerVersion;
       }
-      sendJson(res, 200, { accessTtlSeconds: auth.accessTtlSeconds, refreshDelayMs, workerVersion: workerVersionTag, pwaVersion });
+      sendJson(res, 200, {
+        accessTtlSeconds: auth.accessTtlSeconds,
+        refreshDelayMs,
+        workerVersion: workerVersionTag,
+        pwaVersion,
+        rotationGraceMs: auth.rotationGraceMs,
+        rotateWhenClientGone,
+      });
     },
     'POST /auth/test/expire-access-tokens': (_req, res) => {
       auth.expireAccessTokens();

@@ -13,8 +13,10 @@ export interface AuthStats {
   refreshesRejected: number;
   /** Refresh calls refused because the token is DPoP-bound and the proof was missing or from another key. */
   dpopRejected: number;
-  /** Refresh calls whose client went away before the answer; not rotated. */
+  /** Refresh calls whose client went away before the answer (rotated or not, as configured). */
   refreshesAbandoned: number;
+  /** Rotated refresh tokens accepted again within the rotation grace period (`ROTATION_GRACE_MS`). */
+  graceAccepted: number;
   reuseDetected: number;
   revocations: number;
   apiCalls: number;
@@ -48,6 +50,7 @@ const zeroStats = (): AuthStats => ({
   refreshes: 0,
   refreshesRejected: 0,
   refreshesAbandoned: 0,
+  graceAccepted: 0,
   dpopRejected: 0,
   reuseDetected: 0,
   revocations: 0,
@@ -61,13 +64,19 @@ export class MockAuth {
   accessTtlSeconds: number;
   #families = new Map<string, Family>();
   /** refresh token -> family id and whether it was already used (rotated). */
-  #refreshTokens = new Map<string, { familyId: string; used: boolean }>();
+  #refreshTokens = new Map<string, { familyId: string; used: boolean; usedAt?: number }>();
   #accessTokens = new Map<string, { familyId: string; expiresAt: number; jkt?: string }>();
   now: () => number;
+  /**
+   * How long a rotated refresh token is still accepted (ms), as Auth0's "reuse interval"
+   * and Okta's "grace period" allow; 0 (the default): reuse is detected at once.
+   */
+  rotationGraceMs: number;
 
-  constructor(options: { accessTtlSeconds: number; now?: () => number }) {
+  constructor(options: { accessTtlSeconds: number; now?: () => number; rotationGraceMs?: number }) {
     this.accessTtlSeconds = options.accessTtlSeconds;
     this.now = options.now ?? Date.now;
+    this.rotationGraceMs = options.rotationGraceMs ?? 0;
   }
 
   resetStats(): void {
@@ -97,6 +106,11 @@ export class MockAuth {
       this.stats.dpopRejected++;
       return this.#reject('The refresh token is DPoP-bound: a proof from its key is required');
     }
+    if (record.used && !family.revoked && this.now() - (record.usedAt ?? 0) <= this.rotationGraceMs) {
+      // Within the grace period: a client that never got the answer to its rotation tries again.
+      this.stats.graceAccepted++;
+      return { ok: true, tokens: this.#issue(family) };
+    }
     if (record.used) {
       // Reuse of a rotated token: assume it was stolen and end every session of the family.
       this.stats.reuseDetected++;
@@ -105,6 +119,7 @@ export class MockAuth {
     }
     if (family.revoked) return this.#reject('The session was revoked');
     record.used = true;
+    record.usedAt = this.now();
     return { ok: true, tokens: this.#issue(family) };
   }
 

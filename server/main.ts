@@ -5,6 +5,8 @@ import { createApp } from './app.js';
 const port = Number(process.env.PORT ?? 5173);
 const accessTtlSeconds = Number(process.env.ACCESS_TTL ?? 30);
 const refreshDelayMs = Number(process.env.REFRESH_DELAY_MS ?? 100);
+const rotationGraceMs = Number(process.env.ROTATION_GRACE_MS ?? 0);
+if (!(rotationGraceMs >= 0)) throw new Error(`ROTATION_GRACE_MS must be a number of ms >= 0, not ${process.env.ROTATION_GRACE_MS}`);
 if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`PORT must be a port number, not ${process.env.PORT}`);
 if (!(accessTtlSeconds > 0)) throw new Error(`ACCESS_TTL must be a number of seconds > 0, not ${process.env.ACCESS_TTL}`);
 
@@ -15,7 +17,7 @@ const origin = `http://127.0.0.1:${port}`;
 const pwaV2Root = fileURLToPath(new URL('../pwa-v2/', import.meta.url));
 // Loaded only when asked for: oidc-provider prints warnings about Node 20 at import.
 const createOidc = idp === 'oidc' ? (await import('./oidc.js')).createOidcProvider : undefined;
-const { server } = createApp({ accessTtlSeconds, staticRoot, refreshDelayMs, testHooks: process.env.TEST_HOOKS === '1', createOidc, origin, pwaV2Root });
+const { server } = createApp({ accessTtlSeconds, staticRoot, refreshDelayMs, testHooks: process.env.TEST_HOOKS === '1', createOidc, origin, pwaV2Root, rotationGraceMs });
 
 server.listen(port, '127.0.0.1', () => {
   const against = idp === 'oidc' ? `the embedded oidc-provider at ${origin}/oidc` : 'the mock auth server';

@@ -7,6 +7,7 @@ import { test as base, expect, type BrowserContext, type Page } from '@playwrigh
 export interface Stats {
   logins: number;
   refreshesAbandoned: number;
+  graceAccepted: number;
   loginsFailed: number;
   refreshes: number;
   refreshesRejected: number;
@@ -22,6 +23,8 @@ export interface ServerControl {
   setFault(refresh: 'none' | '503' | 'garbage' | 'hang' | 'reset'): Promise<void>;
   setAccessTtl(seconds: number): Promise<void>;
   setRefreshDelay(ms: number): Promise<void>;
+  /** How the server treats rotation: a grace period (ms), and whether it rotates for a client that went away. */
+  setRotation(options: { graceMs: number; rotateWhenClientGone: boolean }): Promise<void>;
   publishWorkerVersion(tag: string): Promise<void>;
   publishPwaVersion(version: '1' | '2'): Promise<void>;
   revokeAll(): Promise<void>;
@@ -48,6 +51,8 @@ export const test = base.extend<Fixtures>({
       setFault: async (refresh) => void (await post('/auth/test/fault', { refresh })),
       setAccessTtl: async (seconds) => void (await post('/auth/test/config', { accessTtlSeconds: seconds })),
       setRefreshDelay: async (ms) => void (await post('/auth/test/config', { refreshDelayMs: ms })),
+      setRotation: async ({ graceMs, rotateWhenClientGone }) =>
+        void (await post('/auth/test/config', { rotationGraceMs: graceMs, rotateWhenClientGone })),
       publishWorkerVersion: async (tag) => void (await post('/auth/test/config', { workerVersion: tag })),
       publishPwaVersion: async (version) => void (await post('/auth/test/config', { pwaVersion: version })),
       revokeAll: async () => void (await post('/auth/test/revoke-all')),
@@ -55,7 +60,7 @@ export const test = base.extend<Fixtures>({
       isRefreshTokenActive: async (refreshToken) => (await post('/auth/test/refresh-token-active', { refreshToken })).active,
     };
     await control.setFault('none');
-    await post('/auth/test/config', { accessTtlSeconds: 30, refreshDelayMs: 50, workerVersion: '', pwaVersion: '1' });
+    await post('/auth/test/config', { accessTtlSeconds: 30, refreshDelayMs: 50, workerVersion: '', pwaVersion: '1', rotationGraceMs: 0, rotateWhenClientGone: false });
     await control.reset();
     await use(control);
     await control.setFault('none');

@@ -114,6 +114,33 @@ test('4. the worker stopped between requests and during a refresh: the session s
   expect((await readWorkerSession(context)).generation).toBe(2);
 });
 
+for (const graceMs of [0, 10_000]) {
+  test(`4b. a worker stopped after a server without the lenient rule rotated: ${graceMs ? 'a rotation grace period keeps the session' : 'without a grace period the session is lost'}`, async ({ openTab, server }) => {
+    // The server rotates even though the stopped worker never gets the answer, as real servers do.
+    await server.setRotation({ graceMs, rotateWhenClientGone: true });
+    const page = await openTab('/');
+    await login(page);
+    await server.setRefreshDelay(1500);
+    await server.expireAccessTokens();
+    await server.reset();
+    const pending = fireCalls(page, 3);
+    await expect.poll(async () => (await server.stats()).api401).toBeGreaterThanOrEqual(1);
+    await page.waitForTimeout(300);
+    await stopWorkers(page);
+    const result = await pending;
+    const stats = await server.stats();
+    expect(stats.refreshesAbandoned).toBe(1);
+    if (graceMs) {
+      expect(result).toEqual({ ok: 3, errors: [] });
+      expect(stats).toMatchObject({ reuseDetected: 0, graceAccepted: 1 });
+    } else {
+      expect(result.ok).toBe(0);
+      expect(result.errors.every((e) => e.startsWith('session-ended'))).toBe(true);
+      expect(stats).toMatchObject({ reuseDetected: 1, graceAccepted: 0 });
+    }
+  });
+}
+
 for (const fault of ['503', 'reset', 'garbage'] as const) {
   test(`5. the token endpoint fails (${fault}) during a refresh: a retryable error, the session kept, one grant per cool-down, recovery without a new login`, async ({ context, openTab, server }) => {
     const page = await openTab('/');
