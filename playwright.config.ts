@@ -7,6 +7,9 @@ export const E2E_PORT = Number(process.env.E2E_PORT ?? 5301);
 export const OIDC_PORT = Number(process.env.OIDC_PORT ?? 5303);
 /** Another origin that records what it receives: tokens must never arrive there. */
 export const FOREIGN_PORT = Number(process.env.FOREIGN_PORT ?? 5302);
+/** OAuth servers this project did not write, each serving the fixture page and worker. */
+export const NODE_OAUTH_PORT = Number(process.env.NODE_OAUTH_PORT ?? 5304);
+export const JMONDI_PORT = Number(process.env.JMONDI_PORT ?? 5305);
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -43,6 +46,24 @@ export default defineConfig({
       reuseExistingServer: false,
       stdout: 'ignore',
       stderr: 'ignore',
+      timeout: 30_000,
+    },
+    {
+      command: 'node tests/e2e/idp/node-oauth-server.mjs',
+      url: `http://127.0.0.1:${NODE_OAUTH_PORT}/auth/stats`,
+      env: { PORT: String(NODE_OAUTH_PORT) },
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      timeout: 30_000,
+    },
+    {
+      command: 'node tests/e2e/idp/jmondi-server.mjs',
+      url: `http://127.0.0.1:${JMONDI_PORT}/auth/stats`,
+      env: { PORT: String(JMONDI_PORT) },
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
       timeout: 30_000,
     },
     {

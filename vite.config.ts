@@ -53,6 +53,9 @@ const builds: Record<string, UserConfig> = {
   // The plain Workbox recipe: the PWA example's worker source, bundled here; workbox-build injects its manifest.
   'workbox-worker': classicWorker('demo/pwa/sw.ts', 'dist/demo/workbox', 'sw.js', 'swTokenBrokerWorkboxExample'),
   'dpop-oidc-worker': classicWorker('demo/dpop/oidc-sw.ts', 'dist/demo/dpop', 'sw-oidc.js', 'swTokenBrokerDpopOidcWorker'),
+  // Test fixtures, not examples: the page and worker the OAuth servers we did not write serve in the e2e tests.
+  'idp-worker': classicWorker('tests/e2e/idp/sw.ts', 'dist/idp', 'sw.js', 'swTokenBrokerIdpWorker'),
+  'idp-page': classicWorker('tests/e2e/idp/page.ts', 'dist/idp', 'page.js', 'swTokenBrokerIdpPage'),
   demo: {
     root: resolve(root, 'demo'),
     base: '/',

@@ -36,3 +36,4 @@ for (const warning of injected.warnings) console.warn(`workbox-build: ${warning}
 step('example PWA', ['vite', 'build', '--config', 'demo/pwa/vite.config.ts']);
 step('example PWA, second version', ['vite', 'build', '--config', 'demo/pwa/vite.config.ts'], { PWA_VERSION: '2', PWA_OUT_DIR: 'dist/pwa-v2' });
 step('demo server', ['vite', 'build', '--mode', 'server']);
+for (const fixture of ['idp-worker', 'idp-page']) step(`test fixture ${fixture}`, ['vite', 'build', '--mode', fixture]);

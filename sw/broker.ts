@@ -333,9 +333,10 @@ export class TokenBroker {
         tokens = await request;
       } catch (error) {
         if (isBrokerError(error) && error.code === 'session-ended') {
-          await this.#deps.store.clear();
+          // The reason first: a report that finds the store empty must find it.
           ended = error;
           this.#endedBy = error;
+          await this.#deps.store.clear();
           this.#coolDown.succeeded();
           throw error;
         }
