@@ -3,7 +3,8 @@
  * `npm run bench [-- --json FILE]`: measures, in real Chromium against the mock server on
  * loopback, what the broker changes compared with the usual recipes:
  *   1. refresh storms (N tabs x M parallel requests right after expiry),
- *   2. token-endpoint calls per access-token lifetime in steady use,
+ *   2. token-endpoint calls per access-token lifetime in steady use; grants sent during a
+ *      503 outage; a rotation that answers after the broker's timeout,
  *   3. overhead per request (sequential percentiles and throughput with 50 in flight),
  *   4. worker cold start to the first token, beside a bare worker's wake-up,
  *   5. bundle sizes.
@@ -203,6 +204,77 @@ async function measureSteady(/** @type {import('playwright-core').Browser} */ br
   }
 }
 
+/**
+ * Grants sent to a failing token endpoint: the broker in 2 tabs, the endpoint answering
+ * 503, 15 requests (3 rounds of 5, each tab in turn) within the first cool-down.
+ */
+async function measureOutage(/** @type {import('playwright-core').Browser} */ browser) {
+  const context = await browser.newContext();
+  try {
+    await post('/auth/test/config', { accessTtlSeconds: 600, refreshDelayMs: REFRESH_DELAY_MS });
+    const tabs = [await openTab(context, '/'), await openTab(context, '/')];
+    await loginIn(tabs[0], 'broker');
+    await post('/auth/test/fault', { refresh: '503' });
+    await post('/auth/test/expire-access-tokens');
+    await post('/auth/stats/reset');
+    let failed = 0;
+    for (let round = 0; round < 3; round++) {
+      const tab = tabs[round % tabs.length];
+      failed += await tab.evaluate(async () => {
+        const results = await Promise.allSettled(Array.from({ length: 5 }, () => window.demo.api.get('/api/data')));
+        return results.filter((r) => r.status === 'rejected').length;
+      });
+    }
+    const grants = (await stats()).refreshes;
+    await post('/auth/test/fault', { refresh: 'none' });
+    return { requests: 15, grants, failed };
+  } finally {
+    await post('/auth/test/fault', { refresh: 'none' });
+    await context.close();
+  }
+}
+
+/**
+ * A rotating token endpoint that answers after the broker's timeout (the demo worker's
+ * requestTimeoutMs, 10 s): callers get a retryable error, the answer is stored when it
+ * comes, and the session goes on without reuse.
+ */
+async function measureSlowRotation(/** @type {import('playwright-core').Browser} */ browser) {
+  const timeoutMs = 10_000;
+  const answerAfterMs = timeoutMs + 1500;
+  const context = await browser.newContext();
+  try {
+    await post('/auth/test/config', { accessTtlSeconds: 600, refreshDelayMs: answerAfterMs });
+    const page = await openTab(context, '/');
+    await loginIn(page, 'broker');
+    await post('/auth/test/expire-access-tokens');
+    await post('/auth/stats/reset');
+    const fire = () =>
+      page.evaluate(async () => {
+        const results = await Promise.allSettled(Array.from({ length: 5 }, () => window.demo.api.get('/api/data')));
+        return results.filter((r) => r.status === 'rejected').length;
+      });
+    const failedBefore = await fire();
+    const deadline = Date.now() + answerAfterMs + 5000;
+    while ((await page.evaluate(() => window.demo.broker.status())).generation !== 2 && Date.now() < deadline) await page.waitForTimeout(100);
+    await post('/auth/test/config', { refreshDelayMs: REFRESH_DELAY_MS });
+    const failedAfter = await fire();
+    const counted = await stats();
+    return {
+      timeoutMs,
+      answerAfterMs,
+      failedWhileWaiting: failedBefore,
+      failedAfter,
+      sessionKept: failedAfter === 0 && counted.reuseDetected === 0,
+      refreshes: counted.refreshes,
+      reuseDetected: counted.reuseDetected,
+    };
+  } finally {
+    await post('/auth/test/config', { refreshDelayMs: REFRESH_DELAY_MS });
+    await context.close();
+  }
+}
+
 async function measureOverhead(/** @type {import('playwright-core').Browser} */ browser, /** @type {string} */ mode) {
   const context = await browser.newContext();
   try {
@@ -318,6 +390,8 @@ async function main() {
     const hasSealed = await fetch(`${BASE}/sealed/`).then((r) => r.ok);
     const storm = await measureStorms(browser);
     const steady = await measureSteady(browser);
+    const outage = await measureOutage(browser);
+    const slowRotation = await measureSlowRotation(browser);
     const overhead = [];
     for (const mode of ['plain', 'handoff', ...(hasSealed ? ['sealed'] : [])]) overhead.push(await measureOverhead(browser, mode));
     const coldStart = await measureColdStart(browser);
@@ -325,6 +399,8 @@ async function main() {
     const results = {
       storm,
       steady,
+      outage,
+      slowRotation,
       overhead,
       coldStart,
       bundle,
@@ -358,6 +434,10 @@ function print(r) {
   }
   const s = r.steady;
   console.log(`\n2. Steady use: ${s.tabs} tabs for ${s.durationS} s, access tokens of ${s.lifetimeS} s: ${s.requests} requests, ${s.failed} failed, ${s.refreshes} refreshes = ${s.refreshesPerLifetime} per lifetime (floor 1), ${s.api401} 401s`);
+  const o = r.outage;
+  console.log(`\n2b. Outage: token endpoint answering 503, ${o.requests} requests from 2 tabs: ${o.grants} refresh grants sent, ${o.failed} requests failed (retryable), session kept`);
+  const w = r.slowRotation;
+  console.log(`\n2c. Slow rotation: answer after ${w.answerAfterMs} ms, timeout ${w.timeoutMs} ms: ${w.failedWhileWaiting} of 5 failed while waiting, ${w.failedAfter} of 5 failed after; ${w.refreshes} grant, ${w.reuseDetected} reuse; session ${w.sessionKept ? 'kept' : 'LOST'}`);
   console.log(`\n3. Overhead per request on loopback (${SEQUENTIAL} sequential; throughput with ${IN_FLIGHT} in flight)`);
   console.log('mode      p50 ms  p95 ms  p99 ms    req/s');
   for (const row of r.overhead) {
