@@ -30,50 +30,25 @@ export default defineConfig({
     trace: 'off',
   },
   webServer: [
-    {
-      command: 'node dist/server/main.js',
-      url: `http://127.0.0.1:${E2E_PORT}/auth/stats`,
-      env: { PORT: String(E2E_PORT), ACCESS_TTL: '30', TEST_HOOKS: '1', REFRESH_DELAY_MS: '50' },
-      reuseExistingServer: false,
-      stdout: 'ignore',
-      stderr: 'pipe',
-      timeout: 30_000,
-    },
-    {
-      command: 'node dist/server/main.js',
-      url: `http://127.0.0.1:${OIDC_PORT}/auth/stats`,
-      env: { PORT: String(OIDC_PORT), ACCESS_TTL: '30', TEST_HOOKS: '1', IDP: 'oidc' },
-      reuseExistingServer: false,
-      stdout: 'ignore',
-      stderr: 'ignore',
-      timeout: 30_000,
-    },
-    {
-      command: 'node tests/e2e/idp/node-oauth-server.mjs',
-      url: `http://127.0.0.1:${NODE_OAUTH_PORT}/auth/stats`,
-      env: { PORT: String(NODE_OAUTH_PORT) },
-      reuseExistingServer: false,
-      stdout: 'ignore',
-      stderr: 'pipe',
-      timeout: 30_000,
-    },
-    {
-      command: 'node tests/e2e/idp/jmondi-server.mjs',
-      url: `http://127.0.0.1:${JMONDI_PORT}/auth/stats`,
-      env: { PORT: String(JMONDI_PORT) },
-      reuseExistingServer: false,
-      stdout: 'ignore',
-      stderr: 'pipe',
-      timeout: 30_000,
-    },
-    {
-      command: 'node tests/e2e/foreign-server.mjs',
-      url: `http://127.0.0.1:${FOREIGN_PORT}/__records`,
-      env: { FOREIGN_PORT: String(FOREIGN_PORT) },
-      reuseExistingServer: false,
-      stdout: 'ignore',
-      stderr: 'pipe',
-      timeout: 30_000,
-    },
+    // The demo server the tests drive: the built demo, with fault injection turned on.
+    webServer('node dist/server/main.js', E2E_PORT, '/auth/stats', { ACCESS_TTL: '30', TEST_HOOKS: '1', REFRESH_DELAY_MS: '50' }),
+    // oidc-provider prints warnings about Node 20; its stderr is left out.
+    { ...webServer('node dist/server/main.js', OIDC_PORT, '/auth/stats', { ACCESS_TTL: '30', TEST_HOOKS: '1', IDP: 'oidc' }), stderr: 'ignore' },
+    webServer('node tests/e2e/idp/node-oauth-server.mjs', NODE_OAUTH_PORT, '/auth/stats'),
+    webServer('node tests/e2e/idp/jmondi-server.mjs', JMONDI_PORT, '/auth/stats'),
+    webServer('node tests/e2e/foreign-server.mjs', FOREIGN_PORT, '/__records', { FOREIGN_PORT: String(FOREIGN_PORT) }),
   ],
 });
+
+/** A server Playwright starts before the tests and stops after them, on 127.0.0.1:`port` (passed as PORT). */
+function webServer(command: string, port: number, readyPath: string, env: Record<string, string> = {}) {
+  return {
+    command,
+    url: `http://127.0.0.1:${port}${readyPath}`,
+    env: { PORT: String(port), ...env },
+    reuseExistingServer: false,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    timeout: 30_000,
+  };
+}

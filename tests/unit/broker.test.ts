@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { inMemoryLocks } from '../../sw/lock.js';
 import { indexedDbStore, memoryStore, type SessionStore, type StoredSession } from '../../sw/store.js';
-import { makeBroker, ScriptedEndpoint } from './helpers.js';
+import { loggedIn, makeBroker, ScriptedEndpoint } from './helpers.js';
 import type { TokenResult } from '../../protocol/index.js';
 
 /** The token a result carries (handoff), or undefined (sealed). */
 const tokenOf = (result: TokenResult) => ('accessToken' in result ? result.accessToken : undefined);
 
 const credentials = { username: 'demo', password: 'demo' };
-
-async function loggedIn(options: Parameters<typeof makeBroker>[0] = {}) {
-  const harness = makeBroker(options);
-  await harness.broker.login(credentials);
-  return harness;
-}
 
 describe('single-flight refresh', () => {
   it('gives 100 concurrent getToken calls at expiry one refresh and the same new token', async () => {

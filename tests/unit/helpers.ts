@@ -83,3 +83,10 @@ export function makeBroker(
   });
   return { broker, endpoint, store, events, clock };
 }
+
+/** A broker (see {@link makeBroker}) with a session: logged in as demo/demo. */
+export async function loggedIn(options: Parameters<typeof makeBroker>[0] = {}): Promise<Harness> {
+  const harness = makeBroker(options);
+  await harness.broker.login({ username: 'demo', password: 'demo' });
+  return harness;
+}

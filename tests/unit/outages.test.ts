@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RefreshUnavailableError, SessionEndedError } from '../../protocol/index.js';
-import { makeBroker, ScriptedEndpoint } from './helpers.js';
+import { loggedIn, ScriptedEndpoint } from './helpers.js';
 
 const credentials = { username: 'demo', password: 'demo' };
-
-async function loggedIn(options: Parameters<typeof makeBroker>[0] = {}) {
-  const harness = makeBroker(options);
-  await harness.broker.login(credentials);
-  return harness;
-}
 
 describe('a refresh request, once sent, is never abandoned', () => {
   it('keeps the session against a rotating server that answers after the callers gave up', async () => {
