@@ -51,8 +51,8 @@ export const REQUEST_TYPES = {
   getToken: { resendable: true },
   /** Reports a 401 for the credential that failed, so a stale 401 gets the newer token instead of a new refresh. */
   refresh: { resendable: true },
-  /** Revokes the refresh token where supported, clears the session, tells every tab. */
-  logout: { resendable: false },
+  /** Clears the session, tells every tab, revokes the refresh token where supported. Safe to repeat. */
+  logout: { resendable: true },
   /** Reads the session state. Never refreshes. */
   status: { resendable: true },
   /** Asks the worker to take control of uncontrolled pages (sealed mode after Shift+Reload). */
@@ -89,8 +89,12 @@ export interface RequestFieldsByType {
   logout: {};
   status: {};
   claim: {};
-  /** `returnTo` is the same-origin path the browser comes back to. */
-  authorize: { returnTo: string };
+  /**
+   * `returnTo` is the same-origin path the browser comes back to. `check` is a one-time
+   * value the page keeps (sessionStorage) and the worker puts in the result fragment, so a
+   * link that merely carries a result fragment is not taken for a login.
+   */
+  authorize: { returnTo: string; check: string };
 }
 
 /** One request of type `T`, as it travels. */
@@ -141,13 +145,19 @@ export interface SealedTokenResult extends TokenTiming {
 /** A valid access token's description, typed by mode so a handoff result always carries the token. */
 export type TokenResult = HandoffTokenResult | SealedTokenResult;
 
+/**
+ * The answer to a 401 report: the token to retry with, and whether the worker refreshed
+ * for it (false when it already held a newer token than the one that failed).
+ */
+export type RefreshResult = TokenResult & { refreshed: boolean };
+
 /** Reply payload per request type. */
 export interface ResultByType {
   ping: PingResult;
   login: { status: SessionStatus };
   /** Only handoff mode hands out tokens; sealed mode answers `not-supported`. */
   getToken: HandoffTokenResult;
-  refresh: TokenResult;
+  refresh: RefreshResult;
   logout: { status: SessionStatus };
   status: { status: SessionStatus };
   claim: { claimed: boolean };
@@ -156,6 +166,8 @@ export interface ResultByType {
 
 /** The fragment key the worker puts on the return URL after a login by redirect. */
 export const REDIRECT_RESULT_KEY = 'sw-token-broker';
+/** The fragment key of the one-time value that binds a redirect result to the tab that started the login. */
+export const REDIRECT_CHECK_KEY = 'check';
 
 export type OkReply<T extends RequestType = RequestType> = { ok: true; id?: string } & ResultByType[T];
 export interface ErrorReply {

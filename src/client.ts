@@ -2,6 +2,7 @@
 import type { Workbox } from 'workbox-window';
 import {
   BrokerTimeoutError,
+  REDIRECT_CHECK_KEY,
   REDIRECT_RESULT_KEY,
   ServiceWorkerUnavailableError,
   errorFromWire,
@@ -17,11 +18,13 @@ import {
   type FailedCredential,
   type HandoffTokenResult,
   type OkReply,
+  type RefreshResult,
   type RequestFieldsByType,
   type RequestType,
   type SessionStatus,
   type TokenResult,
 } from '../protocol/index.js';
+import { resolveRequestUrl } from './request-url.js';
 import { sendToWorker } from './send-to-worker.js';
 
 export interface BrokerClientOptions {
@@ -54,7 +57,7 @@ export class BrokerClient {
   /** The `getToken` message in flight: concurrent callers in this tab share it. */
   #pendingToken: Promise<HandoffTokenResult> | undefined;
   /** The `refresh` message in flight: every 401 in this tab, from any axios instance, shares it. */
-  #pendingRefresh: Promise<TokenResult> | undefined;
+  #pendingRefresh: Promise<RefreshResult> | undefined;
   #onMessage = (event: MessageEvent) => this.#receive(event);
 
   /** Use {@link registerTokenBroker}; the constructor does not talk to the worker. */
@@ -86,9 +89,12 @@ export class BrokerClient {
     this.#allowlist = parseAllowlist(reply.apiAllowlist);
   }
 
-  /** True when `url` may carry the token (the worker's allowlist; exact origin, path prefix). */
+  /**
+   * True when `url` may carry the token (the worker's allowlist; exact origin, path prefix),
+   * resolved as the browser will resolve the request: against `document.baseURI`.
+   */
   isApiUrl(url: string | URL): boolean {
-    return isAllowedUrl(new URL(url, location.href), this.#allowlist);
+    return isAllowedUrl(resolveRequestUrl(url), this.#allowlist);
   }
 
   /**
@@ -118,13 +124,19 @@ export class BrokerClient {
    */
   async loginWithRedirect(options: { returnTo?: string } = {}): Promise<never> {
     const returnTo = options.returnTo ?? location.pathname + location.search;
-    const { authorizationUrl } = await this.#send('authorize', { returnTo });
+    // A one-time value this tab keeps: only a result that carries it back is this tab's login.
+    const check = crypto.randomUUID();
+    sessionStorage.setItem(this.#checkKey, check);
+    const { authorizationUrl } = await this.#send('authorize', { returnTo, check });
     location.assign(authorizationUrl);
     return new Promise<never>(() => {});
   }
 
   /**
-   * Reads and clears the result of a login by redirect from this page's URL fragment.
+   * Reads and clears the result of a login by redirect from this page's URL fragment. A
+   * result counts only when it carries the one-time value this tab stored when it started
+   * the login: a link to `/#sw-token-broker=ok` (or to an error with attacker text) is
+   * ignored and cleared.
    *
    * @returns true after a successful login, false when this page is not a return from one.
    * @throws LoginFailedError (state mismatch, replay, error response, refused code) or another BrokerError.
@@ -134,8 +146,18 @@ export class BrokerClient {
     const result = fragment.get(REDIRECT_RESULT_KEY);
     if (result === null) return false;
     history.replaceState(history.state, '', location.pathname + location.search);
+    const expected = sessionStorage.getItem(this.#checkKey);
+    sessionStorage.removeItem(this.#checkKey);
+    if (!expected || fragment.get(REDIRECT_CHECK_KEY) !== expected) {
+      console.warn('sw-token-broker: ignored a login result this tab did not start (a link, or a replayed URL)');
+      return false;
+    }
     if (result === 'ok') return true;
     throw errorFromWire({ code: fragment.get('code'), message: fragment.get('message') });
+  }
+
+  get #checkKey(): string {
+    return `sw-token-broker:redirect-check:${this.registration.scope}`;
   }
 
   /** Logs out in every tab; the worker revokes the refresh token where the server supports it. */
@@ -176,9 +198,9 @@ export class BrokerClient {
    *
    * @throws SessionEndedError, RefreshUnavailableError, NotLoggedInError, BrokerTimeoutError.
    */
-  reportUnauthorized(failed: FailedCredential): Promise<TokenResult> {
+  reportUnauthorized(failed: FailedCredential): Promise<RefreshResult> {
     this.#pendingRefresh ??= this.#send('refresh', { failedToken: failed.failedToken, failedGeneration: failed.failedGeneration })
-      .then((reply) => this.#remember(reply))
+      .then((reply) => ({ ...this.#remember(reply), refreshed: reply.refreshed === true }))
       .finally(() => (this.#pendingRefresh = undefined));
     return this.#pendingRefresh;
   }

@@ -5,6 +5,7 @@
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ErrorCode, GENERATION_HEADER, errorFromWire, hasErrorCode, isBrokerError, toWireError } from '../protocol/index.js';
 import type { BrokerClient } from './client.js';
+import { resolveRequestUrl } from './request-url.js';
 
 declare module 'axios' {
   interface AxiosRequestConfig {
@@ -27,8 +28,13 @@ export interface AttachOptions {
   onRefreshed?: (config: InternalAxiosRequestConfig) => void | Promise<void>;
 }
 
+/**
+ * How a request was retried. `refreshed`: after a refresh, so a second 401 is final.
+ * `stale`: with a newer token the worker already held, which the server may reject too
+ * (it expired tokens early): that token is reported once more, then the answer is final.
+ */
 const RETRIED = Symbol('sw-token-broker.retried');
-type Marked = InternalAxiosRequestConfig & { [RETRIED]?: boolean };
+type Marked = InternalAxiosRequestConfig & { [RETRIED]?: 'refreshed' | 'stale' };
 
 /**
  * Attaches the broker to an axios instance.
@@ -50,7 +56,8 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
   if (!broker || typeof broker.reportUnauthorized !== 'function') throw new TypeError('attachTokenBroker needs a BrokerClient');
   const statusCodes = options.statusCodes ?? [401];
 
-  const urlOf = (config: InternalAxiosRequestConfig) => new URL(instance.getUri(config), location.href);
+  // The URL the request will really use: axios's own URL building, resolved as XHR resolves it.
+  const urlOf = (config: InternalAxiosRequestConfig) => resolveRequestUrl(instance.getUri(config));
 
   const onRequest = async (config: InternalAxiosRequestConfig) => {
     if (config.skipTokenBroker || broker.mode === 'sealed' || !broker.isApiUrl(urlOf(config))) return config;
@@ -64,36 +71,39 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
   };
 
   /** The token to retry with (handoff), or undefined (sealed: the worker signs the retry). */
-  const tokenAfterUnauthorized = async (config: InternalAxiosRequestConfig, error: AxiosError): Promise<string | undefined> => {
+  /** The token to retry with (handoff; none in sealed mode, where the worker signs), and whether the worker refreshed for it. */
+  const tokenAfterUnauthorized = async (config: InternalAxiosRequestConfig, error: AxiosError): Promise<{ token?: string; refreshed: boolean }> => {
     if (broker.mode === 'sealed') {
-      await broker.reportUnauthorized({ failedGeneration: generationOf(error) });
-      return undefined;
+      const { refreshed } = await broker.reportUnauthorized({ failedGeneration: generationOf(error) });
+      return { refreshed };
     }
     const failedToken = bearerOf(config);
     // Sent without a token (logged out at the time): a token now, if any, is enough.
-    if (failedToken === undefined) return broker.getAccessToken();
+    if (failedToken === undefined) return { token: await broker.getAccessToken(), refreshed: false };
     const result = await broker.reportUnauthorized({ failedToken });
-    return result.mode === 'handoff' ? result.accessToken : undefined;
+    return { token: result.mode === 'handoff' ? result.accessToken : undefined, refreshed: result.refreshed };
   };
 
   const onResponseError = async (error: AxiosError) => {
     const config = error.config as Marked | undefined;
     const status = error.response?.status;
     if (!config || status === undefined || !statusCodes.includes(status)) throw error;
-    if (config[RETRIED] || config.skipTokenBroker || config.skipAuthRefresh || !broker.isApiUrl(urlOf(config))) throw error;
+    const previous = config[RETRIED];
+    if (previous === 'refreshed' || config.skipTokenBroker || config.skipAuthRefresh || !broker.isApiUrl(urlOf(config))) throw error;
     if (options.shouldRefresh && !options.shouldRefresh(error)) throw error;
 
-    let token: string | undefined;
+    let next: { token?: string; refreshed: boolean };
     try {
       // The broker client sends one refresh message per tab, shared by every concurrent 401.
-      token = await tokenAfterUnauthorized(config, error);
+      next = await tokenAfterUnauthorized(config, error);
     } catch (failure) {
       // Waiters share one refresh and so one error: each gets its own copy, caused by its own 401.
       if (isBrokerError(failure)) throw errorFromWire(toWireError(failure), error);
       throw failure;
     }
-    config[RETRIED] = true;
-    if (token !== undefined) config.headers.set('Authorization', `Bearer ${token}`);
+    // At most two retries, and a second only after a first that came without a refresh.
+    config[RETRIED] = previous === 'stale' || next.refreshed ? 'refreshed' : 'stale';
+    if (next.token !== undefined) config.headers.set('Authorization', `Bearer ${next.token}`);
     await options.onRefreshed?.(config);
     return instance.request(config) as Promise<AxiosResponse>;
   };

@@ -17,6 +17,7 @@ import {
   type ErrorDetails,
   type FailedCredential,
   type HandoffTokenResult,
+  type RefreshResult,
   type SessionStatus,
   type TokenResult,
 } from '../protocol/index.js';
@@ -30,6 +31,8 @@ import { SESSION_VERSION, type SessionStore, type StoredSession } from './store.
 
 /** How long a login by redirect may take, from start to callback. */
 const PENDING_LOGIN_TTL_MS = 10 * 60 * 1000;
+/** Pending logins kept at most: a page that starts logins in a loop cannot fill the store. */
+const MAX_PENDING_LOGINS = 10;
 
 /**
  * A refresh request is never abandoned (the server rotates whether or not we listen), but
@@ -72,6 +75,13 @@ export class TokenBroker {
   readonly #coolDown = new CoolDown();
   /** Why the last session ended, so every late 401 report for it gets the same, full error. */
   #endedBy: BrokerError | undefined;
+  /**
+   * Bumped by every login and logout. A refresh that finds it changed when its answer
+   * arrives does not write: its session was replaced or ended meanwhile.
+   */
+  #epoch = 0;
+  /** Work the worker must stay alive for after its reply (revocations). */
+  readonly #background = new Set<Promise<unknown>>();
 
   constructor(deps: BrokerDependencies) {
     this.#deps = deps;
@@ -91,10 +101,19 @@ export class TokenBroker {
    * kept alive until a refresh whose callers stopped waiting has stored its answer.
    */
   whenIdle(): Promise<void> {
-    return this.#flight ? this.#flight.outcome.then(
-      () => undefined,
-      () => undefined,
-    ) : Promise.resolve();
+    const pending = [...this.#background, ...(this.#flight ? [this.#flight.outcome] : [])];
+    return Promise.allSettled(pending).then(() => undefined);
+  }
+
+  /** Revokes a refresh token without making anyone wait for it; best effort (RFC 7009 §2.2). */
+  #revokeInBackground(refreshToken: string, dpop: DpopKey | undefined): void {
+    const { endpoint } = this.#deps.config;
+    if (!endpoint.revoke) return;
+    const done = endpoint
+      .revoke(refreshToken, this.#context(dpop))
+      .catch(() => undefined)
+      .finally(() => this.#background.delete(done));
+    this.#background.add(done);
   }
 
   /** A new session gets a new DPoP key; none without DPoP. */
@@ -120,16 +139,19 @@ export class TokenBroker {
     return this.#storeLogin(tokens, dpop);
   }
 
+  /**
+   * Stores a new session and revokes the one it replaces (its refresh token would stay
+   * usable from outside otherwise). Takes no lock: a refresh in flight sees the epoch
+   * change and does not write over it.
+   */
   async #storeLogin(tokens: TokenSet, dpop: DpopKey | undefined): Promise<SessionStatus> {
     if (!tokens.refreshToken) throw new LoginFailedError('The server logged in but issued no refresh token');
-    const refreshToken = tokens.refreshToken;
-    const session = await this.#deps.locks(this.#lockName, this.#deps.config.lockTimeoutMs, async () => {
-      const previous = await this.#deps.store.read();
-      this.#endedBy = undefined;
-      const next = this.#sessionFrom(tokens, refreshToken, (previous?.generation ?? 0) + 1, dpop);
-      await this.#deps.store.write(next);
-      return next;
-    });
+    this.#epoch++;
+    const previous = await this.#deps.store.read();
+    this.#endedBy = undefined;
+    const session = this.#sessionFrom(tokens, tokens.refreshToken, (previous?.generation ?? 0) + 1, dpop);
+    await this.#deps.store.write(session);
+    if (previous && previous.refreshToken !== session.refreshToken) this.#revokeInBackground(previous.refreshToken, previous.dpop);
     this.#sealedCache = undefined;
     const status = this.#statusOf(session);
     await this.#deps.notify('login', status);
@@ -183,11 +205,12 @@ export class TokenBroker {
    *
    * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError.
    */
-  async refresh(failed: FailedCredential): Promise<TokenResult> {
+  async refresh(failed: FailedCredential): Promise<RefreshResult> {
     const isCurrent = (session: StoredSession) => {
       if (failed.failedToken !== undefined) return session.accessToken === failed.failedToken;
       if (failed.failedGeneration !== undefined) return session.generation === failed.failedGeneration;
-      return true;
+      // No credential named: a page cannot force rotations; only a token that is due is refreshed.
+      return this.#isDue(session);
     };
     const session = await this.#deps.store.read();
     // A 401 for a token of a session that has since ended: tell the page why, not "log in first".
@@ -195,8 +218,9 @@ export class TokenBroker {
       if (failed.failedToken === undefined && failed.failedGeneration === undefined) throw new NotLoggedInError();
       throw this.#endedBy ?? new SessionEndedError();
     }
-    if (!isCurrent(session)) return this.#tokenResult(session);
-    return this.#tokenResult(await this.#refreshShared(isCurrent));
+    if (!isCurrent(session)) return { ...this.#tokenResult(session), refreshed: false };
+    const refreshed = await this.#refreshShared(isCurrent);
+    return { ...this.#tokenResult(refreshed), refreshed: refreshed.generation !== session.generation };
   }
 
   /**
@@ -205,12 +229,21 @@ export class TokenBroker {
    *
    * @throws BrokerError `not-supported` when the endpoint has no redirect login; RefreshUnavailableError.
    */
-  async startRedirectLogin(returnTo: string): Promise<string> {
+  async startRedirectLogin(returnTo: string, check?: string): Promise<string> {
     const redirect = this.#deps.config.endpoint.redirectLogin;
     if (!redirect) throw new BrokerError(ErrorCode.NotSupported, 'This token endpoint logs in with credentials, not a redirect');
     const { authorizationUrl, pending } = await redirect.start(this.#context());
-    await this.#deps.store.savePending({ ...pending, returnTo, createdAt: this.#deps.now() });
+    await this.#prunePending(MAX_PENDING_LOGINS - 1);
+    await this.#deps.store.savePending({ ...pending, returnTo, check, createdAt: this.#deps.now() });
     return authorizationUrl;
+  }
+
+  /** Deletes expired pending logins and the oldest beyond `keep`. */
+  async #prunePending(keep: number): Promise<void> {
+    const now = this.#deps.now();
+    const pending = (await this.#deps.store.listPending()).sort((a, b) => b.createdAt - a.createdAt);
+    const stale = pending.filter((login, index) => index >= keep || now - login.createdAt > PENDING_LOGIN_TTL_MS);
+    await Promise.all(stale.map((login) => this.#deps.store.deletePending(login.state)));
   }
 
   /**
@@ -218,44 +251,44 @@ export class TokenBroker {
    * the state against a pending login (each is used once), exchanges the code, stores the
    * session and tells every tab. Returns where to send the browser, and the error if any.
    */
-  async finishRedirectLogin(callback: URL, fallbackReturnTo: string): Promise<{ returnTo: string; error?: BrokerError }> {
+  async finishRedirectLogin(callback: URL, fallbackReturnTo: string): Promise<{ returnTo: string; check?: string; error?: BrokerError }> {
     const redirect = this.#deps.config.endpoint.redirectLogin;
     const state = callback.searchParams.get('state');
     const pending = state && state.length <= 256 ? await this.#deps.store.takePending(state) : undefined;
     if (!redirect || !pending) {
       return { returnTo: fallbackReturnTo, error: new LoginFailedError('Unknown or already used login state (a replayed or forged callback)') };
     }
+    const { returnTo, check } = pending;
     if (this.#deps.now() - pending.createdAt > PENDING_LOGIN_TTL_MS) {
-      return { returnTo: pending.returnTo, error: new LoginFailedError('The login took too long; start it again') };
+      return { returnTo, check, error: new LoginFailedError('The login took too long; start it again') };
     }
     try {
       const dpop = await this.#newDpopKey();
       const tokens = await redirect.finish(callback, pending, this.#context(dpop));
       await this.#storeLogin(tokens, dpop);
-      return { returnTo: pending.returnTo };
+      return { returnTo, check };
     } catch (error) {
       return {
-        returnTo: pending.returnTo,
+        returnTo,
+        check,
         error: isBrokerError(error) ? error : new LoginFailedError('The login could not be completed', { cause: error }),
       };
     }
   }
 
   /** Revokes the refresh token where the endpoint supports it, clears the session and tells every tab. */
+  /**
+   * Clears the session at once, tells every tab, and revokes the refresh token in the
+   * background (the worker stays alive for it). It waits for no lock and no server, so a
+   * slow token endpoint or a refresh in flight cannot keep the user logged in, and it is
+   * safe to repeat: a page that got no answer sends it again.
+   */
   async logout(): Promise<SessionStatus> {
-    await this.#deps.locks(this.#lockName, this.#deps.config.lockTimeoutMs, async () => {
-      const session = await this.#deps.store.read();
-      this.#endedBy = undefined;
-      // Clear first: a dead revocation endpoint must not keep the user logged in.
-      await this.#deps.store.clear();
-      if (session && this.#deps.config.endpoint.revoke) {
-        try {
-          await this.#deps.config.endpoint.revoke(session.refreshToken, this.#context(session.dpop));
-        } catch {
-          // Revocation is best effort (RFC 7009 §2.2); the token is gone from this browser either way.
-        }
-      }
-    });
+    this.#epoch++;
+    const session = await this.#deps.store.read();
+    this.#endedBy = undefined;
+    await this.#deps.store.clear();
+    if (session) this.#revokeInBackground(session.refreshToken, session.dpop);
     this.#sealedCache = undefined;
     const status = this.#statusOf(undefined);
     await this.#deps.notify('logged-out', status);
@@ -323,6 +356,7 @@ export class TokenBroker {
     const hardLimitMs = Math.max(MIN_HARD_LIMIT_MS, requestTimeoutMs * HARD_LIMIT_FACTOR);
     const refreshed = await this.#deps.locks(this.#lockName, this.#deps.config.lockTimeoutMs, async () => {
       // Re-read under the lock: another worker version may have refreshed meanwhile.
+      const epoch = this.#epoch;
       const session = await this.#deps.store.read();
       if (!session) throw new NotLoggedInError();
       if (!stillNeeded(session)) return undefined;
@@ -345,7 +379,14 @@ export class TokenBroker {
       }
       this.#coolDown.succeeded();
       const next = this.#sessionFrom(tokens, tokens.refreshToken ?? session.refreshToken, session.generation + 1, session.dpop);
+      if (this.#epoch !== epoch) {
+        // Logged out or logged in again while the request was out: the answer belongs to a
+        // session that is gone. Revoke what it issued instead of writing it back.
+        if (tokens.refreshToken) this.#revokeInBackground(tokens.refreshToken, session.dpop);
+        return undefined;
+      }
       // The rotated refresh token is durable before any page sees the new access token.
+      // (No await between the epoch check and this write: a logout after it is ordered after it.)
       try {
         await this.#deps.store.write(next);
       } catch (error) {

@@ -3,7 +3,7 @@
  * callback URL, the worker answers that navigation itself (exchanging the code, which so
  * never reaches a page) and sends the browser on to where the login started.
  */
-import { REDIRECT_RESULT_KEY, toWireError } from '../protocol/index.js';
+import { REDIRECT_CHECK_KEY, REDIRECT_RESULT_KEY, toWireError } from '../protocol/index.js';
 import type { TokenBroker } from './broker.js';
 
 /**
@@ -29,11 +29,13 @@ export function loginCallback(
 }
 
 async function answer(broker: TokenBroker, url: URL, scopePath: string): Promise<Response> {
-  const { returnTo, error } = await broker.finishRedirectLogin(url, scopePath);
-  const target = new URL(returnTo, url.origin);
+  const { returnTo, check, error } = await broker.finishRedirectLogin(url, scopePath);
+  let target = new URL(returnTo, url.origin);
+  // Checked when the login started; checked again here, on the URL the browser will follow.
+  if (target.origin !== url.origin) target = new URL(scopePath, url.origin);
   const wire = error ? toWireError(error) : undefined;
-  target.hash = new URLSearchParams(
-    wire ? { [REDIRECT_RESULT_KEY]: 'error', code: wire.code, message: wire.message } : { [REDIRECT_RESULT_KEY]: 'ok' },
-  ).toString();
+  const result: Record<string, string> = wire ? { [REDIRECT_RESULT_KEY]: 'error', code: wire.code, message: wire.message } : { [REDIRECT_RESULT_KEY]: 'ok' };
+  if (check) result[REDIRECT_CHECK_KEY] = check;
+  target.hash = new URLSearchParams(result).toString();
   return Response.redirect(target.href, 303);
 }

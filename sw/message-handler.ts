@@ -25,7 +25,7 @@ function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, clai
       apiAllowlist: config.apiAllowlist,
       loginKind: config.endpoint.redirectLogin ? 'redirect' : 'password',
     }),
-    authorize: async ({ returnTo }) => ({ authorizationUrl: await broker.startRedirectLogin(returnTo) }),
+    authorize: async ({ returnTo, check }) => ({ authorizationUrl: await broker.startRedirectLogin(returnTo, check) }),
     status: async () => ({ status: await broker.status() }),
     login: async ({ credentials }) => ({ status: await broker.login(credentials) }),
     logout: async () => ({ status: await broker.logout() }),

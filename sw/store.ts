@@ -4,7 +4,7 @@
  * IndexedDB (through idb-keyval) by default, so the session outlives the worker, which
  * the browser stops after seconds of idleness. `memory` keeps it in the worker only.
  */
-import { createStore, del, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
+import { createStore, del, get, getMany, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import type { PendingAuthorization } from './adapters/types.js';
 import { isDpopKey, type DpopKey } from './dpop.js';
 
@@ -30,6 +30,8 @@ export interface StoredSession {
 export interface StoredPendingLogin extends PendingAuthorization {
   /** Where to send the browser back to (a same-origin path). */
   returnTo: string;
+  /** The page's one-time value, returned in the result fragment so the page can tell its own login from a link. */
+  check?: string;
   createdAt: number;
 }
 
@@ -41,9 +43,13 @@ export interface SessionStore {
   savePending(pending: StoredPendingLogin): Promise<void>;
   /** Reads and deletes in one transaction, so a replayed callback finds nothing. */
   takePending(state: string): Promise<StoredPendingLogin | undefined>;
+  /** Every pending login, so expired ones can be purged and their number capped. */
+  listPending(): Promise<StoredPendingLogin[]>;
+  deletePending(state: string): Promise<void>;
 }
 
-const pendingKey = (state: string) => `pending:${state}`;
+const PENDING_PREFIX = 'pending:';
+const pendingKey = (state: string) => `${PENDING_PREFIX}${state}`;
 
 const SESSION_KEY = 'session';
 
@@ -73,6 +79,11 @@ export function indexedDbStore(brokerName: string, useStore?: UseStore): Session
         objectStore.delete(pendingKey(state));
         return promisifyRequest(request) as Promise<StoredPendingLogin | undefined>;
       }),
+    listPending: async () => {
+      const pendingKeys = (await keys(target())).filter((key) => typeof key === 'string' && key.startsWith(PENDING_PREFIX));
+      return (await getMany<StoredPendingLogin>(pendingKeys, target())).filter((login) => login !== undefined);
+    },
+    deletePending: (state) => del(pendingKey(state), target()),
   };
 }
 
@@ -87,6 +98,8 @@ export function memoryStore(): SessionStore {
       pending.delete(state);
       return login;
     },
+    listPending: async () => [...pending.values()].map((login) => ({ ...login })),
+    deletePending: async (state) => void pending.delete(state),
     read: async () => (current ? { ...current } : undefined),
     write: async (session) => {
       current = { ...session };

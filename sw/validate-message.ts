@@ -41,9 +41,17 @@ export function parseMessage(data: unknown, ownsAllMessages: boolean): ParsedMes
   if (!isPlainRecord(data) || data.protocol !== PROTOCOL) {
     return ownsAllMessages ? invalid(`Not a ${PROTOCOL} message: expected an object with protocol '${PROTOCOL}'`) : { kind: 'foreign' };
   }
-  const size = serialisedSize(data);
-  if (size === undefined) return invalid('The message cannot be serialised');
   const id = typeof data.id === 'string' && data.id.length <= MAX_ID_LENGTH ? data.id : undefined;
+  const shape = plainDataShape(data);
+  if (shape === 'cycle') return invalid('The message cannot be serialised', id);
+  if (shape === 'too-large') {
+    return { kind: 'invalid', id, error: new BrokerError(ErrorCode.MessageTooLarge, `The message has more than ${MAX_NODES} values or is nested deeper than ${MAX_DEPTH}`) };
+  }
+  if (shape === 'not-plain') {
+    return invalid('The message must be plain JSON-like data (objects, arrays, strings, numbers, booleans, null): no binary data, Maps, Sets, Dates or other objects', id);
+  }
+  const size = serialisedSize(data);
+  if (size === undefined) return invalid('The message cannot be serialised', id);
   if (size > MAX_MESSAGE_BYTES) {
     return { kind: 'invalid', id, error: new BrokerError(ErrorCode.MessageTooLarge, `The message is ${size} bytes; the limit is ${MAX_MESSAGE_BYTES}`) };
   }
@@ -93,14 +101,28 @@ const readFields: { [T in RequestType]: (data: Record<string, unknown>) => Reque
     }
     return { failedToken: failedToken as string | undefined, failedGeneration: failedGeneration as number | undefined };
   },
-  authorize({ returnTo }) {
-    // A same-origin path only: an absolute or protocol-relative URL would be an open redirect.
-    if (typeof returnTo !== 'string' || returnTo.length > 2048 || !returnTo.startsWith('/') || returnTo.startsWith('//') || returnTo.includes('\\')) {
-      return 'authorize.returnTo must be a same-origin path starting with /';
-    }
-    return { returnTo };
+  authorize({ returnTo, check }) {
+    if (!isSameOriginPath(returnTo)) return 'authorize.returnTo must be a same-origin path starting with /';
+    if (typeof check !== 'string' || !/^[\w-]{16,64}$/.test(check)) return 'authorize.check must be 16 to 64 characters of [A-Za-z0-9_-]';
+    return { returnTo, check };
   },
 };
+
+/**
+ * A path on this origin, judged on the parsed URL as the browser will read it (the parser
+ * drops tabs and newlines, so `/\t/evil.example` is `//evil.example`), with no control
+ * characters and no backslash at all.
+ */
+export function isSameOriginPath(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > 2048 || !value.startsWith('/')) return false;
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return false;
+  const probe = 'https://origin.invalid';
+  try {
+    return new URL(value, probe).origin === probe;
+  } catch {
+    return false;
+  }
+}
 
 function readCredentials(value: unknown): Record<string, string> | undefined {
   if (!isPlainRecord(value)) return undefined;
@@ -114,6 +136,35 @@ function readCredentials(value: unknown): Record<string, string> | undefined {
     credentials[key] = field;
   }
   return credentials;
+}
+
+const MAX_NODES = 4096;
+const MAX_DEPTH = 16;
+
+/**
+ * Whether structured-clone data is plain JSON-like data. Structured clone delivers
+ * ArrayBuffers, Maps, Sets and cycles that JSON measures as `{}` or cannot measure at all,
+ * so the size limit only means something once this holds. Bounded in values and depth.
+ */
+function plainDataShape(value: unknown): 'plain' | 'not-plain' | 'cycle' | 'too-large' {
+  let nodes = 0;
+  const ancestors = new Set<object>();
+  const walk = (item: unknown, depth: number): 'plain' | 'not-plain' | 'cycle' | 'too-large' => {
+    if (++nodes > MAX_NODES || depth > MAX_DEPTH) return 'too-large';
+    if (item === null || item === undefined || typeof item === 'string' || typeof item === 'boolean') return 'plain';
+    if (typeof item === 'number') return Number.isFinite(item) ? 'plain' : 'not-plain';
+    const isArray = Array.isArray(item) && Object.getPrototypeOf(item) === Array.prototype;
+    if (!isArray && !isPlainRecord(item)) return 'not-plain';
+    if (ancestors.has(item)) return 'cycle';
+    ancestors.add(item);
+    for (const child of Object.values(item)) {
+      const shape = walk(child, depth + 1);
+      if (shape !== 'plain') return shape;
+    }
+    ancestors.delete(item);
+    return 'plain';
+  };
+  return walk(value, 0);
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {

@@ -204,6 +204,8 @@ describe('login, logout and status', () => {
   it('revokes, clears and tells every tab on logout', async () => {
     const { broker, endpoint, store, events } = await loggedIn();
     await broker.logout();
+    // Revocation runs after the reply, under waitUntil (whenIdle).
+    await broker.whenIdle();
     expect(endpoint.revoked).toEqual(['refresh-1']);
     expect(await store.read()).toBeUndefined();
     expect(events.at(-1)?.event).toBe('logged-out');

@@ -80,7 +80,7 @@ describe('BrokerClient', () => {
     worker.mode = 'sealed';
     const client = await connectClient(worker);
     const result = await client.reportUnauthorized({ failedGeneration: 1 });
-    expect(result).toEqual({ mode: 'sealed', accessExpiresAt: 0, refreshAt: 0, generation: 2 });
+    expect(result).toEqual({ mode: 'sealed', accessExpiresAt: 0, refreshAt: 0, generation: 2, refreshed: true });
     await expect(client.getAccessToken()).rejects.toMatchObject({ code: 'not-supported' });
     expect(worker.getCalls).toBe(0);
   });

@@ -102,7 +102,8 @@ describe('message validation', () => {
       ...JSON.parse('{"__proto__": {"refreshUrl": "https://evil.test/collect"}}'),
     };
     await handleMessage(broker, config, hostile, { postMessage: (m) => replies.push(m) });
-    await handleMessage(broker, config, { ...envelope, type: 'refresh', refreshUrl: 'https://evil.test/collect' }, { postMessage: (m) => replies.push(m) });
+    // A report of the current token ('a'), so the worker really refreshes: at its own endpoint.
+    await handleMessage(broker, config, { ...envelope, type: 'refresh', failedToken: 'a', refreshUrl: 'https://evil.test/collect' }, { postMessage: (m) => replies.push(m) });
     expect(urls).toEqual(['https://id.test/login', 'https://id.test/refresh']);
     expect(replies).toMatchObject([{ ok: true }, { ok: true }]);
   });
@@ -120,7 +121,7 @@ describe('message validation', () => {
   });
 
   it('answers authorize with not-supported when the endpoint logs in with credentials', async () => {
-    expect(await send({ ...envelope, type: 'authorize', returnTo: '/' })).toMatchObject({ ok: false, error: { code: 'not-supported' } });
+    expect(await send({ ...envelope, type: 'authorize', returnTo: '/', check: 'c'.repeat(16) })).toMatchObject({ ok: false, error: { code: 'not-supported' } });
   });
 
   it('answers a message it cannot serialise with malformed-message instead of crashing', async () => {

@@ -68,7 +68,7 @@ export class ScriptedWorker {
         if (this.failWith) return { ok: false, error: { code: this.failWith, message: `scripted ${this.failWith}` } };
         const failed = this.mode === 'handoff' ? request.failedToken === `token-${this.current}` : request.failedGeneration === this.current;
         if (failed) this.current++;
-        return token();
+        return { ...token(), refreshed: failed };
       }
       default:
         return { ok: false, error: { code: 'unknown-type', message: `not scripted: ${request.type}` } };
