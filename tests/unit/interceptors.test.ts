@@ -75,6 +75,28 @@ describe('attachTokenBroker', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it('reports a newer token once more when the worker answered a stale 401 with it and the server rejects it too', async () => {
+    const broker = new ScriptedWorker();
+    broker.refreshAt = Date.now() + 3_600_000;
+    const client = await connectClient(broker);
+    // This tab holds token-1; another tab has since refreshed to token-2; the server
+    // expired tokens early and accepts only a token issued from now on (token-3).
+    await client.getAccessToken();
+    broker.current = 2;
+    const api = fakeApi(() => 'token-3');
+    const instance = axios.create({ adapter: api.adapter });
+    attachTokenBroker(instance, client);
+    await expect(instance.get('https://api.test/data')).resolves.toMatchObject({ status: 200 });
+    expect(api.seen.map((s) => s.authorization)).toEqual(['Bearer token-1', 'Bearer token-2', 'Bearer token-3']);
+    expect(broker.refreshCalls).toBe(2);
+    // Never more than that: a server that accepts nothing gets three tries, then the 401 is returned.
+    const nothing = fakeApi(() => 'nobody');
+    instance.defaults.adapter = nothing.adapter;
+    broker.current = 5;
+    await expect(instance.get('https://api.test/data')).rejects.toMatchObject({ response: { status: 401 } });
+    expect(nothing.seen.length).toBeLessThanOrEqual(3);
+  });
+
   it.each(['session-ended', 'refresh-unavailable', 'broker-timeout', 'not-logged-in'])(
     'settles every waiting request with the typed error when the refresh fails with %s',
     async (code) => {

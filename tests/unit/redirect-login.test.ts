@@ -51,11 +51,11 @@ function provider() {
   return { fetchFn, approve, seen };
 }
 
-function makeBroker(fetchFn: typeof fetch, store: SessionStore = memoryStore()) {
+function makeBroker(fetchFn: typeof fetch, store: SessionStore = memoryStore(), now: () => number = Date.now) {
   const endpoint = oidcEndpoint({ issuer, clientId: 'spa', redirectUri: 'https://app.test/callback' });
   const config = resolveConfig({ endpoint, apiAllowlist: ['https://api.test'] });
   const events: string[] = [];
-  const broker = new TokenBroker({ config, name: 'oidc', store, locks: inMemoryLocks(), notify: (e) => void events.push(e), fetch: fetchFn, now: Date.now });
+  const broker = new TokenBroker({ config, name: 'oidc', store, locks: inMemoryLocks(), notify: (e) => void events.push(e), fetch: fetchFn, now });
   return { broker, events, store };
 }
 
@@ -125,5 +125,20 @@ describe('login by redirect (authorization code + PKCE)', () => {
     const pending = (await store.takePending(state))!;
     await store.savePending({ ...pending, codeVerifier: 'a'.repeat(43) });
     expect((await broker.finishRedirectLogin(idp.approve(url), '/')).error).toMatchObject({ code: 'login-failed' });
+  });
+});
+
+describe('pending logins by redirect', () => {
+  it('keeps at most 10, purges expired ones, and returns the page\'s one-time value with the result', async () => {
+    const idp = provider();
+    const clock = { now: Date.now() };
+    const { broker, store } = makeBroker(idp.fetchFn, indexedDbStore(`pending-${Math.random()}`), () => clock.now);
+    for (let i = 0; i < 50; i++) await broker.startRedirectLogin('/', `check-${String(i).padStart(12, '0')}`);
+    expect(await store.listPending()).toHaveLength(10);
+    clock.now += 11 * 60_000;
+    const url = await broker.startRedirectLogin('/back', 'the-one-time-value-of-this-tab');
+    expect(await store.listPending()).toHaveLength(1);
+    clock.now = Date.now();
+    expect(await broker.finishRedirectLogin(idp.approve(url), '/')).toEqual({ returnTo: '/back', check: 'the-one-time-value-of-this-tab' });
   });
 });
