@@ -64,4 +64,25 @@ describe('signedFetch', () => {
     expect(endpoint.refreshCalls).toHaveLength(1);
     expect(new Set(seen)).toEqual(new Set(['Bearer access-2']));
   });
+
+  it('never lets the token follow a redirect: it fetches with redirect manual and fails a redirect answer', async () => {
+    const { broker } = makeBroker({ mode: 'sealed' });
+    await broker.login({ username: 'demo', password: 'demo' });
+    const seen: Request[] = [];
+    const opaqueRedirect = () => Object.defineProperty(new Response(null, { status: 200 }), 'type', { value: 'opaqueredirect' });
+    const fetchFn: typeof fetch = async (input) => (seen.push(input as Request), opaqueRedirect());
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      const followed = await signedFetch(new Request('https://api.test/v1/files/1'), broker, fetchFn);
+      expect(seen[0].redirect).toBe('manual');
+      expect(seen[0].headers.get('authorization')).toBe('Bearer access-1');
+      expect(followed.type).toBe('error');
+      // A page that asked for manual redirects gets the opaque redirect itself.
+      const manual = await signedFetch(new Request('https://api.test/v1/files/1', { redirect: 'manual' }), broker, fetchFn);
+      expect(manual.type).toBe('opaqueredirect');
+    } finally {
+      console.warn = warn;
+    }
+  });
 });
