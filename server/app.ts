@@ -69,6 +69,8 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
    * server without a grace period does, so a test can show what a grace period changes.
    */
   let rotateWhenClientGone = false;
+  /** How old a DPoP proof may be, in seconds (RFC 9449 §11.1 leaves the window to the server). */
+  let dpopMaxAgeSeconds = 60;
   const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   /**
@@ -134,7 +136,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       const grantType = form.get('grant_type');
       let jkt: string | undefined;
       if (req.headers.dpop !== undefined) {
-        const proof = await verifyDpopProof(req.headers.dpop, { method: 'POST', url: `${origin}/oauth/token` });
+        const proof = await verifyDpopProof(req.headers.dpop, { method: 'POST', url: `${origin}/oauth/token` }, { maxAgeSeconds: dpopMaxAgeSeconds });
         if (!proof.ok) return sendJson(res, 400, { error: 'invalid_dpop_proof', error_description: proof.reason });
         jkt = proof.jkt;
       }
@@ -154,7 +156,9 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     'GET /api/data': async (req, res) => {
       const authorization = req.headers.authorization;
       const scheme = /^DPoP (\S+)$/.exec(authorization ?? '');
-      const proof = scheme ? await verifyDpopProof(req.headers.dpop, { method: 'GET', url: `${origin}/api/data`, accessToken: scheme[1] }) : undefined;
+      const proof = scheme
+        ? await verifyDpopProof(req.headers.dpop, { method: 'GET', url: `${origin}/api/data`, accessToken: scheme[1] }, { maxAgeSeconds: dpopMaxAgeSeconds })
+        : undefined;
       const proofJkt = proof?.ok ? proof.jkt : undefined;
       const result = oidc ? await oidc.authorize(authorization, proofJkt) : auth.authorize(authorization, proofJkt);
       if (!result.ok) {
@@ -183,6 +187,10 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
         if (typeof rotationGraceMs !== 'number' || !(rotationGraceMs >= 0)) throw new HttpError(400, 'invalid_request', 'rotationGraceMs must be >= 0');
         auth.rotationGraceMs = rotationGraceMs;
       }
+      if (body.dpopMaxAgeSeconds !== undefined) {
+        if (typeof body.dpopMaxAgeSeconds !== 'number' || !(body.dpopMaxAgeSeconds > 0)) throw new HttpError(400, 'invalid_request', 'dpopMaxAgeSeconds must be > 0');
+        dpopMaxAgeSeconds = body.dpopMaxAgeSeconds;
+      }
       if (rotateGone !== undefined) {
         if (typeof rotateGone !== 'boolean') throw new HttpError(400, 'invalid_request', 'rotateWhenClientGone must be a boolean');
         rotateWhenClientGone = rotateGone;
@@ -210,6 +218,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
         pwaVersion,
         rotationGraceMs: auth.rotationGraceMs,
         rotateWhenClientGone,
+        dpopMaxAgeSeconds,
       });
     },
     'POST /auth/test/expire-access-tokens': (_req, res) => {

@@ -9,12 +9,18 @@ import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, ty
 export type ProofResult = { ok: true; jkt: string } | { ok: false; reason: string };
 
 const seenJti = new Map<string, number>();
-const MAX_AGE_S = 60;
+const DEFAULT_MAX_AGE_S = 60;
 
+/**
+ * @param options.maxAgeSeconds how old a proof (`iat`) may be; the window in which a proof
+ *   signed by script in the page, and carried out of it, is still accepted.
+ */
 export async function verifyDpopProof(
   proof: string | string[] | undefined,
   expected: { method: string; url: string; accessToken?: string },
+  options: { maxAgeSeconds?: number } = {},
 ): Promise<ProofResult> {
+  const maxAgeSeconds = options.maxAgeSeconds ?? DEFAULT_MAX_AGE_S;
   if (typeof proof !== 'string' || proof === '') return { ok: false, reason: 'no DPoP proof' };
   try {
     const header = decodeProtectedHeader(proof);
@@ -23,7 +29,7 @@ export async function verifyDpopProof(
     if (header.alg !== 'ES256' && header.alg !== 'EdDSA' && header.alg !== 'Ed25519') return { ok: false, reason: 'unsupported alg' };
     if (!jwk || 'd' in jwk) return { ok: false, reason: 'no public jwk in the header' };
     const key = await importJWK(jwk, header.alg);
-    const { payload } = await jwtVerify(proof, key, { typ: 'dpop+jwt', maxTokenAge: `${MAX_AGE_S}s`, clockTolerance: 5 });
+    const { payload } = await jwtVerify(proof, key, { typ: 'dpop+jwt', maxTokenAge: `${maxAgeSeconds}s`, clockTolerance: Math.min(5, maxAgeSeconds / 2) });
     if (payload.htm !== expected.method) return { ok: false, reason: 'htm does not match' };
     const url = new URL(expected.url);
     if (payload.htu !== `${url.origin}${url.pathname}`) return { ok: false, reason: 'htu does not match' };
@@ -34,7 +40,7 @@ export async function verifyDpopProof(
     if (typeof payload.jti !== 'string' || seenJti.has(payload.jti)) return { ok: false, reason: 'jti missing or replayed' };
     const now = Date.now();
     for (const [jti, until] of seenJti) if (until < now) seenJti.delete(jti);
-    seenJti.set(payload.jti, now + MAX_AGE_S * 2000);
+    seenJti.set(payload.jti, now + maxAgeSeconds * 2000 + 10_000);
     return { ok: true, jkt: await calculateJwkThumbprint(jwk) };
   } catch (error) {
     return { ok: false, reason: `invalid proof: ${(error as Error).message}` };

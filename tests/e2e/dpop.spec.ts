@@ -27,6 +27,33 @@ async function stealRefreshToken(page: Page): Promise<string> {
   );
 }
 
+/**
+ * What injected page script can do with a non-extractable key: read the CryptoKeyPair
+ * handle from IndexedDB and sign a DPoP proof (RFC 9449 §4.2) for the token endpoint.
+ */
+async function signProofInPage(page: Page, htu: string): Promise<string> {
+  return page.evaluate(
+    async ({ name, htu }) => {
+      const session: any = await new Promise((resolve, reject) => {
+        const open = indexedDB.open(name);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction('kv').objectStore('kv').get('session');
+          get.onsuccess = () => resolve(get.result);
+        };
+      });
+      const { privateKey, publicKey } = session.dpop.keys as CryptoKeyPair;
+      const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', publicKey);
+      const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+      const encode = (value: unknown) => b64url(new TextEncoder().encode(JSON.stringify(value)));
+      const input = `${encode({ alg: 'ES256', typ: 'dpop+jwt', jwk: { kty, crv, x, y } })}.${encode({ htm: 'POST', htu, jti: crypto.randomUUID(), iat: Math.floor(Date.now() / 1000) })}`;
+      const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, new TextEncoder().encode(input));
+      return `${input}.${b64url(new Uint8Array(signature))}`;
+    },
+    { name: DB, htu },
+  );
+}
+
 /** A proof from a fresh key of the thief's own, as a replay from outside the browser would carry. */
 async function thiefProof(htu: string): Promise<string> {
   const { publicKey, privateKey } = await generateKeyPair('ES256');
@@ -83,6 +110,25 @@ test.describe('against the mock server', () => {
     await server.expireAccessTokens();
     expect(await fireCalls(page, 5)).toEqual({ ok: 5, errors: [] });
     expect(await server.stats()).toMatchObject({ logins: 1, refreshes: 3, refreshesRejected: 2, reuseDetected: 0, api401: 5 });
+  });
+
+  test('non-extractable is not unusable: page script signs proofs with the key; one used at once works, one used after the server\'s window or twice is refused', async ({ openTab, request, baseURL }) => {
+    await request.post('/auth/test/config', { data: { dpopMaxAgeSeconds: 2 } });
+    const page = await openTab('/dpop/');
+    await login(page);
+    const htu = `${baseURL}/oauth/token`;
+    const stolen = await stealRefreshToken(page);
+    // Signed now, carried out of the browser, used after the server's window: refused, nothing rotated.
+    const early = await signProofInPage(page, htu);
+    // The window: 2 s, plus 1 s of clock tolerance.
+    await page.waitForTimeout(4500);
+    expect(await replay(request, '/oauth/token', stolen, early)).toMatchObject({ status: 400, body: { error: 'invalid_dpop_proof' } });
+    expect(await fireCalls(page, 2)).toEqual({ ok: 2, errors: [] });
+    // While script runs in the page it can sign fresh proofs and use the session, as it can make API calls.
+    const fresh = await signProofInPage(page, htu);
+    expect((await replay(request, '/oauth/token', stolen, fresh)).status).toBe(200);
+    // The same proof a second time: refused (its jti was seen).
+    expect(await replay(request, '/oauth/token', stolen, fresh)).toMatchObject({ status: 400, body: { error: 'invalid_dpop_proof' } });
   });
 
   test('the private key is not extractable, a new session gets a new key, and logout deletes it', async ({ context, openTab }) => {

@@ -60,7 +60,15 @@ export const test = base.extend<Fixtures>({
       isRefreshTokenActive: async (refreshToken) => (await post('/auth/test/refresh-token-active', { refreshToken })).active,
     };
     await control.setFault('none');
-    await post('/auth/test/config', { accessTtlSeconds: 30, refreshDelayMs: 50, workerVersion: '', pwaVersion: '1', rotationGraceMs: 0, rotateWhenClientGone: false });
+    await post('/auth/test/config', {
+      accessTtlSeconds: 30,
+      refreshDelayMs: 50,
+      workerVersion: '',
+      pwaVersion: '1',
+      rotationGraceMs: 0,
+      rotateWhenClientGone: false,
+      dpopMaxAgeSeconds: 60,
+    });
     await control.reset();
     await use(control);
     await control.setFault('none');
