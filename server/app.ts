@@ -169,8 +169,26 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     },
   };
 
+  /** What `/auth/test/echo` saw: whether a token reached a URL outside the API allowlist. */
+  let echoes: Array<{ authorization: string | null }> = [];
+
   /** Fault injection for the end-to-end tests: only with `testHooks`. */
   const testRoutes: Record<string, Handler> = {
+    // An allowlisted API URL that redirects where the test says (sealed mode must not follow it with a token).
+    'GET /api/test/redirect': (req, res) => {
+      const to = new URL(req.url ?? '/', 'http://x').searchParams.get('to') ?? '/';
+      res.writeHead(302, { location: to }).end();
+    },
+    // Outside the allowlist: records whether a token arrived.
+    'GET /auth/test/echo': (req, res) => {
+      echoes.push({ authorization: req.headers.authorization ?? null });
+      sendJson(res, 200, { echoed: true });
+    },
+    'GET /auth/test/echoes': (_req, res) => sendJson(res, 200, echoes),
+    'POST /auth/test/echoes/reset': (_req, res) => {
+      echoes = [];
+      sendJson(res, 200, echoes);
+    },
     'POST /auth/test/fault': async (req, res) => {
       const body = await readJsonBody(req);
       const next = body.refresh;

@@ -56,8 +56,12 @@ export class BrokerClient {
   #cached: HandoffTokenResult | undefined;
   /** The `getToken` message in flight: concurrent callers in this tab share it. */
   #pendingToken: Promise<HandoffTokenResult> | undefined;
-  /** The `refresh` message in flight: every 401 in this tab, from any axios instance, shares it. */
-  #pendingRefresh: Promise<RefreshResult> | undefined;
+  /**
+   * The `refresh` messages in flight, by the credential they report: every 401 in this tab
+   * for the same token, from any axios instance, shares one. (A report of another token
+   * must not join it: its answer would be about the wrong token.)
+   */
+  #pendingRefresh = new Map<string, Promise<RefreshResult>>();
   #onMessage = (event: MessageEvent) => this.#receive(event);
 
   /** Use {@link registerTokenBroker}; the constructor does not talk to the worker. */
@@ -193,16 +197,22 @@ export class BrokerClient {
 
   /**
    * Reports a 401 for the given token (handoff) or generation (sealed) and resolves with
-   * the newer token the worker holds or fetched. One refresh message per tab: every report
-   * made while one is in flight, from any axios instance sharing this client, joins it.
+   * the newer token the worker holds or fetched. One refresh message per tab and failed
+   * credential: every report of the same token made while one is in flight, from any axios
+   * instance sharing this client, joins it.
    *
    * @throws SessionEndedError, RefreshUnavailableError, NotLoggedInError, BrokerTimeoutError.
    */
   reportUnauthorized(failed: FailedCredential): Promise<RefreshResult> {
-    this.#pendingRefresh ??= this.#send('refresh', { failedToken: failed.failedToken, failedGeneration: failed.failedGeneration })
-      .then((reply) => ({ ...this.#remember(reply), refreshed: reply.refreshed === true }))
-      .finally(() => (this.#pendingRefresh = undefined));
-    return this.#pendingRefresh;
+    const key = failed.failedToken !== undefined ? `token:${failed.failedToken}` : `generation:${failed.failedGeneration ?? ''}`;
+    let pending = this.#pendingRefresh.get(key);
+    if (!pending) {
+      pending = this.#send('refresh', { failedToken: failed.failedToken, failedGeneration: failed.failedGeneration })
+        .then((reply) => ({ ...this.#remember(reply), refreshed: reply.refreshed === true }))
+        .finally(() => this.#pendingRefresh.delete(key));
+      this.#pendingRefresh.set(key, pending);
+    }
+    return pending;
   }
 
   /**

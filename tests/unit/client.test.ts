@@ -63,6 +63,15 @@ describe('BrokerClient', () => {
     expect(worker.refreshCalls).toBe(2);
   });
 
+  it('does not let a report of another token join a report in flight (its answer would be about the wrong token)', async () => {
+    const worker = new ScriptedWorker();
+    const client = await connectClient(worker);
+    const [stale, current] = await Promise.all([client.reportUnauthorized({ failedToken: 'token-0' }), client.reportUnauthorized({ failedToken: 'token-1' })]);
+    expect(worker.refreshCalls).toBe(2);
+    expect(stale).toMatchObject({ refreshed: false });
+    expect(current).toMatchObject({ refreshed: true, generation: 2 });
+  });
+
   it('rejects every waiter of a failed refresh with the typed error, and lets the next report try again', async () => {
     const worker = new ScriptedWorker();
     worker.failWith = 'refresh-unavailable';
