@@ -227,9 +227,11 @@ test('8. bad input from a page gets typed errors, the worker keeps serving, and 
     const reply = await rawMessage(hostile, message);
     expect(reply).toMatchObject({ ok: false, error: { code } });
   }
-  // Hostile but well-formed: extra fields that name another endpoint are never read.
+  // Hostile but well-formed: extra fields that name another endpoint are never read. The
+  // refresh names the current token, so the worker really refreshes (at its own endpoint).
+  const current = await hostile.evaluate(() => window.demo.broker.getAccessToken());
   const steal = [
-    { ...envelope, type: 'refresh', refreshUrl: `${FOREIGN_ORIGIN}/steal`, tokenEndpoint: `${FOREIGN_ORIGIN}/steal` },
+    { ...envelope, type: 'refresh', failedToken: current, refreshUrl: `${FOREIGN_ORIGIN}/steal`, tokenEndpoint: `${FOREIGN_ORIGIN}/steal` },
     { ...envelope, type: 'getToken', apiAllowlist: [FOREIGN_ORIGIN], endpoint: { refreshUrl: `${FOREIGN_ORIGIN}/steal` } },
     { ...envelope, type: 'logout', logoutUrl: `${FOREIGN_ORIGIN}/steal`, revocationEndpoint: `${FOREIGN_ORIGIN}/steal`, dryRun: true },
   ];
