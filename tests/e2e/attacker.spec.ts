@@ -150,6 +150,9 @@ test('logout with a slow token endpoint and the worker stopped mid-refresh: logo
   expect(settled.ok).toBe(0);
   expect(settled.errors).toHaveLength(3);
   expect(await readWorkerSession(context)).toBeUndefined();
+  // The refresh the stopped worker left on the wire ends at the server (not rotated, by the
+  // mock's rule) before the next test reads the counters.
+  await expect.poll(async () => (await server.stats()).refreshesAbandoned, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
 });
 
 test('a tab holding an older token when the server rejects tokens early: every request succeeds after one more report, no raw 401s', async ({ openTab, server }) => {
