@@ -22,6 +22,12 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
  */
 export const GENERATION_HEADER = 'x-sw-token-broker-generation';
 
+/**
+ * Sealed mode: on a response to a request the worker already refreshed for and retried
+ * (a 401 it could replay), the worker adds this header, so the page does not retry again.
+ */
+export const RETRIED_HEADER = 'x-sw-token-broker-retried';
+
 /** How the page uses the access token. */
 export type BrokerMode = 'handoff' | 'sealed';
 

@@ -1,12 +1,18 @@
 // @ts-check
 /**
- * `npm run build`: the library (ESM entry points, type declarations, the classic worker
- * build for importScripts), the demo pages and workers, the example PWA (twice: the second
- * build is the "update" the tests install), and the demo server.
+ * `npm run build` (`node scripts/build.mjs lib`): the library only, what `npm pack`
+ * publishes: the ESM entry points, type declarations, and the classic worker build for
+ * importScripts with types for its global.
+ *
+ * `npm run build:demo` (`node scripts/build.mjs demo`, after the library): the demo pages
+ * and workers, the example PWA (twice: the second build is the "update" the tests
+ * install), the demo server, and the end-to-end test fixtures.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { injectManifest } from 'workbox-build';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+
+const what = process.argv[2] ?? 'lib';
+if (what !== 'lib' && what !== 'demo') throw new Error(`build: expected 'lib' or 'demo', not ${what}`);
 
 /** @param {string} label @param {string[]} args @param {Record<string, string>} [env] */
 function step(label, args, env = {}) {
@@ -14,9 +20,23 @@ function step(label, args, env = {}) {
   execFileSync('npx', args, { stdio: 'inherit', env: { ...process.env, ...env } });
 }
 
-step('library (ESM)', ['vite', 'build', '--mode', 'lib']);
-step('library (classic worker build)', ['vite', 'build', '--mode', 'lib-classic']);
-step('type declarations', ['tsc', '-p', 'tsconfig.types.json']);
+if (what === 'lib') {
+  step('library (ESM)', ['vite', 'build', '--mode', 'lib']);
+  step('library (classic worker build)', ['vite', 'build', '--mode', 'lib-classic']);
+  step('type declarations', ['tsc', '-p', 'tsconfig.types.json']);
+  // The classic build defines one global; its types say so, for workers without a bundler.
+  writeFileSync(
+    'dist/lib/sw.classic.d.ts',
+    [
+      '/** `importScripts(\'sw-token-broker/sw/classic\')` defines this global: the worker entry, as one classic script. */',
+      "declare const SwTokenBroker: typeof import('./types/sw/index.js');",
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
+
+const { injectManifest } = await import('workbox-build');
 step('demo pages', ['vite', 'build', '--mode', 'demo']);
 for (const worker of ['worker', 'sealed-worker', 'oidc-worker', 'dpop-worker', 'dpop-oidc-worker']) step(`demo ${worker}`, ['vite', 'build', '--mode', worker]);
 // The importScripts example loads the classic build from the demo's origin.

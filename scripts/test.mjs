@@ -32,7 +32,7 @@ let failed = 0;
 let skipped = 0;
 let ok = true;
 
-if (!run('build', 'npm', ['run', 'build'])) {
+if (!run('build', 'npm', ['run', 'build']) || !run('build the demo and fixtures', 'npm', ['run', 'build:demo'])) {
   console.log('\nThe build failed.');
   finish(1);
 }
@@ -48,6 +48,21 @@ if (unit) {
 } else {
   console.log('Vitest wrote no report: counting the unit suite as one failure.');
   failed += 1;
+}
+
+// The package as users install it: packed, installed into an empty project, imported by Node.
+const packageRun = spawnSync(process.execPath, ['--test', '--test-reporter=tap', 'tests/package/'], { encoding: 'utf8', env: process.env });
+console.log(`\n=== package tests: node --test tests/package/\n${packageRun.stdout}${packageRun.stderr}`);
+/** @param {string} name */
+const tapCount = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(packageRun.stdout)?.[1] ?? NaN);
+if (Number.isFinite(tapCount('pass')) && Number.isFinite(tapCount('fail'))) {
+  passed += tapCount('pass');
+  failed += tapCount('fail');
+  if (packageRun.status !== 0) ok = false;
+} else {
+  console.log('The package tests wrote no summary: counting them as one failure.');
+  failed += 1;
+  ok = false;
 }
 
 // Fails with instructions when no browser can be found or installed: never a silent skip.

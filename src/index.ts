@@ -11,6 +11,7 @@
 export { registerTokenBroker, type RegisterOptions } from './register.js';
 export { BrokerClient, type BrokerClientOptions, type BrokerEventHandler } from './client.js';
 export { attachTokenBroker, type AttachOptions, type InterceptorBroker } from './interceptors.js';
+export { createBrokerFetch, type BrokerFetchOptions, type FetchBroker } from './broker-fetch.js';
 export {
   BrokerError,
   BrokerTimeoutError,

@@ -3,7 +3,7 @@
  * 401 ask the worker for a newer token and retry the request once.
  */
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { ErrorCode, GENERATION_HEADER, errorFromWire, hasErrorCode, isBrokerError, toWireError } from '../protocol/index.js';
+import { ErrorCode, GENERATION_HEADER, RETRIED_HEADER, errorFromWire, hasErrorCode, isBrokerError, toWireError } from '../protocol/index.js';
 import type { BrokerClient } from './client.js';
 import { resolveRequestUrl } from './request-url.js';
 
@@ -89,6 +89,8 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     const status = error.response?.status;
     if (!config || status === undefined || !statusCodes.includes(status)) throw error;
     const previous = config[RETRIED];
+    // Sealed mode: the worker already refreshed and retried this request; its answer is final.
+    if (retriedByWorker(error)) throw error;
     if (previous === 'refreshed' || config.skipTokenBroker || config.skipAuthRefresh || !broker.isApiUrl(urlOf(config))) throw error;
     if (options.shouldRefresh && !options.shouldRefresh(error)) throw error;
 
@@ -114,6 +116,11 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     instance.interceptors.request.eject(requestId);
     instance.interceptors.response.eject(responseId);
   };
+}
+
+function retriedByWorker(error: AxiosError): boolean {
+  const headers = error.response?.headers as Record<string, unknown> | undefined;
+  return headers?.[RETRIED_HEADER] === '1';
 }
 
 /** Sealed mode: the generation of the token the worker used, from the header it adds to a 401. */

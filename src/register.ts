@@ -1,5 +1,4 @@
 /** Registers the broker's worker and connects a BrokerClient to it. */
-import { Workbox } from 'workbox-window';
 import { ServiceWorkerUnavailableError } from '../protocol/index.js';
 import { BrokerClient, waitForActive, type BrokerClientOptions } from './client.js';
 
@@ -31,6 +30,9 @@ export async function registerTokenBroker(scriptUrl: string, options: RegisterOp
   if (!('serviceWorker' in navigator) || !navigator.serviceWorker) {
     throw new ServiceWorkerUnavailableError('This browser does not offer service workers here (disabled, or a private window)');
   }
+  // Loaded here, not at import: the page entry stays small, and importing it during server
+  // rendering never evaluates workbox-window (whose Node entry is a UMD build).
+  const { Workbox } = await import('workbox-window');
   const workbox = new Workbox(scriptUrl, { scope: options.scope, type: options.type });
   let registration: ServiceWorkerRegistration | undefined;
   try {

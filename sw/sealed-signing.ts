@@ -3,7 +3,7 @@
  * holds it. Only requests to the allowlist are touched; navigations, no-cors requests
  * and every other origin pass through untouched, without a token.
  */
-import { GENERATION_HEADER, isAllowedUrl, type AllowlistEntry } from '../protocol/index.js';
+import { GENERATION_HEADER, RETRIED_HEADER, isAllowedUrl, type AllowlistEntry } from '../protocol/index.js';
 import type { DpopFetch } from './adapters/types.js';
 import type { TokenBroker } from './broker.js';
 import type { DpopKey } from './dpop.js';
@@ -16,22 +16,50 @@ export function shouldSign(request: Pick<Request, 'url' | 'mode' | 'headers'>, a
   return isAllowedUrl(request.url, allowlist);
 }
 
+type SealedToken = { accessToken: string; generation: number; dpop?: DpopKey };
+
 /**
- * Fetches `request` with `Authorization: Bearer` added, with `redirect: 'manual'`: a
- * redirect answer fails the request (unless the page itself asked for `manual`), so the
- * token never follows a hop the worker cannot check. A 401 or 403 comes back with the
- * token's generation in a header, so the page can report which token failed without
- * holding it. Without a usable session the request goes out unsigned and the server
- * decides (the page's interceptor then gets the typed error when it asks for a refresh).
+ * Fetches `request` with the access token added (`Authorization: Bearer`, or DPoP with a
+ * proof), with `redirect: 'manual'`: a redirect answer fails the request (unless the page
+ * itself asked for `manual`), so the token never follows a hop the worker cannot check.
+ *
+ * On a 401 the worker refreshes (one refresh for every request that reports the same
+ * token) and retries once, when it could keep a copy of the request: `fetch`, ky or
+ * ofetch need no page-side code. The answer to a retried request carries
+ * {@link RETRIED_HEADER}; a 401 or 403 carries the generation of the token used, so the
+ * page can report it without holding it. Without a usable session the request goes out
+ * unsigned and the server decides.
  */
 export async function signedFetch(request: Request, broker: TokenBroker, fetchFn: typeof fetch, dpopFetch?: DpopFetch): Promise<Response> {
-  let token: { accessToken: string; generation: number; dpop?: DpopKey } | undefined;
+  let token: SealedToken | undefined;
   try {
     token = await broker.sealedToken();
   } catch {
     token = undefined;
   }
   if (!token) return fetchFn(request);
+  let replay: Request | undefined;
+  try {
+    replay = request.clone();
+  } catch {
+    replay = undefined; // a body already read: no retry
+  }
+  const response = await sendSigned(request, token, fetchFn, dpopFetch);
+  if (response.status === 401 && replay) {
+    let next: SealedToken | undefined;
+    try {
+      await broker.refresh({ failedGeneration: token.generation });
+      next = await broker.sealedToken();
+    } catch {
+      // Session ended or endpoint down: the page's report of this 401 gets the typed error.
+      next = undefined;
+    }
+    if (next) return marked(await sendSigned(replay, next, fetchFn, dpopFetch), next.generation, true);
+  }
+  return marked(response, token.generation, false);
+}
+
+async function sendSigned(request: Request, token: SealedToken, fetchFn: typeof fetch, dpopFetch?: DpopFetch): Promise<Response> {
   // A signed request never follows a redirect: the worker cannot see where an opaque
   // redirect points, so it cannot check the next hop against the allowlist.
   const manual: typeof fetch = (input, init) => fetchFn(new Request(input, { ...init, redirect: 'manual' }));
@@ -49,8 +77,16 @@ export async function signedFetch(request: Request, broker: TokenBroker, fetchFn
     console.warn(`sw-token-broker: ${request.url} answered with a redirect; a signed request does not follow redirects (sealed mode). Call the final URL.`);
     return Response.error();
   }
-  if (response.status !== 401 && response.status !== 403) return response;
-  const marked = new Headers(response.headers);
-  marked.set(GENERATION_HEADER, String(token.generation));
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers: marked });
+  return response;
+}
+
+/** Adds the generation of the token used to a 401 or 403, and the retried mark. */
+function marked(response: Response, generation: number, retried: boolean): Response {
+  const rejected = response.status === 401 || response.status === 403;
+  if (!rejected && !retried) return response;
+  if (response.type === 'opaqueredirect' || response.type === 'error') return response;
+  const headers = new Headers(response.headers);
+  if (rejected) headers.set(GENERATION_HEADER, String(generation));
+  if (retried) headers.set(RETRIED_HEADER, '1');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

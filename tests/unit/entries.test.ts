@@ -41,6 +41,7 @@ describe('package entries', () => {
         'ServiceWorkerUnavailableError',
         'SessionEndedError',
         'attachTokenBroker',
+        'createBrokerFetch',
         'hasErrorCode',
         'isBrokerError',
         'registerTokenBroker',

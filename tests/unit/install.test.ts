@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GENERATION_HEADER, PROTOCOL, PROTOCOL_VERSION, type BrokerEvent } from '../../protocol/index.js';
+import { GENERATION_HEADER, PROTOCOL, PROTOCOL_VERSION, RETRIED_HEADER, type BrokerEvent } from '../../protocol/index.js';
 import { installTokenBroker, jsonEndpoint, memoryStore, oauth2Endpoint, type TokenBrokerConfig } from '../../sw/index.js';
 
 type Listener = (event: never) => void;
@@ -49,6 +49,7 @@ function scriptedServer() {
       return Response.json({ accessToken: `access-${n}`, refreshToken: `refresh-${n}`, expiresIn: 60 });
     }
     if (request.url.endsWith('/auth/logout')) return Response.json({ ok: true });
+    if (request.url.endsWith('/api/never')) return new Response('no', { status: 401 });
     return new Response('no', { status: request.headers.get('authorization') === `Bearer access-${n}` ? 200 : 401 });
   }) as typeof fetch;
   return { fetch: fetchFn, requests };
@@ -100,7 +101,7 @@ describe('installTokenBroker', () => {
     expect(replies).toMatchObject([{ ok: false, error: { code: 'malformed-message' } }]);
   });
 
-  it('in sealed mode signs allowlisted requests only, and marks a 401 with the token generation', async () => {
+  it('in sealed mode signs allowlisted requests only, refreshes and retries a 401 once, and marks a final 401 with the generation used', async () => {
     const { send, installed, server, listeners } = install({ mode: 'sealed' });
     expect(listeners.get('fetch')?.size).toBe(1);
     await send('login', { credentials: { username: 'demo', password: 'demo' } });
@@ -115,13 +116,16 @@ describe('installTokenBroker', () => {
     expect(server.requests.at(-1)).toMatchObject({ url: 'https://app.test/api/data', authorization: 'Bearer access-1' });
     expect(fetchEvent('https://app.test/public/data').handled).toBe(false);
     expect(fetchEvent('https://other.test/api/data').handled).toBe(false);
-    await send('refresh', { failedGeneration: 1 });
-    // The worker signs with access-2 now; the scripted API accepts only the newest token, so
-    // make it stale by rotating once more behind the worker's back.
+    // The API rotates behind the worker's back: the worker's token is stale; it refreshes and retries.
     await server.fetch('https://app.test/auth/refresh', { method: 'POST', body: '{}' });
-    const rejected = await fetchEvent('https://app.test/api/data').response();
+    const retried = await fetchEvent('https://app.test/api/data').response();
+    expect(retried.status).toBe(200);
+    expect(retried.headers.get(RETRIED_HEADER)).toBe('1');
+    // An endpoint that rejects every token: one refresh, one retry, then the 401 with the generation used.
+    const rejected = await fetchEvent('https://app.test/api/never').response();
     expect(rejected.status).toBe(401);
-    expect(rejected.headers.get(GENERATION_HEADER)).toBe('2');
+    expect(rejected.headers.get(GENERATION_HEADER)).toBe('3');
+    expect(rejected.headers.get(RETRIED_HEADER)).toBe('1');
   });
 
   it('adds no fetch listener in handoff mode without a login by redirect', () => {

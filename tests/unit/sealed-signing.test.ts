@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GENERATION_HEADER, parseAllowlist } from '../../protocol/index.js';
+import { GENERATION_HEADER, RETRIED_HEADER, parseAllowlist } from '../../protocol/index.js';
 import { shouldSign, signedFetch } from '../../sw/sealed-signing.js';
 import { makeBroker } from './helpers.js';
 
@@ -22,19 +22,42 @@ describe('which requests sealed mode signs', () => {
 });
 
 describe('signedFetch', () => {
-  it('adds the bearer token the page never sees, and marks a 401 with the token generation', async () => {
-    const { broker } = makeBroker({ mode: 'sealed' });
+  it('adds the bearer token the page never sees; on a 401 refreshes, retries once, and marks the answer with the generation used', async () => {
+    const { broker, endpoint } = makeBroker({ mode: 'sealed' });
     await broker.login({ username: 'demo', password: 'demo' });
     const seen: Request[] = [];
     const fetchFn: typeof fetch = async (input) => {
       seen.push(input as Request);
       return new Response('{"error":"invalid_token"}', { status: 401, headers: { 'content-type': 'application/json' } });
     };
-    const response = await signedFetch(new Request('https://api.test/v1/users'), broker, fetchFn);
-    expect(seen[0].headers.get('authorization')).toBe('Bearer access-1');
+    const response = await signedFetch(new Request('https://api.test/v1/users', { method: 'POST', body: '{"name":"x"}' }), broker, fetchFn);
+    expect(seen.map((r) => r.headers.get('authorization'))).toEqual(['Bearer access-1', 'Bearer access-2']);
+    // The body was kept for the retry.
+    expect(await seen[1].text()).toBe('{"name":"x"}');
+    expect(endpoint.refreshCalls).toEqual(['refresh-1']);
     expect(response.status).toBe(401);
-    expect(response.headers.get(GENERATION_HEADER)).toBe('1');
+    expect(response.headers.get(GENERATION_HEADER)).toBe('2');
+    expect(response.headers.get(RETRIED_HEADER)).toBe('1');
     expect(await response.text()).toBe('{"error":"invalid_token"}');
+  });
+
+  it('retries a 401 with the refreshed token, so fetch, ky or ofetch need no page code', async () => {
+    const { broker } = makeBroker({ mode: 'sealed' });
+    await broker.login({ username: 'demo', password: 'demo' });
+    const fetchFn: typeof fetch = async (input) =>
+      (input as Request).headers.get('authorization') === 'Bearer access-2' ? new Response('ok') : new Response('', { status: 401 });
+    const answers = await Promise.all(Array.from({ length: 10 }, () => signedFetch(new Request('https://api.test/v1/users'), broker, fetchFn)));
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+    expect(answers.every((a) => a.headers.get(RETRIED_HEADER) === '1')).toBe(true);
+  });
+
+  it('returns the 401 marked with its generation, unretried, when the refresh fails (the page then gets the typed error)', async () => {
+    const { broker, endpoint } = makeBroker({ mode: 'sealed' });
+    await broker.login({ username: 'demo', password: 'demo' });
+    endpoint.next = 'reject';
+    const response = await signedFetch(new Request('https://api.test/v1/users'), broker, async () => new Response('', { status: 401 }));
+    expect(response.headers.get(GENERATION_HEADER)).toBe('1');
+    expect(response.headers.get(RETRIED_HEADER)).toBeNull();
   });
 
   it('passes a successful response through as it is', async () => {

@@ -1,0 +1,68 @@
+/**
+ * A `fetch` backed by the broker, for any HTTP client built on fetch (ky, ofetch, your
+ * own) in handoff mode: the token on allowlisted URLs only, one shared refresh on a 401,
+ * one retry. In sealed mode the worker does all of this itself, so the wrapper passes
+ * requests through untouched.
+ */
+import { ErrorCode, hasErrorCode } from '../protocol/index.js';
+import type { BrokerClient } from './client.js';
+
+/** The part of BrokerClient the fetch wrapper uses. */
+export type FetchBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'>;
+
+export interface BrokerFetchOptions {
+  /** The fetch to wrap (default: the page's `fetch`). */
+  fetch?: typeof fetch;
+  /** Statuses that mean "token rejected" (default `[401]`). */
+  statusCodes?: number[];
+}
+
+/**
+ * Creates a `fetch` that attaches the broker's access token to requests for the worker's
+ * API allowlist (judged on the URL the request really uses) and, on a 401, asks the broker
+ * for a newer token once and retries once. The request body is kept for the retry
+ * (`Request.clone()`), so bodies a Request can carry replay as they were.
+ *
+ * @throws {TypeError} when `broker` is not a BrokerClient.
+ * @example
+ * const brokerFetch = createBrokerFetch(broker);
+ * const api = ky.create({ prefixUrl: 'https://api.example.com', fetch: brokerFetch });
+ */
+export function createBrokerFetch(broker: FetchBroker, options: BrokerFetchOptions = {}): typeof fetch {
+  if (!broker || typeof broker.reportUnauthorized !== 'function') throw new TypeError('createBrokerFetch needs a BrokerClient');
+  const send = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const statusCodes = options.statusCodes ?? [401];
+
+  const tokenOrNone = async (): Promise<string | undefined> => {
+    try {
+      return await broker.getAccessToken();
+    } catch (error) {
+      // Logged out: send it bare and let the server decide (public endpoints keep working).
+      if (hasErrorCode(error, ErrorCode.NotLoggedIn)) return undefined;
+      throw error;
+    }
+  };
+  const signed = (request: Request, token: string | undefined) => {
+    if (token === undefined) return request;
+    const headers = new Headers(request.headers);
+    headers.set('Authorization', `Bearer ${token}`);
+    return new Request(request, { headers });
+  };
+
+  return async (input, init) => {
+    // The Request constructor resolves a relative URL as the browser will: against document.baseURI.
+    const request = new Request(input, init);
+    if (broker.mode === 'sealed' || request.headers.has('authorization') || !broker.isApiUrl(request.url)) return send(request);
+    const spare = request.clone();
+    const token = await tokenOrNone();
+    const response = await send(signed(request, token));
+    if (!statusCodes.includes(response.status)) return response;
+    let next: string | undefined;
+    if (token === undefined) next = await broker.getAccessToken();
+    else {
+      const result = await broker.reportUnauthorized({ failedToken: token });
+      next = result.mode === 'handoff' ? result.accessToken : undefined;
+    }
+    return send(signed(spare, next));
+  };
+}

@@ -1,0 +1,108 @@
+// @ts-check
+/**
+ * What users install: the tarball `npm pack` makes, installed into an empty project,
+ * imported by plain Node (ESM import and CommonJS require, as server-side rendering does),
+ * and checked by publint and @arethetypeswrong/cli. Run by `npm test` after the build.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+
+const root = resolve(import.meta.dirname, '../..');
+let work = '';
+let tarball = '';
+
+/** @param {string} command @param {string[]} args @param {string} cwd */
+const run = (command, args, cwd) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'swtb-packed-'));
+  // The library is built by then (npm test builds first); pack it as it would be published.
+  const [packed] = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], root));
+  tarball = join(work, packed.filename);
+  const app = join(work, 'app');
+  execFileSync('mkdir', ['-p', app]);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], app);
+});
+
+after(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the packed package', () => {
+  it('ships the library, its types and the licence, and nothing from the repository besides', () => {
+    const files = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--dry-run', '--json'], root))[0].files.map((/** @type {{ path: string }} */ f) => f.path);
+    for (const expected of ['LICENSE', 'README.md', 'package.json', 'dist/lib/index.js', 'dist/lib/sw.js', 'dist/lib/sw.classic.js', 'dist/lib/sw.classic.d.ts', 'dist/lib/types/src/index.d.ts', 'dist/lib/types/sw/index.d.ts']) {
+      assert.ok(files.includes(expected), `${expected} is in the tarball`);
+    }
+    assert.equal(files.filter((/** @type {string} */ f) => !f.startsWith('dist/lib/') && !['LICENSE', 'README.md', 'package.json'].includes(f)).length, 0);
+    const manifest = JSON.parse(readFileSync(join(work, 'app/node_modules/sw-token-broker/package.json'), 'utf8'));
+    assert.equal(manifest.private, undefined);
+    assert.equal(manifest.license, 'MIT');
+    assert.deepEqual(manifest.peerDependenciesMeta, { axios: { optional: true } });
+  });
+
+  it('imports both entries in plain Node as ES modules without throwing (server-side rendering)', () => {
+    const script = `
+      const page = await import('sw-token-broker');
+      const worker = await import('sw-token-broker/sw');
+      console.log(JSON.stringify({ page: typeof page.registerTokenBroker, attach: typeof page.attachTokenBroker, guard: page.hasErrorCode(new page.SessionEndedError(), 'session-ended'), worker: typeof worker.installTokenBroker }));
+    `;
+    const out = run(process.execPath, ['--input-type=module', '-e', script], join(work, 'app'));
+    assert.deepEqual(JSON.parse(out), { page: 'function', attach: 'function', guard: true, worker: 'function' });
+  });
+
+  it('requires both entries from CommonJS without throwing', () => {
+    const script = `
+      const page = require('sw-token-broker');
+      const worker = require('sw-token-broker/sw');
+      console.log(JSON.stringify([typeof page.registerTokenBroker, typeof worker.jsonEndpoint]));
+    `;
+    const out = run(process.execPath, ['--input-type=commonjs', '-e', script], join(work, 'app'));
+    assert.deepEqual(JSON.parse(out), ['function', 'function']);
+  });
+
+  it('reports a clear error, not a crash, when registerTokenBroker is called where service workers do not exist', async () => {
+    const script = `
+      const { registerTokenBroker } = await import('sw-token-broker');
+      try { await registerTokenBroker('/sw.js'); } catch (error) { console.log(JSON.stringify({ code: error.code, name: error.name })); }
+    `;
+    const out = run(process.execPath, ['--input-type=module', '-e', script], join(work, 'app'));
+    assert.deepEqual(JSON.parse(out), { code: 'sw-unavailable', name: 'ServiceWorkerUnavailableError' });
+  });
+
+  it('passes publint', () => {
+    const out = run('npx', ['--no-install', 'publint', '--strict', tarball], root);
+    assert.doesNotMatch(out, /error|warning/i, out);
+  });
+
+  it('passes @arethetypeswrong/cli for ESM resolution (the package is ESM only; Node 20.19+ requires it from CommonJS)', () => {
+    const out = run('npx', ['--no-install', 'attw', tarball, '--profile', 'esm-only', '--format', 'ascii'], root);
+    assert.match(out, /No problems found/, out);
+  });
+
+  it('types the global of the classic build, for a worker without a bundler', () => {
+    const app = join(work, 'app');
+    writeFileSync(
+      join(app, 'classic-worker.ts'),
+      [
+        '/// <reference types="sw-token-broker/sw/classic" />',
+        "importScripts('/sw-token-broker.classic.js');",
+        "SwTokenBroker.installTokenBroker({ endpoint: SwTokenBroker.jsonEndpoint({ loginUrl: '/auth/login', refreshUrl: '/auth/refresh' }), apiAllowlist: [self.location.origin + '/api/'] });",
+        '// @ts-expect-error: the config is checked, a misspelt option is an error',
+        "SwTokenBroker.installTokenBroker({ endpoint: SwTokenBroker.jsonEndpoint({ loginUrl: '/l', refreshUrl: '/r' }), apiAllowList: [] });",
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { lib: ['es2022', 'webworker'], module: 'esnext', moduleResolution: 'bundler', strict: true, noEmit: true, types: [] }, files: ['classic-worker.ts'] }),
+    );
+    run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], app);
+    assert.ok(existsSync(join(app, 'node_modules/sw-token-broker/dist/lib/sw.classic.d.ts')));
+  });
+});

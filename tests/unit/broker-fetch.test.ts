@@ -1,0 +1,74 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createBrokerFetch } from '../../src/broker-fetch.js';
+import { connectClient, installPageGlobals, ScriptedWorker } from './page-helpers.js';
+
+beforeAll(() => {
+  installPageGlobals('https://app.test/page');
+});
+
+/** A server that accepts only `accepted()` and records what it saw; the body echoes back. */
+function server(accepted: () => string) {
+  const seen: Array<{ url: string; authorization: string | null; body: string }> = [];
+  const fetchFn: typeof fetch = async (input, init) => {
+    const request = new Request(input, init);
+    const body = await request.text();
+    seen.push({ url: request.url, authorization: request.headers.get('authorization'), body });
+    return request.headers.get('authorization') === `Bearer ${accepted()}` ? new Response(body || 'ok') : new Response('', { status: 401 });
+  };
+  return { seen, fetchFn };
+}
+
+describe('createBrokerFetch', () => {
+  it('attaches the token to allowlisted URLs only', async () => {
+    const worker = new ScriptedWorker();
+    const api = server(() => `token-${worker.current}`);
+    const brokerFetch = createBrokerFetch(await connectClient(worker), { fetch: api.fetchFn });
+    await brokerFetch('https://api.test/data');
+    await brokerFetch('https://other.test/data');
+    await brokerFetch('https://api.test.evil.test/data');
+    expect(api.seen.map((s) => [s.url, s.authorization])).toEqual([
+      ['https://api.test/data', 'Bearer token-1'],
+      ['https://other.test/data', null],
+      ['https://api.test.evil.test/data', null],
+    ]);
+  });
+
+  it('sends one refresh for 20 concurrent 401s and retries each once, body included', async () => {
+    const worker = new ScriptedWorker();
+    const api = server(() => 'token-2');
+    const brokerFetch = createBrokerFetch(await connectClient(worker), { fetch: api.fetchFn });
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => brokerFetch('https://api.test/data', { method: 'POST', body: `n=${i}` })));
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    expect(await Promise.all(answers.map((a) => a.text()))).toEqual(Array.from({ length: 20 }, (_, i) => `n=${i}`));
+    expect(worker.refreshCalls).toBe(1);
+  });
+
+  it('returns a second 401 as it is, never looping', async () => {
+    const worker = new ScriptedWorker();
+    const api = server(() => 'nobody');
+    const brokerFetch = createBrokerFetch(await connectClient(worker), { fetch: api.fetchFn });
+    expect((await brokerFetch('https://api.test/data')).status).toBe(401);
+    expect(api.seen).toHaveLength(2);
+  });
+
+  it('rejects with the typed error when the refresh fails', async () => {
+    const worker = new ScriptedWorker();
+    worker.failWith = 'session-ended';
+    const brokerFetch = createBrokerFetch(await connectClient(worker), { fetch: server(() => 'nobody').fetchFn });
+    await expect(brokerFetch('https://api.test/data')).rejects.toMatchObject({ code: 'session-ended' });
+  });
+
+  it('passes requests through untouched in sealed mode (the worker signs and retries)', async () => {
+    const worker = new ScriptedWorker();
+    worker.mode = 'sealed';
+    const api = server(() => 'x');
+    const brokerFetch = createBrokerFetch(await connectClient(worker), { fetch: api.fetchFn });
+    expect((await brokerFetch('https://api.test/data')).status).toBe(401);
+    expect(api.seen).toEqual([{ url: 'https://api.test/data', authorization: null, body: '' }]);
+    expect(worker.refreshCalls + worker.getCalls).toBe(0);
+  });
+
+  it('refuses what is not a broker with a TypeError', () => {
+    expect(() => createBrokerFetch({} as never)).toThrow(new TypeError('createBrokerFetch needs a BrokerClient'));
+  });
+});
