@@ -16,14 +16,22 @@ export async function stopWorkers(page, timeoutMs = 20_000) {
   const cdp = await page.context().newCDPSession(page);
   /** @type {Map<string, string>} */
   const running = new Map();
+  /** @type {Map<string, string>} */
+  const scripts = new Map();
   cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
-    for (const version of versions) running.set(version.versionId, version.runningStatus);
+    for (const version of versions) {
+      running.set(version.versionId, version.runningStatus);
+      scripts.set(version.versionId, `${version.scriptURL} (${version.status})`);
+    }
   });
   await cdp.send('ServiceWorker.enable');
   await cdp.send('ServiceWorker.stopAllWorkers');
   const deadline = Date.now() + timeoutMs;
   while (!(running.size > 0 && [...running.values()].every((status) => status === 'stopped'))) {
-    if (Date.now() > deadline) throw new Error(`Service workers did not stop within ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      const states = [...running].map(([id, status]) => `${scripts.get(id)}: ${status}`).join('; ');
+      throw new Error(`Service workers did not stop within ${timeoutMs} ms (${states || 'none reported'})`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   await cdp.detach();
