@@ -6,7 +6,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +18,10 @@ let tarball = '';
 const run = (command, args, cwd) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 before(() => {
-  work = mkdtempSync(join(tmpdir(), 'swtb-packed-'));
+  // Inside the repository, so the README snippets can resolve axios and TypeScript's DOM
+  // types from its node_modules; sw-token-broker itself comes from the tarball only.
+  execFileSync('mkdir', ['-p', join(root, 'test-results')]);
+  work = mkdtempSync(join(root, 'test-results', 'packed-'));
   // The library is built by then (npm test builds first); pack it as it would be published.
   const [packed] = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], root));
   tarball = join(work, packed.filename);
@@ -85,6 +87,25 @@ describe('the packed package', () => {
     const out = run('npx', ['--no-install', 'attw', tarball, '--profile', 'esm-only', '--format', 'ascii'], root);
     assert.equal(out.match(/node16 \(from ESM\): 🟢/g)?.length, 3, out);
     assert.equal(out.match(/bundler: 🟢/g)?.length, 3, out);
+  });
+
+  it('compiles the README snippets as written against the packed types', () => {
+    const app = join(work, 'app');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
+    assert.ok(blocks.length >= 3, 'the README has its worker, axios and fetch snippets');
+    const worker = blocks.find((block) => block.includes("from 'sw-token-broker/sw'"));
+    const pages = blocks.filter((block) => block.includes("from 'sw-token-broker'"));
+    assert.ok(worker && pages.length >= 2);
+    writeFileSync(join(app, 'readme-sw.ts'), `/// <reference lib="webworker" />\n${worker}\nexport {};\n`);
+    // The fetch snippet continues the axios one (it uses its broker), as a reader would paste them.
+    writeFileSync(join(app, 'readme-page.ts'), `${pages.join('\n').replace(/^import \{ createBrokerFetch \} from 'sw-token-broker';$/m, '')}\nexport {};\n`.replace("import { registerTokenBroker, attachTokenBroker } from 'sw-token-broker';", "import { registerTokenBroker, attachTokenBroker, createBrokerFetch } from 'sw-token-broker';"));
+    const options = { module: 'esnext', moduleResolution: 'bundler', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [] };
+    writeFileSync(join(app, 'tsconfig.sw.json'), JSON.stringify({ compilerOptions: { ...options, lib: ['es2022', 'webworker'] }, files: ['readme-sw.ts'] }));
+    writeFileSync(join(app, 'tsconfig.page.json'), JSON.stringify({ compilerOptions: { ...options, lib: ['es2022', 'dom'] }, files: ['readme-page.ts'] }));
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    run(process.execPath, [tsc, '-p', 'tsconfig.sw.json'], app);
+    run(process.execPath, [tsc, '-p', 'tsconfig.page.json'], app);
   });
 
   it('types the global of the classic build, for a worker without a bundler', () => {
