@@ -13,6 +13,11 @@ declare module 'axios' {
     skipTokenBroker?: boolean;
     /** Per-request opt-out of the refresh on 401 only (the name axios-auth-refresh uses). */
     skipAuthRefresh?: boolean;
+    /**
+     * Set by the broker on a retried request; not yours to set. A string key, not a Symbol:
+     * axios merges configs with `Object.keys`, which drops Symbol keys.
+     */
+    swTokenBrokerRetried?: 'refreshed' | 'stale';
   }
 }
 
@@ -20,21 +25,20 @@ declare module 'axios' {
 export type InterceptorBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'>;
 
 export interface AttachOptions {
-  /** Statuses that mean "token rejected" (default `[401]`). */
+  /** Statuses that mean "token rejected" (default `[401]`); used when `shouldRefresh` is not given. */
   statusCodes?: number[];
-  /** Return false to leave a failed response alone (no refresh, no retry). */
+  /**
+   * Decides which failed responses mean "token rejected", instead of `statusCodes` (as in
+   * axios-auth-refresh, where it replaces the status check). Return false to leave a
+   * response alone (no refresh, no retry).
+   */
   shouldRefresh?: (error: AxiosError) => boolean;
-  /** Called after a refresh, before the retry; may change the request config. */
-  onRefreshed?: (config: InternalAxiosRequestConfig) => void | Promise<void>;
+  /**
+   * Called after a refresh, before the retry. May change the config in place or return a
+   * config to retry with instead (as axios-auth-refresh's `onRetry` does).
+   */
+  onRefreshed?: (config: InternalAxiosRequestConfig) => void | InternalAxiosRequestConfig | Promise<void | InternalAxiosRequestConfig>;
 }
-
-/**
- * How a request was retried. `refreshed`: after a refresh, so a second 401 is final.
- * `stale`: with a newer token the worker already held, which the server may reject too
- * (it expired tokens early): that token is reported once more, then the answer is final.
- */
-const RETRIED = Symbol('sw-token-broker.retried');
-type Marked = InternalAxiosRequestConfig & { [RETRIED]?: 'refreshed' | 'stale' };
 
 /**
  * Attaches the broker to an axios instance.
@@ -85,14 +89,17 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
   };
 
   const onResponseError = async (error: AxiosError) => {
-    const config = error.config as Marked | undefined;
+    const config = error.config;
     const status = error.response?.status;
-    if (!config || status === undefined || !statusCodes.includes(status)) throw error;
-    const previous = config[RETRIED];
+    if (!config || status === undefined) throw error;
+    if (options.shouldRefresh ? !options.shouldRefresh(error) : !statusCodes.includes(status)) throw error;
+    // How a request was retried. `refreshed`: after a refresh, so a second 401 is final.
+    // `stale`: with a newer token the worker already held, which the server may reject too
+    // (it expired tokens early): that token is reported once more, then the answer is final.
+    const previous = config.swTokenBrokerRetried;
     // Sealed mode: the worker already refreshed and retried this request; its answer is final.
     if (retriedByWorker(error)) throw error;
     if (previous === 'refreshed' || config.skipTokenBroker || config.skipAuthRefresh || !broker.isApiUrl(urlOf(config))) throw error;
-    if (options.shouldRefresh && !options.shouldRefresh(error)) throw error;
 
     let next: { token?: string; refreshed: boolean };
     try {
@@ -104,10 +111,12 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
       throw failure;
     }
     // At most two retries, and a second only after a first that came without a refresh.
-    config[RETRIED] = previous === 'stale' || next.refreshed ? 'refreshed' : 'stale';
+    config.swTokenBrokerRetried = previous === 'stale' || next.refreshed ? 'refreshed' : 'stale';
     if (next.token !== undefined) config.headers.set('Authorization', `Bearer ${next.token}`);
-    await options.onRefreshed?.(config);
-    return instance.request(config) as Promise<AxiosResponse>;
+    const replaced = await options.onRefreshed?.(config);
+    const retry = replaced ?? config;
+    retry.swTokenBrokerRetried = config.swTokenBrokerRetried;
+    return instance.request(retry) as Promise<AxiosResponse>;
   };
 
   const requestId = instance.interceptors.request.use(onRequest);
