@@ -5,6 +5,7 @@
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ErrorCode, GENERATION_HEADER, RETRIED_HEADER, errorFromWire, hasErrorCode, isBrokerError, toWireError } from '../protocol/index.js';
 import type { BrokerClient } from './client.js';
+import { hint, isDevelopment } from './hints.js';
 import { resolveRequestUrl } from './request-url.js';
 
 declare module 'axios' {
@@ -99,6 +100,10 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     const previous = config.swTokenBrokerRetried;
     // Sealed mode: the worker already refreshed and retried this request; its answer is final.
     if (retriedByWorker(error)) throw error;
+    if (!broker.isApiUrl(urlOf(config)) && !config.skipTokenBroker && isDevelopment()) {
+      const url = urlOf(config);
+      hint(`outside:${url.origin}`, `a ${status} from ${url.origin}${url.pathname}, which is outside the worker's apiAllowlist: no token was sent and none is refreshed for it. Add its origin (and path prefix) to apiAllowlist in the worker if it is your API.`);
+    }
     if (previous === 'refreshed' || config.skipTokenBroker || config.skipAuthRefresh || !broker.isApiUrl(urlOf(config))) throw error;
 
     let next: { token?: string; refreshed: boolean };

@@ -1,6 +1,7 @@
 /** Registers the broker's worker and connects a BrokerClient to it. */
 import { ServiceWorkerUnavailableError } from '../protocol/index.js';
 import { BrokerClient, waitForActive, type BrokerClientOptions } from './client.js';
+import { checkRegistration } from './hints.js';
 
 export interface RegisterOptions extends BrokerClientOptions {
   /** The registration scope (default: the script's directory). */
@@ -46,6 +47,7 @@ export async function registerTokenBroker(scriptUrl: string, options: RegisterOp
   }
   if (!registration) throw new ServiceWorkerUnavailableError('The service worker could not be registered');
   await waitForActive(registration, options.timeoutMs ?? 25_000);
+  await checkRegistration(registration);
   const client = new BrokerClient(workbox, registration, options);
   await client.connect();
   // Sealed mode signs requests in the worker: an uncontrolled page would send them bare.
