@@ -10,6 +10,8 @@ export const FOREIGN_PORT = Number(process.env.FOREIGN_PORT ?? 5302);
 /** OAuth servers this project did not write, each serving the fixture page and worker. */
 export const NODE_OAUTH_PORT = Number(process.env.NODE_OAUTH_PORT ?? 5304);
 export const JMONDI_PORT = Number(process.env.JMONDI_PORT ?? 5305);
+/** The example app (examples/vite-pwa, built from the packed tarball) and its own backend. */
+export const EXAMPLE_PORT = Number(process.env.EXAMPLE_PORT ?? 5306);
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -36,6 +38,7 @@ export default defineConfig({
     { ...webServer('node dist/server/main.js', OIDC_PORT, '/auth/stats', { ACCESS_TTL: '30', TEST_HOOKS: '1', IDP: 'oidc' }), stderr: 'ignore' },
     webServer('node tests/e2e/idp/node-oauth-server.mjs', NODE_OAUTH_PORT, '/auth/stats'),
     webServer('node tests/e2e/idp/jmondi-server.mjs', JMONDI_PORT, '/auth/stats'),
+    webServer('node examples/vite-pwa/server.mjs', EXAMPLE_PORT, '/auth/stats'),
     webServer('node tests/e2e/foreign-server.mjs', FOREIGN_PORT, '/__records', { FOREIGN_PORT: String(FOREIGN_PORT) }),
   ],
 });

@@ -32,7 +32,11 @@ let failed = 0;
 let skipped = 0;
 let ok = true;
 
-if (!run('build', 'npm', ['run', 'build']) || !run('build the demo and fixtures', 'npm', ['run', 'build:demo'])) {
+if (
+  !run('build', 'npm', ['run', 'build']) ||
+  !run('build the demo and fixtures', 'npm', ['run', 'build:demo']) ||
+  !run('build the example from the packed tarball', process.execPath, ['scripts/build-example.mjs'])
+) {
   console.log('\nThe build failed.');
   finish(1);
 }

@@ -125,17 +125,22 @@ export async function rawMessage(page: Page, message: unknown): Promise<any> {
  * BroadcastChannel signal that a helper tab sends once all are armed.
  * `apiPath` picks the axios instance: `demo` (the broker page) or `recipe`.
  */
-export async function fireInAllTabsAtOnce(tabs: Page[], count: number, which: 'demo' | 'recipe' = 'demo'): Promise<Array<{ ok: number; errors: string[] }>> {
+export async function fireInAllTabsAtOnce(
+  tabs: Page[],
+  count: number,
+  which: 'demo' | 'recipe' | 'example' = 'demo',
+  path = '/api/data',
+): Promise<Array<{ ok: number; errors: string[] }>> {
   const armed = tabs.map((tab) =>
     tab.evaluate(
-      ({ n, which }) =>
+      ({ n, which, path }) =>
         new Promise<{ ok: number; errors: string[] }>((resolve) => {
           const channel = new BroadcastChannel('e2e-go');
           (window as any).__armed = true;
           channel.onmessage = async () => {
             channel.close();
-            const api = which === 'demo' ? window.demo.api : window.recipe.api;
-            const results = await Promise.allSettled(Array.from({ length: n }, () => api.get('/api/data')));
+            const api = which === 'demo' ? window.demo.api : which === 'recipe' ? window.recipe.api : (window as any).example.api;
+            const results = await Promise.allSettled(Array.from({ length: n }, () => api.get(path)));
             const errors = results.flatMap((r) => {
               if (r.status === 'fulfilled') return [];
               const reason = r.reason as { code?: string; response?: { status: number }; message?: string };
@@ -144,7 +149,7 @@ export async function fireInAllTabsAtOnce(tabs: Page[], count: number, which: 'd
             resolve({ ok: results.length - errors.length, errors });
           };
         }),
-      { n: count, which },
+      { n: count, which, path },
     ),
   );
   for (const tab of tabs) await tab.waitForFunction(() => (window as any).__armed === true);

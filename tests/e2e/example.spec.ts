@@ -1,0 +1,31 @@
+/**
+ * The example app as a user builds it: examples/vite-pwa (Vite + TypeScript +
+ * vite-plugin-pwa injectManifest + axios), built from the packed tarball, against its own
+ * small backend. Three tabs, one refresh.
+ */
+import { EXAMPLE_PORT } from '../../playwright.config.js';
+import { expect, fireInAllTabsAtOnce, test } from './fixtures.js';
+
+const ORIGIN = `http://127.0.0.1:${EXAMPLE_PORT}`;
+
+test('the example app, built from the packed package: three tabs share one session and one refresh after expiry', async ({ context, request }) => {
+  await request.post(`${ORIGIN}/auth/test/reset`);
+  const tabs = [];
+  for (let i = 0; i < 3; i++) {
+    const tab = await context.newPage();
+    await tab.goto(`${ORIGIN}/`);
+    await tab.waitForFunction(() => document.body.dataset.ready === 'true');
+    tabs.push(tab);
+  }
+  await tabs[0].locator('#login').click();
+  for (const tab of tabs) await expect(tab.locator('#state')).toHaveText('Logged in (token 1)');
+  await tabs[1].locator('#call').click();
+  await expect(tabs[1].locator('#out')).toHaveText('{"user":"demo"}');
+  await request.post(`${ORIGIN}/auth/test/expire`);
+  const results = await fireInAllTabsAtOnce(tabs, 10, 'example', '/me');
+  for (const result of results) expect(result).toEqual({ ok: 10, errors: [] });
+  expect(await (await request.get(`${ORIGIN}/auth/stats`)).json()).toMatchObject({ logins: 1, refreshes: 1, reuseDetected: 0 });
+  for (const tab of tabs) await expect(tab.locator('#state')).toHaveText('Logged in (token 2)');
+  await tabs[2].locator('#logout').click();
+  for (const tab of tabs) await expect(tab.locator('#state')).toHaveText('Logged out');
+});
