@@ -325,6 +325,9 @@ async function measureColdStart(/** @type {import('playwright-core').Browser} */
       const registration = await navigator.serviceWorker.register('/bench/bare-sw.js', { scope: '/bench/bare/' });
       while (!registration.active) await new Promise((resolve) => setTimeout(resolve, 20));
     });
+    // A quiet page in the same scope: the demo page asks for the status every 500 ms, which
+    // wakes a stopped worker at once and makes "stopped" a race.
+    await page.goto(`${BASE}/auth/config`);
     /** @param {'broker' | 'bare'} which */
     const timeOne = (which) =>
       page.evaluate(async (which) => {

@@ -89,3 +89,19 @@ test('a sealed page loaded with Shift+Reload gets controlled and its requests ar
   expect(navigations.length).toBeLessThanOrEqual(2);
   expect(await server.stats()).toMatchObject({ api401: 0 });
 });
+
+test('sealed: plain fetch needs no page code: the worker refreshes once for a storm of 401s and retries each request itself', async ({ context, openTab, server }) => {
+  const page = await openTab('/sealed/');
+  await login(page);
+  expect(await fireCalls(page, 1)).toEqual({ ok: 1, errors: [] });
+  await server.expireAccessTokens();
+  await server.reset();
+  const statuses = await page.evaluate(async () => {
+    const answers = await Promise.all(Array.from({ length: 8 }, () => fetch('/api/data')));
+    return answers.map((answer) => [answer.status, answer.headers.get('x-sw-token-broker-retried')]);
+  });
+  expect(statuses).toEqual(Array(8).fill([200, '1']));
+  const stats = await server.stats();
+  expect(stats).toMatchObject({ refreshes: 1, reuseDetected: 0 });
+  expect((await readWorkerSession(context, SEALED_DB)).generation).toBe(2);
+});

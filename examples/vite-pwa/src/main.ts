@@ -2,7 +2,11 @@
 import axios from 'axios';
 import { attachTokenBroker, hasErrorCode, registerTokenBroker } from 'sw-token-broker';
 
-const broker = await registerTokenBroker('/sw.js');
+// In `vite` dev, vite-plugin-pwa serves the worker as an ES module at /dev-sw.js?dev-sw;
+// the production build has a classic /sw.js.
+const broker = import.meta.env.DEV
+  ? await registerTokenBroker('/dev-sw.js?dev-sw', { type: 'module', scope: '/' })
+  : await registerTokenBroker('/sw.js');
 const api = axios.create({ baseURL: '/api' });
 attachTokenBroker(api, broker);
 
