@@ -12,6 +12,8 @@ export const NODE_OAUTH_PORT = Number(process.env.NODE_OAUTH_PORT ?? 5304);
 export const JMONDI_PORT = Number(process.env.JMONDI_PORT ?? 5305);
 /** The example app (examples/vite-pwa, built from the packed tarball) and its own backend. */
 export const EXAMPLE_PORT = Number(process.env.EXAMPLE_PORT ?? 5306);
+/** The same example under `vite` dev (its API calls proxied to the example backend). */
+export const EXAMPLE_DEV_PORT = Number(process.env.EXAMPLE_DEV_PORT ?? 5307);
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -39,6 +41,12 @@ export default defineConfig({
     webServer('node tests/e2e/idp/node-oauth-server.mjs', NODE_OAUTH_PORT, '/auth/stats'),
     webServer('node tests/e2e/idp/jmondi-server.mjs', JMONDI_PORT, '/auth/stats'),
     webServer('node examples/vite-pwa/server.mjs', EXAMPLE_PORT, '/auth/stats'),
+    {
+      ...webServer(`node ../../node_modules/vite/bin/vite.js --port ${EXAMPLE_DEV_PORT} --strictPort --host 127.0.0.1`, EXAMPLE_DEV_PORT, '/', {
+        EXAMPLE_PORT: String(EXAMPLE_PORT),
+      }),
+      cwd: 'examples/vite-pwa',
+    },
     webServer('node tests/e2e/foreign-server.mjs', FOREIGN_PORT, '/__records', { FOREIGN_PORT: String(FOREIGN_PORT) }),
   ],
 });

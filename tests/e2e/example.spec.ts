@@ -3,7 +3,7 @@
  * vite-plugin-pwa injectManifest + axios), built from the packed tarball, against its own
  * small backend. Three tabs, one refresh.
  */
-import { EXAMPLE_PORT } from '../../playwright.config.js';
+import { EXAMPLE_DEV_PORT, EXAMPLE_PORT } from '../../playwright.config.js';
 import { expect, fireInAllTabsAtOnce, test } from './fixtures.js';
 
 const ORIGIN = `http://127.0.0.1:${EXAMPLE_PORT}`;
@@ -29,3 +29,14 @@ test('the example app, built from the packed package: three tabs share one sessi
   await tabs[2].locator('#logout').click();
   for (const tab of tabs) await expect(tab.locator('#state')).toHaveText('Logged out');
 });
+
+test('the same example under vite dev: vite-plugin-pwa serves the worker as a module at /dev-sw.js?dev-sw, and login and API calls work', async ({ page }) => {
+  await page.goto(`http://127.0.0.1:${EXAMPLE_DEV_PORT}/`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 30_000 });
+  expect(await page.evaluate(() => navigator.serviceWorker.getRegistration('/').then((r) => r?.active?.scriptURL))).toBe(`http://127.0.0.1:${EXAMPLE_DEV_PORT}/dev-sw.js?dev-sw`);
+  await page.locator('#login').click();
+  await expect(page.locator('#state')).toHaveText(/^Logged in/);
+  await page.locator('#call').click();
+  await expect(page.locator('#out')).toHaveText('{"user":"demo"}');
+});
+
