@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * `npm test`: builds, type-checks, runs the unit tests (Vitest) and the end-to-end tests
- * (Playwright, real Chromium), and ends with one line `N passed, N failed` over both.
+ * `npm test`: builds, type-checks, runs the unit tests (Vitest), the package tests, the
+ * cross-engine tests (Firefox and WebKit) and the end-to-end tests (Playwright, real
+ * Chromium), and ends with one line `N passed, N failed` over all of them.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,20 +55,32 @@ if (unit) {
   failed += 1;
 }
 
-// The package as users install it: packed, installed into an empty project, imported by Node.
-const packageRun = spawnSync(process.execPath, ['--test', '--test-reporter=tap', 'tests/package/'], { encoding: 'utf8', env: process.env });
-console.log(`\n=== package tests: node --test tests/package/\n${packageRun.stdout}${packageRun.stderr}`);
-/** @param {string} name */
-const tapCount = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(packageRun.stdout)?.[1] ?? NaN);
-if (Number.isFinite(tapCount('pass')) && Number.isFinite(tapCount('fail'))) {
-  passed += tapCount('pass');
-  failed += tapCount('fail');
-  if (packageRun.status !== 0) ok = false;
-} else {
-  console.log('The package tests wrote no summary: counting them as one failure.');
-  failed += 1;
-  ok = false;
+/**
+ * Runs a `node --test` suite and adds its TAP counts; a suite that writes no summary
+ * counts as one failure.
+ * @param {string} label @param {string} dir
+ */
+function nodeSuite(label, dir) {
+  const result = spawnSync(process.execPath, ['--test', '--test-reporter=tap', dir], { encoding: 'utf8', env: process.env, maxBuffer: 64 * 1024 * 1024 });
+  console.log(`\n=== ${label}: node --test ${dir}\n${result.stdout}${result.stderr}`);
+  /** @param {string} name */
+  const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(result.stdout)?.[1] ?? NaN);
+  if (Number.isFinite(count('pass')) && Number.isFinite(count('fail'))) {
+    passed += count('pass');
+    failed += count('fail');
+    if (result.status !== 0) ok = false;
+  } else {
+    console.log(`${label} wrote no summary: counting it as one failure.`);
+    failed += 1;
+    ok = false;
+  }
 }
+
+// The package as users install it: packed, installed into an empty project, imported by Node.
+nodeSuite('package tests', 'tests/package/');
+// Firefox and WebKit (Debian's packages, installed here when missing and running as root;
+// an engine that cannot start fails the suite, it is never skipped).
+nodeSuite('cross-engine tests (Firefox, WebKit)', 'tests/engines/');
 
 // Fails with instructions when no browser can be found or installed: never a silent skip.
 findOrInstallChromium();

@@ -1,0 +1,100 @@
+// @ts-check
+/**
+ * One small interface over the two engines Playwright cannot drive here: Firefox ESR over
+ * WebDriver BiDi (puppeteer-core) and WebKit's MiniBrowser over WebDriver
+ * (selenium-webdriver + WebKitWebDriver under Xvfb). A tab runs async functions in the page.
+ */
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import puppeteer from 'puppeteer-core';
+import { Builder } from 'selenium-webdriver';
+import { findOrInstallEngines } from '../../scripts/find-engines.mjs';
+
+/**
+ * @typedef {{ evaluate: <T>(fn: (...args: any[]) => Promise<T> | T, ...args: unknown[]) => Promise<T> }} Tab
+ * @typedef {{ name: string, newTab: (url: string) => Promise<Tab>, close: () => Promise<void> }} Engine
+ */
+
+/** A free port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Firefox, with the worker's idle timeouts short so the browser stops and restarts it. @returns {Promise<Engine>} */
+export async function launchFirefox() {
+  const { firefox } = findOrInstallEngines();
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: firefox,
+    headless: true,
+    extraPrefsFirefox: { 'dom.serviceWorkers.idle_timeout': 1000, 'dom.serviceWorkers.idle_extended_timeout': 1000 },
+  });
+  const context = await browser.createBrowserContext();
+  return {
+    name: 'Firefox',
+    async newTab(url) {
+      const page = await context.newPage();
+      await page.goto(url);
+      return { evaluate: (fn, ...args) => page.evaluate(fn, ...args) };
+    },
+    close: () => browser.close(),
+  };
+}
+
+/** WebKit: Xvfb, WebKitWebDriver, MiniBrowser with --automation (without it the session hangs). @returns {Promise<Engine>} */
+export async function launchWebKit() {
+  const { miniBrowser, webkitDriver, xvfb } = findOrInstallEngines();
+  const display = `:${90 + Math.floor(Math.random() * 9)}`;
+  const screen = spawn(xvfb, [display, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
+  const port = await freePort();
+  const driverProcess = spawn(webkitDriver, [`--port=${port}`], { stdio: 'ignore', env: { ...process.env, DISPLAY: display } });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const driver = await new Builder()
+    .usingServer(`http://127.0.0.1:${port}`)
+    .withCapabilities({ browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: miniBrowser, args: ['--automation'] } })
+    .build();
+  await driver.manage().setTimeouts({ script: 60_000 });
+  let first = true;
+  // Every call switches to its tab first: WebDriver drives one window at a time.
+  let queue = Promise.resolve();
+  const inTab = (/** @type {string} */ handle, /** @type {() => Promise<any>} */ work) => {
+    const run = queue.then(async () => {
+      await driver.switchTo().window(handle);
+      return work();
+    });
+    queue = run.then(() => undefined, () => undefined);
+    return run;
+  };
+  return {
+    name: 'WebKit',
+    async newTab(url) {
+      if (!first) await driver.switchTo().newWindow('tab');
+      first = false;
+      await driver.get(url);
+      const handle = await driver.getWindowHandle();
+      return {
+        evaluate: (fn, ...args) =>
+          inTab(handle, async () => {
+            const result = await driver.executeAsyncScript(
+              `const done = arguments[arguments.length - 1];
+               Promise.resolve().then(() => (${fn.toString()})(...${JSON.stringify(args)}))
+                 .then((value) => done({ value }), (error) => done({ error: String(error && error.message || error) }));`,
+            );
+            if (result && 'error' in result) throw new Error(result.error);
+            return result?.value;
+          }),
+      };
+    },
+    async close() {
+      await driver.quit().catch(() => undefined);
+      driverProcess.kill();
+      screen.kill();
+    },
+  };
+}
