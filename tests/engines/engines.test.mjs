@@ -33,6 +33,10 @@ for (const [engineName, launch] of /** @type {const} */ ([
     let tabs = [];
     /** @type {Tab} */
     let sealed;
+    /** @type {Tab} */
+    let dpop;
+    /** @type {Tab} */
+    let classic;
 
     /** @param {string} path @param {unknown} [body] */
     const post = async (path, body) => {
@@ -61,7 +65,9 @@ for (const [engineName, launch] of /** @type {const} */ ([
       engine = await launch();
       for (let i = 0; i < 3; i++) tabs.push(await engine.newTab(`${base}/`));
       sealed = await engine.newTab(`${base}/sealed/`);
-      for (const tab of [...tabs, sealed]) await ready(tab);
+      dpop = await engine.newTab(`${base}/dpop/`);
+      classic = await engine.newTab(`${base}/classic/`);
+      for (const tab of [...tabs, sealed, dpop, classic]) await ready(tab);
     });
 
     after(async () => {
@@ -103,6 +109,78 @@ for (const [engineName, launch] of /** @type {const} */ ([
       assert.equal(counted.reuseDetected, 0);
       const refused = await sealed.evaluate(() => window.demo.broker.getAccessToken().then(() => 'token', (error) => error.code));
       assert.equal(refused, 'not-supported');
+    });
+
+    it('DPoP (sealed, keys in the worker): an expiry storm refreshes once with proofs, every request succeeds', async () => {
+      await dpop.evaluate(login);
+      await post('/auth/test/expire-access-tokens');
+      await post('/auth/stats/reset');
+      assert.deepEqual(await dpop.evaluate(fire, 10), Array(10).fill('ok'));
+      const counted = await stats();
+      assert.equal(counted.refreshes, 1);
+      assert.equal(counted.dpopRejected, 0);
+      assert.equal(counted.reuseDetected, 0);
+    });
+
+    it('the classic worker (importScripts of the classic build) logs in and calls the API, and its own handler still answers', async () => {
+      await classic.evaluate(login);
+      assert.deepEqual(await classic.evaluate(fire, 3), ['ok', 'ok', 'ok']);
+      const hello = await classic.evaluate(
+        () =>
+          new Promise((resolve) => {
+            const channel = new MessageChannel();
+            channel.port1.onmessage = (event) => resolve(event.data);
+            navigator.serviceWorker.getRegistration('/classic/').then((registration) => registration?.active?.postMessage('hello', [channel.port2]));
+          }),
+      );
+      assert.equal(hello, 'hello from the classic worker');
+    });
+
+    it('the refresh token reaches no page: not in worker messages, replies, events, responses or storages', async () => {
+      for (const tab of tabs) {
+        await tab.evaluate(() => {
+          const seen = /** @type {string[]} */ ([]);
+          /** @type {any} */ (window).__seen = seen;
+          navigator.serviceWorker.addEventListener('message', (event) => seen.push(JSON.stringify(event.data)));
+          // Replies come back on ports the client opens: record what arrives on them.
+          const original = Object.getOwnPropertyDescriptor(MessagePort.prototype, 'onmessage');
+          Object.defineProperty(MessagePort.prototype, 'onmessage', {
+            configurable: true,
+            set(handler) {
+              original?.set?.call(this, (/** @type {MessageEvent} */ event) => {
+                seen.push(JSON.stringify(event.data));
+                return handler?.(event);
+              });
+            },
+            get() {
+              return original?.get?.call(this);
+            },
+          });
+          window.demo.api.interceptors.response.use((response) => (seen.push(JSON.stringify(response.data)), response));
+          return true;
+        });
+      }
+      await tabs[0].evaluate(login);
+      await post('/auth/test/expire-access-tokens');
+      for (const tab of tabs) assert.deepEqual(await tab.evaluate(fire, 3), ['ok', 'ok', 'ok']);
+      const refreshToken = await tabs[0].evaluate(
+        () =>
+          new Promise((resolve, reject) => {
+            // What injected script could do: read it from the broker's database (not protected in handoff).
+            const open = indexedDB.open('sw-token-broker:demo');
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+              const get = open.result.transaction('kv').objectStore('kv').get('session');
+              get.onsuccess = () => resolve(get.result.refreshToken);
+            };
+          }),
+      );
+      assert.match(String(refreshToken), /^rt_/);
+      for (const tab of tabs) {
+        const received = await tab.evaluate(() => JSON.stringify({ seen: /** @type {any} */ (window).__seen, local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
+        assert.ok(received.includes('generation'), 'the recorder saw broker traffic');
+        assert.equal(received.includes(String(refreshToken)), false);
+      }
     });
 
     it('the token endpoint failing: retryable errors, the session kept, recovery after the cool-down', async () => {
