@@ -4,8 +4,8 @@
  * one retry. In sealed mode the worker does all of this itself, so the wrapper passes
  * requests through untouched.
  */
-import { ErrorCode, hasErrorCode } from '../protocol/index.js';
 import type { BrokerClient } from './client.js';
+import { tokenAfterUnauthorized, tokenToSend } from './handoff-token.js';
 
 /** The part of BrokerClient the fetch wrapper uses. */
 export type FetchBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'>;
@@ -33,15 +33,6 @@ export function createBrokerFetch(broker: FetchBroker, options: BrokerFetchOptio
   const send = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const statusCodes = options.statusCodes ?? [401];
 
-  const tokenOrNone = async (): Promise<string | undefined> => {
-    try {
-      return await broker.getAccessToken();
-    } catch (error) {
-      // Logged out: send it bare and let the server decide (public endpoints keep working).
-      if (hasErrorCode(error, ErrorCode.NotLoggedIn)) return undefined;
-      throw error;
-    }
-  };
   const signed = (request: Request, token: string | undefined) => {
     if (token === undefined) return request;
     const headers = new Headers(request.headers);
@@ -54,15 +45,10 @@ export function createBrokerFetch(broker: FetchBroker, options: BrokerFetchOptio
     const request = new Request(input, init);
     if (broker.mode === 'sealed' || request.headers.has('authorization') || !broker.isApiUrl(request.url)) return send(request);
     const spare = request.clone();
-    const token = await tokenOrNone();
+    const token = await tokenToSend(broker);
     const response = await send(signed(request, token));
     if (!statusCodes.includes(response.status)) return response;
-    let next: string | undefined;
-    if (token === undefined) next = await broker.getAccessToken();
-    else {
-      const result = await broker.reportUnauthorized({ failedToken: token });
-      next = result.mode === 'handoff' ? result.accessToken : undefined;
-    }
-    return send(signed(spare, next));
+    const next = await tokenAfterUnauthorized(broker, token);
+    return send(signed(spare, next.token));
   };
 }

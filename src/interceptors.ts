@@ -3,8 +3,9 @@
  * 401 ask the worker for a newer token and retry the request once.
  */
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { ErrorCode, GENERATION_HEADER, RETRIED_HEADER, errorFromWire, hasErrorCode, isBrokerError, toWireError } from '../protocol/index.js';
+import { GENERATION_HEADER, RETRIED_HEADER, errorFromWire, isBrokerError, toWireError } from '../protocol/index.js';
 import type { BrokerClient } from './client.js';
+import { tokenAfterUnauthorized, tokenToSend } from './handoff-token.js';
 import { hint, isDevelopment } from './hints.js';
 import { resolveRequestUrl } from './request-url.js';
 
@@ -66,27 +67,19 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
 
   const onRequest = async (config: InternalAxiosRequestConfig) => {
     if (config.skipTokenBroker || broker.mode === 'sealed' || !broker.isApiUrl(urlOf(config))) return config;
-    try {
-      config.headers.set('Authorization', `Bearer ${await broker.getAccessToken()}`);
-    } catch (error) {
-      // Logged out: send it bare and let the server decide (public endpoints keep working).
-      if (!hasErrorCode(error, ErrorCode.NotLoggedIn)) throw error;
-    }
+    const token = await tokenToSend(broker);
+    if (token !== undefined) config.headers.set('Authorization', `Bearer ${token}`);
     return config;
   };
 
   /** The token to retry with (handoff), or undefined (sealed: the worker signs the retry). */
   /** The token to retry with (handoff; none in sealed mode, where the worker signs), and whether the worker refreshed for it. */
-  const tokenAfterUnauthorized = async (config: InternalAxiosRequestConfig, error: AxiosError): Promise<{ token?: string; refreshed: boolean }> => {
+  const nextToken = async (config: InternalAxiosRequestConfig, error: AxiosError): Promise<{ token?: string; refreshed: boolean }> => {
     if (broker.mode === 'sealed') {
       const { refreshed } = await broker.reportUnauthorized({ failedGeneration: generationOf(error) });
       return { refreshed };
     }
-    const failedToken = bearerOf(config);
-    // Sent without a token (logged out at the time): a token now, if any, is enough.
-    if (failedToken === undefined) return { token: await broker.getAccessToken(), refreshed: false };
-    const result = await broker.reportUnauthorized({ failedToken });
-    return { token: result.mode === 'handoff' ? result.accessToken : undefined, refreshed: result.refreshed };
+    return tokenAfterUnauthorized(broker, bearerOf(config));
   };
 
   const onResponseError = async (error: AxiosError) => {
@@ -109,7 +102,7 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     let next: { token?: string; refreshed: boolean };
     try {
       // The broker client sends one refresh message per tab, shared by every concurrent 401.
-      next = await tokenAfterUnauthorized(config, error);
+      next = await nextToken(config, error);
     } catch (failure) {
       // Waiters share one refresh and so one error: each gets its own copy, caused by its own 401.
       if (isBrokerError(failure)) throw errorFromWire(toWireError(failure), error);

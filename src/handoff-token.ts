@@ -1,0 +1,30 @@
+/**
+ * The two handoff-mode steps every HTTP integration takes (the axios interceptors and the
+ * fetch wrapper), so both follow one rule.
+ */
+import { ErrorCode, hasErrorCode } from '../protocol/index.js';
+import type { BrokerClient } from './client.js';
+
+/** The token an API request goes out with, or undefined when logged out: it is sent bare and the server decides (public endpoints keep working). */
+export async function tokenToSend(broker: Pick<BrokerClient, 'getAccessToken'>): Promise<string | undefined> {
+  try {
+    return await broker.getAccessToken();
+  } catch (error) {
+    if (hasErrorCode(error, ErrorCode.NotLoggedIn)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * After a 401 to a request sent with `failedToken` (undefined: sent bare): the token to
+ * retry with, and whether the worker refreshed for it. A request sent bare (logged out at
+ * the time) retries with a token now, if there is one.
+ */
+export async function tokenAfterUnauthorized(
+  broker: Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized'>,
+  failedToken: string | undefined,
+): Promise<{ token?: string; refreshed: boolean }> {
+  if (failedToken === undefined) return { token: await broker.getAccessToken(), refreshed: false };
+  const result = await broker.reportUnauthorized({ failedToken });
+  return { token: result.mode === 'handoff' ? result.accessToken : undefined, refreshed: result.refreshed };
+}
