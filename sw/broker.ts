@@ -276,7 +276,6 @@ export class TokenBroker {
     }
   }
 
-  /** Revokes the refresh token where the endpoint supports it, clears the session and tells every tab. */
   /**
    * Clears the session at once, tells every tab, and revokes the refresh token in the
    * background (the worker stays alive for it). It waits for no lock and no server, so a

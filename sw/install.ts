@@ -1,10 +1,10 @@
 /** Wires the broker into a service worker's events. */
-import { MisconfiguredError, PROTOCOL, PROTOCOL_VERSION, toWireError, type BrokerEvent } from '../protocol/index.js';
+import { MisconfiguredError, PROTOCOL, PROTOCOL_VERSION, type BrokerEvent } from '../protocol/index.js';
 import { TokenBroker, type Notify } from './broker.js';
 import { resolveConfig, type ResolvedTokenBrokerConfig, type TokenBrokerConfig } from './config.js';
 import { defaultLocks } from './lock.js';
 import { loginCallback } from './login-callback.js';
-import { handleMessage } from './message-handler.js';
+import { errorReply, handleMessage, replyTargetOf, sendReply } from './message-handler.js';
 import { shouldSign, signedFetch } from './sealed-signing.js';
 import { indexedDbStore, memoryStore } from './store.js';
 
@@ -75,8 +75,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
     return true;
   };
   const onMessage = (event: ExtendableMessageEvent) => {
-    const replyTo = event.ports[0] ?? (event.source as Client | null) ?? undefined;
-    const done = handleMessage(broker, resolved, event.data, replyTo, claim);
+    const done = handleMessage(broker, resolved, event.data, replyTargetOf(event), claim);
     // Keeps the worker alive until the reply is sent and any refresh behind it has stored
     // its answer, even one whose callers stopped waiting.
     if (done) event.waitUntil(done.then(() => broker.whenIdle()));
@@ -137,13 +136,7 @@ function installMisconfigured(mistake: TypeError, scope: ServiceWorkerGlobalScop
   const onMessage = (event: ExtendableMessageEvent) => {
     const data = event.data as { protocol?: unknown; id?: unknown } | null;
     if (typeof data !== 'object' || data === null || data.protocol !== PROTOCOL) return;
-    const replyTo = event.ports[0] ?? (event.source as Client | null) ?? undefined;
-    const id = typeof data.id === 'string' ? data.id.slice(0, 64) : undefined;
-    try {
-      replyTo?.postMessage({ ok: false, id, error: toWireError(error) });
-    } catch {
-      // The page is gone.
-    }
+    sendReply(replyTargetOf(event), errorReply(error, typeof data.id === 'string' ? data.id.slice(0, 64) : undefined));
   };
   scope.addEventListener('message', onMessage);
   const unusable = (): never => {

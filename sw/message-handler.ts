@@ -75,11 +75,19 @@ export function handleMessage(
   if (parsed.kind === 'foreign') return undefined;
   const reply: Promise<BrokerReply> =
     parsed.kind === 'invalid' ? Promise.resolve(errorReply(parsed.error, parsed.id)) : answer(broker, config, parsed.request, claim);
-  return reply.then((message) => {
-    try {
-      replyTo?.postMessage(message);
-    } catch {
-      // The page is gone (closed tab, closed port): nobody is left to answer.
-    }
-  });
+  return reply.then((message) => sendReply(replyTo, message));
+}
+
+/** Where the reply to a message event goes: the port the page sent, else the sending client. */
+export function replyTargetOf(event: ExtendableMessageEvent): ReplyTarget | undefined {
+  return event.ports[0] ?? (event.source as Client | null) ?? undefined;
+}
+
+/** Posts a reply; a page that is gone (closed tab, closed port) leaves nobody to answer. */
+export function sendReply(replyTo: ReplyTarget | undefined, message: BrokerReply): void {
+  try {
+    replyTo?.postMessage(message);
+  } catch {
+    // Nobody is left to answer.
+  }
 }
