@@ -72,11 +72,9 @@ export async function failureFor(response: Response, url: string, grant: Grant):
       ? new SessionEndedError(`The server rejected the refresh token (${words})${description}`, { details })
       : new LoginFailedError(`The server rejected the credentials (${words})${description}`, { details });
   }
-  if ((response.status === 404 || response.status === 405) && grant === 'login') {
-    return new MisconfiguredError(`The token endpoint ${url} answered ${response.status}: check the URL in the worker's config`, { details });
-  }
   if (response.status === 404 || response.status === 405) {
-    return new RefreshUnavailableError(`The token endpoint ${url} answered ${response.status}: check the URL in the worker's config`, { details });
+    const message = `The token endpoint ${url} answered ${response.status}: check the URL in the worker's config`;
+    return grant === 'login' ? new MisconfiguredError(message, { details }) : new RefreshUnavailableError(message, { details });
   }
   return new RefreshUnavailableError(`The token endpoint answered ${words}${description}`, { details });
 }
