@@ -120,6 +120,12 @@ export interface SessionStatus {
    * request (the cool-down); null when it may refresh at once.
    */
   refreshRetryAt: number | null;
+  /**
+   * When the worker instance that answered started (epoch ms). Browsers stop idle workers
+   * and start them again on the next event; a new value means that happened (the session
+   * survives it: it is in IndexedDB).
+   */
+  workerStartedAt: number;
 }
 
 export interface PingResult {

@@ -70,6 +70,8 @@ export class TokenBroker {
   /** The storage namespace (and lock name) of this broker. */
   readonly name: string;
   readonly #deps: BrokerDependencies;
+  /** When this worker instance started: `status().workerStartedAt`. */
+  readonly #startedAt: number;
   #flight: Flight | undefined;
   #sealedCache: StoredSession | undefined;
   readonly #coolDown = new CoolDown();
@@ -86,6 +88,7 @@ export class TokenBroker {
   constructor(deps: BrokerDependencies) {
     this.#deps = deps;
     this.name = deps.name;
+    this.#startedAt = deps.now();
   }
 
   get #lockName(): string {
@@ -446,6 +449,7 @@ export class TokenBroker {
       generation: session?.generation ?? null,
       mode: this.#deps.config.mode,
       refreshRetryAt: session ? (this.#coolDown.retryAt(this.#deps.now()) ?? null) : null,
+      workerStartedAt: this.#startedAt,
     };
   }
 }

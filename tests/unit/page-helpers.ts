@@ -91,7 +91,7 @@ export function dispatchBrokerEvent(container: EventTarget, broker: string, even
     v: PROTOCOL_VERSION,
     broker,
     event,
-    status: { loggedIn: generation !== null, accessExpiresAt: null, generation, mode: 'handoff', refreshRetryAt: null },
+    status: { loggedIn: generation !== null, accessExpiresAt: null, generation, mode: 'handoff', refreshRetryAt: null, workerStartedAt: 0 },
   };
   container.dispatchEvent(new MessageEvent('message', { data }));
   return data;
