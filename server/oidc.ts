@@ -67,9 +67,11 @@ export function createOidcProvider(options: { origin: string; stats: () => AuthS
     const stats = options.stats();
     stats.refreshes++;
     stats.refreshesRejected++;
-    const description = String((error as { error_description?: string }).error_description);
-    if (/already used/.test(description)) stats.reuseDetected++;
-    if (/jkt|DPoP/i.test(description)) stats.dpopRejected++;
+    // oidc-provider's description is generic ("grant request is invalid"); the reason is in error_detail.
+    const { error_detail: detail, error_description: description } = error as { error_detail?: string; error_description?: string };
+    const reason = String(detail ?? description);
+    if (/already used/.test(reason)) stats.reuseDetected++;
+    if (/jkt|DPoP/i.test(reason)) stats.dpopRejected++;
   });
 
   const callback = provider.callback();

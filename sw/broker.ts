@@ -139,22 +139,25 @@ export class TokenBroker {
     if (!endpoint.login) throw new BrokerError(ErrorCode.NotSupported, 'This provider logs in with a redirect: use loginWithRedirect()');
     const dpop = await this.#newDpopKey();
     const tokens = await endpoint.login(credentials, this.#context(dpop));
-    return this.#storeLogin(tokens, dpop);
+    return this.#storeLogin(tokens, dpop, { revokeReplaced: true });
   }
 
   /**
-   * Stores a new session and revokes the one it replaces (its refresh token would stay
-   * usable from outside otherwise). Takes no lock: a refresh in flight sees the epoch
-   * change and does not write over it.
+   * Stores a new session. A login with credentials revokes the session it replaces (its
+   * refresh token would stay usable from outside otherwise). A login by redirect does not:
+   * OpenID providers keep one grant per client and browser session (oidc-provider; Keycloak
+   * ties refresh tokens to the SSO session), so revoking the replaced token would end the
+   * new session too. Takes no lock: a refresh in flight sees the epoch change and does not
+   * write over it.
    */
-  async #storeLogin(tokens: TokenSet, dpop: DpopKey | undefined): Promise<SessionStatus> {
+  async #storeLogin(tokens: TokenSet, dpop: DpopKey | undefined, { revokeReplaced }: { revokeReplaced: boolean }): Promise<SessionStatus> {
     if (!tokens.refreshToken) throw new LoginFailedError('The server logged in but issued no refresh token');
     this.#epoch++;
     const previous = await this.#deps.store.read();
     this.#endedBy = undefined;
     const session = this.#sessionFrom(tokens, tokens.refreshToken, (previous?.generation ?? 0) + 1, dpop);
     await this.#deps.store.write(session);
-    if (previous && previous.refreshToken !== session.refreshToken) this.#revokeInBackground(previous.refreshToken, previous.dpop);
+    if (revokeReplaced && previous && previous.refreshToken !== session.refreshToken) this.#revokeInBackground(previous.refreshToken, previous.dpop);
     this.#sealedCache = undefined;
     const status = this.#statusOf(session);
     await this.#deps.notify('login', status);
@@ -268,7 +271,7 @@ export class TokenBroker {
     try {
       const dpop = await this.#newDpopKey();
       const tokens = await redirect.finish(callback, pending, this.#context(dpop));
-      await this.#storeLogin(tokens, dpop);
+      await this.#storeLogin(tokens, dpop, { revokeReplaced: false });
       return { returnTo, check };
     } catch (error) {
       return {

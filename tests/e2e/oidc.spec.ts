@@ -68,3 +68,19 @@ test('a forged or replayed callback is refused: no session, and the page announc
   await expect(page.locator('#log')).not.toContainText('Logged in');
   expect(await page.evaluate(() => window.demo.broker.status())).toMatchObject({ loggedIn: false });
 });
+
+test('logging in again at the provider (its session still open) keeps the new session: the replaced refresh token is not revoked, since the provider shares one grant', async ({ openTab, server }) => {
+  const page = await openTab('/');
+  await loginThroughProvider(page);
+  await server.setAccessTtl(2);
+  // The provider remembers the browser: the second login comes straight back with a new code.
+  const callback = page.waitForRequest((request) => new URL(request.url()).pathname === '/oidc-callback');
+  await page.locator('#login').click();
+  await callback;
+  await expect.poll(() => page.evaluate(() => window.demo?.broker.status().then((status) => status.generation)).catch(() => null)).toBe(2);
+  expect(await server.stats()).toMatchObject({ logins: 2, revocations: 0 });
+  // Revoking the replaced token would have revoked this grant: the refresh would fail with "refresh token not found".
+  await page.waitForTimeout(2300);
+  expect(await fireCalls(page, 3)).toEqual({ ok: 3, errors: [] });
+  expect(await server.stats()).toMatchObject({ refreshes: 1, refreshesRejected: 0, reuseDetected: 0 });
+});

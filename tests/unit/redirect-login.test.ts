@@ -11,6 +11,7 @@ const issuer = 'https://id.test';
 function provider() {
   const codes = new Map<string, { challenge: string; nonce: string }>();
   const seen: string[] = [];
+  let issued = 0;
   const fetchFn: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
     seen.push(`${request.method} ${new URL(request.url).pathname}`);
@@ -29,13 +30,14 @@ function provider() {
       const challenge = Buffer.from(digest).toString('base64url');
       if (!code || code.challenge !== challenge) return Response.json({ error: 'invalid_grant' }, { status: 400 });
       codes.delete(form.get('code')!);
+      issued++;
       const now = Math.floor(Date.now() / 1000);
       const idToken = [
         Buffer.from(JSON.stringify({ alg: 'RS256' })).toString('base64url'),
         Buffer.from(JSON.stringify({ iss: issuer, aud: 'spa', sub: 'u1', iat: now, exp: now + 60, nonce: code.nonce })).toString('base64url'),
         'sig',
       ].join('.');
-      return Response.json({ access_token: 'a1', refresh_token: 'r1', token_type: 'Bearer', expires_in: 60, id_token: idToken });
+      return Response.json({ access_token: 'a1', refresh_token: `r${issued}`, token_type: 'Bearer', expires_in: 60, id_token: idToken });
     }
     return new Response('not found', { status: 404 });
   };
@@ -78,6 +80,16 @@ describe('login by redirect (authorization code + PKCE)', () => {
     expect(result).toEqual({ returnTo: '/after' });
     expect(await broker.status()).toMatchObject({ loggedIn: true });
     expect(events).toEqual(['login']);
+  });
+
+  it('a second login by redirect replaces the session without revoking the old refresh token (providers share one grant per browser session)', async () => {
+    const idp = provider();
+    const { broker } = makeBroker(idp.fetchFn);
+    await broker.finishRedirectLogin(idp.approve(await broker.startRedirectLogin('/')), '/');
+    await broker.finishRedirectLogin(idp.approve(await broker.startRedirectLogin('/')), '/');
+    await broker.whenIdle();
+    expect(await broker.status()).toMatchObject({ loggedIn: true, generation: 2 });
+    expect(idp.seen.filter((request) => request.endsWith('/revoke'))).toEqual([]);
   });
 
   it('survives a worker restart during the redirect: the pending login is in IndexedDB', async () => {
