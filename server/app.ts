@@ -61,6 +61,11 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
   let refreshDelayMs = options.refreshDelayMs ?? 0;
   /** Appended to the served worker scripts, so a test can publish a new worker version. */
   let workerVersionTag = '';
+  /**
+   * True: every request but the test hooks and stats has its connection dropped, which a
+   * browser sees as being offline (for engines whose automation cannot emulate offline).
+   */
+  let networkDown = false;
   /** Which build of the example PWA is served at /pwa/. */
   let pwaVersion = '1';
   /**
@@ -239,6 +244,12 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
         dpopMaxAgeSeconds,
       });
     },
+    'POST /auth/test/network': async (req, res) => {
+      const body = await readJsonBody(req);
+      if (typeof body.down !== 'boolean') throw new HttpError(400, 'invalid_request', 'down must be a boolean');
+      networkDown = body.down;
+      sendJson(res, 200, { down: networkDown });
+    },
     'POST /auth/test/expire-access-tokens': (_req, res) => {
       auth.expireAccessTokens();
       sendJson(res, 200, { ok: true });
@@ -274,8 +285,9 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
   }
 
   const server = createServer((req, res) => {
-    if (oidc?.handle(req, res)) return;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (networkDown && !url.pathname.startsWith('/auth/test/') && !url.pathname.startsWith('/auth/stats')) return void req.socket.destroy();
+    if (oidc?.handle(req, res)) return;
     route(req, res, url).catch((error: unknown) => {
       if (res.headersSent || res.destroyed) return;
       if (error instanceof HttpError) return sendJson(res, error.status, { error: error.error, error_description: error.message });

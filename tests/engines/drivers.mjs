@@ -11,7 +11,14 @@ import { Builder } from 'selenium-webdriver';
 import { findOrInstallEngines } from '../../scripts/find-engines.mjs';
 
 /**
- * @typedef {{ evaluate: <T>(fn: (...args: any[]) => Promise<T> | T, ...args: unknown[]) => Promise<T> }} Tab
+ * A tab: `evaluate` runs a function in the page (a navigation while it runs rejects it:
+ * start navigations from a timer and poll with `url`); `reload` waits for the load.
+ * @typedef {{
+ *   evaluate: <T>(fn: (...args: any[]) => Promise<T> | T, ...args: unknown[]) => Promise<T>,
+ *   url: () => Promise<string>,
+ *   reload: () => Promise<void>,
+ *   goto: (url: string) => Promise<void>,
+ * }} Tab
  * @typedef {{ name: string, newTab: (url: string) => Promise<Tab>, close: () => Promise<void> }} Engine
  */
 
@@ -41,7 +48,13 @@ export async function launchFirefox() {
     async newTab(url) {
       const page = await context.newPage();
       await page.goto(url);
-      return { evaluate: (fn, ...args) => page.evaluate(fn, ...args) };
+      return {
+        evaluate: (fn, ...args) => page.evaluate(fn, ...args),
+        url: async () => page.url(),
+        // BiDi has no cache-bypassing reload (`ignoreCache` is unsupported): a normal one.
+        reload: async () => void (await page.reload()),
+        goto: async (to) => void (await page.goto(to)),
+      };
     },
     close: () => browser.close(),
   };
@@ -89,6 +102,9 @@ export async function launchWebKit() {
             if (result && 'error' in result) throw new Error(result.error);
             return result?.value;
           }),
+        url: () => inTab(handle, () => driver.getCurrentUrl()),
+        reload: () => inTab(handle, () => driver.navigate().refresh()),
+        goto: (to) => inTab(handle, () => driver.get(to)),
       };
     },
     async close() {

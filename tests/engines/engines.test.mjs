@@ -19,10 +19,56 @@ const fire = (/** @type {number} */ count) =>
 const login = () => window.demo.broker.login({ username: 'demo', password: 'demo' }).then(() => true);
 const status = () => window.demo.broker.status();
 
-for (const [engineName, launch] of /** @type {const} */ ([
-  ['Firefox', launchFirefox],
-  ['WebKit', launchWebKit],
-])) {
+/** Waits until `check` returns a truthy value; errors while a page navigates count as not yet. @template T @param {() => Promise<T>} check @param {string} what */
+async function until(check, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
+}
+
+/**
+ * Starts the built demo server on a free port; resolves once it listens.
+ * @param {Record<string, string>} env
+ */
+async function startServer(env) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(process.execPath, ['dist/server/main.js'], { env: { ...process.env, PORT: String(port), TEST_HOOKS: '1', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve, reject) => {
+    server.once('exit', (code) => reject(new Error(`demo server exited with ${code}`)));
+    server.stdout?.on('data', (chunk) => String(chunk).includes('http://') && resolve(undefined));
+  });
+  /** @param {string} path @param {unknown} [body] */
+  const post = async (path, body) => {
+    const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+    assert.ok(response.ok, `${path} answered ${response.status}`);
+    return response.json();
+  };
+  const stats = async () => (await fetch(`${base}/auth/stats`)).json();
+  return { base, server, post, stats };
+}
+
+/** Waits until the demo page has started (its client connected to the worker). @param {Tab} tab */
+const ready = (tab) => until(() => tab.evaluate(() => document.body.dataset.ready === 'true'), 'the page to start');
+
+// `ENGINES=firefox` or `ENGINES=webkit` runs one engine (npm test runs each separately, to report per engine).
+const ENGINES = /** @type {const} */ ({ firefox: ['Firefox', launchFirefox], webkit: ['WebKit', launchWebKit] });
+const selected = (process.env.ENGINES ?? 'firefox,webkit').split(',').map((name) => {
+  const engine = ENGINES[/** @type {keyof typeof ENGINES} */ (name.trim().toLowerCase())];
+  if (!engine) throw new Error(`ENGINES: unknown engine ${name} (firefox, webkit)`);
+  return engine;
+});
+
+for (const [engineName, launch] of selected) {
   describe(`${engineName}`, () => {
     /** @type {import('./drivers.mjs').Engine} */
     let engine;
@@ -38,30 +84,13 @@ for (const [engineName, launch] of /** @type {const} */ ([
     /** @type {Tab} */
     let classic;
 
-    /** @param {string} path @param {unknown} [body] */
-    const post = async (path, body) => {
-      const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
-      assert.ok(response.ok, `${path} answered ${response.status}`);
-      return response.json();
-    };
-    const stats = async () => (await fetch(`${base}/auth/stats`)).json();
-    /** @param {Tab} tab */
-    const ready = async (tab) => {
-      for (let i = 0; i < 150; i++) {
-        if (await tab.evaluate(() => document.body.dataset.ready)) return;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      throw new Error('the page did not start');
-    };
+    /** @type {(path: string, body?: unknown) => Promise<any>} */
+    let post;
+    /** @type {() => Promise<any>} */
+    let stats;
 
     before(async () => {
-      const port = await freePort();
-      base = `http://127.0.0.1:${port}`;
-      server = spawn(process.execPath, ['dist/server/main.js'], { env: { ...process.env, PORT: String(port), TEST_HOOKS: '1', REFRESH_DELAY_MS: '50' }, stdio: ['ignore', 'pipe', 'inherit'] });
-      await new Promise((resolve, reject) => {
-        server.once('exit', (code) => reject(new Error(`demo server exited with ${code}`)));
-        server.stdout?.on('data', (chunk) => String(chunk).includes('http://') && resolve(undefined));
-      });
+      ({ base, server, post, stats } = await startServer({ REFRESH_DELAY_MS: '50' }));
       engine = await launch();
       for (let i = 0; i < 3; i++) tabs.push(await engine.newTab(`${base}/`));
       sealed = await engine.newTab(`${base}/sealed/`);
@@ -87,7 +116,7 @@ for (const [engineName, launch] of /** @type {const} */ ([
       assert.equal(new Set(generations).size, 1);
     });
 
-    it('an expiry storm in 3 tabs (handoff): every request succeeds, exactly one refresh, no reuse', async () => {
+    it('an expiry storm in 3 tabs (handoff) through the 401 path: every request succeeds, exactly one refresh, no reuse', async () => {
       await tabs[0].evaluate(login);
       for (const tab of tabs) await tab.evaluate(fire, 1);
       await post('/auth/test/expire-access-tokens');
@@ -95,6 +124,9 @@ for (const [engineName, launch] of /** @type {const} */ ([
       const results = await Promise.all(tabs.map((tab) => tab.evaluate(fire, 10)));
       assert.deepEqual(results.flat(), Array(30).fill('ok'));
       const counted = await stats();
+      // The server expired the tokens the pages still think valid: they were answered 401,
+      // reported it, and retried (WebKit merges identical GETs, so only "at least one").
+      assert.ok(counted.api401 >= 1, `api401 = ${counted.api401}`);
       assert.equal(counted.refreshes, 1);
       assert.equal(counted.reuseDetected, 0);
     });
@@ -226,6 +258,161 @@ for (const [engineName, launch] of /** @type {const} */ ([
       for (const tab of tabs) assert.equal((await tab.evaluate(status)).loggedIn, false);
       for (let i = 0; i < 50 && (await stats()).revocations < 1; i++) await new Promise((resolve) => setTimeout(resolve, 100));
       assert.equal((await stats()).revocations, 1);
+    });
+
+    if (engineName === 'Firefox') {
+      // Firefox runs with `dom.serviceWorkers.idle_timeout` at 1 s (drivers.mjs), so it stops
+      // the idle worker itself. WebKit has no such setting or automation command.
+      it('the browser stops the idle worker and starts it again: the session survives, one refresh for every tab', async () => {
+        await tabs[0].evaluate(login);
+        const before = (await tabs[0].evaluate(status)).workerStartedAt;
+        await post('/auth/test/expire-access-tokens');
+        await post('/auth/stats/reset');
+        // The demo pages poll the worker every 500 ms, which keeps it awake: park them on a
+        // quiet page in the scope (no script) for longer than the idle timeout, then come back.
+        for (const tab of tabs) await tab.goto(`${base}/auth/config`);
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        for (const tab of tabs) await tab.goto(`${base}/`);
+        for (const tab of tabs) await ready(tab);
+        assert.notEqual((await tabs[0].evaluate(status)).workerStartedAt, before, 'a new worker instance answers');
+        const results = await Promise.all(tabs.map((tab) => tab.evaluate(fire, 5)));
+        assert.deepEqual(results.flat(), Array(15).fill('ok'));
+        const counted = await stats();
+        assert.equal(counted.refreshes, 1);
+        assert.equal(counted.reuseDetected, 0);
+      });
+    }
+
+    describe('the PWA (/pwa/: Workbox precache and the broker in one worker)', () => {
+      /** @type {Tab} */
+      let pwa;
+      const text = (/** @type {string} */ selector) => pwa.evaluate((css) => document.querySelector(css)?.textContent ?? '', selector);
+
+      before(async () => {
+        pwa = await engine.newTab(`${base}/pwa/`);
+        await ready(pwa);
+      });
+      after(() => post('/auth/test/network', { down: false }));
+
+      it('reloads offline from the precache, and the session is still there', async () => {
+        await pwa.evaluate(login);
+        await until(() => pwa.evaluate(async () => navigator.serviceWorker.controller !== null && (await caches.keys()).some((name) => name.includes('precache'))), 'the precache');
+        // Automation here cannot switch these engines offline: the server drops every connection instead.
+        await post('/auth/test/network', { down: true });
+        try {
+          assert.equal(await pwa.evaluate(() => fetch('/pwa/not-cached').then(() => 'reached', () => 'offline')), 'offline');
+          await pwa.reload();
+          await ready(pwa);
+          assert.match(await text('h1'), /An installable PWA with the broker/);
+          assert.equal((await pwa.evaluate(status)).loggedIn, true);
+        } finally {
+          await post('/auth/test/network', { down: false });
+        }
+        assert.deepEqual(await pwa.evaluate(fire, 2), ['ok', 'ok']);
+      });
+
+      it('an update (a new build with a changed precache manifest) activates without losing the session', async () => {
+        await pwa.evaluate(login);
+        assert.equal(await text('#app-version'), 'build 1');
+        const { generation } = await pwa.evaluate(status);
+        await post('/auth/stats/reset');
+        await post('/auth/test/config', { pwaVersion: '2' });
+        try {
+          await pwa.evaluate(async () => {
+            const changed = new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+            await (await navigator.serviceWorker.getRegistration('/pwa/'))?.update();
+            await changed;
+            return true;
+          });
+          await pwa.reload();
+          await ready(pwa);
+          assert.equal(await text('#app-version'), 'build 2');
+          const current = await pwa.evaluate(status);
+          assert.equal(current.loggedIn, true);
+          assert.equal(current.generation, generation);
+          assert.deepEqual(await pwa.evaluate(fire, 2), ['ok', 'ok']);
+          const counted = await stats();
+          assert.equal(counted.logins, 0);
+          assert.equal(counted.reuseDetected, 0);
+        } finally {
+          await post('/auth/test/config', { pwaVersion: '1' });
+        }
+      });
+    });
+
+    describe('the OpenID redirect login (the embedded oidc-provider: PKCE, rotation with reuse detection)', () => {
+      /** @type {Awaited<ReturnType<typeof startServer>>} */
+      let provider;
+      /** @type {Tab[]} */
+      const oidcTabs = [];
+
+      before(async () => {
+        provider = await startServer({ IDP: 'oidc', REFRESH_DELAY_MS: '0' });
+        // New windows are slow in WebKit: open both tabs before logging in.
+        for (let i = 0; i < 2; i++) oidcTabs.push(await engine.newTab(`${provider.base}/`));
+        for (const tab of oidcTabs) await ready(tab);
+      });
+      after(() => provider?.server.kill());
+
+      it("logs in through the provider's pages; the worker exchanges the code; the tabs share one refresh after expiry", async () => {
+        const [tab, other] = oidcTabs;
+        assert.equal(await tab.evaluate(() => document.querySelector('#login')?.textContent), 'Log in with the identity provider');
+        await provider.post('/auth/test/config', { accessTtlSeconds: 3 });
+        // Navigations start from a timer, so the script that starts them returns first.
+        await tab.evaluate(() => (setTimeout(() => /** @type {HTMLElement} */ (document.querySelector('#login')).click()), true));
+        await until(async () => new URL(await tab.url()).origin !== provider.base || (await tab.url()).includes('/oidc/'), 'the provider');
+        for (let step = 0; ; step++) {
+          assert.ok(step < 6, 'the provider kept asking');
+          const at = await until(async () => {
+            const url = new URL(await tab.url());
+            if (url.origin === provider.base && url.pathname === '/') return (await tab.evaluate(() => document.body.dataset.ready === 'true')) && 'back';
+            // A page this loop already submitted carries a flag; the next document does not.
+            if (url.pathname.includes('/interaction/')) return (await tab.evaluate(() => !(/** @type {any} */ (window).__submitted) && !!document.querySelector('button[type=submit]'))) && 'interaction';
+            return false;
+          }, "the provider's page or the return to the app");
+          if (at === 'back') break;
+          // The login form (any name and password: the provider's development interactions), then
+          // the consent. Only on the provider's page: puppeteer may run a script again in the
+          // next document when a navigation destroyed the first (seen: it logged in twice).
+          await tab.evaluate(() => {
+            if (!location.pathname.includes('/interaction/')) return false;
+            const field = (/** @type {string} */ name, /** @type {string} */ value) => {
+              const input = /** @type {HTMLInputElement | null} */ (document.querySelector(`input[name=${name}]`));
+              if (input) input.value = value;
+            };
+            field('login', 'alice');
+            field('password', 'anything');
+            const button = /** @type {HTMLElement} */ (document.querySelector('button[type=submit]'));
+            /** @type {any} */ (window).__submitted = true;
+            setTimeout(() => button.click());
+            return true;
+          });
+        }
+        const url = await tab.url();
+        assert.equal(new URL(url).search, '', 'no code or state left in the address');
+        assert.equal((await tab.evaluate(status)).loggedIn, true);
+        assert.equal((await other.evaluate(status)).loggedIn, true);
+        assert.deepEqual(await tab.evaluate(fire, 3), ['ok', 'ok', 'ok']);
+        assert.equal((await provider.stats()).logins, 1);
+
+        await new Promise((resolve) => setTimeout(resolve, 3300));
+        await provider.post('/auth/stats/reset');
+        const results = await Promise.all(oidcTabs.map((each) => each.evaluate(fire, 5)));
+        const counted = await provider.stats();
+        assert.deepEqual(results.flat(), Array(10).fill('ok'), JSON.stringify(counted));
+        assert.equal(counted.refreshes, 1);
+        assert.equal(counted.refreshesRejected, 0);
+        assert.equal(counted.reuseDetected, 0);
+      });
+
+      it('logout revokes the refresh token at the provider and reaches the other tab', async () => {
+        const [tab, other] = oidcTabs;
+        assert.equal((await tab.evaluate(status)).loggedIn, true, 'logged in by the test before');
+        await provider.post('/auth/stats/reset');
+        await other.evaluate(() => window.demo.broker.logout().then(() => true));
+        assert.equal((await tab.evaluate(status)).loggedIn, false);
+        await until(async () => (await provider.stats()).revocations === 1, 'the revocation at the provider');
+      });
     });
   });
 }
