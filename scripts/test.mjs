@@ -32,6 +32,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let ok = true;
+/** One line per suite (per engine for the browser suites), printed above the total. */
+const bySuite = /** @type {string[]} */ ([]);
 
 if (
   !run('build', 'npm', ['run', 'build']) ||
@@ -48,6 +50,7 @@ const unit = readJson(`${results}/unit.json`);
 if (unit) {
   passed += unit.numPassedTests;
   failed += unit.numFailedTests;
+  bySuite.push(`unit (Vitest): ${unit.numPassedTests} passed, ${unit.numFailedTests} failed`);
   skipped += unit.numPendingTests + unit.numTodoTests;
   if (!unit.success) ok = false;
 } else {
@@ -58,19 +61,21 @@ if (unit) {
 /**
  * Runs a `node --test` suite and adds its TAP counts; a suite that writes no summary
  * counts as one failure.
- * @param {string} label @param {string} dir
+ * @param {string} label @param {string} dir @param {Record<string, string>} [env]
  */
-function nodeSuite(label, dir) {
-  const result = spawnSync(process.execPath, ['--test', '--test-reporter=tap', dir], { encoding: 'utf8', env: process.env, maxBuffer: 64 * 1024 * 1024 });
+function nodeSuite(label, dir, env = {}) {
+  const result = spawnSync(process.execPath, ['--test', '--test-reporter=tap', dir], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
   console.log(`\n=== ${label}: node --test ${dir}\n${result.stdout}${result.stderr}`);
   /** @param {string} name */
   const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(result.stdout)?.[1] ?? NaN);
   if (Number.isFinite(count('pass')) && Number.isFinite(count('fail'))) {
     passed += count('pass');
     failed += count('fail');
+    bySuite.push(`${label}: ${count('pass')} passed, ${count('fail')} failed`);
     if (result.status !== 0) ok = false;
   } else {
     console.log(`${label} wrote no summary: counting it as one failure.`);
+    bySuite.push(`${label}: no summary (counted as 1 failure)`);
     failed += 1;
     ok = false;
   }
@@ -80,7 +85,9 @@ function nodeSuite(label, dir) {
 nodeSuite('package tests', 'tests/package/');
 // Firefox and WebKit (Debian's packages, installed here when missing and running as root;
 // an engine that cannot start fails the suite, it is never skipped).
-nodeSuite('cross-engine tests (Firefox, WebKit)', 'tests/engines/');
+// Each engine in its own run, so the summary reports per engine.
+nodeSuite('Firefox (tests/engines)', 'tests/engines/', { ENGINES: 'firefox' });
+nodeSuite('WebKit (tests/engines)', 'tests/engines/', { ENGINES: 'webkit' });
 
 // Fails with instructions when no browser can be found or installed: never a silent skip.
 findOrInstallChromium();
@@ -89,6 +96,7 @@ const e2e = readJson(`${results}/e2e.json`);
 if (e2e?.stats) {
   passed += e2e.stats.expected;
   failed += e2e.stats.unexpected + e2e.stats.flaky;
+  bySuite.push(`Chromium (tests/e2e, Playwright): ${e2e.stats.expected} passed, ${e2e.stats.unexpected + e2e.stats.flaky} failed`);
   skipped += e2e.stats.skipped;
   if (e2e.stats.unexpected + e2e.stats.flaky > 0 || (e2e.errors?.length ?? 0) > 0) ok = false;
   if (e2e.stats.skipped > 0) {
@@ -105,7 +113,7 @@ finish(ok && failed === 0 ? 0 : 1);
 /** @param {number} code @returns {never} */
 function finish(code) {
   const line = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
-  writeFileSync(`${results}/summary.txt`, `${line}\n`);
-  console.log(`\n${line}`);
+  writeFileSync(`${results}/summary.txt`, `${[...bySuite, line].join('\n')}\n`);
+  console.log(`\n${bySuite.join('\n')}\n${line}`);
   process.exit(code);
 }
