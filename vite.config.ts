@@ -73,6 +73,7 @@ const builds: Record<string, UserConfig> = {
           classic: resolve(root, 'demo/classic/index.html'),
           workbox: resolve(root, 'demo/workbox/index.html'),
           bench: resolve(root, 'demo/bench/index.html'),
+          passthrough: resolve(root, 'demo/bench/passthrough/index.html'),
         },
       },
     },

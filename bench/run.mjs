@@ -1,93 +1,59 @@
 // @ts-check
 /**
- * `npm run bench [-- --json FILE]`: measures, in real Chromium against the mock server on
- * loopback, what the broker changes compared with the usual recipes:
- *   1. refresh storms (N tabs x M parallel requests right after expiry),
- *   2. token-endpoint calls per access-token lifetime in steady use; grants sent during a
- *      503 outage; a rotation that answers after the broker's timeout,
- *   3. overhead per request (sequential percentiles and throughput with 50 in flight),
- *   4. worker cold start to the first token, beside a bare worker's wake-up,
+ * `npm run bench [-- --json FILE] [--svg FILE] [--quick]`: measures, in real Chromium
+ * against the mock server on loopback, what the broker changes compared with the usual
+ * recipes and with floors measured in the same run:
+ *   1. refresh storms (N tabs x 20 parallel requests right after expiry, up to 32 tabs),
+ *   2. token-endpoint calls per access-token lifetime in steady use; grants sent while the
+ *      token endpoint answers 500, before and after the cool-down; a rotation that answers
+ *      after the broker's timeout,
+ *   3. overhead per request in interleaved rounds against its floor (plain axios for
+ *      handoff, a pass-through worker for sealed), and message round trips,
+ *   4. worker cold start, and the sealed worker's heap after 1,000 and 10,000 requests,
  *   5. bundle sizes.
- * Prints a table; with --json FILE also writes the results as JSON.
+ * Prints tables and the goals reached; --json writes the results, --svg the chart.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { CHROMIUM_ARGS, findOrInstallChromium } from '../scripts/find-browser.mjs';
-import { stopWorkers } from '../scripts/service-workers.mjs';
+import { renderChart } from './chart.mjs';
+import { TRUSTED_RATIO_RANGE, measureOverhead } from './overhead.mjs';
+import { API_OF, BASE, PAGES, REFRESH_DELAY_MS, loginIn, median, openTab, post, round, startServer, stats } from './shared.mjs';
+import { measureColdStart, measureWorkerHeap } from './worker.mjs';
 
 const args = process.argv.slice(2);
 const jsonIndex = args.indexOf('--json');
 const jsonFile = jsonIndex >= 0 ? args[jsonIndex + 1] : undefined;
 if (jsonIndex >= 0 && !jsonFile) throw new Error('--json needs a file name');
+const svgIndex = args.indexOf('--svg');
+const svgFile = svgIndex >= 0 ? args[svgIndex + 1] : undefined;
+if (svgIndex >= 0 && !svgFile) throw new Error('--svg needs a file name');
 const quick = args.includes('--quick');
 
-const PORT = Number(process.env.BENCH_PORT ?? 5401);
-const BASE = `http://127.0.0.1:${PORT}`;
-const STORM_TABS = [1, 2, 4, 8];
+/** The broker scales to 32 tabs; the per-tab recipes have lost the session long before 8. */
+const STORM_TABS = { broker: [1, 2, 4, 8, 16, 32], recipe: [1, 2, 4, 8], 'axios-auth-refresh': [1, 2, 4, 8] };
 const STORM_REQUESTS = 20;
 const STORM_RUNS = quick ? 1 : 3;
 const STORM_TTL_S = 1.5;
-const SEQUENTIAL = quick ? 300 : 2000;
+const STORM_REFRESHED_TTL_S = 60;
+const ROUNDS = quick ? 3 : 7;
+const ROUND_REQUESTS = quick ? 150 : 400;
 const IN_FLIGHT = 50;
 const COLD_STARTS = quick ? 5 : 20;
-const REFRESH_DELAY_MS = 50;
+const HEAP_CHECKPOINTS = [1000, 10_000];
 
-/** @param {number[]} values @param {number} p */
-function percentile(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-const median = (/** @type {number[]} */ values) => percentile(values, 50);
-const round = (/** @type {number} */ n, digits = 2) => Number(n.toFixed(digits));
-
-async function startServer() {
-  const child = spawn(process.execPath, ['dist/server/main.js'], {
-    env: { ...process.env, PORT: String(PORT), TEST_HOOKS: '1', REFRESH_DELAY_MS: String(REFRESH_DELAY_MS), ACCESS_TTL: '600' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`demo server exited with ${code}`)));
-    child.stdout?.on('data', (chunk) => String(chunk).includes('http://') && resolve(undefined));
-  });
-  return child;
-}
-
-/** @param {string} path @param {unknown} [body] */
-async function post(path, body) {
-  const response = await fetch(BASE + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
-  if (!response.ok) throw new Error(`${path} answered ${response.status}`);
-  return response.json();
-}
-const stats = async () => (await fetch(`${BASE}/auth/stats`)).json();
-
-const PAGES = { broker: '/', recipe: '/recipe.html', 'axios-auth-refresh': '/bench/' };
-
-/** @param {import('playwright-core').BrowserContext} context @param {string} path */
-async function openTab(context, path) {
-  const page = await context.newPage();
-  await page.goto(BASE + path);
-  await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 20_000 });
-  return page;
-}
-
-/** In-page: the axios instance of an implementation. */
-const API_OF = `(impl) => impl === 'broker' ? window.demo.api : impl === 'recipe' ? window.recipe.api : impl === 'axios-auth-refresh' ? window.bench.aar.api : window.bench.plain.api`;
-
-/** @param {import('playwright-core').Page} page @param {string} impl */
-async function loginIn(page, impl) {
-  await page.evaluate((impl) => {
-    const w = /** @type {any} */ (window);
-    if (impl === 'broker') return w.demo.broker.login({ username: 'demo', password: 'demo' });
-    if (impl === 'recipe') return w.recipe.login();
-    if (impl === 'axios-auth-refresh') return w.bench.aar.login();
-    return w.bench.plain.login();
-  }, impl);
-}
+/** What the issue asked this benchmark to reach; reported, not asserted. */
+const GOALS = {
+  sealedToPassthrough: 1.1,
+  handoffToPlain: 1.03,
+  outageGrantsPer15: 2,
+  pageInitialGzipBytes: 5000,
+  workerHeapGrowth: 0.1,
+};
 
 /** One storm run: N tabs, M parallel requests each, right after expiry. */
 async function stormRun(/** @type {import('playwright-core').Browser} */ browser, /** @type {string} */ impl, /** @type {number} */ tabCount) {
@@ -102,6 +68,10 @@ async function stormRun(/** @type {import('playwright-core').Browser} */ browser
     if (impl === 'broker') for (const tab of measured) await tab.evaluate(() => window.demo.broker.status());
     await post('/auth/stats/reset');
     await measured[0].waitForTimeout(STORM_TTL_S * 1000 + 300);
+    // The login's token has expired; the refreshed one lives a realistic minute. With 1.5 s it
+    // would expire while a 32-tab storm is still running on 2 cores (one took 35 s), and
+    // every implementation would refresh again and fail whatever it did.
+    await post('/auth/test/config', { accessTtlSeconds: STORM_REFRESHED_TTL_S });
     const armed = measured.map((tab) =>
       tab.evaluate(
         ({ impl, count, apiOf }) =>
@@ -140,8 +110,8 @@ async function stormRun(/** @type {import('playwright-core').Browser} */ browser
 
 async function measureStorms(/** @type {import('playwright-core').Browser} */ browser) {
   const rows = [];
-  for (const impl of ['broker', 'recipe', 'axios-auth-refresh']) {
-    for (const tabs of STORM_TABS) {
+  for (const impl of /** @type {const} */ (['broker', 'recipe', 'axios-auth-refresh'])) {
+    for (const tabs of STORM_TABS[impl]) {
       const runs = [];
       for (let run = 0; run < STORM_RUNS; run++) runs.push(await stormRun(browser, impl, tabs));
       const row = {
@@ -206,7 +176,8 @@ async function measureSteady(/** @type {import('playwright-core').Browser} */ br
 
 /**
  * Grants sent to a failing token endpoint: the broker in 2 tabs, the endpoint answering
- * 503, 15 requests (3 rounds of 5, each tab in turn) within the first cool-down.
+ * 500, 15 requests (3 rounds of 5, each tab in turn) within the first cool-down; then the
+ * same once that cool-down has passed (the next one is twice as long).
  */
 async function measureOutage(/** @type {import('playwright-core').Browser} */ browser) {
   const context = await browser.newContext();
@@ -214,20 +185,25 @@ async function measureOutage(/** @type {import('playwright-core').Browser} */ br
     await post('/auth/test/config', { accessTtlSeconds: 600, refreshDelayMs: REFRESH_DELAY_MS });
     const tabs = [await openTab(context, '/'), await openTab(context, '/')];
     await loginIn(tabs[0], 'broker');
-    await post('/auth/test/fault', { refresh: '503' });
+    await post('/auth/test/fault', { refresh: '500' });
     await post('/auth/test/expire-access-tokens');
-    await post('/auth/stats/reset');
-    let failed = 0;
-    for (let round = 0; round < 3; round++) {
-      const tab = tabs[round % tabs.length];
-      failed += await tab.evaluate(async () => {
-        const results = await Promise.allSettled(Array.from({ length: 5 }, () => window.demo.api.get('/api/data')));
-        return results.filter((r) => r.status === 'rejected').length;
-      });
-    }
-    const grants = (await stats()).refreshes;
-    await post('/auth/test/fault', { refresh: 'none' });
-    return { requests: 15, grants, failed };
+    const burst = async () => {
+      await post('/auth/stats/reset');
+      let failed = 0;
+      for (let round = 0; round < 3; round++) {
+        failed += await tabs[round % tabs.length].evaluate(async () => {
+          const results = await Promise.allSettled(Array.from({ length: 5 }, () => window.demo.api.get('/api/data')));
+          return results.filter((r) => r.status === 'rejected').length;
+        });
+      }
+      return { requests: 15, grants: (await stats()).refreshes, failed };
+    };
+    const first = await burst();
+    const { refreshRetryAt } = await tabs[0].evaluate(() => window.demo.broker.status());
+    await tabs[0].waitForTimeout(Math.max(0, (refreshRetryAt ?? Date.now()) - Date.now()) + 50);
+    const afterBackoff = await burst();
+    const sessionKept = (await tabs[0].evaluate(() => window.demo.broker.status())).loggedIn;
+    return { ...first, afterBackoff, sessionKept };
   } finally {
     await post('/auth/test/fault', { refresh: 'none' });
     await context.close();
@@ -275,87 +251,7 @@ async function measureSlowRotation(/** @type {import('playwright-core').Browser}
   }
 }
 
-async function measureOverhead(/** @type {import('playwright-core').Browser} */ browser, /** @type {string} */ mode) {
-  const context = await browser.newContext();
-  try {
-    await post('/auth/test/config', { accessTtlSeconds: 600, refreshDelayMs: REFRESH_DELAY_MS });
-    const impl = mode === 'plain' ? 'plain' : 'broker';
-    const page = await openTab(context, mode === 'plain' ? '/bench/' : mode === 'sealed' ? '/sealed/' : '/');
-    await loginIn(page, impl);
-    return await page.evaluate(
-      async ({ impl, sequential, inFlight, apiOf }) => {
-        const api = (0, eval)(apiOf)(impl);
-        for (let i = 0; i < 50; i++) await api.get('/api/data'); // warm-up
-        const times = [];
-        for (let i = 0; i < sequential; i++) {
-          const start = performance.now();
-          await api.get('/api/data');
-          times.push(performance.now() - start);
-        }
-        let next = 0;
-        const started = performance.now();
-        const worker = async () => {
-          while (next++ < sequential) await api.get('/api/data');
-        };
-        await Promise.all(Array.from({ length: inFlight }, worker));
-        const seconds = (performance.now() - started) / 1000;
-        return { times, rps: sequential / seconds };
-      },
-      { impl, sequential: SEQUENTIAL, inFlight: IN_FLIGHT, apiOf: API_OF },
-    ).then(({ times, rps }) => ({
-      mode,
-      p50Ms: round(percentile(times, 50)),
-      p95Ms: round(percentile(times, 95)),
-      p99Ms: round(percentile(times, 99)),
-      rps: Math.round(rps),
-      requests: SEQUENTIAL,
-    }));
-  } finally {
-    await context.close();
-  }
-}
-
-async function measureColdStart(/** @type {import('playwright-core').Browser} */ browser) {
-  const context = await browser.newContext();
-  try {
-    await post('/auth/test/config', { accessTtlSeconds: 600 });
-    const page = await openTab(context, '/');
-    await loginIn(page, 'broker');
-    await page.evaluate(async () => {
-      const registration = await navigator.serviceWorker.register('/bench/bare-sw.js', { scope: '/bench/bare/' });
-      while (!registration.active) await new Promise((resolve) => setTimeout(resolve, 20));
-    });
-    // A quiet page in the same scope: the demo page asks for the status every 500 ms, which
-    // wakes a stopped worker at once and makes "stopped" a race.
-    await page.goto(`${BASE}/auth/config`);
-    /** @param {'broker' | 'bare'} which */
-    const timeOne = (which) =>
-      page.evaluate(async (which) => {
-        const registration = await navigator.serviceWorker.getRegistration(which === 'bare' ? '/bench/bare/' : '/');
-        const message = which === 'bare' ? { ping: true } : { protocol: 'sw-token-broker', v: 1, id: 'cold', type: 'getToken' };
-        const start = performance.now();
-        const reply = await new Promise((resolve) => {
-          const channel = new MessageChannel();
-          channel.port1.onmessage = (event) => resolve(event.data);
-          registration?.active?.postMessage(message, [channel.port2]);
-        });
-        if (!(/** @type {any} */ (reply).ok)) throw new Error(`cold start reply: ${JSON.stringify(reply)}`);
-        return performance.now() - start;
-      }, which);
-    const broker = [];
-    const bare = [];
-    for (let i = 0; i < COLD_STARTS; i++) {
-      await stopWorkers(page);
-      broker.push(await timeOne('broker'));
-      await stopWorkers(page);
-      bare.push(await timeOne('bare'));
-    }
-    return { p50Ms: round(median(broker)), p95Ms: round(percentile(broker, 95)), bareWorkerP50Ms: round(median(bare)), repeats: COLD_STARTS };
-  } finally {
-    await context.close();
-  }
-}
-
+/** Minified, gzip -9: what a page loads first, its lazy chunks, and the workers. */
 async function measureBundles() {
   const out = mkdtempSync(join(tmpdir(), 'swtb-bundle-'));
   try {
@@ -369,20 +265,52 @@ async function measureBundles() {
         rolldownOptions: { external: [/^axios/] },
       },
     });
-    await build({
-      ...common,
-      build: { outDir: join(out, 'worker'), minify: true, lib: { entry: 'demo/sw.ts', formats: ['iife'], name: 'w', fileName: () => 'sw.js' } },
-    });
+    for (const [name, entry] of [['worker', 'demo/sw.ts'], ['oauth', 'demo/oidc-sw.ts']]) {
+      await build({ ...common, build: { outDir: join(out, name), minify: true, lib: { entry, formats: ['iife'], name: 'w', fileName: () => 'sw.js' } } });
+    }
     const size = (/** @type {string} */ file) => {
       const data = readFileSync(file);
       return { raw: data.length, gzip: gzipSync(data, { level: 9 }).length };
     };
     const page = size(join(out, 'page', 'page.js'));
+    // workbox-window is imported when registerTokenBroker runs: its own chunk.
+    const chunks = readdirSync(join(out, 'page'), { recursive: true })
+      .map(String)
+      .filter((file) => file.endsWith('.js'))
+      .map((file) => size(join(out, 'page', file)));
     const worker = size(join(out, 'worker', 'sw.js'));
-    return { pageGzipBytes: page.gzip, pageMinBytes: page.raw, workerGzipBytes: worker.gzip, workerMinBytes: worker.raw };
+    const oauth = size(join(out, 'oauth', 'sw.js'));
+    return {
+      pageGzipBytes: chunks.reduce((sum, chunk) => sum + chunk.gzip, 0),
+      pageInitialGzipBytes: page.gzip,
+      pageMinBytes: page.raw,
+      workerGzipBytes: worker.gzip,
+      workerMinBytes: worker.raw,
+      workerOauthGzipBytes: oauth.gzip,
+    };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+/** Each goal of the benchmark, its value in this run, and whether it was reached. @param {any} r */
+function goalsOf(r) {
+  const row = (/** @type {string} */ mode) => r.overhead.find((/** @type {any} */ each) => each.mode === mode);
+  const broker = r.storm.filter((/** @type {any} */ each) => each.impl === 'broker');
+  const [firstHeap, lastHeap] = [r.workerHeap[0], r.workerHeap.at(-1)];
+  const heapGrowth = (lastHeap.kb - firstHeap.kb) / firstHeap.kb;
+  return [
+    { goal: `sealed p50 within ${GOALS.sealedToPassthrough}x of passthrough`, value: row('sealed')?.ratioToFloor, met: row('sealed')?.ratioToFloor <= GOALS.sealedToPassthrough },
+    { goal: `handoff p50 within ${GOALS.handoffToPlain}x of plain`, value: row('handoff').ratioToFloor, met: row('handoff').ratioToFloor <= GOALS.handoffToPlain },
+    {
+      goal: 'broker storms: exactly 1 refresh and 0 failures at every tab count',
+      value: broker.map((/** @type {any} */ each) => `${each.tabs}:${each.refreshes}/${each.failed}`).join(' '),
+      met: broker.every((/** @type {any} */ each) => each.refreshes === 1 && each.failed === 0 && each.sessionsLost === 0),
+    },
+    { goal: `outage grants <= ${GOALS.outageGrantsPer15} per 15 requests`, value: r.outage.grants, met: r.outage.grants <= GOALS.outageGrantsPer15 },
+    { goal: `page entry initial <= ${GOALS.pageInitialGzipBytes} B gzip`, value: r.bundle.pageInitialGzipBytes, met: r.bundle.pageInitialGzipBytes <= GOALS.pageInitialGzipBytes },
+    { goal: `worker heap growth < ${GOALS.workerHeapGrowth * 100}% from ${firstHeap.requests} to ${lastHeap.requests} requests`, value: round(heapGrowth, 3), met: heapGrowth < GOALS.workerHeapGrowth },
+  ];
 }
 
 async function main() {
@@ -390,34 +318,53 @@ async function main() {
   const server = await startServer();
   const browser = await chromium.launch({ executablePath: findOrInstallChromium(), args: CHROMIUM_ARGS });
   try {
-    const hasSealed = await fetch(`${BASE}/sealed/`).then((r) => r.ok);
+    const { overhead, roundTrip, orders } = await measureOverhead(browser, { rounds: ROUNDS, requests: ROUND_REQUESTS, inFlight: IN_FLIGHT });
     const storm = await measureStorms(browser);
     const steady = await measureSteady(browser);
     const outage = await measureOutage(browser);
     const slowRotation = await measureSlowRotation(browser);
-    const overhead = [];
-    for (const mode of ['plain', 'handoff', ...(hasSealed ? ['sealed'] : [])]) overhead.push(await measureOverhead(browser, mode));
-    const coldStart = await measureColdStart(browser);
+    const coldStart = await measureColdStart(browser, COLD_STARTS);
+    const workerHeap = await measureWorkerHeap(browser, HEAP_CHECKPOINTS);
     const bundle = await measureBundles();
+    /** @type {any} */
     const results = {
       storm,
       steady,
       outage,
       slowRotation,
       overhead,
+      roundTrip,
       coldStart,
+      workerHeap,
       bundle,
       browser: `Chromium ${browser.version()}`,
       node: process.version,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,
-      settings: { stormTtlS: STORM_TTL_S, stormRequests: STORM_REQUESTS, stormRuns: STORM_RUNS, refreshDelayMs: REFRESH_DELAY_MS, sequential: SEQUENTIAL, inFlight: IN_FLIGHT },
-      seconds: Math.round((Date.now() - started) / 1000),
+      settings: {
+        stormTtlS: STORM_TTL_S,
+        stormRefreshedTtlS: STORM_REFRESHED_TTL_S,
+        stormRequests: STORM_REQUESTS,
+        stormRuns: STORM_RUNS,
+        refreshDelayMs: REFRESH_DELAY_MS,
+        rounds: ROUNDS,
+        roundRequests: ROUND_REQUESTS,
+        inFlight: IN_FLIGHT,
+        trustedRatioRange: TRUSTED_RATIO_RANGE,
+        roundOrders: orders,
+      },
+      seconds: 0,
     };
+    results.goals = goalsOf(results);
+    results.seconds = Math.round((Date.now() - started) / 1000);
     print(results);
     if (jsonFile) {
       writeFileSync(jsonFile, JSON.stringify(results, null, 2) + '\n');
       console.log(`\nwrote ${jsonFile}`);
+    }
+    if (svgFile) {
+      writeFileSync(svgFile, renderChart(results));
+      console.log(`wrote ${svgFile}`);
     }
   } finally {
     await browser.close();
@@ -438,16 +385,27 @@ function print(r) {
   const s = r.steady;
   console.log(`\n2. Steady use: ${s.tabs} tabs for ${s.durationS} s, access tokens of ${s.lifetimeS} s: ${s.requests} requests, ${s.failed} failed, ${s.refreshes} refreshes = ${s.refreshesPerLifetime} per lifetime (floor 1), ${s.api401} 401s`);
   const o = r.outage;
-  console.log(`\n2b. Outage: token endpoint answering 503, ${o.requests} requests from 2 tabs: ${o.grants} refresh grants sent, ${o.failed} requests failed (retryable), session kept`);
+  console.log(
+    `\n2b. Outage: token endpoint answering 500, ${o.requests} requests from 2 tabs in the first cool-down: ${o.grants} grants sent, ${o.failed} failed (retryable); after it: ${o.afterBackoff.grants} grants for ${o.afterBackoff.requests} requests; session ${o.sessionKept ? 'kept' : 'LOST'}`,
+  );
   const w = r.slowRotation;
   console.log(`\n2c. Slow rotation: answer after ${w.answerAfterMs} ms, timeout ${w.timeoutMs} ms: ${w.failedWhileWaiting} of 5 failed while waiting, ${w.failedAfter} of 5 failed after; ${w.refreshes} grant, ${w.reuseDetected} reuse; session ${w.sessionKept ? 'kept' : 'LOST'}`);
-  console.log(`\n3. Overhead per request on loopback (${SEQUENTIAL} sequential; throughput with ${IN_FLIGHT} in flight)`);
-  console.log('mode      p50 ms  p95 ms  p99 ms    req/s');
+  console.log(`\n3. Overhead per request on loopback: ${r.settings.rounds} interleaved rounds of ${r.settings.roundRequests} sequential requests per mode (median of round medians; spread = min-max of round p50s)`);
+  console.log('mode          p50 ms  p95 ms  p99 ms   req/s  spread ms      floor        ratio  ratio spread');
   for (const row of r.overhead) {
-    console.log(`${row.mode.padEnd(8)} ${String(row.p50Ms).padStart(7)} ${String(row.p95Ms).padStart(7)} ${String(row.p99Ms).padStart(7)} ${String(row.rps).padStart(8)}`);
+    const ratio = row.ratioToFloor === null ? '' : `${row.ratioToFloor}`.padStart(6) + `  ${row.ratioSpread[0]}-${row.ratioSpread[1]}${row.ratioTrusted ? '' : '  (spread too wide to trust)'}`;
+    console.log(
+      `${row.mode.padEnd(12)} ${String(row.p50Ms).padStart(7)} ${String(row.p95Ms).padStart(7)} ${String(row.p99Ms).padStart(7)} ${String(row.rps).padStart(7)}  ${`${row.spread[0]}-${row.spread[1]}`.padEnd(12)} ${String(row.floor ?? '-').padEnd(12)} ${ratio}`,
+    );
   }
+  const t = r.roundTrip;
+  console.log(`\n3b. Message round trip page -> worker -> page, p50: persistent port ${t.persistentPortP50Ms} ms, new MessageChannel ${t.newChannelP50Ms} ms, broker getToken ${t.getTokenP50Ms} ms (${t.messages} each, interleaved)`);
   console.log(`\n4. Cold start (worker stopped -> first token): p50 ${r.coldStart.p50Ms} ms, p95 ${r.coldStart.p95Ms} ms; a bare worker's ping: p50 ${r.coldStart.bareWorkerP50Ms} ms (${r.coldStart.repeats} repeats)`);
-  console.log(`\n5. Bundles (minified, gzip -9): page entry without axios ${r.bundle.pageGzipBytes} B; standalone worker ${r.bundle.workerGzipBytes} B`);
+  console.log(`\n4b. Sealed worker heap after GC: ${r.workerHeap.map((/** @type {any} */ h) => `${h.requests} requests ${h.kb} kB`).join(', ')}`);
+  const b = r.bundle;
+  console.log(`\n5. Bundles (minified, gzip -9): page entry initial ${b.pageInitialGzipBytes} B, with its lazy chunks ${b.pageGzipBytes} B (without axios); standalone worker ${b.workerGzipBytes} B; with the OpenID adapter ${b.workerOauthGzipBytes} B`);
+  console.log('\nGoals:');
+  for (const goal of r.goals) console.log(`  ${goal.met ? 'met    ' : 'NOT met'}  ${goal.goal}: ${goal.value}`);
 }
 
 main().catch((error) => {

@@ -28,7 +28,7 @@ export interface AppOptions {
 }
 
 /** What a test can make the refresh endpoints do. */
-export type RefreshFault = 'none' | '503' | 'garbage' | 'hang' | 'reset';
+export type RefreshFault = 'none' | '500' | '503' | 'garbage' | 'hang' | 'reset';
 
 const MAX_BODY_BYTES = 64 * 1024;
 const CONTENT_TYPES: Record<string, string> = {
@@ -100,6 +100,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     if (fault === 'none') return false;
     auth.stats.refreshes++;
     if (fault === '503') sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'Injected outage' });
+    else if (fault === '500') sendJson(res, 500, { error: 'server_error', error_description: 'Injected failure' });
     else if (fault === 'garbage') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('<html>this is not json');
@@ -197,8 +198,8 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     'POST /auth/test/fault': async (req, res) => {
       const body = await readJsonBody(req);
       const next = body.refresh;
-      if (next !== 'none' && next !== '503' && next !== 'garbage' && next !== 'hang' && next !== 'reset') {
-        throw new HttpError(400, 'invalid_request', 'refresh must be none, 503, garbage, hang or reset');
+      if (next !== 'none' && next !== '500' && next !== '503' && next !== 'garbage' && next !== 'hang' && next !== 'reset') {
+        throw new HttpError(400, 'invalid_request', 'refresh must be none, 500, 503, garbage, hang or reset');
       }
       fault = next;
       sendJson(res, 200, { refresh: fault });

@@ -38,11 +38,15 @@ export async function signedFetch(request: Request, broker: TokenBroker, fetchFn
     token = undefined;
   }
   if (!token) return fetchFn(request);
-  let replay: Request | undefined;
-  try {
-    replay = request.clone();
-  } catch {
-    replay = undefined; // a body already read: no retry
+  // Signing builds a new Request and leaves this one unread, so a request without a body
+  // can be replayed as it is; only a body needs a clone (the per-request cost of sealed mode).
+  let replay: Request | undefined = request;
+  if (request.body !== null) {
+    try {
+      replay = request.clone();
+    } catch {
+      replay = undefined; // a body already read: no retry
+    }
   }
   const response = await sendSigned(request, token, fetchFn, dpopFetch);
   if (response.status === 401 && replay) {
@@ -69,7 +73,7 @@ async function sendSigned(request: Request, token: SealedToken, fetchFn: typeof 
   } else {
     const headers = new Headers(request.headers);
     headers.set('Authorization', `Bearer ${token.accessToken}`);
-    response = await manual(new Request(request, { headers }));
+    response = await fetchFn(new Request(request, { headers, redirect: 'manual' }));
   }
   if (response.type === 'opaqueredirect') {
     // The page asked to see redirects itself: it gets this one, without the token going anywhere.

@@ -1,0 +1,160 @@
+// @ts-check
+/**
+ * Overhead per request, measured against floors in the same run: every mode in every round,
+ * in a fresh random order each round, so machine noise and order hit all modes alike.
+ * Ratios are computed round by round (a mode's p50 over its floor's p50 in the same round).
+ */
+import { API_OF, PAGES, loginIn, median, openTab, percentile, post, REFRESH_DELAY_MS, round, shuffled } from './shared.mjs';
+
+/** Each mode and the floor it is compared with: what the same request costs without the broker. */
+export const MODES = /** @type {const} */ ([
+  { mode: 'plain', floor: null, what: 'plain axios, fixed token' },
+  { mode: 'passthrough', floor: 'plain', what: 'worker adding a fixed header' },
+  { mode: 'handoff', floor: 'plain', what: 'broker, handoff' },
+  { mode: 'sealed', floor: 'passthrough', what: 'broker, sealed' },
+]);
+/** A ratio whose round-by-round range is wider than this is reported as not to be trusted. */
+export const TRUSTED_RATIO_RANGE = 0.1;
+
+/** @param {'plain' | 'passthrough' | 'handoff' | 'sealed'} mode */
+const implOf = (mode) => (mode === 'handoff' ? 'broker' : mode);
+
+/**
+ * @param {import('playwright-core').Browser} browser
+ * @param {{ rounds: number, requests: number, inFlight: number }} settings
+ */
+export async function measureOverhead(browser, { rounds, requests, inFlight }) {
+  await post('/auth/test/config', { accessTtlSeconds: 600, refreshDelayMs: REFRESH_DELAY_MS });
+  // One context and page per mode for the whole measurement: logged in once, warm.
+  const contexts = [];
+  /** @type {Record<string, import('playwright-core').Page>} */
+  const pages = {};
+  try {
+    for (const { mode } of MODES) {
+      const context = await browser.newContext();
+      contexts.push(context);
+      pages[mode] = await openTab(context, PAGES[implOf(mode)]);
+      await loginIn(pages[mode], implOf(mode));
+    }
+    /** @type {Record<string, Array<{ p50: number, p95: number, p99: number, rps: number }>>} */
+    const byMode = Object.fromEntries(MODES.map(({ mode }) => [mode, []]));
+    const orders = [];
+    for (let r = 0; r < rounds; r++) {
+      const order = shuffled(MODES.map(({ mode }) => mode));
+      orders.push(order.join(' '));
+      for (const mode of order) byMode[mode].push(await measureRound(pages[mode], implOf(mode), requests, inFlight));
+    }
+    const rows = MODES.map(({ mode, floor, what }) => {
+      const runs = byMode[mode];
+      const p50s = runs.map((run) => run.p50);
+      const ratios = floor ? runs.map((run, i) => run.p50 / byMode[floor][i].p50) : undefined;
+      return {
+        mode,
+        what,
+        floor,
+        p50Ms: round(median(p50s)),
+        p95Ms: round(median(runs.map((run) => run.p95))),
+        p99Ms: round(median(runs.map((run) => run.p99))),
+        rps: Math.round(median(runs.map((run) => run.rps))),
+        requests: rounds * requests,
+        spread: [round(Math.min(...p50s)), round(Math.max(...p50s))],
+        ratioToFloor: ratios ? round(median(ratios), 3) : null,
+        ratioSpread: ratios ? [round(Math.min(...ratios), 3), round(Math.max(...ratios), 3)] : null,
+        ratioTrusted: ratios ? Math.max(...ratios) - Math.min(...ratios) <= TRUSTED_RATIO_RANGE : null,
+        rounds: runs.map((run) => ({ p50Ms: round(run.p50), p95Ms: round(run.p95), rps: Math.round(run.rps) })),
+      };
+    });
+    const roundTrip = await measureRoundTrips(pages.handoff, Math.max(200, requests));
+    return { overhead: rows, roundTrip, orders };
+  } finally {
+    for (const context of contexts) await context.close();
+  }
+}
+
+/**
+ * One round of one mode: a warm-up, `requests` sequential requests (percentiles), then the
+ * same number with `inFlight` at once (throughput).
+ * @param {import('playwright-core').Page} page @param {string} impl @param {number} requests @param {number} inFlight
+ */
+async function measureRound(page, impl, requests, inFlight) {
+  const { times, rps } = await page.evaluate(
+    async ({ impl, requests, inFlight, apiOf }) => {
+      const api = (0, eval)(apiOf)(impl);
+      for (let i = 0; i < 20; i++) await api.get('/api/data');
+      const times = [];
+      for (let i = 0; i < requests; i++) {
+        const start = performance.now();
+        await api.get('/api/data');
+        times.push(performance.now() - start);
+      }
+      let next = 0;
+      const started = performance.now();
+      const worker = async () => {
+        while (next++ < requests) await api.get('/api/data');
+      };
+      await Promise.all(Array.from({ length: inFlight }, worker));
+      return { times, rps: requests / ((performance.now() - started) / 1000) };
+    },
+    { impl, requests, inFlight, apiOf: API_OF },
+  );
+  return { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), rps };
+}
+
+/**
+ * The floor for a token message: page -> worker -> page with a bare worker that only
+ * echoes, over one persistent port and over a new MessageChannel per message (what the
+ * client does), beside the broker's own `getToken` over a new channel. Interleaved
+ * message by message.
+ * @param {import('playwright-core').Page} page a page of the broker's scope @param {number} count
+ */
+async function measureRoundTrips(page, count) {
+  const result = await page.evaluate(async (count) => {
+    const bare = await navigator.serviceWorker.register('/bench/bare-sw.js', { scope: '/bench/bare/' });
+    while (!bare.active) await new Promise((resolve) => setTimeout(resolve, 20));
+    const bareWorker = /** @type {ServiceWorker} */ (bare.active);
+    const broker = /** @type {ServiceWorker} */ ((await navigator.serviceWorker.getRegistration('/'))?.active);
+    const persistent = new MessageChannel();
+    await new Promise((resolve) => {
+      persistent.port1.onmessage = resolve;
+      bareWorker.postMessage({ connect: true }, [persistent.port2]);
+    });
+    /** @param {ServiceWorker} worker @param {unknown} message */
+    const overNewChannel = (worker, message) =>
+      new Promise((resolve) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = (event) => resolve(event.data);
+        worker.postMessage(message, [channel.port2]);
+      });
+    const overPersistent = () =>
+      new Promise((resolve) => {
+        persistent.port1.onmessage = (event) => resolve(event.data);
+        persistent.port1.postMessage({ ping: true });
+      });
+    /** @type {Record<string, number[]>} */
+    const times = { persistent: [], newChannel: [], getToken: [] };
+    /** @type {Record<string, () => Promise<unknown>>} */
+    const send = {
+      persistent: overPersistent,
+      newChannel: () => overNewChannel(bareWorker, { ping: true }),
+      getToken: async () => {
+        const reply = /** @type {any} */ (await overNewChannel(broker, { protocol: 'sw-token-broker', v: 1, id: `t${Math.random()}`, type: 'getToken' }));
+        if (!reply.ok) throw new Error(`getToken: ${JSON.stringify(reply)}`);
+      },
+    };
+    for (let i = 0; i < 20; i++) for (const kind of Object.keys(send)) await send[kind]();
+    for (let i = 0; i < count; i++) {
+      for (const kind of Object.keys(send)) {
+        const start = performance.now();
+        await send[kind]();
+        times[kind].push(performance.now() - start);
+      }
+    }
+    return times;
+  }, count);
+  return {
+    persistentPortP50Ms: round(median(result.persistent), 3),
+    newChannelP50Ms: round(median(result.newChannel), 3),
+    getTokenP50Ms: round(median(result.getToken), 3),
+    messages: count,
+  };
+}

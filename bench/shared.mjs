@@ -1,0 +1,73 @@
+// @ts-check
+/** What every benchmark measurement shares: the demo server, its test hooks, tabs, statistics. */
+import { spawn } from 'node:child_process';
+
+export const PORT = Number(process.env.BENCH_PORT ?? 5401);
+export const BASE = `http://127.0.0.1:${PORT}`;
+/** The mock token endpoint's latency in every measurement but the slow rotation. */
+export const REFRESH_DELAY_MS = 50;
+
+/** @param {number[]} values @param {number} p */
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+export const median = (/** @type {number[]} */ values) => percentile(values, 50);
+export const round = (/** @type {number} */ n, digits = 2) => Number(n.toFixed(digits));
+
+/** Starts the built demo server with its test hooks; resolves once it listens. */
+export async function startServer() {
+  const child = spawn(process.execPath, ['dist/server/main.js'], {
+    env: { ...process.env, PORT: String(PORT), TEST_HOOKS: '1', REFRESH_DELAY_MS: String(REFRESH_DELAY_MS), ACCESS_TTL: '600' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`demo server exited with ${code}`)));
+    child.stdout?.on('data', (chunk) => String(chunk).includes('http://') && resolve(undefined));
+  });
+  return child;
+}
+
+/** @param {string} path @param {unknown} [body] */
+export async function post(path, body) {
+  const response = await fetch(BASE + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+  return response.json();
+}
+export const stats = async () => (await fetch(`${BASE}/auth/stats`)).json();
+
+/** The page each implementation runs in. */
+export const PAGES = { broker: '/', sealed: '/sealed/', recipe: '/recipe.html', 'axios-auth-refresh': '/bench/', plain: '/bench/', passthrough: '/bench/passthrough/' };
+
+/** @param {import('playwright-core').BrowserContext} context @param {string} path */
+export async function openTab(context, path) {
+  const page = await context.newPage();
+  await page.goto(BASE + path);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 30_000 });
+  return page;
+}
+
+/** In-page (evaluated as a string): the axios instance of an implementation. */
+export const API_OF = `(impl) => impl === 'broker' || impl === 'sealed' ? window.demo.api : impl === 'recipe' ? window.recipe.api : impl === 'axios-auth-refresh' ? window.bench.aar.api : impl === 'passthrough' ? window.passthrough.api : window.bench.plain.api`;
+
+/** @param {import('playwright-core').Page} page @param {string} impl */
+export async function loginIn(page, impl) {
+  await page.evaluate((impl) => {
+    const w = /** @type {any} */ (window);
+    if (impl === 'broker' || impl === 'sealed') return w.demo.broker.login({ username: 'demo', password: 'demo' });
+    if (impl === 'recipe') return w.recipe.login();
+    if (impl === 'axios-auth-refresh') return w.bench.aar.login();
+    if (impl === 'passthrough') return w.passthrough.login();
+    return w.bench.plain.login();
+  }, impl);
+}
+
+/** A new random order of `items` (Fisher–Yates). @template T @param {T[]} items */
+export function shuffled(items) {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j], copy[i]];
+  }
+  return copy;
+}

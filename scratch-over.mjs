@@ -1,0 +1,10 @@
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, findOrInstallChromium } from './scripts/find-browser.mjs';
+import { startServer } from './bench/shared.mjs';
+import { measureOverhead } from './bench/overhead.mjs';
+const server = await startServer();
+const browser = await chromium.launch({ executablePath: findOrInstallChromium(), args: CHROMIUM_ARGS });
+const r = await measureOverhead(browser, { rounds: 5, requests: 300, inFlight: 50 });
+for (const row of r.overhead) console.log(row.mode, row.p50Ms, row.spread, row.ratioToFloor, row.ratioSpread, row.rps);
+console.log(r.roundTrip);
+await browser.close(); server.kill();
