@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * Overhead per request, measured against floors in the same run: every mode in every round,
- * in a fresh random order each round, so machine noise and order hit all modes alike.
+ * in blocks of a fresh random order (ABCD ABCD ...), so machine noise and order hit all
+ * modes alike.
  * Ratios are computed round by round (a mode's p50 over its floor's p50 in the same round).
  */
 import { API_OF, PAGES, loginIn, median, openTab, percentile, post, REFRESH_DELAY_MS, round, shuffled } from './shared.mjs';
@@ -40,9 +41,19 @@ export async function measureOverhead(browser, { rounds, requests, inFlight }) {
     const byMode = Object.fromEntries(MODES.map(({ mode }) => [mode, []]));
     const orders = [];
     for (let r = 0; r < rounds; r++) {
-      const order = shuffled(MODES.map(({ mode }) => mode));
-      orders.push(order.join(' '));
-      for (const mode of order) byMode[mode].push(await measureRound(pages[mode], implOf(mode), requests, inFlight));
+      // Within a round the modes also alternate in blocks (ABCD ABCD ...), so a slow stretch
+      // of the machine falls on every mode of the round, not on one.
+      /** @type {Record<string, number[]>} */
+      const times = Object.fromEntries(MODES.map(({ mode }) => [mode, []]));
+      for (let block = 0; block < BLOCKS; block++) {
+        const order = shuffled(MODES.map(({ mode }) => mode));
+        orders.push(order.join(' '));
+        for (const mode of order) times[mode].push(...(await timeSequential(pages[mode], implOf(mode), Math.ceil(requests / BLOCKS))));
+      }
+      for (const mode of shuffled(MODES.map(({ mode }) => mode))) {
+        const rps = await throughput(pages[mode], implOf(mode), requests, inFlight);
+        byMode[mode].push({ p50: percentile(times[mode], 50), p95: percentile(times[mode], 95), p99: percentile(times[mode], 99), rps });
+      }
     }
     const rows = MODES.map(({ mode, floor, what }) => {
       const runs = byMode[mode];
@@ -71,33 +82,48 @@ export async function measureOverhead(browser, { rounds, requests, inFlight }) {
   }
 }
 
+/** Blocks per round: each mode runs `requests / BLOCKS` sequential requests per block. */
+const BLOCKS = 4;
+
 /**
- * One round of one mode: a warm-up, `requests` sequential requests (percentiles), then the
- * same number with `inFlight` at once (throughput).
- * @param {import('playwright-core').Page} page @param {string} impl @param {number} requests @param {number} inFlight
+ * `count` sequential requests after a short warm-up; each one's time in ms.
+ * @param {import('playwright-core').Page} page @param {string} impl @param {number} count @returns {Promise<number[]>}
  */
-async function measureRound(page, impl, requests, inFlight) {
-  const { times, rps } = await page.evaluate(
-    async ({ impl, requests, inFlight, apiOf }) => {
+function timeSequential(page, impl, count) {
+  return page.evaluate(
+    async ({ impl, count, apiOf }) => {
       const api = (0, eval)(apiOf)(impl);
-      for (let i = 0; i < 20; i++) await api.get('/api/data');
+      for (let i = 0; i < 5; i++) await api.get('/api/data');
       const times = [];
-      for (let i = 0; i < requests; i++) {
+      for (let i = 0; i < count; i++) {
         const start = performance.now();
         await api.get('/api/data');
         times.push(performance.now() - start);
       }
+      return times;
+    },
+    { impl, count, apiOf: API_OF },
+  );
+}
+
+/**
+ * Requests per second with `inFlight` at once, over `count` requests.
+ * @param {import('playwright-core').Page} page @param {string} impl @param {number} count @param {number} inFlight @returns {Promise<number>}
+ */
+function throughput(page, impl, count, inFlight) {
+  return page.evaluate(
+    async ({ impl, count, inFlight, apiOf }) => {
+      const api = (0, eval)(apiOf)(impl);
       let next = 0;
       const started = performance.now();
       const worker = async () => {
-        while (next++ < requests) await api.get('/api/data');
+        while (next++ < count) await api.get('/api/data');
       };
       await Promise.all(Array.from({ length: inFlight }, worker));
-      return { times, rps: requests / ((performance.now() - started) / 1000) };
+      return count / ((performance.now() - started) / 1000);
     },
-    { impl, requests, inFlight, apiOf: API_OF },
+    { impl, count, inFlight, apiOf: API_OF },
   );
-  return { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), rps };
 }
 
 /**

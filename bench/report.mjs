@@ -1,0 +1,87 @@
+// @ts-check
+/**
+ * `node bench/report.mjs [FILE]` (default docs/bench.json): writes the benchmark's tables
+ * from one run's JSON into README.md and docs/benchmark.md, between their
+ * `<!-- bench:... -->` markers, so the prose cannot drift from the committed results.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+
+/** @param {any} r */
+export function summaryTables(r) {
+  const broker = r.storm.filter((/** @type {any} */ row) => row.impl === 'broker');
+  const tabCounts = broker.map((/** @type {any} */ row) => row.tabs);
+  const cell = (/** @type {string} */ impl, /** @type {number} */ tabs) => {
+    const row = r.storm.find((/** @type {any} */ each) => each.impl === impl && each.tabs === tabs);
+    return row ? `${row.refreshes} / ${row.failed}${row.sessionsLost ? ` / lost ${row.sessionsLost}` : ''}` : '—';
+  };
+  const lines = [
+    `Refresh storm, refreshes / failed requests (/ sessions lost out of ${r.settings.stormRuns} runs), tabs × ${r.settings.stormRequests} requests right after expiry:`,
+    '',
+    `| impl | ${tabCounts.map((/** @type {number} */ tabs) => `${tabs} tab${tabs > 1 ? 's' : ''}`).join(' | ')} |`,
+    `|---|${tabCounts.map(() => '---').join('|')}|`,
+    ...['broker', 'recipe', 'axios-auth-refresh'].map((impl) => `| ${impl} | ${tabCounts.map((/** @type {number} */ tabs) => cell(impl, tabs)).join(' | ')} |`),
+    '',
+    `Overhead per request against its floor, ${r.settings.rounds} interleaved rounds of ${r.settings.roundRequests} sequential requests per mode (loopback; median of the round medians, spread = lowest and highest round):`,
+    '',
+    '| mode | p50 ms | p95 ms | p99 ms | req/s (50 in flight) | p50 spread | floor | ratio to floor (spread) |',
+    '|---|---|---|---|---|---|---|---|',
+    ...r.overhead.map(
+      (/** @type {any} */ row) =>
+        `| ${row.what} | ${row.p50Ms} | ${row.p95Ms} | ${row.p99Ms} | ${row.rps} | ${row.spread[0]}–${row.spread[1]} | ${row.floor ?? '—'} | ${
+          row.ratioToFloor === null ? '—' : `${row.ratioToFloor} (${row.ratioSpread[0]}–${row.ratioSpread[1]})${row.ratioTrusted ? '' : ', spread too wide to trust'}`
+        } |`,
+    ),
+  ];
+  return lines.join('\n');
+}
+
+/** @param {any} r */
+export function detailTables(r) {
+  const o = r.outage;
+  const w = r.slowRotation;
+  const s = r.steady;
+  const t = r.roundTrip;
+  const b = r.bundle;
+  return [
+    `**Steady use**: ${s.tabs} tabs making requests for ${s.durationS} s with ${s.lifetimeS}-second access tokens: ${s.requests} requests, ${s.failed} failed, ${s.api401} 401s, ${s.refreshes} token-endpoint calls, ${s.refreshesPerLifetime} per token lifetime (the floor is 1).`,
+    '',
+    `**Outage**: the token endpoint answering 500, ${o.requests} requests from 2 tabs within the first cool-down: ${o.grants} grant sent, ${o.failed} requests failed with the retryable \`refresh-unavailable\`; once that cool-down had passed, ${o.afterBackoff.requests} more requests sent ${o.afterBackoff.grants}; session ${o.sessionKept ? 'kept' : 'lost'}.`,
+    '',
+    `**Slow rotation**: a rotating endpoint answering ${w.answerAfterMs} ms after the request, the worker's timeout ${w.timeoutMs} ms: ${w.failedWhileWaiting} of 5 requests made while waiting failed (retryable), the answer was stored when it came, and ${5 - w.failedAfter} of the next 5 succeeded with ${w.refreshes} grant and ${w.reuseDetected} reuse: session ${w.sessionKept ? 'kept' : 'lost'}.`,
+    '',
+    `**Message round trip** page → worker → page, p50 over ${t.messages} each, interleaved: a persistent port to a bare worker ${t.persistentPortP50Ms} ms, a new MessageChannel per message ${t.newChannelP50Ms} ms, the broker's \`getToken\` (new channel, as the client sends it) ${t.getTokenP50Ms} ms.`,
+    '',
+    `**Cold start**, worker stopped (CDP) to the first access token in hand: p50 ${r.coldStart.p50Ms} ms, p95 ${r.coldStart.p95Ms} ms; a bare worker that only answers wakes in p50 ${r.coldStart.bareWorkerP50Ms} ms (${r.coldStart.repeats} repeats each).`,
+    '',
+    `**Worker heap** (sealed worker, after a forced GC): ${r.workerHeap.map((/** @type {any} */ h) => `${h.kb} kB after ${h.requests.toLocaleString('en')} requests`).join(', ')}.`,
+    '',
+    `**Bundles**, minified and gzipped: the page entry as loaded before registering ${b.pageInitialGzipBytes.toLocaleString('en')} B, ${b.pageGzipBytes.toLocaleString('en')} B with workbox-window's lazy chunk (axios not counted); the standalone worker (broker, idb-keyval, JSON adapter) ${b.workerGzipBytes.toLocaleString('en')} B; the OpenID worker (with oauth4webapi) ${b.workerOauthGzipBytes.toLocaleString('en')} B.`,
+    '',
+    '**Goals** set for this benchmark, as this run measured them:',
+    '',
+    '| goal | this run | reached |',
+    '|---|---|---|',
+    ...r.goals.map((/** @type {any} */ goal) => `| ${goal.goal} | ${goal.value} | ${goal.met ? 'yes' : '**no**'} |`),
+    '',
+    `Run: ${r.browser}, Node ${r.node}, ${r.cpus} cpus (${r.cpuModel}), ${r.seconds} s.`,
+  ].join('\n');
+}
+
+/** @param {string} file @param {string} name @param {string} content */
+function replaceBetween(file, name, content) {
+  const text = readFileSync(file, 'utf8');
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${file} has no ${start} ... ${end} markers`);
+  writeFileSync(file, `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const results = JSON.parse(readFileSync(process.argv[2] ?? 'docs/bench.json', 'utf8'));
+  replaceBetween('README.md', 'summary', summaryTables(results));
+  replaceBetween('docs/benchmark.md', 'summary', summaryTables(results));
+  replaceBetween('docs/benchmark.md', 'details', detailTables(results));
+  console.log('wrote the benchmark tables into README.md and docs/benchmark.md');
+}
