@@ -47,7 +47,9 @@ function linePanel({ x, y, w, h, title, rows, value, log, max }) {
   }
   for (const t of tabs) out.push(`<text x="${scaleX(t)}" y="${bottom + 16}" text-anchor="middle" fill="#57606a">${t}</text>`);
   out.push(`<text x="${(left + right) / 2}" y="${bottom + 32}" text-anchor="middle" fill="#57606a">tabs</text>`);
-  let legendY = top + 4;
+  // Right of the recipes' last point (8 tabs) and above the broker's line: an empty corner.
+  const legendX = right - 130;
+  let legendY = top + (bottom - top) * 0.4;
   for (const impl of Object.keys(COLORS)) {
     const series = rows.filter((row) => row.impl === impl).sort((a, b) => a.tabs - b.tabs);
     if (!series.length) continue;
@@ -55,7 +57,7 @@ function linePanel({ x, y, w, h, title, rows, value, log, max }) {
     const points = series.map((row) => `${scaleX(row.tabs).toFixed(1)},${scaleY(value(row)).toFixed(1)}`);
     out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.join(' ')}"/>`);
     for (const point of points) out.push(`<circle cx="${point.split(',')[0]}" cy="${point.split(',')[1]}" r="3" fill="${color}"/>`);
-    out.push(`<rect x="${left + 8}" y="${legendY - 8}" width="10" height="10" fill="${color}"/>`, `<text x="${left + 22}" y="${legendY + 1}">${esc(impl)}</text>`);
+    out.push(`<rect x="${legendX}" y="${legendY - 8}" width="10" height="10" fill="${color}"/>`, `<text x="${legendX + 14}" y="${legendY + 1}">${esc(impl)}</text>`);
     legendY += 16;
   }
   return out.join('\n');
@@ -63,9 +65,12 @@ function linePanel({ x, y, w, h, title, rows, value, log, max }) {
 
 /** @param {{ x: number, y: number, w: number, h: number, rows: any[] }} panel */
 function overheadPanel({ x, y, w, h, rows }) {
-  const out = [`<text x="${x}" y="${y + 12}" font-weight="600">p50 per request, ms (bar: median of rounds; line: spread)</text>`];
-  const left = x + 92;
-  const right = x + w - 60;
+  const out = [
+    `<text x="${x}" y="${y + 12}" font-weight="600">p50 per request, ms, against its floor</text>`,
+    `<text x="${x}" y="${y + h - 8}" fill="#57606a">bar: median of rounds; line: lowest to highest round</text>`,
+  ];
+  const left = x + 80;
+  const right = x + w - 16;
   const top = y + 32;
   const rowHeight = Math.min(52, (h - 50) / Math.max(1, rows.length));
   const maxMs = Math.max(...rows.map((row) => row.spread?.[1] ?? row.p50Ms)) * 1.05;
@@ -81,8 +86,8 @@ function overheadPanel({ x, y, w, h, rows }) {
       const [low, high] = row.spread.map(scale);
       out.push(`<line x1="${low.toFixed(1)}" x2="${high.toFixed(1)}" y1="${cy}" y2="${cy}" stroke="#24292f" stroke-width="2"/>`);
     }
-    const ratio = row.ratioToFloor ? ` ×${row.ratioToFloor} of ${row.floor}` : '';
-    out.push(`<text x="${(scale(row.p50Ms) + 4).toFixed(1)}" y="${cy - 12}" fill="#24292f">${row.p50Ms}${esc(ratio)}</text>`);
+    const ratio = row.ratioToFloor ? `, ${row.ratioToFloor}× ${row.floor}` : ' (floor)';
+    out.push(`<text x="${left}" y="${cy - 12}" fill="#24292f">${row.p50Ms} ms${esc(ratio)}</text>`);
   });
   return out.join('\n');
 }
