@@ -50,6 +50,7 @@ const builds: Record<string, UserConfig> = {
   'oidc-worker': classicWorker('demo/oidc-sw.ts', 'dist/demo', 'sw-oidc.js', 'swTokenBrokerOidcWorker'),
   'sealed-worker': classicWorker('demo/sealed/sw.ts', 'dist/demo/sealed', 'sw.js', 'swTokenBrokerSealedWorker'),
   'dpop-worker': classicWorker('demo/dpop/sw.ts', 'dist/demo/dpop', 'sw.js', 'swTokenBrokerDpopWorker'),
+  'vault-worker': classicWorker('demo/vault-frame/sw.ts', 'dist/demo/vault-frame', 'sw.js', 'swTokenBrokerVaultWorker'),
   // The plain Workbox recipe: the PWA example's worker source, bundled here; workbox-build injects its manifest.
   'workbox-worker': classicWorker('demo/pwa/sw.ts', 'dist/demo/workbox', 'sw.js', 'swTokenBrokerWorkboxExample'),
   'dpop-oidc-worker': classicWorker('demo/dpop/oidc-sw.ts', 'dist/demo/dpop', 'sw-oidc.js', 'swTokenBrokerDpopOidcWorker'),
@@ -74,6 +75,8 @@ const builds: Record<string, UserConfig> = {
           workbox: resolve(root, 'demo/workbox/index.html'),
           bench: resolve(root, 'demo/bench/index.html'),
           passthrough: resolve(root, 'demo/bench/passthrough/index.html'),
+          vault: resolve(root, 'demo/vault/index.html'),
+          vaultFrame: resolve(root, 'demo/vault-frame/index.html'),
         },
       },
     },

@@ -18,6 +18,7 @@ const NAV: Array<[string, string]> = [
   ['/', 'With the broker'],
   ['/sealed/', 'Sealed mode'],
   ['/dpop/', 'Sealed + DPoP'],
+  ['/vault/', 'Vault'],
   ['/pwa/', 'PWA'],
   ['/workbox/', 'Workbox'],
   ['/classic/', 'importScripts'],
@@ -43,6 +44,14 @@ export const PAGES: Record<string, PageText> = {
     intro:
       "Here the page never receives any token: the service worker adds the Authorization header itself, in its fetch handler, to requests for this origin's /api/ only. Same server and counters; its own worker, scope and session.",
     refreshTokenKeptIn: 'the service worker (IndexedDB); this page sees neither it nor the access token',
+    hint: BROKER_HINT,
+  },
+  '/vault/': {
+    path: '/vault/',
+    heading: 'Vault mode: no token anywhere in this origin',
+    intro:
+      "The session lives on another origin, the vault (here http://localhost with this port), in a hidden frame whose own service worker holds both tokens. This page sends request descriptions to the frame; the vault makes them with the token and returns the responses. Script injected into this page can use the session while it runs, but can read no token: none exists in this origin's memory, storages or caches.",
+    refreshTokenKeptIn: "the vault's service worker (IndexedDB of the vault's origin); this origin has neither token",
     hint: BROKER_HINT,
   },
   '/dpop/': {

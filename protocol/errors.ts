@@ -34,6 +34,8 @@ export const ErrorCode = {
    * endpoint that answers 404/405 at login. `message` says what to fix. Not retryable.
    */
   Misconfigured: 'misconfigured',
+  /** Vault mode: the vault frame did not load or answer (blocked, wrong URL, or it refused this origin). Never a fallback to the app origin. */
+  VaultUnavailable: 'vault-unavailable',
   /** A bug or an unexpected failure inside the worker. */
   Internal: 'internal',
 } as const;
@@ -178,6 +180,14 @@ export class ProtocolMismatchError extends BrokerError {
   }
 }
 
+/** Vault mode: the vault frame did not load or answer; the app gets no tokens of its own instead. */
+export class VaultUnavailableError extends BrokerError {
+  override name = 'VaultUnavailableError';
+  constructor(message = 'The token vault could not be reached', options?: BrokerErrorOptions) {
+    super(ErrorCode.VaultUnavailable, message, options);
+  }
+}
+
 const classByCode: Partial<Record<ErrorCode, new (message?: string, options?: BrokerErrorOptions) => BrokerError>> = {
   [ErrorCode.SessionEnded]: SessionEndedError,
   [ErrorCode.RefreshUnavailable]: RefreshUnavailableError,
@@ -187,6 +197,7 @@ const classByCode: Partial<Record<ErrorCode, new (message?: string, options?: Br
   [ErrorCode.ServiceWorkerUnavailable]: ServiceWorkerUnavailableError,
   [ErrorCode.ProtocolMismatch]: ProtocolMismatchError,
   [ErrorCode.Misconfigured]: MisconfiguredError,
+  [ErrorCode.VaultUnavailable]: VaultUnavailableError,
 };
 
 /**

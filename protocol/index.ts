@@ -2,3 +2,4 @@
 export * from './errors.js';
 export * from './messages.js';
 export * from './allowlist.js';
+export * from './vault.js';

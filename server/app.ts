@@ -25,6 +25,13 @@ export interface AppOptions {
   pwaV2Root?: string;
   /** How long a rotated refresh token is still accepted, in ms (env `ROTATION_GRACE_MS`, default 0). */
   rotationGraceMs?: number;
+  /**
+   * Origins allowed to call `/api/` cross-origin with credentials in headers (CORS): the
+   * vault's origin, whose worker makes the app's API requests in vault mode.
+   */
+  corsOrigins?: string[];
+  /** Vault mode's demo: the vault's origin (another port of this server, same site as the app). */
+  vaultOrigin?: string;
 }
 
 /** What a test can make the refresh endpoints do. */
@@ -118,7 +125,12 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       auth.resetStats();
       sendJson(res, 200, auth.stats);
     },
-    'GET /auth/config': (_req, res) => sendJson(res, 200, { accessTtlSeconds: auth.accessTtlSeconds, idp: oidc ? 'oidc' : 'mock' }),
+    'GET /auth/config': (_req, res) => sendJson(res, 200, { accessTtlSeconds: auth.accessTtlSeconds, idp: oidc ? 'oidc' : 'mock', vaultOrigin: options.vaultOrigin ?? null }),
+    // The vault's fixed configuration, loaded by its worker with importScripts: which app origin it serves.
+    'GET /vault-frame/config.js': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(`self.SW_TOKEN_BROKER_VAULT = ${JSON.stringify({ appOrigin: origin })};\n`);
+    },
 
     // Custom JSON flavour.
     'POST /auth/login': async (req, res) => {
@@ -285,8 +297,19 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     throw new HttpError(404, 'not_found', `Not found: ${path}`);
   }
 
+  const corsOrigins = new Set(options.corsOrigins ?? []);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // CORS for the API, for the vault's origin only (vault mode calls the API from there).
+    const requestOrigin = req.headers.origin;
+    if (url.pathname.startsWith('/api/') && requestOrigin && corsOrigins.has(requestOrigin)) {
+      res.setHeader('access-control-allow-origin', requestOrigin);
+      res.setHeader('vary', 'origin');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE', 'access-control-allow-headers': 'authorization, content-type, dpop', 'access-control-max-age': '600' });
+        return void res.end();
+      }
+    }
     if (networkDown && !url.pathname.startsWith('/auth/test/') && !url.pathname.startsWith('/auth/stats')) return void req.socket.destroy();
     if (oidc?.handle(req, res)) return;
     route(req, res, url).catch((error: unknown) => {

@@ -1,4 +1,5 @@
 /** `npm run demo`: the mock auth server, the API and the built demo on one port. */
+import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 
@@ -17,12 +18,36 @@ const origin = `http://127.0.0.1:${port}`;
 const pwaV2Root = fileURLToPath(new URL('../pwa-v2/', import.meta.url));
 // Loaded only when asked for: oidc-provider prints warnings about Node 20 at import.
 const createOidc = idp === 'oidc' ? (await import('./oidc.js')).createOidcProvider : undefined;
-const { server } = createApp({ accessTtlSeconds, staticRoot, refreshDelayMs, testHooks: process.env.TEST_HOOKS === '1', createOidc, origin, pwaV2Root, rotationGraceMs });
+// Vault mode's demo: the vault (its frame, worker and storage) is this server on a second
+// port: another origin, but the same site as the app, as vault.example.com is to
+// app.example.com. A cross-site vault (localhost beside 127.0.0.1) is refused a service
+// worker by Chromium when third-party cookies are blocked.
+const vaultPort = Number(process.env.VAULT_PORT ?? port + 1);
+if (!Number.isInteger(vaultPort) || vaultPort <= 0 || vaultPort > 65535 || vaultPort === port) throw new Error(`VAULT_PORT must be a port number other than PORT, not ${process.env.VAULT_PORT}`);
+const vaultOrigin = `http://127.0.0.1:${vaultPort}`;
+const { server } = createApp({
+  accessTtlSeconds,
+  staticRoot,
+  refreshDelayMs,
+  testHooks: process.env.TEST_HOOKS === '1',
+  createOidc,
+  origin,
+  pwaV2Root,
+  rotationGraceMs,
+  corsOrigins: [vaultOrigin],
+  vaultOrigin,
+});
+// The same handler (same mock server state) answers on the vault's port.
+const vaultServer = createServer((req, res) => server.emit('request', req, res));
+vaultServer.listen(vaultPort, '127.0.0.1');
 
 server.listen(port, '127.0.0.1', () => {
   const against = idp === 'oidc' ? `the embedded oidc-provider at ${origin}/oidc` : 'the mock auth server';
   console.log(`sw-token-broker demo against ${against} (access tokens live ${accessTtlSeconds} s): ${origin}/`);
 });
-const stop = () => server.close(() => process.exit(0));
+const stop = () => {
+  vaultServer.close();
+  server.close(() => process.exit(0));
+};
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

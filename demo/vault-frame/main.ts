@@ -1,0 +1,8 @@
+/** The vault frame: answers the demo app (the demo server's first port) and nobody else. */
+import { serveVault } from '../../src/index.js';
+
+// The app origin comes from the vault's own server (see sw.ts), never from the embedding page.
+const configUrl = '/vault-frame/config.js';
+await import(/* @vite-ignore */ configUrl);
+const { appOrigin } = (self as unknown as { SW_TOKEN_BROKER_VAULT: { appOrigin: string } }).SW_TOKEN_BROKER_VAULT;
+serveVault({ appOrigins: [appOrigin], scriptUrl: '/vault-frame/sw.js', scope: '/vault-frame/' });

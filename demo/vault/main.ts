@@ -1,0 +1,69 @@
+/**
+ * Vault mode's demo page, on the app's origin (http://127.0.0.1:PORT): the session lives in
+ * the vault (http://localhost:PORT), in a hidden frame with its own worker. This page holds
+ * no token at all; axios's fetch adapter sends every request through the vault.
+ */
+import axios from 'axios';
+import { createVaultFetch, openVault, type VaultClient } from '../../src/index.js';
+import { renderLayout } from '../layout.js';
+import { $, describe, fireCalls, log, openAnotherTab, showSession, tabName, watchCounters, wireFireEverywhere } from '../ui.js';
+
+declare global {
+  interface Window {
+    vaultDemo: { vault: VaultClient; api: import('axios').AxiosInstance };
+  }
+}
+
+renderLayout('/vault/');
+main().catch((error: unknown) => {
+  log('error', `The vault could not start: ${describe(error)}`);
+  document.body.dataset.error = (error as { code?: string }).code ?? 'unknown';
+  document.body.dataset.ready = 'error';
+});
+
+async function main(): Promise<void> {
+  $('tab-name').textContent = tabName();
+  watchCounters();
+  // `?vault=URL` points the page at another vault (to see what a blocked or wrong one does).
+  const { vaultOrigin } = (await (await fetch('/auth/config')).json()) as { vaultOrigin: string };
+  const vaultUrl = new URLSearchParams(location.search).get('vault') ?? `${vaultOrigin}/vault-frame/`;
+  const vault = await openVault(vaultUrl);
+  const api = axios.create({ baseURL: `${location.origin}/`, adapter: 'fetch', env: { fetch: createVaultFetch(vault) } });
+  window.vaultDemo = { vault, api };
+  document.body.dataset.ready = 'true';
+  log('info', `Connected to the vault at ${vault.origin}`);
+
+  const update = async () => {
+    try {
+      const status = await vault.status();
+      showSession(status.loggedIn, status.accessExpiresAt);
+    } catch (error) {
+      $('session-state').textContent = describe(error);
+    }
+  };
+  void update();
+  setInterval(update, 500);
+
+  $('login-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const data = new FormData(event.target as HTMLFormElement);
+    try {
+      await vault.login({ username: String(data.get('username')), password: String(data.get('password')) });
+      log('ok', 'Logged in (in the vault)');
+    } catch (error) {
+      log('error', `Login failed: ${describe(error)}`);
+    }
+    void update();
+  });
+  $('fire').addEventListener('click', () => fireCalls(() => api.get('/api/data')));
+  wireFireEverywhere('demo-fire-vault', () => api.get('/api/data'));
+  $('logout').addEventListener('click', async () => {
+    try {
+      await vault.logout();
+    } catch (error) {
+      log('error', `Logout failed: ${describe(error)}`);
+    }
+    void update();
+  });
+  $('open-tab').addEventListener('click', openAnotherTab);
+}

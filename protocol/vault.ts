@@ -1,0 +1,53 @@
+/**
+ * Vault mode's protocol between the app's page and the vault frame (another origin). The
+ * app opens one MessagePort to the frame with `connect`; every call and reply then goes
+ * over that port. Nothing in it is ever a token: requests go out from the vault with the
+ * token added by the vault's worker, and only their responses come back.
+ */
+import type { SessionStatus, WireError } from './index.js';
+
+export const VAULT_PROTOCOL = 'sw-token-broker-vault';
+export const VAULT_PROTOCOL_VERSION = 1;
+
+/** An HTTP request the vault makes for the app. Bodies are text (JSON, form data as text); streams are out of scope. */
+export interface VaultRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+/** What the app gets back: never the request's Authorization header, only the response. */
+export interface VaultResponse {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The first message, on the window, carrying the port every later call uses. */
+export interface VaultConnect {
+  protocol: typeof VAULT_PROTOCOL;
+  v: number;
+  type: 'connect';
+}
+
+/** The frame's answer to `connect`, on the port. */
+export type VaultConnected = { type: 'ready'; mode: 'vault' } | { type: 'refused'; error: WireError };
+
+export type VaultCall =
+  | { type: 'request'; request: VaultRequest }
+  | { type: 'login'; credentials: Record<string, string> }
+  | { type: 'logout' }
+  | { type: 'status' };
+
+export type VaultMessage = VaultCall & { id: string };
+
+export interface VaultResultByType {
+  request: VaultResponse;
+  login: SessionStatus;
+  logout: SessionStatus;
+  status: SessionStatus;
+}
+
+export type VaultReply = { id: string; ok: true; result: unknown } | { id: string; ok: false; error: WireError };
