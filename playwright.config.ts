@@ -14,6 +14,9 @@ export const JMONDI_PORT = Number(process.env.JMONDI_PORT ?? 5305);
 export const EXAMPLE_PORT = Number(process.env.EXAMPLE_PORT ?? 5306);
 /** The same example under `vite` dev (its API calls proxied to the example backend). */
 export const EXAMPLE_DEV_PORT = Number(process.env.EXAMPLE_DEV_PORT ?? 5307);
+/** The vault's port of the demo server (vault mode: another origin, same site); the OpenID server's vault port. */
+export const VAULT_PORT = Number(process.env.VAULT_PORT ?? 5308);
+export const OIDC_VAULT_PORT = Number(process.env.OIDC_VAULT_PORT ?? 5309);
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -35,9 +38,9 @@ export default defineConfig({
   },
   webServer: [
     // The demo server the tests drive: the built demo, with fault injection turned on.
-    webServer('node dist/server/main.js', E2E_PORT, '/auth/stats', { ACCESS_TTL: '30', TEST_HOOKS: '1', REFRESH_DELAY_MS: '50' }),
+    webServer('node dist/server/main.js', E2E_PORT, '/auth/stats', { ACCESS_TTL: '30', TEST_HOOKS: '1', REFRESH_DELAY_MS: '50', VAULT_PORT: String(VAULT_PORT) }),
     // oidc-provider prints warnings about Node 20; its stderr is left out.
-    { ...webServer('node dist/server/main.js', OIDC_PORT, '/auth/stats', { ACCESS_TTL: '30', TEST_HOOKS: '1', IDP: 'oidc' }), stderr: 'ignore' },
+    { ...webServer('node dist/server/main.js', OIDC_PORT, '/auth/stats', { ACCESS_TTL: '30', TEST_HOOKS: '1', IDP: 'oidc', VAULT_PORT: String(OIDC_VAULT_PORT) }), stderr: 'ignore' },
     webServer('node tests/e2e/idp/node-oauth-server.mjs', NODE_OAUTH_PORT, '/auth/stats'),
     webServer('node tests/e2e/idp/jmondi-server.mjs', JMONDI_PORT, '/auth/stats'),
     webServer('node examples/vite-pwa/server.mjs', EXAMPLE_PORT, '/auth/stats'),

@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   const vault = await openVault(vaultUrl);
   const api = axios.create({ baseURL: `${location.origin}/`, adapter: 'fetch', env: { fetch: createVaultFetch(vault) } });
   window.vaultDemo = { vault, api };
+  window.demo = { broker: vault, api };
   document.body.dataset.ready = 'true';
   log('info', `Connected to the vault at ${vault.origin}`);
 

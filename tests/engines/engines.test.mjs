@@ -42,7 +42,8 @@ async function until(check, what, timeoutMs = 30_000) {
 async function startServer(env) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, ['dist/server/main.js'], { env: { ...process.env, PORT: String(port), TEST_HOOKS: '1', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const vaultPort = await freePort();
+  const server = spawn(process.execPath, ['dist/server/main.js'], { env: { ...process.env, PORT: String(port), VAULT_PORT: String(vaultPort), TEST_HOOKS: '1', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((resolve, reject) => {
     server.once('exit', (code) => reject(new Error(`demo server exited with ${code}`)));
     server.stdout?.on('data', (chunk) => String(chunk).includes('http://') && resolve(undefined));

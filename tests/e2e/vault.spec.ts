@@ -1,0 +1,102 @@
+/**
+ * Vault mode (/vault/): the session lives on the vault's origin (the demo server's second
+ * port), in a hidden frame whose own service worker holds both tokens. What the app's
+ * origin can reach holds neither: storages, caches, cookies, messages, responses, heap.
+ */
+import { OIDC_PORT, VAULT_PORT } from '../../playwright.config.js';
+import { RECORD_EVERYTHING, expect, fireInAllTabsAtOnce, heapSnapshot, readWorkerSession, test } from './fixtures.js';
+import type { Page } from '@playwright/test';
+
+const VAULT_DB = 'sw-token-broker:demo-vault';
+
+async function openVaultTab(openTab: (path: string) => Promise<Page>): Promise<Page> {
+  const page = await openTab('/vault/');
+  expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
+  return page;
+}
+
+/** Everything injected script in the app's origin could read, as one string. */
+async function everythingTheAppOriginHolds(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const out: unknown[] = [{ ...localStorage }, { ...sessionStorage }, document.cookie, (window as any).__received];
+    for (const info of await indexedDB.databases()) {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open(info.name!);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      for (const store of Array.from(db.objectStoreNames)) {
+        out.push(info.name, await new Promise((resolve) => {
+          const all = db.transaction(store).objectStore(store).getAll();
+          all.onsuccess = () => resolve(all.result);
+        }));
+      }
+      db.close();
+    }
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      for (const request of await cache.keys()) out.push(request.url, await (await cache.match(request))?.text());
+    }
+    return JSON.stringify(out);
+  });
+}
+
+test('three tabs share the vault\'s session: after expiry every request succeeds, with exactly one refresh and no reuse', async ({ openTab, server }) => {
+  const tabs = [await openVaultTab(openTab), await openVaultTab(openTab), await openVaultTab(openTab)];
+  await tabs[0].evaluate(() => window.demo.broker.login({ username: 'demo', password: 'demo' }));
+  for (const tab of tabs) expect(await tab.evaluate(() => window.demo.broker.status())).toMatchObject({ loggedIn: true, mode: 'sealed' });
+  await server.expireAccessTokens();
+  await server.reset();
+  const results = await fireInAllTabsAtOnce(tabs, 10);
+  expect(results).toEqual(tabs.map(() => ({ ok: 10, errors: [] })));
+  expect(await server.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0 });
+});
+
+test('neither token exists anywhere in the app\'s origin: storages, IndexedDB, caches, cookies, messages, responses, heap', async ({ context, openTab, server }) => {
+  await context.addInitScript(RECORD_EVERYTHING);
+  const page = await openVaultTab(openTab);
+  await page.evaluate(() => window.demo.broker.login({ username: 'demo', password: 'demo' }));
+  await server.expireAccessTokens();
+  expect(await page.evaluate(() => Promise.all([1, 2, 3].map(() => window.demo.api.get('/api/data').then((r) => r.status))))).toEqual([200, 200, 200]);
+  await page.evaluate(() => window.demo.broker.status());
+  const session = await readWorkerSession(context, VAULT_DB);
+  expect(session.refreshToken).toMatch(/^rt_/);
+  expect(session.accessToken.length).toBeGreaterThan(10);
+  const held = await everythingTheAppOriginHolds(page);
+  expect(held).toMatch(/user.{1,12}demo/); // the scan saw the API responses
+  const heap = await heapSnapshot(page);
+  for (const secret of [session.refreshToken, session.accessToken]) {
+    expect(held.includes(secret)).toBe(false);
+    expect(heap.includes(secret)).toBe(false);
+  }
+  // The worker that holds them is the vault's, on another origin.
+  expect(context.serviceWorkers().map((worker) => new URL(worker.url()).origin)).toEqual([`http://127.0.0.1:${VAULT_PORT}`]);
+});
+
+test('the vault makes requests only to its API allowlist: a request elsewhere is refused, with no token sent', async ({ openTab }) => {
+  const page = await openVaultTab(openTab);
+  await page.evaluate(() => window.demo.broker.login({ username: 'demo', password: 'demo' }));
+  const refused = await page.evaluate(() =>
+    window.demo.api.get('http://127.0.0.1:1/steal').then(
+      () => 'sent',
+      (error) => error.code ?? error.message,
+    ),
+  );
+  expect(refused).not.toBe('sent');
+  const direct = await page.evaluate(() => (window as any).vaultDemo.vault.request({ method: 'GET', url: 'http://127.0.0.1:1/steal', headers: {}, body: null }).then(() => 'sent', (error: { code: string }) => error.code));
+  expect(direct).toBe('not-supported');
+});
+
+test('a vault that does not answer is a typed error, never a fallback to the app\'s origin', async ({ page, baseURL }) => {
+  await page.goto(`/vault/?vault=${encodeURIComponent(`${baseURL}/not-a-vault/`)}`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'error', undefined, { timeout: 20_000 });
+  expect(await page.evaluate(() => document.body.dataset.error)).toBe('vault-unavailable');
+  expect(await page.evaluate(() => navigator.serviceWorker.getRegistrations().then((all) => all.length))).toBe(0);
+});
+
+test('the vault answers only the app origins it was built for: another origin embedding it gets vault-unavailable', async ({ page }) => {
+  // The OpenID demo server is another origin; its /vault/ page points at this server's vault, which serves only this app.
+  await page.goto(`http://127.0.0.1:${OIDC_PORT}/vault/?vault=${encodeURIComponent(`http://127.0.0.1:${VAULT_PORT}/vault-frame/`)}`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'error', undefined, { timeout: 20_000 });
+  expect(await page.evaluate(() => document.body.dataset.error)).toBe('vault-unavailable');
+});
