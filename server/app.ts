@@ -306,7 +306,9 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       res.setHeader('access-control-allow-origin', requestOrigin);
       res.setHeader('vary', 'origin');
       if (req.method === 'OPTIONS') {
-        res.writeHead(204, { 'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE', 'access-control-allow-headers': 'authorization, content-type, dpop', 'access-control-max-age': '600' });
+        // Whatever headers the vault forwards (Firefox sends axios's user-agent, for one): an API decides this list itself.
+        const requested = String(req.headers['access-control-request-headers'] ?? 'authorization, content-type');
+        res.writeHead(204, { 'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE', 'access-control-allow-headers': requested, 'access-control-max-age': '600' });
         return void res.end();
       }
     }

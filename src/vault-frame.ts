@@ -109,14 +109,21 @@ function isStringRecord(value: unknown): value is Record<string, string> {
 /**
  * Makes the app's request from the vault: only to the worker's API allowlist (the vault is
  * no open proxy), without cookies, and never following a redirect. The worker adds the
- * token, refreshes on a 401 and retries; the app gets the response only.
+ * token, refreshes on a 401 and retries; the app gets the response only. A network failure
+ * or a redirect answer comes back as status 0.
  */
 async function relay(broker: BrokerClient, request: VaultRequest): Promise<VaultResponse> {
   if (!broker.isApiUrl(request.url)) throw new BrokerError(ErrorCode.NotSupported, `Vault: ${new URL(request.url).origin} is outside the vault's apiAllowlist`);
   const headers = new Headers(request.headers);
   headers.delete('authorization');
   headers.delete('cookie');
-  const response = await fetch(request.url, { method: request.method, headers, body: request.body, credentials: 'omit', redirect: 'manual' });
+  let response: Response;
+  try {
+    response = await fetch(request.url, { method: request.method, headers, body: request.body, credentials: 'omit', redirect: 'manual' });
+  } catch (error) {
+    // A network failure (offline, refused, CORS): status 0, as fetch reports it, with the reason.
+    return { status: 0, statusText: `The vault could not reach ${request.url}: ${(error as Error)?.message ?? error}`, headers: {}, body: '' };
+  }
   return {
     status: response.status,
     statusText: response.statusText,

@@ -145,7 +145,8 @@ export function createVaultFetch(vault: Pick<VaultClient, 'request'>): typeof fe
     const request = new Request(input, init);
     const body = request.body === null || request.method === 'GET' || request.method === 'HEAD' ? null : await request.text();
     const answer = await vault.request({ method: request.method, url: request.url, headers: Object.fromEntries(request.headers), body });
-    if (answer.status === 0) return Response.error();
+    // Status 0: a network failure or a redirect answer in the vault (its statusText says which); fetch rejects.
+    if (answer.status === 0) throw new TypeError(answer.statusText || 'The vault could not make the request');
     return new Response(NULL_BODY.has(answer.status) ? null : answer.body, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
   };
 }

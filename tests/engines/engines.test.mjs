@@ -14,7 +14,7 @@ import { freePort, launchFirefox, launchWebKit } from './drivers.mjs';
 /** Fires `count` parallel API calls through the page's axios instance; how they ended. */
 const fire = (/** @type {number} */ count) =>
   Promise.allSettled(Array.from({ length: count }, () => window.demo.api.get('/api/data'))).then((results) =>
-    results.map((r) => (r.status === 'fulfilled' ? 'ok' : /** @type {any} */ (r.reason).code ?? `HTTP ${/** @type {any} */ (r.reason).response?.status}`)),
+    results.map((r) => (r.status === 'fulfilled' ? 'ok' : /** @type {any} */ (r.reason).code === 'ERR_NETWORK' ? `ERR_NETWORK: ${/** @type {any} */ (r.reason).cause?.message ?? r.reason.message}` : /** @type {any} */ (r.reason).code ?? `HTTP ${/** @type {any} */ (r.reason).response?.status}`)),
   );
 const login = () => window.demo.broker.login({ username: 'demo', password: 'demo' }).then(() => true);
 const status = () => window.demo.broker.status();
@@ -338,6 +338,55 @@ for (const [engineName, launch] of selected) {
         } finally {
           await post('/auth/test/config', { pwaVersion: '1' });
         }
+      });
+    });
+
+    // This browser also ran the other demos, so the app's origin has their workers and sessions;
+    // Chromium's vault.spec.ts scans a clean app origin (IndexedDB, caches, messages, heap).
+    describe('vault mode (/vault/: the session on the vault origin, the demo server\'s second port)', () => {
+      /** @type {Tab[]} */
+      const vaultTabs = [];
+
+      before(async () => {
+        for (let i = 0; i < 2; i++) vaultTabs.push(await engine.newTab(`${base}/vault/`));
+        for (const tab of vaultTabs) await ready(tab);
+      });
+
+      it('the vault frame registers its worker in this engine; two tabs share one refresh after expiry', async () => {
+        await vaultTabs[0].evaluate(login);
+        for (const tab of vaultTabs) assert.equal((await tab.evaluate(status)).loggedIn, true);
+        await post('/auth/test/expire-access-tokens');
+        await post('/auth/stats/reset');
+        const results = await Promise.all(vaultTabs.map((tab) => tab.evaluate(fire, 5)));
+        assert.deepEqual(results.flat(), Array(10).fill('ok'));
+        const counted = await stats();
+        assert.equal(counted.refreshes, 1);
+        assert.equal(counted.reuseDetected, 0);
+      });
+
+      it("no token in the app origin's storages, IndexedDB, caches or cookies; the vault's database is out of its reach", async () => {
+        const held = await vaultTabs[0].evaluate(async () => {
+          const out = /** @type {unknown[]} */ ([{ ...localStorage }, { ...sessionStorage }, document.cookie, await caches.keys()]);
+          // The vault's database name, opened from the app's origin: another origin's storage, so an empty new one.
+          const name = 'sw-token-broker:demo-vault';
+          const stores = await new Promise((resolve, reject) => {
+            const open = indexedDB.open(name);
+            open.onsuccess = () => {
+              const count = open.result.objectStoreNames.length;
+              open.result.close();
+              indexedDB.deleteDatabase(name);
+              resolve(count);
+            };
+            open.onerror = () => reject(open.error);
+          });
+          out.push({ storesInTheAppOriginsCopy: stores });
+          return JSON.stringify(out);
+        });
+        for (const prefix of ['rt_', 'at_']) assert.equal(held.includes(prefix), false, held);
+        assert.match(held, /"storesInTheAppOriginsCopy":0/);
+        // The vault page registered no worker in the app's origin (the other demo pages of this browser did): the one that holds the tokens is the vault's.
+        const scopes = await vaultTabs[0].evaluate(() => navigator.serviceWorker.getRegistrations().then((all) => all.map((registration) => new URL(registration.scope).pathname)));
+        assert.equal(scopes.some((scope) => scope.startsWith('/vault')), false, scopes.join(' '));
       });
     });
 
