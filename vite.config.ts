@@ -40,7 +40,7 @@ const builds: Record<string, UserConfig> = {
       target: 'es2022',
       minify: false,
       sourcemap: true,
-      lib: { entry: { index: resolve(root, 'src/index.ts'), sw: resolve(root, 'sw/index.ts') }, formats: ['es'] },
+      lib: { entry: { index: resolve(root, 'src/index.ts'), sw: resolve(root, 'sw/index.ts'), vault: resolve(root, 'src/vault-index.ts') }, formats: ['es'] },
       rolldownOptions: { external },
     },
   },

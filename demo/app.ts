@@ -6,7 +6,7 @@ import { $, describe, fireCalls, log, openAnotherTab, showSession, tabName, watc
 declare global {
   interface Window {
     /** The broker (a BrokerClient; on /vault/ the VaultClient, which has login, logout and status) and the page's axios instance. */
-    demo: { broker: import('../src/index.js').BrokerClient | import('../src/index.js').VaultClient; api: import('axios').AxiosInstance };
+    demo: { broker: import('../src/index.js').BrokerClient | import('../src/vault-index.js').VaultClient; api: import('axios').AxiosInstance };
   }
 }
 

@@ -12,8 +12,6 @@ export { registerTokenBroker, type RegisterOptions } from './register.js';
 export { BrokerClient, type BrokerClientOptions, type BrokerEventHandler } from './client.js';
 export { attachTokenBroker, type AttachOptions, type InterceptorBroker } from './interceptors.js';
 export { createBrokerFetch, type BrokerFetchOptions, type FetchBroker } from './broker-fetch.js';
-export { VaultClient, createVaultFetch, openVault, type VaultOptions } from './vault.js';
-export { serveVault, type VaultFrameOptions } from './vault-frame.js';
 export {
   BrokerError,
   BrokerTimeoutError,
@@ -25,7 +23,6 @@ export {
   RefreshUnavailableError,
   ServiceWorkerUnavailableError,
   SessionEndedError,
-  VaultUnavailableError,
   hasErrorCode,
   isBrokerError,
   type BrokerEvent,

@@ -4,7 +4,7 @@
  * no token at all; axios's fetch adapter sends every request through the vault.
  */
 import axios from 'axios';
-import { createVaultFetch, openVault, type VaultClient } from '../../src/index.js';
+import { createVaultFetch, openVault, type VaultClient } from '../../src/vault-index.js';
 import { renderLayout } from '../layout.js';
 import { $, describe, fireCalls, log, openAnotherTab, showSession, tabName, watchCounters, wireFireEverywhere } from '../ui.js';
 

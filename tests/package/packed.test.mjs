@@ -85,8 +85,9 @@ describe('the packed package', () => {
   it('passes @arethetypeswrong/cli for ESM resolution (the package is ESM only; Node 20.19+ requires it from CommonJS)', () => {
     // attw exits non-zero on any problem the profile does not ignore.
     const out = run('npx', ['--no-install', 'attw', tarball, '--profile', 'esm-only', '--format', 'ascii'], root);
-    assert.equal(out.match(/node16 \(from ESM\): 🟢/g)?.length, 3, out);
-    assert.equal(out.match(/bundler: 🟢/g)?.length, 3, out);
+    // Four entries: the page, the worker, the classic worker, the vault.
+    assert.equal(out.match(/node16 \(from ESM\): 🟢/g)?.length, 4, out);
+    assert.equal(out.match(/bundler: 🟢/g)?.length, 4, out);
   });
 
   it('compiles the README snippets as written against the packed types', () => {
@@ -103,9 +104,15 @@ describe('the packed package', () => {
     const options = { module: 'esnext', moduleResolution: 'bundler', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [] };
     writeFileSync(join(app, 'tsconfig.sw.json'), JSON.stringify({ compilerOptions: { ...options, lib: ['es2022', 'webworker'] }, files: ['readme-sw.ts'] }));
     writeFileSync(join(app, 'tsconfig.page.json'), JSON.stringify({ compilerOptions: { ...options, lib: ['es2022', 'dom'] }, files: ['readme-page.ts'] }));
+    // Vault mode's snippets: the app page and the vault frame's page.
+    const vaults = blocks.filter((block) => block.includes("from 'sw-token-broker/vault'"));
+    assert.ok(vaults.length >= 1, 'the README has a vault snippet');
+    vaults.forEach((block, i) => writeFileSync(join(app, `readme-vault-${i}.ts`), `${block}\nexport {};\n`));
+    writeFileSync(join(app, 'tsconfig.vault.json'), JSON.stringify({ compilerOptions: { ...options, lib: ['es2022', 'dom', 'dom.iterable'] }, files: vaults.map((_, i) => `readme-vault-${i}.ts`) }));
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     run(process.execPath, [tsc, '-p', 'tsconfig.sw.json'], app);
     run(process.execPath, [tsc, '-p', 'tsconfig.page.json'], app);
+    run(process.execPath, [tsc, '-p', 'tsconfig.vault.json'], app);
   });
 
   it('types the global of the classic build, for a worker without a bundler', () => {

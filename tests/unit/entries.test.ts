@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as page from '../../src/index.js';
 import * as worker from '../../sw/index.js';
+import * as vault from '../../src/vault-index.js';
 
 describe('package entries', () => {
   it('the worker entry exports exactly what an app or a custom adapter needs, and no internals', () => {
@@ -47,5 +48,10 @@ describe('package entries', () => {
         'registerTokenBroker',
       ].sort(),
     );
+  });
+
+  it('the vault entry exports the app side, the frame side and its error, apart from the page entry', () => {
+    expect(Object.keys(vault).sort()).toEqual(['VaultClient', 'VaultUnavailableError', 'createVaultFetch', 'openVault', 'serveVault']);
+    for (const name of Object.keys(vault)) expect(Object.keys(page)).not.toContain(name);
   });
 });
