@@ -1,7 +1,8 @@
 /** The demo page with the broker (handoff or sealed): every tab shares one session and one refresh. */
 import axios from 'axios';
 import { attachTokenBroker, registerTokenBroker } from '../src/index.js';
-import { $, describe, fireCalls, log, openAnotherTab, showSession, tabName, watchCounters, wireFireEverywhere } from './ui.js';
+import { wireControls } from './controls.js';
+import { $, describe, log, tabName, watchCounters } from './ui.js';
 
 declare global {
   interface Window {
@@ -33,17 +34,6 @@ async function main(scriptUrl: string, scope: string | undefined): Promise<void>
   broker.on('logged-out', () => log('warn', 'Broker: logged out (some tab)'));
   broker.on('session-ended', (event) => log('error', `Broker: session ended: ${event.reason ?? 'unknown reason'}`));
 
-  const update = async () => {
-    try {
-      const status = await broker.status();
-      showSession(status.loggedIn, status.accessExpiresAt);
-    } catch (error) {
-      $('session-state').textContent = describe(error);
-    }
-  };
-  void update();
-  setInterval(update, 500);
-
   if (broker.loginKind === 'redirect') {
     // The identity provider asks for the credentials on its own page.
     $('login-form').classList.add('redirect');
@@ -54,29 +44,17 @@ async function main(scriptUrl: string, scope: string | undefined): Promise<void>
       log('error', `Login failed: ${describe(error)}`);
     }
   }
-
-  $('login-form').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const form = event.target as HTMLFormElement;
-    const data = new FormData(form);
-    try {
-      if (broker.loginKind === 'redirect') return await broker.loginWithRedirect();
-      await broker.login({ username: String(data.get('username')), password: String(data.get('password')) });
-      log('ok', 'Logged in');
-    } catch (error) {
-      log('error', `Login failed: ${describe(error)}`);
-    }
-    void update();
-  });
-  $('fire').addEventListener('click', () => fireCalls(() => api.get('/api/data')));
-  wireFireEverywhere(`demo-fire-${broker.name}`, () => api.get('/api/data'));
-  $('logout').addEventListener('click', async () => {
-    try {
-      await broker.logout();
-    } catch (error) {
-      log('error', `Logout failed: ${describe(error)}`);
-    }
-    void update();
-  });
-  $('open-tab').addEventListener('click', openAnotherTab);
+  wireControls(
+    {
+      status: () => broker.status(),
+      logout: () => broker.logout(),
+      async login(data) {
+        if (broker.loginKind === 'redirect') return void (await broker.loginWithRedirect());
+        await broker.login({ username: String(data.get('username')), password: String(data.get('password')) });
+        log('ok', 'Logged in');
+      },
+    },
+    api,
+    `demo-fire-${broker.name}`,
+  );
 }

@@ -6,7 +6,8 @@
 import axios from 'axios';
 import { createVaultFetch, openVault, type VaultClient } from '../../src/vault-index.js';
 import { renderLayout } from '../layout.js';
-import { $, describe, fireCalls, log, openAnotherTab, showSession, tabName, watchCounters, wireFireEverywhere } from '../ui.js';
+import { wireControls } from '../controls.js';
+import { $, describe, log, tabName, watchCounters } from '../ui.js';
 
 declare global {
   interface Window {
@@ -34,37 +35,16 @@ async function main(): Promise<void> {
   document.body.dataset.ready = 'true';
   log('info', `Connected to the vault at ${vault.origin}`);
 
-  const update = async () => {
-    try {
-      const status = await vault.status();
-      showSession(status.loggedIn, status.accessExpiresAt);
-    } catch (error) {
-      $('session-state').textContent = describe(error);
-    }
-  };
-  void update();
-  setInterval(update, 500);
-
-  $('login-form').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const data = new FormData(event.target as HTMLFormElement);
-    try {
-      await vault.login({ username: String(data.get('username')), password: String(data.get('password')) });
-      log('ok', 'Logged in (in the vault)');
-    } catch (error) {
-      log('error', `Login failed: ${describe(error)}`);
-    }
-    void update();
-  });
-  $('fire').addEventListener('click', () => fireCalls(() => api.get('/api/data')));
-  wireFireEverywhere('demo-fire-vault', () => api.get('/api/data'));
-  $('logout').addEventListener('click', async () => {
-    try {
-      await vault.logout();
-    } catch (error) {
-      log('error', `Logout failed: ${describe(error)}`);
-    }
-    void update();
-  });
-  $('open-tab').addEventListener('click', openAnotherTab);
+  wireControls(
+    {
+      status: () => vault.status(),
+      logout: () => vault.logout(),
+      async login(data) {
+        await vault.login({ username: String(data.get('username')), password: String(data.get('password')) });
+        log('ok', 'Logged in (in the vault)');
+      },
+    },
+    api,
+    'demo-fire-vault',
+  );
 }
