@@ -6,7 +6,7 @@
  */
 
 const COLORS = { broker: '#1a7f37', recipe: '#cf222e', 'axios-auth-refresh': '#9a6700' };
-const MODE_COLORS = { plain: '#8c959f', passthrough: '#8c959f', handoff: '#1a7f37', sealed: '#0969da' };
+const MODE_COLORS = { plain: '#8c959f', passthrough: '#8c959f', handoff: '#1a7f37', sealed: '#0969da', vault: '#8250df' };
 const esc = (/** @type {string} */ text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 /** @param {any} results @returns {string} */

@@ -13,11 +13,13 @@ export const MODES = /** @type {const} */ ([
   { mode: 'passthrough', floor: 'plain', what: 'worker adding a fixed header' },
   { mode: 'handoff', floor: 'plain', what: 'broker, handoff' },
   { mode: 'sealed', floor: 'passthrough', what: 'broker, sealed' },
+  // Vault mode: the page -> vault frame -> vault worker relay on top of a sealed worker.
+  { mode: 'vault', floor: 'sealed', what: 'vault relay' },
 ]);
 /** A ratio whose round-by-round range is wider than this is reported as not to be trusted. */
 export const TRUSTED_RATIO_RANGE = 0.1;
 
-/** @param {'plain' | 'passthrough' | 'handoff' | 'sealed'} mode */
+/** @param {'plain' | 'passthrough' | 'handoff' | 'sealed' | 'vault'} mode */
 const implOf = (mode) => (mode === 'handoff' ? 'broker' : mode);
 
 /**

@@ -353,6 +353,22 @@ for (const [engineName, launch] of selected) {
       });
 
       it('the vault frame registers its worker in this engine; two tabs share one refresh after expiry', async () => {
+        // Record everything the app's pages receive from the vault: window messages and port messages.
+        for (const tab of vaultTabs) {
+          await tab.evaluate(() => {
+            const seen = /** @type {string[]} */ ([]);
+            /** @type {any} */ (window).__vaultSeen = seen;
+            window.addEventListener('message', (event) => seen.push(JSON.stringify(event.data)));
+            const port = /** @type {any} */ (window).vaultDemo.vault;
+            const original = port.request.bind(port);
+            port.request = (/** @type {any} */ request) => original(request).then((/** @type {any} */ response) => (seen.push(JSON.stringify(response)), response));
+            for (const call of ['status', 'login', 'logout']) {
+              const method = port[call].bind(port);
+              port[call] = (/** @type {any[]} */ ...args) => method(...args).then((/** @type {any} */ result) => (seen.push(JSON.stringify(result)), result));
+            }
+            return true;
+          });
+        }
         await vaultTabs[0].evaluate(login);
         for (const tab of vaultTabs) assert.equal((await tab.evaluate(status)).loggedIn, true);
         await post('/auth/test/expire-access-tokens');
@@ -364,7 +380,7 @@ for (const [engineName, launch] of selected) {
         assert.equal(counted.reuseDetected, 0);
       });
 
-      it("no token in the app origin's storages, IndexedDB, caches or cookies; the vault's database is out of its reach", async () => {
+      it("no token in the app origin's storages, IndexedDB, caches, cookies or what the vault sent it; the vault's database is out of its reach", async () => {
         const held = await vaultTabs[0].evaluate(async () => {
           const out = /** @type {unknown[]} */ ([{ ...localStorage }, { ...sessionStorage }, document.cookie, await caches.keys()]);
           // The vault's database name, opened from the app's origin: another origin's storage, so an empty new one.
@@ -383,6 +399,12 @@ for (const [engineName, launch] of selected) {
           return JSON.stringify(out);
         });
         for (const prefix of ['rt_', 'at_']) assert.equal(held.includes(prefix), false, held);
+        // Nor in anything the vault sent the app's pages (the mock server's tokens start with rt_ and at_).
+        for (const tab of vaultTabs) {
+          const seen = await tab.evaluate(() => JSON.stringify(/** @type {any} */ (window).__vaultSeen));
+          assert.match(seen, /user.{1,12}demo/, 'the recorder saw API responses');
+          for (const prefix of ['rt_', 'at_']) assert.equal(seen.includes(prefix), false, seen);
+        }
         assert.match(held, /"storesInTheAppOriginsCopy":0/);
         // The vault page registered no worker in the app's origin (the other demo pages of this browser did): the one that holds the tokens is the vault's.
         const scopes = await vaultTabs[0].evaluate(() => navigator.serviceWorker.getRegistrations().then((all) => all.map((registration) => new URL(registration.scope).pathname)));
