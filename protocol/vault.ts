@@ -33,11 +33,16 @@ export interface VaultConnect {
 }
 
 /** The frame's answer to `connect`, on the port. */
-export type VaultConnected = { type: 'ready'; mode: 'vault' } | { type: 'refused'; error: WireError };
+export type VaultConnected = { type: 'ready'; mode: 'vault'; loginKind: 'password' | 'redirect' } | { type: 'refused'; error: WireError };
+
+/** The query parameter of the vault page that a login by redirect comes back to: the app URL it forwards the result to. */
+export const VAULT_RETURN_PARAM = 'sw-token-broker-return';
 
 export type VaultCall =
   | { type: 'request'; request: VaultRequest }
   | { type: 'login'; credentials: Record<string, string> }
+  /** Starts a login by redirect: `returnTo` is the app page's absolute URL, `check` the tab's one-time value. */
+  | { type: 'authorize'; returnTo: string; check: string }
   | { type: 'logout' }
   | { type: 'status' };
 
@@ -46,6 +51,7 @@ export type VaultMessage = VaultCall & { id: string };
 export interface VaultResultByType {
   request: VaultResponse;
   login: SessionStatus;
+  authorize: { authorizationUrl: string };
   logout: SessionStatus;
   status: SessionStatus;
 }

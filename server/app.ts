@@ -63,7 +63,7 @@ class HttpError extends Error {
 export function createApp(options: AppOptions): { server: Server; auth: MockAuth; setFault(fault: RefreshFault): void } {
   const auth = new MockAuth({ accessTtlSeconds: options.accessTtlSeconds, rotationGraceMs: options.rotationGraceMs });
   const origin = options.origin ?? 'http://127.0.0.1';
-  const oidc: EmbeddedProvider | undefined = options.createOidc?.({ origin, stats: () => auth.stats, accessTtlSeconds: () => auth.accessTtlSeconds });
+  const oidc: EmbeddedProvider | undefined = options.createOidc?.({ origin, vaultOrigin: options.vaultOrigin, stats: () => auth.stats, accessTtlSeconds: () => auth.accessTtlSeconds });
   let fault: RefreshFault = 'none';
   let refreshDelayMs = options.refreshDelayMs ?? 0;
   /** Appended to the served worker scripts, so a test can publish a new worker version. */
@@ -129,7 +129,8 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     // The vault's fixed configuration, loaded by its worker with importScripts: which app origin it serves.
     'GET /vault-frame/config.js': (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(`self.SW_TOKEN_BROKER_VAULT = ${JSON.stringify({ appOrigin: origin })};\n`);
+      const config = { appOrigin: origin, idp: oidc ? 'oidc' : 'mock' };
+      res.end(`self.SW_TOKEN_BROKER_VAULT = ${JSON.stringify(config)};\n`);
     },
 
     // Custom JSON flavour.

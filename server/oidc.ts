@@ -20,8 +20,8 @@ export interface EmbeddedProvider {
   isRefreshTokenActive(refreshToken: string): Promise<boolean>;
 }
 
-export function createOidcProvider(options: { origin: string; stats: () => AuthStats; accessTtlSeconds: () => number }): EmbeddedProvider {
-  const { origin } = options;
+export function createOidcProvider(options: { origin: string; vaultOrigin?: string; stats: () => AuthStats; accessTtlSeconds: () => number }): EmbeddedProvider {
+  const { origin, vaultOrigin } = options;
   const provider = new Provider(`${origin}${MOUNT}`, {
     clients: [
       {
@@ -29,7 +29,8 @@ export function createOidcProvider(options: { origin: string; stats: () => AuthS
         token_endpoint_auth_method: 'none',
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
-        redirect_uris: [`${origin}/oidc-callback`, `${origin}/dpop/oidc-callback`],
+        // The vault's callback too (vault mode's demo); oidc-provider then allows CORS from the vault's origin.
+        redirect_uris: [`${origin}/oidc-callback`, `${origin}/dpop/oidc-callback`, ...(vaultOrigin ? [`${vaultOrigin}/vault-frame/oidc-callback`] : [])],
       },
     ],
     pkce: { required: () => true },

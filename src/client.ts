@@ -2,8 +2,6 @@
 import type { Workbox } from 'workbox-window';
 import {
   BrokerTimeoutError,
-  REDIRECT_CHECK_KEY,
-  REDIRECT_RESULT_KEY,
   ServiceWorkerUnavailableError,
   errorFromWire,
   ErrorCode,
@@ -26,6 +24,7 @@ import {
 } from '../protocol/index.js';
 import { resolveRequestUrl } from './request-url.js';
 import { sendToWorker } from './send-to-worker.js';
+import { startRedirectCheck, takeRedirectResult } from './redirect-result.js';
 
 export interface BrokerClientOptions {
   /** Bound on each message to the worker, in ms (default 25 s, above the worker's own bounds). */
@@ -128,12 +127,20 @@ export class BrokerClient {
    */
   async loginWithRedirect(options: { returnTo?: string } = {}): Promise<never> {
     const returnTo = options.returnTo ?? location.pathname + location.search;
-    // A one-time value this tab keeps: only a result that carries it back is this tab's login.
-    const check = crypto.randomUUID();
-    sessionStorage.setItem(this.#checkKey, check);
-    const { authorizationUrl } = await this.#send('authorize', { returnTo, check });
-    location.assign(authorizationUrl);
+    location.assign(await this.prepareRedirectLogin(returnTo, startRedirectCheck(this.#checkKey)));
     return new Promise<never>(() => {});
+  }
+
+  /**
+   * The worker's half of {@link loginWithRedirect} without navigating: the worker keeps the
+   * login's state and answers with the provider's authorization URL. For vault mode, whose
+   * frame hands the URL to the app's page; pages use `loginWithRedirect`.
+   *
+   * @param returnTo same-origin path the browser comes back to.
+   * @param check the tab's one-time value, carried back in the result.
+   */
+  async prepareRedirectLogin(returnTo: string, check: string): Promise<string> {
+    return (await this.#send('authorize', { returnTo, check })).authorizationUrl;
   }
 
   /**
@@ -146,18 +153,7 @@ export class BrokerClient {
    * @throws LoginFailedError (state mismatch, replay, error response, refused code) or another BrokerError.
    */
   takeRedirectResult(): boolean {
-    const fragment = new URLSearchParams(location.hash.slice(1));
-    const result = fragment.get(REDIRECT_RESULT_KEY);
-    if (result === null) return false;
-    history.replaceState(history.state, '', location.pathname + location.search);
-    const expected = sessionStorage.getItem(this.#checkKey);
-    sessionStorage.removeItem(this.#checkKey);
-    if (!expected || fragment.get(REDIRECT_CHECK_KEY) !== expected) {
-      console.warn('sw-token-broker: ignored a login result this tab did not start (a link, or a replayed URL)');
-      return false;
-    }
-    if (result === 'ok') return true;
-    throw errorFromWire({ code: fragment.get('code'), message: fragment.get('message') });
+    return takeRedirectResult(this.#checkKey);
   }
 
   get #checkKey(): string {

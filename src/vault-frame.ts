@@ -11,6 +11,8 @@ import {
   MisconfiguredError,
   VAULT_PROTOCOL,
   VAULT_PROTOCOL_VERSION,
+  VAULT_RETURN_PARAM,
+  REDIRECT_RESULT_KEY,
   toWireError,
   type VaultCall,
   type VaultConnected,
@@ -39,6 +41,8 @@ const MAX_BODY_CHARS = 1024 * 1024;
  */
 export function serveVault(options: VaultFrameOptions): void {
   const allowed = new Set(options.appOrigins.map((origin) => new URL(origin).origin));
+  // Not in a frame: the end of a login by redirect, which comes back to this page on the vault's origin.
+  if (window.parent === window) return forwardRedirectResult(allowed);
   const broker = registerTokenBroker(options.scriptUrl, { scope: options.scope }).then((client) => {
     if (client.mode !== 'sealed') throw new MisconfiguredError("The vault's worker must run in sealed mode: the token must not reach the vault frame either");
     return client;
@@ -46,44 +50,65 @@ export function serveVault(options: VaultFrameOptions): void {
   broker.catch(() => undefined);
   window.addEventListener('message', (event) => {
     // Only the embedding app, only from an allowed origin, only the connect message with its port.
-    if (event.source !== window.parent || window.parent === window || !allowed.has(event.origin)) return;
+    if (event.source !== window.parent || !allowed.has(event.origin)) return;
+    const appOrigin = event.origin;
     const data = event.data as { protocol?: unknown; v?: unknown; type?: unknown } | null;
     const port = event.ports[0];
     if (!port || data?.protocol !== VAULT_PROTOCOL || data.type !== 'connect') return;
     if (data.v !== VAULT_PROTOCOL_VERSION) return port.postMessage({ type: 'refused', error: toWireError(new BrokerError(ErrorCode.ProtocolMismatch, 'The app and the vault speak different protocol versions')) } satisfies VaultConnected);
     broker.then(
       (client) => {
-        port.onmessage = (message) => void answer(client, message.data).then((reply) => port.postMessage(reply));
-        port.postMessage({ type: 'ready', mode: 'vault' } satisfies VaultConnected);
+        port.onmessage = (message) => void answer(client, appOrigin, message.data).then((reply) => port.postMessage(reply));
+        port.postMessage({ type: 'ready', mode: 'vault', loginKind: client.loginKind } satisfies VaultConnected);
       },
       (error: unknown) => port.postMessage({ type: 'refused', error: toWireError(error) } satisfies VaultConnected),
     );
   });
   // Now listening: tell the embedding app, if it is an allowed one (the browser delivers the
   // message only when the parent's origin is the target origin).
-  if (window.parent !== window) for (const origin of allowed) window.parent.postMessage({ protocol: VAULT_PROTOCOL, v: VAULT_PROTOCOL_VERSION, type: 'hello' }, origin);
+  for (const origin of allowed) window.parent.postMessage({ protocol: VAULT_PROTOCOL, v: VAULT_PROTOCOL_VERSION, type: 'hello' }, origin);
 }
 
-async function answer(broker: BrokerClient, message: unknown): Promise<VaultReply> {
+/**
+ * The vault page loaded on its own (not in a frame) at the end of a login by redirect: the
+ * worker exchanged the code and sent the browser here with the result in the fragment;
+ * this sends it on to the app page that started the login, if its origin is an app origin.
+ */
+function forwardRedirectResult(allowed: Set<string>): void {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const target = parseUrl(new URLSearchParams(location.search).get(VAULT_RETURN_PARAM));
+  if (!fragment.has(REDIRECT_RESULT_KEY) || !target || !allowed.has(target.origin)) return;
+  target.hash = fragment.toString();
+  location.replace(target.href);
+}
+
+async function answer(broker: BrokerClient, appOrigin: string, message: unknown): Promise<VaultReply> {
   const id = typeof (message as { id?: unknown })?.id === 'string' ? (message as { id: string }).id : '';
   try {
-    const call = readCall(message);
+    const call = readCall(message, appOrigin);
     const result =
       call.type === 'request'
         ? await relay(broker, call.request)
         : call.type === 'login'
           ? await broker.login(call.credentials)
-          : call.type === 'logout'
-            ? await broker.logout()
-            : await broker.status();
+          : call.type === 'authorize'
+            ? { authorizationUrl: await broker.prepareRedirectLogin(vaultReturnPath(call.returnTo), call.check) }
+            : call.type === 'logout'
+              ? await broker.logout()
+              : await broker.status();
     return { id, ok: true, result };
   } catch (error) {
     return { id, ok: false, error: toWireError(error) };
   }
 }
 
+/** Where the worker sends the browser after the code exchange: this page, which forwards to the app's `returnTo`. */
+function vaultReturnPath(returnTo: string): string {
+  return `${location.pathname}?${new URLSearchParams({ [VAULT_RETURN_PARAM]: returnTo })}`;
+}
+
 /** The app's message, checked field by field: plain strings only, nothing else reaches fetch. */
-function readCall(message: unknown): VaultCall {
+function readCall(message: unknown, appOrigin: string): VaultCall {
   const malformed = (why: string) => new BrokerError(ErrorCode.MalformedMessage, `Vault: ${why}`);
   if (typeof message !== 'object' || message === null) throw malformed('a message must be an object');
   const { type } = message as { type?: unknown };
@@ -93,6 +118,15 @@ function readCall(message: unknown): VaultCall {
     if (!isStringRecord(credentials)) throw malformed('credentials must be an object of strings');
     return { type, credentials };
   }
+  if (type === 'authorize') {
+    const { returnTo, check } = message as { returnTo?: unknown; check?: unknown };
+    // The browser comes back to the page of the app that asked, never elsewhere.
+    const url = typeof returnTo === 'string' && returnTo.length <= 1024 ? parseUrl(returnTo) : null;
+    if (!url || url.origin !== appOrigin) throw malformed(`authorize.returnTo must be an absolute URL on ${appOrigin}`);
+    if (typeof check !== 'string') throw malformed('authorize.check must be a string');
+    url.hash = '';
+    return { type, returnTo: url.href, check };
+  }
   if (type !== 'request') throw new BrokerError(ErrorCode.UnknownType, `Vault: unknown message type ${String(type)}`);
   const request = (message as { request?: unknown }).request as Partial<VaultRequest> | undefined;
   if (!request || typeof request.method !== 'string' || !METHODS.has(request.method.toUpperCase())) throw malformed('request.method must be GET, HEAD, POST, PUT, PATCH or DELETE');
@@ -100,6 +134,15 @@ function readCall(message: unknown): VaultCall {
   if (!isStringRecord(request.headers)) throw malformed('request.headers must be an object of strings');
   if (request.body !== null && (typeof request.body !== 'string' || request.body.length > MAX_BODY_CHARS)) throw malformed('request.body must be a string (at most 1 MiB) or null');
   return { type, request: { method: request.method.toUpperCase(), url: request.url, headers: request.headers, body: request.body } };
+}
+
+/** `URL.parse` for browsers before 2024: null when not an absolute URL. */
+function parseUrl(value: string | null): URL | null {
+  try {
+    return value === null ? null : new URL(value);
+  } catch {
+    return null;
+  }
 }
 
 function isStringRecord(value: unknown): value is Record<string, string> {

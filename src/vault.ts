@@ -4,6 +4,7 @@
  * realm: it sends request descriptions to the vault frame, which makes them with the token
  * added by its worker, and gets the responses back.
  */
+import { startRedirectCheck, takeRedirectResult } from './redirect-result.js';
 import {
   BrokerTimeoutError,
   VAULT_PROTOCOL,
@@ -35,6 +36,8 @@ export class VaultClient {
   readonly mode = 'vault' as const;
   /** The vault's origin. */
   readonly origin: string;
+  /** `password` (use `login`) or `redirect` (use `loginWithRedirect`), as the vault's worker is configured. */
+  readonly loginKind: 'password' | 'redirect';
   readonly #frame: HTMLIFrameElement;
   readonly #port: MessagePort;
   readonly #timeoutMs: number;
@@ -42,10 +45,11 @@ export class VaultClient {
   #next = 0;
 
   /** Use {@link openVault}. */
-  constructor(frame: HTMLIFrameElement, port: MessagePort, origin: string, timeoutMs: number) {
+  constructor(frame: HTMLIFrameElement, port: MessagePort, origin: string, loginKind: 'password' | 'redirect', timeoutMs: number) {
     this.#frame = frame;
     this.#port = port;
     this.origin = origin;
+    this.loginKind = loginKind;
     this.#timeoutMs = timeoutMs;
     port.onmessage = (event: MessageEvent<VaultReply>) => this.#pending.get(event.data?.id)?.(event.data);
   }
@@ -54,6 +58,38 @@ export class VaultClient {
   login(credentials: Record<string, string>): Promise<SessionStatus> {
     return this.#call({ type: 'login', credentials });
   }
+
+  /**
+   * Logs in by redirect (authorization code + PKCE) through the vault: the vault's worker
+   * prepares the request, this page navigates to the provider, the provider sends the
+   * browser back to the vault's callback (where the worker exchanges the code), and the
+   * vault sends it on to `returnTo` (default: this page). Call {@link takeRedirectResult} there.
+   *
+   * @param options.returnTo an absolute URL or a path on this page's origin.
+   * @throws BrokerError `not-supported` when the vault's worker logs in with credentials.
+   */
+  async loginWithRedirect(options: { returnTo?: string } = {}): Promise<never> {
+    const returnTo = new URL(options.returnTo ?? location.href, location.href);
+    const { authorizationUrl } = await this.#call({ type: 'authorize', returnTo: returnTo.href, check: startRedirectCheck(this.#checkKey) });
+    location.assign(authorizationUrl);
+    return new Promise<never>(() => {});
+  }
+
+  /**
+   * Reads and clears the result of a login by redirect from this page's URL fragment; only
+   * a result carrying the one-time value this tab kept when it started the login counts.
+   *
+   * @returns true after a successful login, false when this page is not a return from one.
+   * @throws LoginFailedError (state mismatch, replay, error response, refused code) or another BrokerError.
+   */
+  takeRedirectResult(): boolean {
+    return takeRedirectResult(this.#checkKey);
+  }
+
+  get #checkKey(): string {
+    return `sw-token-broker:vault-redirect-check:${this.origin}`;
+  }
+
   logout(): Promise<SessionStatus> {
     return this.#call({ type: 'logout' });
   }
@@ -119,7 +155,7 @@ export function openVault(vaultUrl: string, options: VaultOptions = {}): Promise
     channel.port1.onmessage = (event: MessageEvent<VaultConnected>) => {
       if (event.data?.type === 'ready') {
         clearTimeout(timer);
-        resolve(new VaultClient(frame, channel.port1, url.origin, options.timeoutMs ?? 30_000));
+        resolve(new VaultClient(frame, channel.port1, url.origin, event.data.loginKind, options.timeoutMs ?? 30_000));
       } else if (event.data?.type === 'refused') fail(errorFromWire(event.data.error));
     };
     // The frame says hello when it listens (only to an origin it serves); then this page connects.

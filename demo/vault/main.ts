@@ -1,6 +1,6 @@
 /**
  * Vault mode's demo page, on the app's origin (http://127.0.0.1:PORT): the session lives in
- * the vault (http://localhost:PORT), in a hidden frame with its own worker. This page holds
+ * the vault (http://127.0.0.1:VAULT_PORT), in a hidden frame with its own worker. This page holds
  * no token at all; axios's fetch adapter sends every request through the vault.
  */
 import axios from 'axios';
@@ -35,11 +35,23 @@ async function main(): Promise<void> {
   document.body.dataset.ready = 'true';
   log('info', `Connected to the vault at ${vault.origin}`);
 
+  if (vault.loginKind === 'redirect') {
+    // The identity provider asks for the credentials on its own page; it sends the browser back to the vault, which sends it here.
+    $('login-form').classList.add('redirect');
+    $('login').textContent = 'Log in with the identity provider';
+    try {
+      if (vault.takeRedirectResult()) log('ok', 'Logged in through the identity provider (in the vault)');
+    } catch (error) {
+      log('error', `Login failed: ${describe(error)}`);
+    }
+  }
+
   wireControls(
     {
       status: () => vault.status(),
       logout: () => vault.logout(),
       async login(data) {
+        if (vault.loginKind === 'redirect') return void (await vault.loginWithRedirect());
         await vault.login({ username: String(data.get('username')), password: String(data.get('password')) });
         log('ok', 'Logged in (in the vault)');
       },

@@ -3,8 +3,8 @@
  * port), in a hidden frame whose own service worker holds both tokens. What the app's
  * origin can reach holds neither: storages, caches, cookies, messages, responses, heap.
  */
-import { OIDC_PORT, VAULT_PORT } from '../../playwright.config.js';
-import { RECORD_EVERYTHING, expect, fireInAllTabsAtOnce, heapSnapshot, readWorkerSession, test } from './fixtures.js';
+import { OIDC_PORT, OIDC_VAULT_PORT, VAULT_PORT } from '../../playwright.config.js';
+import { RECORD_EVERYTHING, expect, fireCalls, fireInAllTabsAtOnce, heapSnapshot, loginThroughProvider, readWorkerSession, test } from './fixtures.js';
 import type { Page } from '@playwright/test';
 
 const VAULT_DB = 'sw-token-broker:demo-vault';
@@ -99,4 +99,63 @@ test('the vault answers only the app origins it was built for: another origin em
   await page.goto(`http://127.0.0.1:${OIDC_PORT}/vault/?vault=${encodeURIComponent(`http://127.0.0.1:${VAULT_PORT}/vault-frame/`)}`);
   await page.waitForFunction(() => document.body.dataset.ready === 'error', undefined, { timeout: 20_000 });
   expect(await page.evaluate(() => document.body.dataset.error)).toBe('vault-unavailable');
+});
+
+test.describe("login by redirect through the vault (oidc-provider; the callback is on the vault's origin)", () => {
+  const APP = `http://127.0.0.1:${OIDC_PORT}`;
+  const VAULT = `http://127.0.0.1:${OIDC_VAULT_PORT}`;
+  test.use({ baseURL: APP });
+
+  test("the vault's worker exchanges the code at its callback; the app page gets the result, and no code or token", async ({ context, openTab, server }) => {
+    await context.addInitScript(RECORD_EVERYTHING);
+    const page = await openVaultTab(openTab);
+    const callbackUrl = await loginThroughProvider(page, '/vault/');
+    // The provider sent the browser to the vault's callback, and the vault sent it back to the app page.
+    expect(new URL(callbackUrl).origin).toBe(VAULT);
+    const code = new URL(callbackUrl).searchParams.get('code');
+    expect(code).toBeTruthy();
+    expect(page.url()).toBe(`${APP}/vault/`);
+    await expect(page.locator('#log')).toContainText('Logged in through the identity provider (in the vault)');
+    expect(await fireCalls(page, 3)).toEqual({ ok: 3, errors: [] });
+    expect(await server.stats()).toMatchObject({ logins: 1, apiCalls: 3, api401: 0 });
+
+    const session = await readWorkerSession(context, VAULT_DB);
+    expect(session.refreshToken.length).toBeGreaterThan(10);
+    const held = await everythingTheAppOriginHolds(page);
+    const heap = await heapSnapshot(page);
+    for (const secret of [code!, session.refreshToken, session.accessToken]) {
+      expect(held.includes(secret)).toBe(false);
+      expect(heap.includes(secret)).toBe(false);
+    }
+  });
+
+  test('two tabs share one refresh at the provider after expiry, no reuse; logout revokes at the provider', async ({ context, openTab, server }) => {
+    await server.setAccessTtl(2);
+    const first = await openVaultTab(openTab);
+    await loginThroughProvider(first, '/vault/');
+    const tabs = [first, await openVaultTab(openTab)];
+    for (const tab of tabs) expect(await tab.evaluate(() => window.demo.broker.status())).toMatchObject({ loggedIn: true });
+    await first.waitForTimeout(2300);
+    expect(await fireInAllTabsAtOnce(tabs, 10)).toEqual(tabs.map(() => ({ ok: 10, errors: [] })));
+    expect(await server.stats()).toMatchObject({ logins: 1, refreshes: 1, refreshesRejected: 0, reuseDetected: 0 });
+
+    const { refreshToken } = await readWorkerSession(context, VAULT_DB);
+    expect(await server.isRefreshTokenActive(refreshToken)).toBe(true);
+    await first.locator('#logout').click();
+    await expect(first.locator('#session-state')).toHaveText('Logged out');
+    expect(await server.isRefreshTokenActive(refreshToken)).toBe(false);
+  });
+
+  test('a forged result on the app page, or a vault page asked to forward elsewhere, logs nobody in and goes nowhere', async ({ page, openTab }) => {
+    const tab = await openVaultTab(openTab);
+    await tab.goto(`${APP}/vault/?again#sw-token-broker=ok&check=${'c'.repeat(36)}`);
+    await tab.waitForFunction(() => document.body.dataset.ready === 'true');
+    await expect(tab.locator('#log')).not.toContainText('Logged in through the identity provider');
+    expect(new URL(tab.url()).hash).toBe('');
+    // The vault page forwards a result only to the app origins it serves.
+    await page.goto(`${VAULT}/vault-frame/?sw-token-broker-return=${encodeURIComponent('http://127.0.0.1:1/landed')}#sw-token-broker=ok`);
+    await page.waitForLoadState('load');
+    await page.waitForTimeout(300);
+    expect(new URL(page.url()).origin).toBe(VAULT);
+  });
 });

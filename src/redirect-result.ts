@@ -1,0 +1,36 @@
+/**
+ * The page's end of a login by redirect: a one-time value the tab keeps in sessionStorage
+ * when it starts the login, and the result the browser brings back in the URL fragment,
+ * which counts only when it carries that value. Used by the broker's client and the vault's.
+ */
+import { REDIRECT_CHECK_KEY, REDIRECT_RESULT_KEY, errorFromWire } from '../protocol/index.js';
+
+/** Creates and keeps this tab's one-time value for a login about to start. */
+export function startRedirectCheck(storageKey: string): string {
+  const check = crypto.randomUUID();
+  sessionStorage.setItem(storageKey, check);
+  return check;
+}
+
+/**
+ * Reads and clears the result of a login by redirect from this page's URL fragment. A link
+ * to `#sw-token-broker=ok` (or to an error with attacker text) that this tab did not start
+ * is ignored and cleared.
+ *
+ * @returns true after a successful login, false when this page is not a return from one.
+ * @throws LoginFailedError (state mismatch, replay, error response, refused code) or another BrokerError.
+ */
+export function takeRedirectResult(storageKey: string): boolean {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const result = fragment.get(REDIRECT_RESULT_KEY);
+  if (result === null) return false;
+  history.replaceState(history.state, '', location.pathname + location.search);
+  const expected = sessionStorage.getItem(storageKey);
+  sessionStorage.removeItem(storageKey);
+  if (!expected || fragment.get(REDIRECT_CHECK_KEY) !== expected) {
+    console.warn('sw-token-broker: ignored a login result this tab did not start (a link, or a replayed URL)');
+    return false;
+  }
+  if (result === 'ok') return true;
+  throw errorFromWire({ code: fragment.get('code'), message: fragment.get('message') });
+}
