@@ -6,6 +6,7 @@
 import { OIDC_PORT, OIDC_VAULT_PORT, VAULT_PORT } from '../../playwright.config.js';
 import { RECORD_EVERYTHING, expect, fireCalls, fireInAllTabsAtOnce, heapSnapshot, loginThroughProvider, readWorkerSession, test } from './fixtures.js';
 import type { Page } from '@playwright/test';
+import { everythingTheAppOriginHolds as everythingInPage, installAttackerTools, vaultAttacks } from '../vault-attacks.mjs';
 
 const VAULT_DB = 'sw-token-broker:demo-vault';
 
@@ -16,30 +17,7 @@ async function openVaultTab(openTab: (path: string) => Promise<Page>): Promise<P
 }
 
 /** Everything injected script in the app's origin could read, as one string. */
-async function everythingTheAppOriginHolds(page: Page): Promise<string> {
-  return page.evaluate(async () => {
-    const out: unknown[] = [{ ...localStorage }, { ...sessionStorage }, document.cookie, (window as any).__received];
-    for (const info of await indexedDB.databases()) {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const open = indexedDB.open(info.name!);
-        open.onsuccess = () => resolve(open.result);
-        open.onerror = () => reject(open.error);
-      });
-      for (const store of Array.from(db.objectStoreNames)) {
-        out.push(info.name, await new Promise((resolve) => {
-          const all = db.transaction(store).objectStore(store).getAll();
-          all.onsuccess = () => resolve(all.result);
-        }));
-      }
-      db.close();
-    }
-    for (const name of await caches.keys()) {
-      const cache = await caches.open(name);
-      for (const request of await cache.keys()) out.push(request.url, await (await cache.match(request))?.text());
-    }
-    return JSON.stringify(out);
-  });
-}
+const everythingTheAppOriginHolds = (page: Page): Promise<string> => page.evaluate(everythingInPage);
 
 test('three tabs share the vault\'s session: after expiry every request succeeds, with exactly one refresh and no reuse', async ({ openTab, server }) => {
   const tabs = [await openVaultTab(openTab), await openVaultTab(openTab), await openVaultTab(openTab)];
@@ -99,6 +77,26 @@ test('the vault answers only the app origins it was built for: another origin em
   await page.goto(`http://127.0.0.1:${OIDC_PORT}/vault/?vault=${encodeURIComponent(`http://127.0.0.1:${VAULT_PORT}/vault-frame/`)}`);
   await page.waitForFunction(() => document.body.dataset.ready === 'error', undefined, { timeout: 20_000 });
   expect(await page.evaluate(() => document.body.dataset.error)).toBe('vault-unavailable');
+});
+
+test.describe('the attacker suite against /vault/ (script injected into the app page, the vault connected and logged in)', () => {
+  for (const attack of vaultAttacks) {
+    test(attack.title, async ({ context, openTab, request, baseURL }) => {
+      await context.addInitScript(RECORD_EVERYTHING);
+      await request.post('/auth/test/echoes/reset');
+      const page = await openVaultTab(openTab);
+      await page.evaluate(() => window.demo.broker.login({ username: 'demo', password: 'demo' }));
+      await page.evaluate(installAttackerTools);
+      const vaultOrigin = `http://127.0.0.1:${VAULT_PORT}`;
+      const result = await page.evaluate(attack.run, { appOrigin: baseURL!, vaultOrigin, vaultUrl: `${vaultOrigin}/vault-frame/` });
+      const session = await readWorkerSession(context, VAULT_DB);
+      const secrets: string[] = [session.refreshToken, session.accessToken];
+      await attack.check(result, { secrets, tab: page, echoes: async () => (await request.get('/auth/test/echoes')).json() });
+      // Whatever it did, the app's origin holds neither token afterwards, nor did the attack get one.
+      const seen = JSON.stringify(result) + (await everythingTheAppOriginHolds(page)) + (await heapSnapshot(page));
+      for (const secret of secrets) expect(seen.includes(secret)).toBe(false);
+    });
+  }
 });
 
 test.describe("login by redirect through the vault (oidc-provider; the callback is on the vault's origin)", () => {
