@@ -91,7 +91,7 @@ test.describe('the attacker suite against /vault/ (script injected into the app 
       const result = await page.evaluate(attack.run, { appOrigin: baseURL!, vaultOrigin, vaultUrl: `${vaultOrigin}/vault-frame/` });
       const session = await readWorkerSession(context, VAULT_DB);
       const secrets: string[] = [session.refreshToken, session.accessToken];
-      await attack.check(result, { secrets, tab: page, echoes: async () => (await request.get('/auth/test/echoes')).json() });
+      await attack.check(result, { engine: 'Chromium', secrets, tab: page, echoes: async () => (await request.get('/auth/test/echoes')).json() });
       // Whatever it did, the app's origin holds neither token afterwards, nor did the attack get one.
       const seen = JSON.stringify(result) + (await everythingTheAppOriginHolds(page)) + (await heapSnapshot(page));
       for (const secret of secrets) expect(seen.includes(secret)).toBe(false);

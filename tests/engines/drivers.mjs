@@ -7,17 +7,21 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import puppeteer from 'puppeteer-core';
-import { Builder } from 'selenium-webdriver';
+import { Builder, By } from 'selenium-webdriver';
 import { findOrInstallEngines } from '../../scripts/find-engines.mjs';
 
 /**
  * A tab: `evaluate` runs a function in the page (a navigation while it runs rejects it:
- * start navigations from a timer and poll with `url`); `reload` waits for the load.
+ * start navigations from a timer and poll with `url`); `reload` waits for the load;
+ * `evaluateInFrame` runs a function in the page's first iframe (the harness's view into the
+ * vault frame, which the page's own script cannot have).
  * @typedef {{
  *   evaluate: <T>(fn: (...args: any[]) => Promise<T> | T, ...args: unknown[]) => Promise<T>,
  *   url: () => Promise<string>,
  *   reload: () => Promise<void>,
  *   goto: (url: string) => Promise<void>,
+ *   evaluateInFrame: <T>(fn: (...args: any[]) => Promise<T> | T, ...args: unknown[]) => Promise<T>,
+ *   click: (selector: string) => Promise<void>,
  * }} Tab
  * @typedef {{ name: string, newTab: (url: string) => Promise<Tab>, close: () => Promise<void> }} Engine
  */
@@ -54,6 +58,12 @@ export async function launchFirefox() {
         // BiDi has no cache-bypassing reload (`ignoreCache` is unsupported): a normal one.
         reload: async () => void (await page.reload()),
         goto: async (to) => void (await page.goto(to)),
+        click: (selector) => page.click(selector),
+        async evaluateInFrame(fn, ...args) {
+          const frame = page.frames().find((each) => each !== page.mainFrame());
+          if (!frame) throw new Error('the page has no iframe');
+          return frame.evaluate(fn, ...args);
+        },
       };
     },
     close: () => browser.close(),
@@ -84,6 +94,16 @@ export async function launchWebKit() {
     queue = run.then(() => undefined, () => undefined);
     return run;
   };
+  /** Runs `fn(...args)` in the current browsing context; its result must be JSON. @param {Function} fn @param {unknown[]} args */
+  const runScript = async (fn, args) => {
+    const result = await driver.executeAsyncScript(
+      `const done = arguments[arguments.length - 1];
+       Promise.resolve().then(() => (${fn.toString()})(...${JSON.stringify(args)}))
+         .then((value) => done({ value }), (error) => done({ error: String(error && error.message || error) }));`,
+    );
+    if (result && 'error' in result) throw new Error(result.error);
+    return result?.value;
+  };
   return {
     name: 'WebKit',
     async newTab(url) {
@@ -92,15 +112,16 @@ export async function launchWebKit() {
       await driver.get(url);
       const handle = await driver.getWindowHandle();
       return {
-        evaluate: (fn, ...args) =>
+        evaluate: (fn, ...args) => inTab(handle, () => runScript(fn, args)),
+        click: (selector) => inTab(handle, async () => (await driver.findElement(By.css(selector))).click()),
+        evaluateInFrame: (fn, ...args) =>
           inTab(handle, async () => {
-            const result = await driver.executeAsyncScript(
-              `const done = arguments[arguments.length - 1];
-               Promise.resolve().then(() => (${fn.toString()})(...${JSON.stringify(args)}))
-                 .then((value) => done({ value }), (error) => done({ error: String(error && error.message || error) }));`,
-            );
-            if (result && 'error' in result) throw new Error(result.error);
-            return result?.value;
+            await driver.switchTo().frame(0);
+            try {
+              return await runScript(fn, args);
+            } finally {
+              await driver.switchTo().defaultContent();
+            }
           }),
         url: () => inTab(handle, () => driver.getCurrentUrl()),
         reload: () => inTab(handle, () => driver.navigate().refresh()),

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { freePort, launchFirefox, launchWebKit } from './drivers.mjs';
+import { everythingTheAppOriginHolds, installAttackerTools, vaultAttacks } from '../vault-attacks.mjs';
 
 /** @typedef {import('./drivers.mjs').Tab} Tab */
 
@@ -55,8 +56,38 @@ async function startServer(env) {
     return response.json();
   };
   const stats = async () => (await fetch(`${base}/auth/stats`)).json();
-  return { base, server, post, stats };
+  return { base, vaultBase: `http://127.0.0.1:${vaultPort}`, server, post, stats };
 }
+
+/**
+ * In a vault page: records, as strings, everything the app's page gets from the vault (window
+ * messages, and the results of the vault client's calls) in `window.__received`.
+ */
+const recordWhatTheVaultSends = () => {
+  const seen = /** @type {string[]} */ ([]);
+  /** @type {any} */ (window).__received = seen;
+  window.addEventListener('message', (event) => seen.push(JSON.stringify(event.data)));
+  const vault = /** @type {any} */ (window).vaultDemo.vault;
+  for (const call of ['request', 'status', 'login', 'logout']) {
+    const method = vault[call].bind(vault);
+    vault[call] = (/** @type {any[]} */ ...args) => method(...args).then((/** @type {any} */ result) => (seen.push(JSON.stringify(result)), result));
+  }
+  return true;
+};
+
+/** In a vault page (framed or not): the session in the vault's database, or which stores it has when none. */
+const readVaultSession = () =>
+  new Promise((resolve, reject) => {
+    const open = indexedDB.open('sw-token-broker:demo-vault');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains('kv')) return resolve({ stores: Array.from(db.objectStoreNames) });
+      const get = db.transaction('kv').objectStore('kv').get('session');
+      get.onsuccess = () => resolve(get.result);
+      get.onerror = () => reject(get.error);
+    };
+  });
 
 /** Waits until the demo page has started (its client connected to the worker). @param {Tab} tab */
 const ready = (tab) => until(() => tab.evaluate(() => document.body.dataset.ready === 'true'), 'the page to start');
@@ -355,19 +386,7 @@ for (const [engineName, launch] of selected) {
       it('the vault frame registers its worker in this engine; two tabs share one refresh after expiry', async () => {
         // Record everything the app's pages receive from the vault: window messages and port messages.
         for (const tab of vaultTabs) {
-          await tab.evaluate(() => {
-            const seen = /** @type {string[]} */ ([]);
-            /** @type {any} */ (window).__vaultSeen = seen;
-            window.addEventListener('message', (event) => seen.push(JSON.stringify(event.data)));
-            const port = /** @type {any} */ (window).vaultDemo.vault;
-            const original = port.request.bind(port);
-            port.request = (/** @type {any} */ request) => original(request).then((/** @type {any} */ response) => (seen.push(JSON.stringify(response)), response));
-            for (const call of ['status', 'login', 'logout']) {
-              const method = port[call].bind(port);
-              port[call] = (/** @type {any[]} */ ...args) => method(...args).then((/** @type {any} */ result) => (seen.push(JSON.stringify(result)), result));
-            }
-            return true;
-          });
+          await tab.evaluate(recordWhatTheVaultSends);
         }
         await vaultTabs[0].evaluate(login);
         for (const tab of vaultTabs) assert.equal((await tab.evaluate(status)).loggedIn, true);
@@ -401,7 +420,7 @@ for (const [engineName, launch] of selected) {
         for (const prefix of ['rt_', 'at_']) assert.equal(held.includes(prefix), false, held);
         // Nor in anything the vault sent the app's pages (the mock server's tokens start with rt_ and at_).
         for (const tab of vaultTabs) {
-          const seen = await tab.evaluate(() => JSON.stringify(/** @type {any} */ (window).__vaultSeen));
+          const seen = await tab.evaluate(() => JSON.stringify(/** @type {any} */ (window).__received));
           assert.match(seen, /user.{1,12}demo/, 'the recorder saw API responses');
           for (const prefix of ['rt_', 'at_']) assert.equal(seen.includes(prefix), false, seen);
         }
@@ -410,6 +429,55 @@ for (const [engineName, launch] of selected) {
         const scopes = await vaultTabs[0].evaluate(() => navigator.serviceWorker.getRegistrations().then((all) => all.map((registration) => new URL(registration.scope).pathname)));
         assert.equal(scopes.some((scope) => scope.startsWith('/vault')), false, scopes.join(' '));
       });
+    });
+
+    // On a server of its own, so the app's origin holds nothing from the other demos this browser ran.
+    describe('the attacker suite against /vault/ (script injected into the app page, the vault connected and logged in)', () => {
+      /** @type {Awaited<ReturnType<typeof startServer>>} */
+      let app;
+      /** @type {Tab} */
+      let tab;
+
+      /** The vault's session, read by the harness inside the vault frame (where the page's script cannot go). */
+      const vaultSecrets = async () => {
+        const session = await tab.evaluateInFrame(readVaultSession);
+        assert.match(session?.refreshToken ?? '', /^rt_/, `the vault's database holds the session: ${JSON.stringify(session)}`);
+        return [session.refreshToken, session.accessToken, 'rt_', 'at_'];
+      };
+
+      before(async () => {
+        app = await startServer({ REFRESH_DELAY_MS: '50' });
+        tab = await engine.newTab(`${app.base}/vault/`);
+        await ready(tab);
+        await tab.evaluate(recordWhatTheVaultSends);
+        await tab.evaluate(login);
+      });
+      after(() => app?.server.kill());
+
+      // Browser reality: is the framed vault's storage the one the vault's own pages have?
+      // Chromium and Firefox key a same-site frame's storage by site: yes. WebKit keys it by
+      // the top-level origin: the vault framed by the app has a storage of its own.
+      it(`the framed vault's storage, seen from a top-level page of the vault: ${engineName === 'WebKit' ? 'another (WebKit partitions by the top-level origin)' : 'the same (same site)'}`, async () => {
+        const framed = await tab.evaluateInFrame(readVaultSession);
+        assert.match(framed?.refreshToken ?? '', /^rt_/);
+        const topLevel = await engine.newTab(`${app.vaultBase}/vault-frame/`);
+        const seen = await topLevel.evaluate(readVaultSession);
+        if (engineName === 'WebKit') assert.deepEqual(seen, { stores: [] });
+        else assert.equal(seen?.refreshToken, framed.refreshToken);
+      });
+
+      for (const attack of vaultAttacks) {
+        it(attack.title, async () => {
+          await app.post('/auth/test/echoes/reset');
+          await tab.evaluate(installAttackerTools);
+          const result = await tab.evaluate(attack.run, { appOrigin: app.base, vaultOrigin: app.vaultBase, vaultUrl: `${app.vaultBase}/vault-frame/` });
+          const secrets = await vaultSecrets();
+          await attack.check(result, { engine: engineName, secrets, tab, echoes: async () => (await fetch(`${app.base}/auth/test/echoes`)).json() });
+          // Whatever it did, the app's origin holds neither token afterwards, nor did the attack get one.
+          const seen = JSON.stringify(result) + (await tab.evaluate(everythingTheAppOriginHolds));
+          for (const secret of secrets) assert.equal(seen.includes(secret), false, `${secret.slice(0, 6)}… found`);
+        });
+      }
     });
 
     describe('the OpenID redirect login (the embedded oidc-provider: PKCE, rotation with reuse detection)', () => {
