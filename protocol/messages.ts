@@ -68,6 +68,13 @@ export const REQUEST_TYPES = {
    * and verifier, and answers with the URL the page navigates to.
    */
   authorize: { resendable: false },
+  /**
+   * Finishes a login by redirect whose callback navigation no worker answered: in a browser
+   * that keys a frame's workers by the top-level origin (WebKit), the vault's callback is a
+   * top-level page outside the vault frame's partition, so the vault page passes the
+   * callback's query back through the app to the frame. The state binds it to a pending login.
+   */
+  finishLogin: { resendable: false },
 } as const satisfies Record<string, { resendable: boolean }>;
 
 export type RequestType = keyof typeof REQUEST_TYPES;
@@ -101,6 +108,8 @@ export interface RequestFieldsByType {
    * link that merely carries a result fragment is not taken for a login.
    */
   authorize: { returnTo: string; check: string };
+  /** The callback URL's query (`?code=…&state=…`, or an error response's). */
+  finishLogin: { callbackSearch: string };
 }
 
 /** One request of type `T`, as it travels. */
@@ -174,6 +183,8 @@ export interface ResultByType {
   status: { status: SessionStatus };
   claim: { claimed: boolean };
   authorize: { authorizationUrl: string };
+  /** Where the login started (`returnTo`), its one-time value, and the error if it failed. */
+  finishLogin: { returnTo: string; check: string | null; error: WireError | null };
 }
 
 /** The fragment key the worker puts on the return URL after a login by redirect. */

@@ -35,6 +35,12 @@ export interface VaultConnect {
 /** The frame's answer to `connect`, on the port. */
 export type VaultConnected = { type: 'ready'; mode: 'vault'; loginKind: 'password' | 'redirect' } | { type: 'refused'; error: WireError };
 
+/**
+ * The fragment key under which the vault page, loaded by a callback no worker answered
+ * (WebKit), sends the callback's query to the app page, which passes it to the vault frame.
+ */
+export const VAULT_CALLBACK_KEY = 'sw-token-broker-callback';
+
 /** The query parameter of the vault page that a login by redirect comes back to: the app URL it forwards the result to. */
 export const VAULT_RETURN_PARAM = 'sw-token-broker-return';
 
@@ -43,6 +49,8 @@ export type VaultCall =
   | { type: 'login'; credentials: Record<string, string> }
   /** Starts a login by redirect: `returnTo` is the app page's absolute URL, `check` the tab's one-time value. */
   | { type: 'authorize'; returnTo: string; check: string }
+  /** Finishes a login whose callback the vault's worker did not answer (see VAULT_CALLBACK_KEY). */
+  | { type: 'finishLogin'; callbackSearch: string }
   | { type: 'logout' }
   | { type: 'status' };
 
@@ -52,6 +60,8 @@ export interface VaultResultByType {
   request: VaultResponse;
   login: SessionStatus;
   authorize: { authorizationUrl: string };
+  /** `returnTo`: the app page that started the login (null when unknown). */
+  finishLogin: { returnTo: string | null; check: string | null; error: WireError | null };
   logout: SessionStatus;
   status: SessionStatus;
 }

@@ -292,7 +292,8 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       const tag = workerVersionTag && path.endsWith('/sw.js') ? `\n// worker version ${workerVersionTag}\n` : '';
       // With the OpenID provider the root worker is the one configured for it.
       if (pwaVersion === '2' && options.pwaV2Root && path.startsWith('/pwa/')) return serveStatic(options.pwaV2Root, path.slice('/pwa'.length), res);
-      const file = oidc && path === '/sw.js' ? '/sw-oidc.js' : oidc && path === '/dpop/sw.js' ? '/dpop/sw-oidc.js' : path;
+      // The vault's callback is its page when the vault's worker did not answer it (WebKit: see serveVault).
+      const file = oidc && path === '/sw.js' ? '/sw-oidc.js' : oidc && path === '/dpop/sw.js' ? '/dpop/sw-oidc.js' : path === '/vault-frame/oidc-callback' ? '/vault-frame/index.html' : path;
       return serveStatic(options.staticRoot, file, res, tag);
     }
     throw new HttpError(404, 'not_found', `Not found: ${path}`);

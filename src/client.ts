@@ -18,6 +18,7 @@ import {
   type OkReply,
   type RefreshResult,
   type RequestFieldsByType,
+  type ResultByType,
   type RequestType,
   type SessionStatus,
   type TokenResult,
@@ -141,6 +142,19 @@ export class BrokerClient {
    */
   async prepareRedirectLogin(returnTo: string, check: string): Promise<string> {
     return (await this.#send('authorize', { returnTo, check })).authorizationUrl;
+  }
+
+  /**
+   * Finishes a login by redirect whose callback navigation the worker did not answer (for
+   * vault mode in WebKit, where the callback's top-level page is outside the vault frame's
+   * partition): the worker checks the state, exchanges the code and stores the session.
+   *
+   * @param callbackSearch the callback URL's query string.
+   * @returns where the login started, its one-time value, and the error if it failed.
+   */
+  async finishRedirectLogin(callbackSearch: string): Promise<ResultByType['finishLogin']> {
+    const { returnTo, check, error } = await this.#send('finishLogin', { callbackSearch });
+    return { returnTo, check, error };
   }
 
   /**

@@ -11,6 +11,7 @@ import {
   MisconfiguredError,
   VAULT_PROTOCOL,
   VAULT_PROTOCOL_VERSION,
+  VAULT_CALLBACK_KEY,
   VAULT_RETURN_PARAM,
   REDIRECT_RESULT_KEY,
   toWireError,
@@ -19,6 +20,7 @@ import {
   type VaultReply,
   type VaultRequest,
   type VaultResponse,
+  type VaultResultByType,
 } from '../protocol/index.js';
 import type { BrokerClient } from './client.js';
 import { registerTokenBroker } from './register.js';
@@ -30,6 +32,12 @@ export interface VaultFrameOptions {
   scriptUrl: string;
   /** Its scope; it must control the vault frame's page. */
   scope?: string;
+  /**
+   * Login by redirect, in browsers that key a frame's workers by the top-level origin
+   * (WebKit): the app page this vault page sends an unanswered callback to (it must open the
+   * vault and call `takeRedirectResult`). Default: the first app origin's `/`.
+   */
+  callbackReturnUrl?: string;
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -42,7 +50,7 @@ const MAX_BODY_CHARS = 1024 * 1024;
 export function serveVault(options: VaultFrameOptions): void {
   const allowed = new Set(options.appOrigins.map((origin) => new URL(origin).origin));
   // Not in a frame: the end of a login by redirect, which comes back to this page on the vault's origin.
-  if (window.parent === window) return forwardRedirectResult(allowed);
+  if (window.parent === window) return forwardRedirectResult(allowed, options.callbackReturnUrl ?? `${options.appOrigins[0]}/`);
   const broker = registerTokenBroker(options.scriptUrl, { scope: options.scope }).then((client) => {
     if (client.mode !== 'sealed') throw new MisconfiguredError("The vault's worker must run in sealed mode: the token must not reach the vault frame either");
     return client;
@@ -70,36 +78,67 @@ export function serveVault(options: VaultFrameOptions): void {
 }
 
 /**
- * The vault page loaded on its own (not in a frame) at the end of a login by redirect: the
- * worker exchanged the code and sent the browser here with the result in the fragment;
- * this sends it on to the app page that started the login, if its origin is an app origin.
+ * The vault page loaded on its own (not in a frame), in a login by redirect:
+ * - after the worker exchanged the code, with the result in the fragment: sent on to the
+ *   app page that started the login, if its origin is an app origin;
+ * - as the callback itself, which no worker answered (WebKit keys the vault frame's worker
+ *   by the app's origin, so this top-level page is outside its reach): the callback's query
+ *   goes to the app page `callbackReturnUrl`, which passes it to the vault frame. The code
+ *   is then readable by the app page's script; it is bound to the PKCE verifier in the
+ *   vault's worker, so only the vault can redeem it.
  */
-function forwardRedirectResult(allowed: Set<string>): void {
+function forwardRedirectResult(allowed: Set<string>, callbackReturnUrl: string): void {
   const fragment = new URLSearchParams(location.hash.slice(1));
-  const target = parseUrl(new URLSearchParams(location.search).get(VAULT_RETURN_PARAM));
-  if (!fragment.has(REDIRECT_RESULT_KEY) || !target || !allowed.has(target.origin)) return;
-  target.hash = fragment.toString();
-  location.replace(target.href);
+  const query = new URLSearchParams(location.search);
+  if (fragment.has(REDIRECT_RESULT_KEY)) {
+    const target = parseUrl(query.get(VAULT_RETURN_PARAM));
+    if (!target || !allowed.has(target.origin)) return;
+    target.hash = fragment.toString();
+    return location.replace(target.href);
+  }
+  const target = parseUrl(callbackReturnUrl);
+  if (query.has('state') && (query.has('code') || query.has('error')) && target && allowed.has(target.origin)) {
+    target.hash = new URLSearchParams({ [VAULT_CALLBACK_KEY]: location.search }).toString();
+    location.replace(target.href);
+  }
+}
+
+/** The app page a login started from, out of the vault page's return path the worker kept. */
+function appReturnUrl(returnTo: string): string | null {
+  return parseUrl(new URL(returnTo, location.origin).searchParams.get(VAULT_RETURN_PARAM))?.href ?? null;
 }
 
 async function answer(broker: BrokerClient, appOrigin: string, message: unknown): Promise<VaultReply> {
   const id = typeof (message as { id?: unknown })?.id === 'string' ? (message as { id: string }).id : '';
   try {
-    const call = readCall(message, appOrigin);
-    const result =
-      call.type === 'request'
-        ? await relay(broker, call.request)
-        : call.type === 'login'
-          ? await broker.login(call.credentials)
-          : call.type === 'authorize'
-            ? { authorizationUrl: await broker.prepareRedirectLogin(vaultReturnPath(call.returnTo), call.check) }
-            : call.type === 'logout'
-              ? await broker.logout()
-              : await broker.status();
+    const result = await run(broker, readCall(message, appOrigin));
     return { id, ok: true, result };
   } catch (error) {
     return { id, ok: false, error: toWireError(error) };
   }
+}
+
+/** Runs one checked call. */
+async function run(broker: BrokerClient, call: VaultCall): Promise<VaultResultByType[VaultCall['type']]> {
+  switch (call.type) {
+    case 'request':
+      return relay(broker, call.request);
+    case 'login':
+      return broker.login(call.credentials);
+    case 'authorize':
+      return { authorizationUrl: await broker.prepareRedirectLogin(vaultReturnPath(call.returnTo), call.check) };
+    case 'finishLogin':
+      return finishLogin(broker, call.callbackSearch);
+    case 'logout':
+      return broker.logout();
+    case 'status':
+      return broker.status();
+  }
+}
+
+async function finishLogin(broker: BrokerClient, callbackSearch: string): Promise<VaultResultByType['finishLogin']> {
+  const { returnTo, check, error } = await broker.finishRedirectLogin(callbackSearch);
+  return { returnTo: appReturnUrl(returnTo), check, error };
 }
 
 /** Where the worker sends the browser after the code exchange: this page, which forwards to the app's `returnTo`. */
@@ -117,6 +156,11 @@ function readCall(message: unknown, appOrigin: string): VaultCall {
     const credentials = (message as { credentials?: unknown }).credentials;
     if (!isStringRecord(credentials)) throw malformed('credentials must be an object of strings');
     return { type, credentials };
+  }
+  if (type === 'finishLogin') {
+    const { callbackSearch } = message as { callbackSearch?: unknown };
+    if (typeof callbackSearch !== 'string' || !callbackSearch.startsWith('?') || callbackSearch.length > 4096) throw malformed('finishLogin.callbackSearch must be a query string');
+    return { type, callbackSearch };
   }
   if (type === 'authorize') {
     const { returnTo, check } = message as { returnTo?: unknown; check?: unknown };

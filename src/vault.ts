@@ -7,6 +7,9 @@
 import { startRedirectCheck, takeRedirectResult } from './redirect-result.js';
 import {
   BrokerTimeoutError,
+  REDIRECT_CHECK_KEY,
+  REDIRECT_RESULT_KEY,
+  VAULT_CALLBACK_KEY,
   VAULT_PROTOCOL,
   VAULT_PROTOCOL_VERSION,
   VaultUnavailableError,
@@ -78,11 +81,27 @@ export class VaultClient {
   /**
    * Reads and clears the result of a login by redirect from this page's URL fragment; only
    * a result carrying the one-time value this tab kept when it started the login counts.
+   * In WebKit the vault's callback comes back here instead (its top-level page is outside
+   * the vault frame's partition): this passes it to the vault, whose worker finishes the
+   * login, then continues to the page that started it if that is another one.
    *
    * @returns true after a successful login, false when this page is not a return from one.
    * @throws LoginFailedError (state mismatch, replay, error response, refused code) or another BrokerError.
    */
-  takeRedirectResult(): boolean {
+  async takeRedirectResult(): Promise<boolean> {
+    const callbackSearch = new URLSearchParams(location.hash.slice(1)).get(VAULT_CALLBACK_KEY);
+    if (callbackSearch === null) return takeRedirectResult(this.#checkKey);
+    history.replaceState(history.state, '', location.pathname + location.search);
+    const { returnTo, check, error } = await this.#call({ type: 'finishLogin', callbackSearch });
+    const result = new URLSearchParams(error ? { [REDIRECT_RESULT_KEY]: 'error', code: error.code, message: error.message } : { [REDIRECT_RESULT_KEY]: 'ok' });
+    if (check) result.set(REDIRECT_CHECK_KEY, check);
+    const here = location.href.split('#')[0];
+    if (returnTo && returnTo !== here && new URL(returnTo).origin === location.origin) {
+      // The login started on another page of the app: finish there, as the vault would have sent it.
+      location.replace(`${returnTo}#${result}`);
+      return new Promise<never>(() => {});
+    }
+    history.replaceState(history.state, '', `${here}#${result}`);
     return takeRedirectResult(this.#checkKey);
   }
 

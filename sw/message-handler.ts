@@ -1,5 +1,7 @@
 /** Answers page messages: validates, runs the operation, replies on the message's port. */
 import {
+  BrokerError,
+  ErrorCode,
   PROTOCOL_VERSION,
   toWireError,
   type BrokerReply,
@@ -26,6 +28,14 @@ function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, clai
       loginKind: config.endpoint.redirectLogin ? 'redirect' : 'password',
     }),
     authorize: async ({ returnTo, check }) => ({ authorizationUrl: await broker.startRedirectLogin(returnTo, check) }),
+    async finishLogin({ callbackSearch }) {
+      const callbackUrl = config.endpoint.redirectLogin?.callbackUrl;
+      if (!callbackUrl) throw new BrokerError(ErrorCode.NotSupported, 'This token endpoint logs in with credentials, not a redirect');
+      const callback = new URL(callbackUrl);
+      callback.search = callbackSearch;
+      const { returnTo, check, error } = await broker.finishRedirectLogin(callback, '/');
+      return { returnTo, check: check ?? null, error: error ? toWireError(error) : null };
+    },
     status: async () => ({ status: await broker.status() }),
     login: async ({ credentials }) => ({ status: await broker.login(credentials) }),
     logout: async () => ({ status: await broker.logout() }),

@@ -106,6 +106,10 @@ const readFields: { [T in RequestType]: (data: Record<string, unknown>) => Reque
     if (typeof check !== 'string' || !/^[\w-]{16,64}$/.test(check)) return 'authorize.check must be 16 to 64 characters of [A-Za-z0-9_-]';
     return { returnTo, check };
   },
+  finishLogin({ callbackSearch }) {
+    if (typeof callbackSearch !== 'string' || !callbackSearch.startsWith('?') || callbackSearch.length > 4096) return 'finishLogin.callbackSearch must be a query string (starting with ?) of at most 4096 characters';
+    return { callbackSearch };
+  },
 };
 
 /**

@@ -5,4 +5,5 @@ import { serveVault } from '../../src/vault-index.js';
 const configUrl = '/vault-frame/config.js';
 await import(/* @vite-ignore */ configUrl);
 const { appOrigin } = (self as unknown as { SW_TOKEN_BROKER_VAULT: { appOrigin: string } }).SW_TOKEN_BROKER_VAULT;
-serveVault({ appOrigins: [appOrigin], scriptUrl: '/vault-frame/sw.js', scope: '/vault-frame/' });
+// In WebKit the provider's callback reaches this page unanswered; it sends it to the app's vault page.
+serveVault({ appOrigins: [appOrigin], scriptUrl: '/vault-frame/sw.js', scope: '/vault-frame/', callbackReturnUrl: `${appOrigin}/vault/` });

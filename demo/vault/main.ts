@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     $('login-form').classList.add('redirect');
     $('login').textContent = 'Log in with the identity provider';
     try {
-      if (vault.takeRedirectResult()) log('ok', 'Logged in through the identity provider (in the vault)');
+      if (await vault.takeRedirectResult()) log('ok', 'Logged in through the identity provider (in the vault)');
     } catch (error) {
       log('error', `Login failed: ${describe(error)}`);
     }

@@ -144,11 +144,19 @@ test.describe("login by redirect through the vault (oidc-provider; the callback 
     expect(await server.isRefreshTokenActive(refreshToken)).toBe(false);
   });
 
-  test('a forged result on the app page, or a vault page asked to forward elsewhere, logs nobody in and goes nowhere', async ({ page, openTab }) => {
+  test('a forged result or callback on the app page, or a vault page asked to forward elsewhere, logs nobody in and goes nowhere', async ({ page, openTab }) => {
     const tab = await openVaultTab(openTab);
     await tab.goto(`${APP}/vault/?again#sw-token-broker=ok&check=${'c'.repeat(36)}`);
     await tab.waitForFunction(() => document.body.dataset.ready === 'true');
     await expect(tab.locator('#log')).not.toContainText('Logged in through the identity provider');
+    expect(new URL(tab.url()).hash).toBe('');
+    // A forged callback passed through the app (the path WebKit takes): the vault's worker knows no such state.
+    const warnings: string[] = [];
+    tab.on('console', (message) => warnings.push(message.text()));
+    await tab.goto(`${APP}/vault/?third#sw-token-broker-callback=${encodeURIComponent('?code=forged&state=forged-state')}`);
+    await tab.waitForFunction(() => document.body.dataset.ready === 'true');
+    await expect.poll(() => warnings.some((text) => text.includes('ignored a login result'))).toBe(true);
+    expect(await tab.evaluate(() => window.demo.broker.status())).toMatchObject({ loggedIn: false });
     expect(new URL(tab.url()).hash).toBe('');
     // The vault page forwards a result only to the app origins it serves.
     await page.goto(`${VAULT}/vault-frame/?sw-token-broker-return=${encodeURIComponent('http://127.0.0.1:1/landed')}#sw-token-broker=ok`);

@@ -75,6 +75,43 @@ const recordWhatTheVaultSends = () => {
   return true;
 };
 
+/**
+ * Logs in by redirect through oidc-provider's own pages (any name and password: its
+ * development interactions), from the demo page at `returnPath`, until the browser is back
+ * there and the page has started. @param {Tab} tab @param {string} base @param {string} returnPath
+ */
+async function loginThroughProvider(tab, base, returnPath) {
+  await tab.evaluate(() => (setTimeout(() => /** @type {HTMLElement} */ (document.querySelector('#login')).click()), true));
+  await until(async () => new URL(await tab.url()).origin !== base || (await tab.url()).includes('/oidc/'), 'the provider');
+  for (let step = 0; ; step++) {
+    assert.ok(step < 6, 'the provider kept asking');
+    const at = await until(async () => {
+      const url = new URL(await tab.url());
+      if (url.origin === base && url.pathname === returnPath) return (await tab.evaluate(() => document.body.dataset.ready === 'true')) && 'back';
+      // A page this loop already submitted carries a flag; the next document does not.
+      if (url.pathname.includes('/interaction/')) return (await tab.evaluate(() => !(/** @type {any} */ (window).__submitted) && !!document.querySelector('button[type=submit]'))) && 'interaction';
+      return false;
+    }, "the provider's page or the return to the app");
+    if (at === 'back') break;
+    // The login form (any name and password: the provider's development interactions), then
+    // the consent. Only on the provider's page: puppeteer may run a script again in the
+    // next document when a navigation destroyed the first (seen: it logged in twice).
+    await tab.evaluate(() => {
+      if (!location.pathname.includes('/interaction/')) return false;
+      const field = (/** @type {string} */ name, /** @type {string} */ value) => {
+        const input = /** @type {HTMLInputElement | null} */ (document.querySelector(`input[name=${name}]`));
+        if (input) input.value = value;
+      };
+      field('login', 'alice');
+      field('password', 'anything');
+      const button = /** @type {HTMLElement} */ (document.querySelector('button[type=submit]'));
+      /** @type {any} */ (window).__submitted = true;
+      setTimeout(() => button.click());
+      return true;
+    });
+  }
+}
+
 /** In a vault page (framed or not): the session in the vault's database, or which stores it has when none. */
 const readVaultSession = () =>
   new Promise((resolve, reject) => {
@@ -499,35 +536,7 @@ for (const [engineName, launch] of selected) {
         assert.equal(await tab.evaluate(() => document.querySelector('#login')?.textContent), 'Log in with the identity provider');
         await provider.post('/auth/test/config', { accessTtlSeconds: 3 });
         // Navigations start from a timer, so the script that starts them returns first.
-        await tab.evaluate(() => (setTimeout(() => /** @type {HTMLElement} */ (document.querySelector('#login')).click()), true));
-        await until(async () => new URL(await tab.url()).origin !== provider.base || (await tab.url()).includes('/oidc/'), 'the provider');
-        for (let step = 0; ; step++) {
-          assert.ok(step < 6, 'the provider kept asking');
-          const at = await until(async () => {
-            const url = new URL(await tab.url());
-            if (url.origin === provider.base && url.pathname === '/') return (await tab.evaluate(() => document.body.dataset.ready === 'true')) && 'back';
-            // A page this loop already submitted carries a flag; the next document does not.
-            if (url.pathname.includes('/interaction/')) return (await tab.evaluate(() => !(/** @type {any} */ (window).__submitted) && !!document.querySelector('button[type=submit]'))) && 'interaction';
-            return false;
-          }, "the provider's page or the return to the app");
-          if (at === 'back') break;
-          // The login form (any name and password: the provider's development interactions), then
-          // the consent. Only on the provider's page: puppeteer may run a script again in the
-          // next document when a navigation destroyed the first (seen: it logged in twice).
-          await tab.evaluate(() => {
-            if (!location.pathname.includes('/interaction/')) return false;
-            const field = (/** @type {string} */ name, /** @type {string} */ value) => {
-              const input = /** @type {HTMLInputElement | null} */ (document.querySelector(`input[name=${name}]`));
-              if (input) input.value = value;
-            };
-            field('login', 'alice');
-            field('password', 'anything');
-            const button = /** @type {HTMLElement} */ (document.querySelector('button[type=submit]'));
-            /** @type {any} */ (window).__submitted = true;
-            setTimeout(() => button.click());
-            return true;
-          });
-        }
+        await loginThroughProvider(tab, provider.base, '/');
         const url = await tab.url();
         assert.equal(new URL(url).search, '', 'no code or state left in the address');
         assert.equal((await tab.evaluate(status)).loggedIn, true);
@@ -549,6 +558,33 @@ for (const [engineName, launch] of selected) {
         const [tab, other] = oidcTabs;
         assert.equal((await tab.evaluate(status)).loggedIn, true, 'logged in by the test before');
         await provider.post('/auth/stats/reset');
+        await other.evaluate(() => window.demo.broker.logout().then(() => true));
+        assert.equal((await tab.evaluate(status)).loggedIn, false);
+        await until(async () => (await provider.stats()).revocations === 1, 'the revocation at the provider');
+      });
+
+      it("login by redirect through the vault: the provider calls back to the vault's origin; two tabs share one refresh; logout revokes", async () => {
+        const [tab, other] = [await engine.newTab(`${provider.base}/vault/`), await engine.newTab(`${provider.base}/vault/`)];
+        for (const each of [tab, other]) await ready(each);
+        await provider.post('/auth/test/config', { accessTtlSeconds: 3 });
+        await provider.post('/auth/stats/reset');
+        // Chromium and Firefox: the vault's worker answers its callback. WebKit: the vault's page
+        // gets it (the worker is the frame's, keyed by the app's origin) and sends it through the app.
+        await loginThroughProvider(tab, provider.base, '/vault/');
+        await until(() => tab.evaluate(() => document.querySelector('#log')?.textContent?.includes('Logged in through the identity provider (in the vault)')), 'the login result');
+        const url = new URL(await tab.url());
+        assert.equal(url.search + url.hash, '', 'no code, state or result left in the address');
+        for (const each of [tab, other]) assert.equal((await each.evaluate(status)).loggedIn, true);
+        assert.equal((await provider.stats()).logins, 1);
+
+        await new Promise((resolve) => setTimeout(resolve, 3300));
+        await provider.post('/auth/stats/reset');
+        const results = await Promise.all([tab, other].map((each) => each.evaluate(fire, 5)));
+        const counted = await provider.stats();
+        assert.deepEqual(results.flat(), Array(10).fill('ok'), JSON.stringify(counted));
+        assert.equal(counted.refreshes, 1);
+        assert.equal(counted.reuseDetected, 0);
+
         await other.evaluate(() => window.demo.broker.logout().then(() => true));
         assert.equal((await tab.evaluate(status)).loggedIn, false);
         await until(async () => (await provider.stats()).revocations === 1, 'the revocation at the provider');

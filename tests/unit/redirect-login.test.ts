@@ -4,6 +4,9 @@ import { TokenBroker } from '../../sw/broker.js';
 import { resolveConfig } from '../../sw/config.js';
 import { inMemoryLocks } from '../../sw/lock.js';
 import { indexedDbStore, memoryStore, type SessionStore } from '../../sw/store.js';
+import { handleMessage } from '../../sw/message-handler.js';
+import { jsonEndpoint } from '../../sw/adapters/json.js';
+import { PROTOCOL } from '../../protocol/index.js';
 
 const issuer = 'https://id.test';
 
@@ -152,5 +155,38 @@ describe('pending logins by redirect', () => {
     expect(await store.listPending()).toHaveLength(1);
     clock.now = Date.now();
     expect(await broker.finishRedirectLogin(idp.approve(url), '/')).toEqual({ returnTo: '/back', check: 'the-one-time-value-of-this-tab' });
+  });
+});
+
+describe('finishLogin: a callback no worker answered, passed back as a message (vault mode in WebKit)', () => {
+  const send = async (broker: TokenBroker, config: ReturnType<typeof resolveConfig>, data: Record<string, unknown>) => {
+    const replies: unknown[] = [];
+    await handleMessage(broker, config, { protocol: PROTOCOL, v: 1, id: 'f1', ...data }, { postMessage: (m) => replies.push(m) });
+    return replies[0] as Record<string, unknown>;
+  };
+  const setup = () => {
+    const idp = provider();
+    const { broker } = makeBroker(idp.fetchFn);
+    const config = resolveConfig({ endpoint: oidcEndpoint({ issuer, clientId: 'spa', redirectUri: 'https://app.test/callback' }), apiAllowlist: ['https://api.test'] });
+    return { idp, config, broker };
+  };
+
+  it('exchanges the code of a pending login and answers where it started, with its one-time value', async () => {
+    const { idp, config, broker } = setup();
+    const url = await broker.startRedirectLogin('/vault/?back', 'one-time-value-0001');
+    const callback = idp.approve(url);
+    expect(await send(broker, config, { type: 'finishLogin', callbackSearch: callback.search })).toEqual({ ok: true, id: 'f1', returnTo: '/vault/?back', check: 'one-time-value-0001', error: null });
+    expect((await broker.status()).loggedIn).toBe(true);
+    // The same callback again: its state was used.
+    expect(await send(broker, config, { type: 'finishLogin', callbackSearch: callback.search })).toMatchObject({ ok: true, check: null, error: { code: 'login-failed' } });
+  });
+
+  it('refuses a callbackSearch that is not a query string, and answers not-supported for a credentials endpoint', async () => {
+    const { config, broker } = setup();
+    for (const callbackSearch of ['code=x&state=y', 42, '?'.padEnd(5000, 'x')]) {
+      expect(await send(broker, config, { type: 'finishLogin', callbackSearch })).toMatchObject({ ok: false, error: { code: 'malformed-message' } });
+    }
+    const json = resolveConfig({ endpoint: jsonEndpoint({ loginUrl: 'https://id.test/login', refreshUrl: 'https://id.test/refresh' }), apiAllowlist: ['https://api.test'] });
+    expect(await send(broker, json, { type: 'finishLogin', callbackSearch: '?code=x&state=y' })).toMatchObject({ ok: false, error: { code: 'not-supported' } });
   });
 });
