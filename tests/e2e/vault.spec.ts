@@ -165,3 +165,12 @@ test.describe("login by redirect through the vault (oidc-provider; the callback 
     expect(new URL(page.url()).origin).toBe(VAULT);
   });
 });
+
+test('a cross-site vault (localhost beside 127.0.0.1): Chromium refuses its frame a service worker, and the app gets a typed error', async ({ page }) => {
+  await page.goto(`/vault/?vault=${encodeURIComponent(`http://localhost:${VAULT_PORT}/vault-frame/`)}`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'error' || document.body.dataset.ready === 'true', undefined, { timeout: 20_000 });
+  expect(await page.evaluate(() => [document.body.dataset.ready, document.body.dataset.error])).toEqual(['error', 'sw-unavailable']);
+  await expect(page.locator('#log')).toContainText('The user denied permission to use Service Worker');
+  // No fallback: nothing registered in the app's origin.
+  expect(await page.evaluate(() => navigator.serviceWorker.getRegistrations().then((all) => all.length))).toBe(0);
+});

@@ -503,6 +503,19 @@ for (const [engineName, launch] of selected) {
         else assert.equal(seen?.refreshToken, framed.refreshToken);
       });
 
+      // Browser reality: a cross-site vault (localhost beside 127.0.0.1). Chromium refuses its
+      // frame a worker (vault.spec.ts); Firefox and WebKit give it one, in a partition of its own.
+      it('a cross-site vault (localhost beside 127.0.0.1): its frame gets a worker, in storage partitioned from the vault\'s own pages', async () => {
+        const crossSite = `http://localhost:${new URL(app.vaultBase).port}`;
+        const page = await engine.newTab(`${app.base}/vault/?vault=${encodeURIComponent(`${crossSite}/vault-frame/`)}`);
+        await ready(page);
+        assert.equal((await page.evaluate(login)), true);
+        const framed = await page.evaluateInFrame(readVaultSession);
+        assert.match(framed?.refreshToken ?? '', /^rt_/, JSON.stringify(framed));
+        const topLevel = await engine.newTab(`${crossSite}/vault-frame/`);
+        assert.deepEqual(await topLevel.evaluate(readVaultSession), { stores: [] });
+      });
+
       for (const attack of vaultAttacks) {
         it(attack.title, async () => {
           await app.post('/auth/test/echoes/reset');
