@@ -1,22 +1,25 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, findOrInstallChromium } from './scripts/find-browser.mjs';
+import { testPorts } from './scripts/ports.mjs';
 
+// Every port and the variable that moves it: scripts/ports.mjs (npm test checks them all before it builds).
+const port = (variable: string) => testPorts().find((use) => use.variable === variable)!.port;
 /** The demo server the tests drive: the built demo, with fault injection turned on. */
-export const E2E_PORT = Number(process.env.E2E_PORT ?? 5301);
+export const E2E_PORT = port('E2E_PORT');
 /** The demo server against the embedded oidc-provider (IDP=oidc). */
-export const OIDC_PORT = Number(process.env.OIDC_PORT ?? 5303);
+export const OIDC_PORT = port('OIDC_PORT');
 /** Another origin that records what it receives: tokens must never arrive there. */
-export const FOREIGN_PORT = Number(process.env.FOREIGN_PORT ?? 5302);
+export const FOREIGN_PORT = port('FOREIGN_PORT');
 /** OAuth servers this project did not write, each serving the fixture page and worker. */
-export const NODE_OAUTH_PORT = Number(process.env.NODE_OAUTH_PORT ?? 5304);
-export const JMONDI_PORT = Number(process.env.JMONDI_PORT ?? 5305);
+export const NODE_OAUTH_PORT = port('NODE_OAUTH_PORT');
+export const JMONDI_PORT = port('JMONDI_PORT');
 /** The example app (examples/vite-pwa, built from the packed tarball) and its own backend. */
-export const EXAMPLE_PORT = Number(process.env.EXAMPLE_PORT ?? 5306);
+export const EXAMPLE_PORT = port('EXAMPLE_PORT');
 /** The same example under `vite` dev (its API calls proxied to the example backend). */
-export const EXAMPLE_DEV_PORT = Number(process.env.EXAMPLE_DEV_PORT ?? 5307);
+export const EXAMPLE_DEV_PORT = port('EXAMPLE_DEV_PORT');
 /** The vault's port of the demo server (vault mode: another origin, same site); the OpenID server's vault port. */
-export const VAULT_PORT = Number(process.env.VAULT_PORT ?? 5308);
-export const OIDC_VAULT_PORT = Number(process.env.OIDC_VAULT_PORT ?? 5309);
+export const VAULT_PORT = port('E2E_VAULT_PORT');
+export const OIDC_VAULT_PORT = port('OIDC_VAULT_PORT');
 
 export default defineConfig({
   testDir: 'tests/e2e',

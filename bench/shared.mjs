@@ -1,8 +1,9 @@
 // @ts-check
 /** What every benchmark measurement shares: the demo server, its test hooks, tabs, statistics. */
 import { spawn } from 'node:child_process';
+import { benchPorts } from '../scripts/ports.mjs';
 
-export const PORT = Number(process.env.BENCH_PORT ?? 5401);
+export const [{ port: PORT }, { port: VAULT_PORT }] = benchPorts();
 export const BASE = `http://127.0.0.1:${PORT}`;
 /** The mock token endpoint's latency in every measurement but the slow rotation. */
 export const REFRESH_DELAY_MS = 50;
@@ -18,7 +19,7 @@ export const round = (/** @type {number} */ n, digits = 2) => Number(n.toFixed(d
 /** Starts the built demo server with its test hooks; resolves once it listens. */
 export async function startServer() {
   const child = spawn(process.execPath, ['dist/server/main.js'], {
-    env: { ...process.env, PORT: String(PORT), TEST_HOOKS: '1', REFRESH_DELAY_MS: String(REFRESH_DELAY_MS), ACCESS_TTL: '600' },
+    env: { ...process.env, PORT: String(PORT), VAULT_PORT: String(VAULT_PORT), TEST_HOOKS: '1', REFRESH_DELAY_MS: String(REFRESH_DELAY_MS), ACCESS_TTL: '600' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise((resolve, reject) => {

@@ -7,53 +7,131 @@
  * `npm run build:demo` (`node scripts/build.mjs demo`, after the library): the demo pages
  * and workers, the example PWA (twice: the second build is the "update" the tests
  * install), the demo server, and the end-to-end test fixtures.
+ *
+ * Incremental: each part records a hash of its inputs (dist/.stamps/) and is skipped while
+ * they are unchanged and its outputs exist. One line per step; a step's own output is shown
+ * only when it fails (or with BUILD_VERBOSE=1). `--force` rebuilds everything.
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const what = process.argv[2] ?? 'lib';
 if (what !== 'lib' && what !== 'demo') throw new Error(`build: expected 'lib' or 'demo', not ${what}`);
+const force = process.argv.includes('--force');
+const verbose = process.env.BUILD_VERBOSE === '1';
 
-/** @param {string} label @param {string[]} args @param {Record<string, string>} [env] */
+/** What every part depends on: the library's sources, the build configuration, the installed packages. */
+const SHARED_INPUTS = ['src', 'sw', 'protocol', 'vite.config.ts', 'tsconfig.base.json', 'package-lock.json', 'scripts/build.mjs'];
+
+/**
+ * Runs one build step, printing its name and time; its output only when it fails.
+ * @param {string} label @param {string[]} args @param {Record<string, string>} [env]
+ */
 function step(label, args, env = {}) {
-  console.log(`build: ${label}`);
-  execFileSync('npx', args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  const started = Date.now();
+  const result = spawnSync('npx', args, { stdio: verbose ? 'inherit' : 'pipe', encoding: 'utf8', env: { ...process.env, ...env } });
+  if (result.status !== 0) {
+    console.log(`build: ${label} FAILED`);
+    if (!verbose) process.stdout.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
+    process.exit(result.status ?? 1);
+  }
+  console.log(`build: ${label} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+/** Every file under `paths` (files or folders), sorted, without node_modules or dist. @param {string[]} paths */
+function filesOf(paths) {
+  const files = [];
+  for (const path of paths) {
+    if (!existsSync(path)) continue;
+    if (!statSync(path).isDirectory()) files.push(path);
+    else for (const entry of readdirSync(path, { recursive: true, withFileTypes: true })) {
+      const file = join(entry.parentPath ?? entry.path, entry.name);
+      if (entry.isFile() && !/(^|\/)(node_modules|dist)\//.test(file)) files.push(file);
+    }
+  }
+  return files.sort();
+}
+
+/** A hash of the files' names and contents. @param {string[]} paths */
+function hashOf(paths) {
+  const hash = createHash('sha256');
+  for (const file of filesOf(paths)) hash.update(file).update('\0').update(readFileSync(file)).update('\0');
+  return hash.digest('hex');
+}
+
+/**
+ * Builds a part unless its inputs are unchanged since its last build and its outputs exist.
+ * @param {string} name @param {{ inputs: string[], outputs: string[], build: () => Promise<void> | void }} part
+ */
+async function part(name, { inputs, outputs, build }) {
+  const stamp = join('dist/.stamps', `${name}.sha256`);
+  const hash = hashOf([...SHARED_INPUTS, ...inputs]);
+  const current = existsSync(stamp) && readFileSync(stamp, 'utf8') === hash && outputs.every((output) => existsSync(output));
+  if (current && !force) return console.log(`build: ${name}: up to date`);
+  await build();
+  mkdirSync('dist/.stamps', { recursive: true });
+  writeFileSync(stamp, hash);
 }
 
 if (what === 'lib') {
-  step('library (ESM)', ['vite', 'build', '--mode', 'lib']);
-  step('library (classic worker build)', ['vite', 'build', '--mode', 'lib-classic']);
-  step('type declarations', ['tsc', '-p', 'tsconfig.types.json']);
-  // The classic build defines one global; its types say so, for workers without a bundler.
-  writeFileSync(
-    'dist/lib/sw.classic.d.ts',
-    [
-      '/** `importScripts(\'sw-token-broker/sw/classic\')` defines this global: the worker entry, as one classic script. */',
-      "declare const SwTokenBroker: typeof import('./types/sw/index.js');",
-      '',
-    ].join('\n'),
-  );
+  await part('library', {
+    inputs: ['tsconfig.types.json', 'package.json'],
+    outputs: ['dist/lib/index.js', 'dist/lib/sw.js', 'dist/lib/vault.js', 'dist/lib/sw.classic.js', 'dist/lib/sw.classic.d.ts', 'dist/lib/types/src/index.d.ts'],
+    build() {
+      step('library (ESM)', ['vite', 'build', '--mode', 'lib']);
+      step('library (classic worker build)', ['vite', 'build', '--mode', 'lib-classic']);
+      step('type declarations', ['tsc', '-p', 'tsconfig.types.json']);
+      // The classic build defines one global; its types say so, for workers without a bundler.
+      writeFileSync(
+        'dist/lib/sw.classic.d.ts',
+        [
+          '/** `importScripts(\'sw-token-broker/sw/classic\')` defines this global: the worker entry, as one classic script. */',
+          "declare const SwTokenBroker: typeof import('./types/sw/index.js');",
+          '',
+        ].join('\n'),
+      );
+    },
+  });
   process.exit(0);
 }
 
-const { injectManifest } = await import('workbox-build');
-step('demo pages', ['vite', 'build', '--mode', 'demo']);
-for (const worker of ['worker', 'sealed-worker', 'oidc-worker', 'dpop-worker', 'dpop-oidc-worker', 'vault-worker']) step(`demo ${worker}`, ['vite', 'build', '--mode', worker]);
-// The importScripts example loads the classic build from the demo's origin.
-mkdirSync('dist/demo/classic', { recursive: true });
-copyFileSync('dist/lib/sw.classic.js', 'dist/demo/classic/sw-token-broker.classic.js');
-// The plain Workbox recipe: bundle the worker, then let workbox-build inject the precache manifest.
-step('plain Workbox example worker', ['vite', 'build', '--mode', 'workbox-worker']);
-console.log('build: plain Workbox example, injectManifest');
-const injected = await injectManifest({
-  swSrc: 'dist/demo/workbox/sw.js',
-  swDest: 'dist/demo/workbox/sw.js',
-  globDirectory: 'dist/demo',
-  globPatterns: ['workbox/index.html', 'assets/*.{js,css}'],
-  modifyURLPrefix: { '': '/' },
+// The pages, workers, plain Workbox recipe and example PWA share dist/demo (the pages' build empties it): one part.
+await part('demo', {
+  inputs: ['demo', 'dist/lib/sw.classic.js'],
+  outputs: ['dist/demo/index.html', 'dist/demo/sw.js', 'dist/demo/vault-frame/sw.js', 'dist/demo/workbox/sw.js', 'dist/demo/pwa/index.html', 'dist/pwa-v2/index.html'],
+  async build() {
+    const { injectManifest } = await import('workbox-build');
+    step('demo pages', ['vite', 'build', '--mode', 'demo']);
+    for (const worker of ['worker', 'sealed-worker', 'oidc-worker', 'dpop-worker', 'dpop-oidc-worker', 'vault-worker']) step(`demo ${worker}`, ['vite', 'build', '--mode', worker]);
+    // The importScripts example loads the classic build from the demo's origin.
+    mkdirSync('dist/demo/classic', { recursive: true });
+    copyFileSync('dist/lib/sw.classic.js', 'dist/demo/classic/sw-token-broker.classic.js');
+    // The plain Workbox recipe: bundle the worker, then let workbox-build inject the precache manifest.
+    step('plain Workbox example worker', ['vite', 'build', '--mode', 'workbox-worker']);
+    const injected = await injectManifest({
+      swSrc: 'dist/demo/workbox/sw.js',
+      swDest: 'dist/demo/workbox/sw.js',
+      globDirectory: 'dist/demo',
+      globPatterns: ['workbox/index.html', 'assets/*.{js,css}'],
+      modifyURLPrefix: { '': '/' },
+    });
+    for (const warning of injected.warnings) console.warn(`workbox-build: ${warning}`);
+    console.log('build: plain Workbox example, precache manifest injected');
+    step('example PWA', ['vite', 'build', '--config', 'demo/pwa/vite.config.ts']);
+    step('example PWA, second version', ['vite', 'build', '--config', 'demo/pwa/vite.config.ts'], { PWA_VERSION: '2', PWA_OUT_DIR: 'dist/pwa-v2' });
+  },
 });
-for (const warning of injected.warnings) console.warn(`workbox-build: ${warning}`);
-step('example PWA', ['vite', 'build', '--config', 'demo/pwa/vite.config.ts']);
-step('example PWA, second version', ['vite', 'build', '--config', 'demo/pwa/vite.config.ts'], { PWA_VERSION: '2', PWA_OUT_DIR: 'dist/pwa-v2' });
-step('demo server', ['vite', 'build', '--mode', 'server']);
-for (const fixture of ['idp-worker', 'idp-page']) step(`test fixture ${fixture}`, ['vite', 'build', '--mode', fixture]);
+await part('server', {
+  inputs: ['server'],
+  outputs: ['dist/server/main.js'],
+  build: () => step('demo server', ['vite', 'build', '--mode', 'server']),
+});
+await part('test fixtures', {
+  inputs: ['tests/e2e/idp'],
+  outputs: ['dist/idp/sw.js', 'dist/idp/page.js'],
+  build() {
+    for (const fixture of ['idp-worker', 'idp-page']) step(`test fixture ${fixture}`, ['vite', 'build', '--mode', fixture]);
+  },
+});

@@ -7,6 +7,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { findOrInstallChromium } from './find-browser.mjs';
+import { requireFreePorts, testPorts } from './ports.mjs';
+
+// Plain output when not on a terminal (a CI log, a pipe): Vitest colours whenever TERM allows, even into a pipe.
+if (!process.stdout.isTTY && !('FORCE_COLOR' in process.env)) process.env.NO_COLOR = '1';
+
+// A port in use is one sentence naming it and its variable, before anything is built.
+await requireFreePorts(testPorts());
 
 const results = 'test-results';
 rmSync(results, { recursive: true, force: true });

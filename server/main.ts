@@ -39,12 +39,19 @@ const { server } = createApp({
 });
 // The same handler (same mock server state) answers on the vault's port.
 const vaultServer = createServer((req, res) => server.emit('request', req, res));
-vaultServer.listen(vaultPort, '127.0.0.1');
-
-server.listen(port, '127.0.0.1', () => {
-  const against = idp === 'oidc' ? `the embedded oidc-provider at ${origin}/oidc` : 'the mock auth server';
-  console.log(`sw-token-broker demo against ${against} (access tokens live ${accessTtlSeconds} s): ${origin}/`);
-});
+/** A port someone else holds: one sentence naming it and its variable, instead of a stack. */
+const onListenError = (variable: string, used: number) => (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EADDRINUSE') throw error;
+  console.error(`Port ${used} is already in use on 127.0.0.1: stop what holds it, or pick another port with ${variable}=<port>.`);
+  process.exit(1);
+};
+server.on('error', onListenError('PORT', port));
+vaultServer.on('error', onListenError('VAULT_PORT', vaultPort));
+// Both listening, then the URL, last and on its own line (harnesses wait for it).
+await Promise.all([new Promise<void>((resolve) => vaultServer.listen(vaultPort, '127.0.0.1', resolve)), new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))]);
+const against = idp === 'oidc' ? 'the embedded oidc-provider (under /oidc)' : 'the mock auth server';
+console.log(`sw-token-broker demo against ${against}, access tokens live ${accessTtlSeconds} s; vault mode's vault on port ${vaultPort}.`);
+console.log(`\n  Open ${origin}/\n`);
 const stop = () => {
   vaultServer.close();
   server.close(() => process.exit(0));

@@ -1,0 +1,92 @@
+// @ts-check
+/**
+ * Every port the demo, the test servers and the benchmark listen on (all on 127.0.0.1),
+ * each with the environment variable that moves it, and a check that says in one sentence
+ * which one is taken before anything is built or started.
+ */
+import { createServer } from 'node:net';
+
+/** @typedef {{ variable: string, port: number, what: string }} PortUse */
+
+/** @param {string} variable @param {number} fallback */
+function portFrom(variable, fallback) {
+  const raw = process.env[variable];
+  const port = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`${variable} must be a port number (1-65535), not ${raw}`);
+  return port;
+}
+
+/** `npm run demo`: the demo and its vault (vault mode's second origin). */
+export function demoPorts() {
+  const port = portFrom('PORT', 5173);
+  return /** @type {PortUse[]} */ ([
+    { variable: 'PORT', port, what: 'the demo' },
+    { variable: 'VAULT_PORT', port: portFrom('VAULT_PORT', port + 1), what: "the demo's vault (vault mode)" },
+  ]);
+}
+
+/** The servers Playwright starts for the end-to-end tests (see playwright.config.ts). */
+export function testPorts() {
+  return /** @type {PortUse[]} */ ([
+    { variable: 'E2E_PORT', port: portFrom('E2E_PORT', 5301), what: 'the demo server the end-to-end tests drive' },
+    { variable: 'FOREIGN_PORT', port: portFrom('FOREIGN_PORT', 5302), what: 'the foreign origin that records what reaches it' },
+    { variable: 'OIDC_PORT', port: portFrom('OIDC_PORT', 5303), what: 'the demo server against oidc-provider' },
+    { variable: 'NODE_OAUTH_PORT', port: portFrom('NODE_OAUTH_PORT', 5304), what: 'the @node-oauth/oauth2-server fixture' },
+    { variable: 'JMONDI_PORT', port: portFrom('JMONDI_PORT', 5305), what: 'the @jmondi/oauth2-server fixture' },
+    { variable: 'EXAMPLE_PORT', port: portFrom('EXAMPLE_PORT', 5306), what: 'the example app built from the packed package' },
+    { variable: 'EXAMPLE_DEV_PORT', port: portFrom('EXAMPLE_DEV_PORT', 5307), what: 'the example app under vite dev' },
+    { variable: 'E2E_VAULT_PORT', port: portFrom('E2E_VAULT_PORT', 5308), what: "the test demo server's vault" },
+    { variable: 'OIDC_VAULT_PORT', port: portFrom('OIDC_VAULT_PORT', 5309), what: "the oidc-provider demo server's vault" },
+  ]);
+}
+
+/** `npm run bench`: the benchmark's demo server and its vault. */
+export function benchPorts() {
+  const port = portFrom('BENCH_PORT', 5401);
+  return /** @type {PortUse[]} */ ([
+    { variable: 'BENCH_PORT', port, what: "the benchmark's demo server" },
+    { variable: 'BENCH_VAULT_PORT', port: portFrom('BENCH_VAULT_PORT', port + 1), what: "the benchmark's vault" },
+  ]);
+}
+
+/** The sentence for a port that is taken. @param {PortUse} use */
+export function portInUseMessage(use) {
+  return `Port ${use.port} (${use.what}) is already in use on 127.0.0.1: stop what holds it, or pick another port with ${use.variable}=<port>.`;
+}
+
+/** Resolves true when `port` on 127.0.0.1 can be listened on. @param {number} port */
+export function isPortFree(port) {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Checks every port, and when any is taken prints one sentence per taken port and exits
+ * with status 1. Also refuses two uses of one port.
+ * @param {PortUse[]} uses
+ */
+export async function requireFreePorts(uses) {
+  const problems = [];
+  const seen = new Map();
+  for (const use of uses) {
+    if (seen.has(use.port)) problems.push(`${use.variable} and ${seen.get(use.port)} are both ${use.port}: give them different ports.`);
+    seen.set(use.port, use.variable);
+  }
+  for (const use of uses) if (!(await isPortFree(use.port))) problems.push(portInUseMessage(use));
+  if (problems.length === 0) return;
+  for (const problem of problems) console.error(problem);
+  process.exit(1);
+}
+
+// `node scripts/ports.mjs demo|test|bench`: the check alone, for npm scripts to run before they build.
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const which = /** @type {Record<string, () => PortUse[]>} */ ({ demo: demoPorts, test: testPorts, bench: benchPorts })[process.argv[2] ?? ''];
+  if (!which) {
+    console.error('usage: node scripts/ports.mjs demo|test|bench');
+    process.exit(2);
+  }
+  await requireFreePorts(which());
+}
