@@ -293,7 +293,8 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       // With the OpenID provider the root worker is the one configured for it.
       if (pwaVersion === '2' && options.pwaV2Root && path.startsWith('/pwa/')) return serveStatic(options.pwaV2Root, path.slice('/pwa'.length), res);
       // The vault's callback is its page when the vault's worker did not answer it (WebKit: see serveVault).
-      const file = oidc && path === '/sw.js' ? '/sw-oidc.js' : oidc && path === '/dpop/sw.js' ? '/dpop/sw-oidc.js' : path === '/vault-frame/oidc-callback' ? '/vault-frame/index.html' : path;
+      // /favicon.ico: what browsers ask for on pages without an icon link (oidc-provider's pages).
+      const file = oidc && path === '/sw.js' ? '/sw-oidc.js' : oidc && path === '/dpop/sw.js' ? '/dpop/sw-oidc.js' : path === '/vault-frame/oidc-callback' ? '/vault-frame/index.html' : path === '/favicon.ico' ? '/favicon.svg' : path;
       return serveStatic(options.staticRoot, file, res, tag);
     }
     throw new HttpError(404, 'not_found', `Not found: ${path}`);
