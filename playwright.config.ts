@@ -1,6 +1,7 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, findOrInstallChromium } from './scripts/find-browser.mjs';
 import { testPorts } from './scripts/ports.mjs';
+import { TEST_TIMEOUT_MS, WAIT } from './tests/e2e/bounds.js';
 
 // Every port and the variable that moves it: scripts/ports.mjs (npm test checks them all before it builds).
 const port = (variable: string) => testPorts().find((use) => use.variable === variable)!.port;
@@ -29,8 +30,9 @@ export default defineConfig({
   fullyParallel: false,
   retries: 0,
   forbidOnly: !!process.env.CI,
-  timeout: 60_000,
-  expect: { timeout: 10_000 },
+  // Derived from the code's own bounds, for a loaded machine (tests/e2e/bounds.ts).
+  timeout: TEST_TIMEOUT_MS,
+  expect: { timeout: WAIT.tokenRequest },
   reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
   use: {
     browserName: 'chromium',

@@ -27,6 +27,9 @@ import { resolveRequestUrl } from './request-url.js';
 import { sendToWorker } from './send-to-worker.js';
 import { startRedirectCheck, takeRedirectResult } from './redirect-result.js';
 
+/** The bound on each message to the worker: above the worker's own (lock 20 s), so the worker's typed error arrives first. */
+export const DEFAULT_MESSAGE_TIMEOUT_MS = 25_000;
+
 export interface BrokerClientOptions {
   /** Bound on each message to the worker, in ms (default 25 s, above the worker's own bounds). */
   timeoutMs?: number;
@@ -68,7 +71,7 @@ export class BrokerClient {
   constructor(workbox: Workbox, registration: ServiceWorkerRegistration, options: BrokerClientOptions = {}) {
     this.workbox = workbox;
     this.registration = registration;
-    this.#timeoutMs = options.timeoutMs ?? 25_000;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS;
     this.#resendAfterMs = options.resendAfterMs ?? 3_000;
     navigator.serviceWorker.addEventListener('message', this.#onMessage);
     // Messages from the worker wait in a queue until this is called.

@@ -24,6 +24,9 @@ import {
   type VaultResultByType,
 } from '../protocol/index.js';
 
+/** How long openVault waits for the frame to load and connect. */
+export const DEFAULT_VAULT_CONNECT_TIMEOUT_MS = 10_000;
+
 export interface VaultOptions {
   /** How long the frame may take to load and connect (default 10 s). */
   connectTimeoutMs?: number;
@@ -152,7 +155,7 @@ export class VaultClient {
  */
 export function openVault(vaultUrl: string, options: VaultOptions = {}): Promise<VaultClient> {
   const url = new URL(vaultUrl, document.baseURI);
-  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_VAULT_CONNECT_TIMEOUT_MS;
   const frame = document.createElement('iframe');
   frame.src = url.href;
   frame.title = 'sw-token-broker vault';

@@ -5,6 +5,11 @@ import type { TokenEndpoint } from './adapters/types.js';
 import type { SessionStore } from './store.js';
 import type { LockRunner } from './lock.js';
 
+/** How long one token-endpoint request may take before the worker gives up on it. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** How long the worker waits for the refresh lock. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 20_000;
+
 export interface TokenBrokerConfig {
   /** The token endpoint adapter: `oauth2Endpoint(...)` or `jsonEndpoint(...)`. */
   endpoint: TokenEndpoint;
@@ -120,8 +125,8 @@ export function resolveConfig(config: TokenBrokerConfig): ResolvedTokenBrokerCon
     skewMs: seconds(config.refreshSkewSeconds, 30, 'refreshSkewSeconds') * 1000,
     maxSkewFraction: fraction(config.maxSkewFraction, 0.2),
     defaultLifetimeMs: seconds(config.defaultAccessLifetimeSeconds, 300, 'defaultAccessLifetimeSeconds') * 1000,
-    requestTimeoutMs: milliseconds(config.requestTimeoutMs, 10_000, 'requestTimeoutMs'),
-    lockTimeoutMs: milliseconds(config.lockTimeoutMs, 20_000, 'lockTimeoutMs'),
+    requestTimeoutMs: milliseconds(config.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, 'requestTimeoutMs'),
+    lockTimeoutMs: milliseconds(config.lockTimeoutMs, DEFAULT_LOCK_TIMEOUT_MS, 'lockTimeoutMs'),
     clientsClaim: config.clientsClaim ?? config.claimClients ?? true,
     skipWaiting: config.skipWaiting ?? false,
     ownsAllMessages: config.ownsAllMessages ?? false,

@@ -17,6 +17,7 @@ import {
   stopWorkers,
   test,
 } from './fixtures.js';
+import { WAIT } from './bounds.js';
 
 const envelope = { protocol: 'sw-token-broker', v: 1 };
 const OIDC_ORIGIN = `http://127.0.0.1:${process.env.OIDC_PORT ?? 5303}`;
@@ -152,7 +153,7 @@ test('logout with a slow token endpoint and the worker stopped mid-refresh: logo
   expect(await readWorkerSession(context)).toBeUndefined();
   // The refresh the stopped worker left on the wire ends at the server (not rotated, by the
   // mock's rule) before the next test reads the counters.
-  await expect.poll(async () => (await server.stats()).refreshesAbandoned, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+  await expect.poll(async () => (await server.stats()).refreshesAbandoned, { timeout: WAIT.tokenRequest }).toBeGreaterThanOrEqual(1);
 });
 
 test('a tab holding an older token when the server rejects tokens early: every request succeeds after one more report, no raw 401s', async ({ openTab, server }) => {

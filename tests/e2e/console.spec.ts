@@ -5,6 +5,7 @@
  */
 import type { BrowserContext, Page } from '@playwright/test';
 import { OIDC_PORT } from '../../playwright.config.js';
+import { WAIT } from './bounds.js';
 import { expect, test } from './fixtures.js';
 
 /**
@@ -36,7 +37,7 @@ for (const path of MOCK_PAGES) {
   test(`${path}: starts, logs in and calls the API with no console error and no failed request`, async ({ context, page }) => {
     const errors = recordErrors(context, page);
     await page.goto(path);
-    await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: WAIT.message });
     // The broker pages share window.demo; the recipe and bench pages have their own.
     const hasDemo = await page.evaluate(() => 'demo' in window);
     if (hasDemo) {

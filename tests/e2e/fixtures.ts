@@ -3,6 +3,7 @@
  * (pages of one browser context, so they share one service worker).
  */
 import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
+import { WAIT } from './bounds.js';
 
 export interface Stats {
   logins: number;
@@ -109,15 +110,18 @@ export { stopWorkers } from '../../scripts/service-workers.mjs';
 
 /** Sends a raw protocol message to the page's active worker and returns the reply. */
 export async function rawMessage(page: Page, message: unknown): Promise<any> {
-  return page.evaluate(async (data) => {
-    const registration = await navigator.serviceWorker.ready;
-    return new Promise((resolve, reject) => {
-      const channel = new MessageChannel();
-      channel.port1.onmessage = (event) => resolve(event.data);
-      setTimeout(() => reject(new Error('no reply within 5 s')), 5000);
-      registration.active!.postMessage(data, [channel.port2]);
-    });
-  }, message);
+  return page.evaluate(
+    async ({ data, timeoutMs }) => {
+      const registration = await navigator.serviceWorker.ready;
+      return new Promise((resolve, reject) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = (event) => resolve(event.data);
+        setTimeout(() => reject(new Error(`no reply within ${timeoutMs} ms`)), timeoutMs);
+        registration.active!.postMessage(data, [channel.port2]);
+      });
+    },
+    { data: message, timeoutMs: WAIT.message },
+  );
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { APIRequestContext, Page } from '@playwright/test';
 import { JMONDI_PORT, NODE_OAUTH_PORT } from '../../playwright.config.js';
 import { expect, fireCalls, fireInAllTabsAtOnce, login, readWorkerSession, test } from './fixtures.js';
+import { WAIT } from './bounds.js';
 
 interface IdpStats {
   logins: number;
@@ -91,7 +92,7 @@ for (const { name, origin, revokedDescription } of servers) {
       const early = await fireCalls(page, 5);
       expect(early.ok).toBe(0);
       expect(early.errors.every((e) => e.startsWith('refresh-unavailable: The token endpoint did not answer within 1500 ms'))).toBe(true);
-      await expect.poll(async () => (await page.evaluate(() => window.demo.broker.status())).generation, { timeout: 10_000 }).toBe(2);
+      await expect.poll(async () => (await page.evaluate(() => window.demo.broker.status())).generation, { timeout: WAIT.tokenRequest }).toBe(2);
       await idp.configure({ refreshDelayMs: 0 });
       expect(await fireCalls(page, 5)).toEqual({ ok: 5, errors: [] });
       expect(await idp.stats()).toMatchObject({ refreshes: 1, refreshesRejected: 0, reuseDetected: 0 });

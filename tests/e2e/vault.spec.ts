@@ -4,6 +4,7 @@
  * origin can reach holds neither: storages, caches, cookies, messages, responses, heap.
  */
 import { OIDC_PORT, OIDC_VAULT_PORT, VAULT_PORT } from '../../playwright.config.js';
+import { WAIT } from './bounds.js';
 import { RECORD_EVERYTHING, expect, fireCalls, fireInAllTabsAtOnce, heapSnapshot, loginThroughProvider, readWorkerSession, test } from './fixtures.js';
 import type { Page } from '@playwright/test';
 import { everythingTheAppOriginHolds as everythingInPage, installAttackerTools, vaultAttacks } from '../vault-attacks.mjs';
@@ -67,7 +68,7 @@ test('the vault makes requests only to its API allowlist: a request elsewhere is
 
 test('a vault that does not answer is a typed error, never a fallback to the app\'s origin', async ({ page, baseURL }) => {
   await page.goto(`/vault/?vault=${encodeURIComponent(`${baseURL}/not-a-vault/`)}`);
-  await page.waitForFunction(() => document.body.dataset.ready === 'error', undefined, { timeout: 20_000 });
+  await page.waitForFunction(() => document.body.dataset.ready === 'error', undefined, { timeout: WAIT.vaultConnect });
   expect(await page.evaluate(() => document.body.dataset.error)).toBe('vault-unavailable');
   expect(await page.evaluate(() => navigator.serviceWorker.getRegistrations().then((all) => all.length))).toBe(0);
 });
@@ -75,7 +76,7 @@ test('a vault that does not answer is a typed error, never a fallback to the app
 test('the vault answers only the app origins it was built for: another origin embedding it gets vault-unavailable', async ({ page }) => {
   // The OpenID demo server is another origin; its /vault/ page points at this server's vault, which serves only this app.
   await page.goto(`http://127.0.0.1:${OIDC_PORT}/vault/?vault=${encodeURIComponent(`http://127.0.0.1:${VAULT_PORT}/vault-frame/`)}`);
-  await page.waitForFunction(() => document.body.dataset.ready === 'error', undefined, { timeout: 20_000 });
+  await page.waitForFunction(() => document.body.dataset.ready === 'error', undefined, { timeout: WAIT.vaultConnect });
   expect(await page.evaluate(() => document.body.dataset.error)).toBe('vault-unavailable');
 });
 
@@ -168,7 +169,7 @@ test.describe("login by redirect through the vault (oidc-provider; the callback 
 
 test('a cross-site vault (localhost beside 127.0.0.1): Chromium refuses its frame a service worker, and the app gets a typed error', async ({ page }) => {
   await page.goto(`/vault/?vault=${encodeURIComponent(`http://localhost:${VAULT_PORT}/vault-frame/`)}`);
-  await page.waitForFunction(() => document.body.dataset.ready === 'error' || document.body.dataset.ready === 'true', undefined, { timeout: 20_000 });
+  await page.waitForFunction(() => document.body.dataset.ready === 'error' || document.body.dataset.ready === 'true', undefined, { timeout: WAIT.message });
   expect(await page.evaluate(() => [document.body.dataset.ready, document.body.dataset.error])).toEqual(['error', 'sw-unavailable']);
   await expect(page.locator('#log')).toContainText('The user denied permission to use Service Worker');
   // No fallback: nothing registered in the app's origin.
