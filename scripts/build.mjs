@@ -10,7 +10,8 @@
  *
  * Incremental: each part records a hash of its inputs (dist/.stamps/) and is skipped while
  * they are unchanged and its outputs exist. One line per step; a step's own output is shown
- * only when it fails (or with BUILD_VERBOSE=1). `--force` rebuilds everything.
+ * only when it fails (or with BUILD_VERBOSE=1). `--force` rebuilds everything; `--check`
+ * builds nothing and exits 1 when a part is out of date.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -20,6 +21,9 @@ import { join } from 'node:path';
 const what = process.argv[2] ?? 'lib';
 if (what !== 'lib' && what !== 'demo') throw new Error(`build: expected 'lib' or 'demo', not ${what}`);
 const force = process.argv.includes('--force');
+/** `--check`: build nothing; say which parts are out of date, exit 1 if any is. */
+const check = process.argv.includes('--check');
+let outOfDate = 0;
 const verbose = process.env.BUILD_VERBOSE === '1';
 
 /** What every part depends on: the library's sources, the build configuration, the installed packages. */
@@ -70,6 +74,10 @@ async function part(name, { inputs, outputs, build }) {
   const hash = hashOf([...SHARED_INPUTS, ...inputs]);
   const current = existsSync(stamp) && readFileSync(stamp, 'utf8') === hash && outputs.every((output) => existsSync(output));
   if (current && !force) return console.log(`build: ${name}: up to date`);
+  if (check) {
+    outOfDate++;
+    return console.log(`build: ${name}: out of date`);
+  }
   await build();
   mkdirSync('dist/.stamps', { recursive: true });
   writeFileSync(stamp, hash);
@@ -94,7 +102,7 @@ if (what === 'lib') {
       );
     },
   });
-  process.exit(0);
+  process.exit(outOfDate ? 1 : 0);
 }
 
 // The pages, workers, plain Workbox recipe and example PWA share dist/demo (the pages' build empties it): one part.
@@ -135,3 +143,4 @@ await part('test fixtures', {
     for (const fixture of ['idp-worker', 'idp-page']) step(`test fixture ${fixture}`, ['vite', 'build', '--mode', fixture]);
   },
 });
+process.exit(outOfDate ? 1 : 0);

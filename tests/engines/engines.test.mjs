@@ -503,6 +503,14 @@ for (const [engineName, launch] of selected) {
         else assert.equal(seen?.refreshToken, framed.refreshToken);
       });
 
+      it('a vault that does not answer (a wrong URL, a blocked frame): vault-unavailable, never a fallback to the app\'s origin', async () => {
+        const page = await engine.newTab(`${app.base}/vault/?vault=${encodeURIComponent(`${app.base}/not-a-vault/`)}`);
+        await until(() => page.evaluate(() => document.body.dataset.ready === 'error'), 'the typed error');
+        assert.equal(await page.evaluate(() => document.body.dataset.error), 'vault-unavailable');
+        const scopes = await page.evaluate(() => navigator.serviceWorker.getRegistrations().then((all) => all.length));
+        assert.equal(scopes, 0);
+      });
+
       // Browser reality: a cross-site vault (localhost beside 127.0.0.1). Chromium refuses its
       // frame a worker (vault.spec.ts); Firefox and WebKit give it one, in a partition of its own.
       it('a cross-site vault (localhost beside 127.0.0.1): its frame gets a worker, in storage partitioned from the vault\'s own pages', async () => {
