@@ -163,7 +163,10 @@ test.describe('against oidc-provider', () => {
     await page.waitForTimeout(2300);
     expect(await fireCalls(page, 5)).toEqual({ ok: 5, errors: [] });
     const stats = await server.stats();
-    expect(stats).toMatchObject({ logins: 1, reuseDetected: 0, api401: 0 });
+    // Not api401: 0. A 2-second token is refreshed 0.4 s before it expires; on a loaded
+    // machine a request can take longer than that to reach the API, which then answers 401
+    // and the worker refreshes and retries once: the same one refresh, by the other path.
+    expect(stats).toMatchObject({ logins: 1, reuseDetected: 0 });
     expect(stats.refreshes - stats.refreshesRejected).toBe(1);
   });
 });

@@ -72,6 +72,8 @@ test('the sealed demo and the handoff demo on one origin keep separate sessions'
   await sealed.evaluate(() => window.demo.broker.logout());
   expect(await handoff.evaluate(() => window.demo.broker.status())).toMatchObject({ loggedIn: true });
   expect(await fireCalls(handoff, 2)).toEqual({ ok: 2, errors: [] });
+  // The revocation runs in the background after logout settles (logout waits for no server): poll for it.
+  await expect.poll(async () => (await server.stats()).revocations).toBe(1);
   expect(await server.stats()).toMatchObject({ logins: 2, revocations: 1 });
 });
 

@@ -142,7 +142,8 @@ test.describe("login by redirect through the vault (oidc-provider; the callback 
     expect(await server.isRefreshTokenActive(refreshToken)).toBe(true);
     await first.locator('#logout').click();
     await expect(first.locator('#session-state')).toHaveText('Logged out');
-    expect(await server.isRefreshTokenActive(refreshToken)).toBe(false);
+    // The revocation runs in the background after logout settles: poll for it.
+    await expect.poll(() => server.isRefreshTokenActive(refreshToken)).toBe(false);
   });
 
   test('a forged result or callback on the app page, or a vault page asked to forward elsewhere, logs nobody in and goes nowhere', async ({ page, openTab }) => {
