@@ -257,12 +257,14 @@ test('9. a new worker version activating mid-session, and mid-refresh, keeps the
   const page = await openTab('/');
   await login(page);
   expect(await fireCalls(page, 2)).toEqual({ ok: 2, errors: [] });
+  // Waits for a new controller, not for the controllerchange event: the browser's own update
+  // check (after the navigation) may install the published version before this page listens.
   const updated = async (tag: string) => {
+    await page.evaluate(() => ((window as any).__controllerBefore = navigator.serviceWorker.controller));
     await server.publishWorkerVersion(tag);
     await page.evaluate(async () => {
-      const changed = new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
       await (await navigator.serviceWorker.getRegistration())!.update();
-      await changed;
+      while (navigator.serviceWorker.controller === (window as any).__controllerBefore) await new Promise((resolve) => setTimeout(resolve, 50));
     });
   };
   await updated('v2');
