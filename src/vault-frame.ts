@@ -50,7 +50,7 @@ const MAX_BODY_CHARS = 1024 * 1024;
 export function serveVault(options: VaultFrameOptions): void {
   const allowed = new Set(options.appOrigins.map((origin) => new URL(origin).origin));
   // Not in a frame: the end of a login by redirect, which comes back to this page on the vault's origin.
-  if (window.parent === window) return forwardRedirectResult(allowed, options.callbackReturnUrl ?? `${options.appOrigins[0]}/`);
+  if (window.parent === window) return forwardRedirectResult(allowed, options.callbackReturnUrl ?? new URL('/', options.appOrigins[0]).href);
   const broker = registerTokenBroker(options.scriptUrl, { scope: options.scope }).then((client) => {
     if (client.mode !== 'sealed') throw new MisconfiguredError("The vault's worker must run in sealed mode: the token must not reach the vault frame either");
     return client;
