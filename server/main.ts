@@ -45,6 +45,12 @@ const onListenError = (variable: string, used: number) => (error: NodeJS.ErrnoEx
   console.error(`Port ${used} is already in use on 127.0.0.1: stop what holds it, or pick another port with ${variable}=<port>.`);
   process.exit(1);
 };
+// Idle keep-alive sockets outlive any client's (Node's default, 5 s, races a client reusing
+// a socket just as the server closes it: seen as ECONNRESET on a loaded machine).
+for (const each of [server, vaultServer]) {
+  each.keepAliveTimeout = 65_000;
+  each.headersTimeout = 66_000;
+}
 server.on('error', onListenError('PORT', port));
 vaultServer.on('error', onListenError('VAULT_PORT', vaultPort));
 // Both listening, then the URL, last and on its own line (harnesses wait for it).
