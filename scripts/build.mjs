@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const what = process.argv[2] ?? 'lib';
+const what = process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? 'lib';
 if (what !== 'lib' && what !== 'demo') throw new Error(`build: expected 'lib' or 'demo', not ${what}`);
 const force = process.argv.includes('--force');
 /** `--check`: build nothing; say which parts are out of date, exit 1 if any is. */
@@ -132,7 +132,7 @@ await part('demo', {
   },
 });
 await part('server', {
-  inputs: ['server'],
+  inputs: ['server', 'scripts/port-in-use.mjs'],
   outputs: ['dist/server/main.js'],
   build: () => step('demo server', ['vite', 'build', '--mode', 'server']),
 });

@@ -15,5 +15,9 @@ describe('the incremental build (npm run demo starts fast the second time)', () 
       'build: server: up to date',
       'build: test fixtures: up to date',
     ]);
+    // `--check` builds nothing and says the same, wherever the flag stands.
+    for (const args of [['--check'], ['lib', '--check'], ['--check', 'demo']]) {
+      expect(spawnSync(process.execPath, ['scripts/build.mjs', ...args], { encoding: 'utf8' }).status).toBe(0);
+    }
   });
 });
