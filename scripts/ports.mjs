@@ -5,6 +5,7 @@
  * which one is taken before anything is built or started.
  */
 import { createServer } from 'node:net';
+import { portInUseMessage } from './port-in-use.mjs';
 
 /** @typedef {{ variable: string, port: number, what: string }} PortUse */
 
@@ -49,10 +50,7 @@ export function benchPorts() {
   ]);
 }
 
-/** The sentence for a port that is taken. @param {PortUse} use */
-export function portInUseMessage(use) {
-  return `Port ${use.port} (${use.what}) is already in use on 127.0.0.1: stop what holds it, or pick another port with ${use.variable}=<port>.`;
-}
+export { portInUseMessage };
 
 /** Resolves true when `port` on 127.0.0.1 can be listened on. @param {number} port */
 export function isPortFree(port) {

@@ -2,6 +2,7 @@
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
+import { portInUseMessage } from '../scripts/port-in-use.mjs';
 
 const port = Number(process.env.PORT ?? 5173);
 const accessTtlSeconds = Number(process.env.ACCESS_TTL ?? 30);
@@ -40,9 +41,9 @@ const { server } = createApp({
 // The same handler (same mock server state) answers on the vault's port.
 const vaultServer = createServer((req, res) => server.emit('request', req, res));
 /** A port someone else holds: one sentence naming it and its variable, instead of a stack. */
-const onListenError = (variable: string, used: number) => (error: NodeJS.ErrnoException) => {
+const onListenError = (variable: string, used: number, what: string) => (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EADDRINUSE') throw error;
-  console.error(`Port ${used} is already in use on 127.0.0.1: stop what holds it, or pick another port with ${variable}=<port>.`);
+  console.error(portInUseMessage({ port: used, what, variable }));
   process.exit(1);
 };
 // Idle keep-alive sockets outlive any client's (Node's default, 5 s, races a client reusing
@@ -51,8 +52,8 @@ for (const each of [server, vaultServer]) {
   each.keepAliveTimeout = 65_000;
   each.headersTimeout = 66_000;
 }
-server.on('error', onListenError('PORT', port));
-vaultServer.on('error', onListenError('VAULT_PORT', vaultPort));
+server.on('error', onListenError('PORT', port, 'the demo server'));
+vaultServer.on('error', onListenError('VAULT_PORT', vaultPort, "the demo server's vault"));
 // Both listening, then the URL, last and on its own line (harnesses wait for it).
 await Promise.all([new Promise<void>((resolve) => vaultServer.listen(vaultPort, '127.0.0.1', resolve)), new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))]);
 const against = idp === 'oidc' ? 'the embedded oidc-provider (under /oidc)' : 'the mock auth server';

@@ -39,6 +39,18 @@ describe('ports', () => {
     expect(output).toContain(`Port ${port} (the demo server against oidc-provider) is already in use on 127.0.0.1: stop what holds it, or pick another port with OIDC_PORT=<port>.`);
   });
 
+  it('the demo server says the same sentence when it loses the port to another program after the check', async () => {
+    const port = await holdAPort();
+    const free = createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+    const vaultPort = (free.address() as { port: number }).port;
+    await new Promise((resolve) => free.close(resolve));
+    // Built by npm test before the unit tests run.
+    const { code, output } = await run(['dist/server/main.js'], { PORT: String(port), VAULT_PORT: String(vaultPort) });
+    expect(code).toBe(1);
+    expect(output.trim()).toBe(`Port ${port} (the demo server) is already in use on 127.0.0.1: stop what holds it, or pick another port with PORT=<port>.`);
+  });
+
   it('the README lists every port with its variable and default', () => {
     const readme = readFileSync('README.md', 'utf8');
     const rows = [...readme.matchAll(/^\| (\d{4}) \| `([A-Z0-9_]+)`/gm)].map((match) => [Number(match[1]), match[2]]);
