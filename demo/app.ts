@@ -34,27 +34,5 @@ async function main(scriptUrl: string, scope: string | undefined): Promise<void>
   broker.on('logged-out', () => log('warn', 'Broker: logged out (some tab)'));
   broker.on('session-ended', (event) => log('error', `Broker: session ended: ${event.reason ?? 'unknown reason'}`));
 
-  if (broker.loginKind === 'redirect') {
-    // The identity provider asks for the credentials on its own page.
-    $('login-form').classList.add('redirect');
-    $('login').textContent = 'Log in with the identity provider';
-    try {
-      if (broker.takeRedirectResult()) log('ok', 'Logged in through the identity provider');
-    } catch (error) {
-      log('error', `Login failed: ${describe(error)}`);
-    }
-  }
-  wireControls(
-    {
-      status: () => broker.status(),
-      logout: () => broker.logout(),
-      async login(data) {
-        if (broker.loginKind === 'redirect') return void (await broker.loginWithRedirect());
-        await broker.login({ username: String(data.get('username')), password: String(data.get('password')) });
-        log('ok', 'Logged in');
-      },
-    },
-    api,
-    `demo-fire-${broker.name}`,
-  );
+  wireControls(broker, api, `demo-fire-${broker.name}`);
 }

@@ -1,21 +1,41 @@
 /**
  * The controls every broker demo page wires the same way: the session line (polled), the
- * login form, the fire buttons, logout and "open another tab". The broker or the vault
- * client behind them is the page's own.
+ * login form (credentials, or a redirect to the identity provider and the result when it
+ * sends the browser back), the fire buttons, logout and "open another tab". The broker or
+ * the vault client behind them is the page's own.
  */
 import type { AxiosInstance } from 'axios';
 import type { SessionStatus } from '../src/index.js';
 import { $, describe, fireCalls, log, openAnotherTab, showSession, wireFireEverywhere } from './ui.js';
 
+/** What the controls need of a session: `BrokerClient` and `VaultClient` both are one. */
 export interface SessionControls {
+  readonly loginKind: 'password' | 'redirect';
   status(): Promise<SessionStatus>;
   logout(): Promise<unknown>;
-  /** Logs in with the form's fields; the page says how (credentials, or a redirect). */
-  login(form: FormData): Promise<void>;
+  login(credentials: Record<string, string>): Promise<unknown>;
+  loginWithRedirect(): Promise<unknown>;
+  /** True on the page a redirect login came back to (the vault's reads its frame: a promise). */
+  takeRedirectResult(): boolean | Promise<boolean>;
 }
 
-/** Wires the page's controls to `session` and `api`; `channel` names the "fire in every tab" broadcast. */
-export function wireControls(session: SessionControls, api: AxiosInstance, channel: string): void {
+/**
+ * Wires the page's controls to `session` and `api`; `channel` names the "fire in every
+ * tab" broadcast; `where` ends the login lines (" (in the vault)").
+ */
+export function wireControls(session: SessionControls, api: AxiosInstance, channel: string, where = ''): void {
+  if (session.loginKind === 'redirect') {
+    // The identity provider asks for the credentials on its own page.
+    $('login-form').classList.add('redirect');
+    $('login').textContent = 'Log in with the identity provider';
+    void (async () => {
+      try {
+        if (await session.takeRedirectResult()) log('ok', `Logged in through the identity provider${where}`);
+      } catch (error) {
+        log('error', `Login failed: ${describe(error)}`);
+      }
+    })();
+  }
   const update = async () => {
     try {
       const status = await session.status();
@@ -30,7 +50,10 @@ export function wireControls(session: SessionControls, api: AxiosInstance, chann
   $('login-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
-      await session.login(new FormData(event.target as HTMLFormElement));
+      if (session.loginKind === 'redirect') return void (await session.loginWithRedirect());
+      const form = new FormData(event.target as HTMLFormElement);
+      await session.login({ username: String(form.get('username')), password: String(form.get('password')) });
+      log('ok', `Logged in${where}`);
     } catch (error) {
       log('error', `Login failed: ${describe(error)}`);
     }

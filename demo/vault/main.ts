@@ -35,28 +35,5 @@ async function main(): Promise<void> {
   document.body.dataset.ready = 'true';
   log('info', `Connected to the vault at ${vault.origin}`);
 
-  if (vault.loginKind === 'redirect') {
-    // The identity provider asks for the credentials on its own page; it sends the browser back to the vault, which sends it here.
-    $('login-form').classList.add('redirect');
-    $('login').textContent = 'Log in with the identity provider';
-    try {
-      if (await vault.takeRedirectResult()) log('ok', 'Logged in through the identity provider (in the vault)');
-    } catch (error) {
-      log('error', `Login failed: ${describe(error)}`);
-    }
-  }
-
-  wireControls(
-    {
-      status: () => vault.status(),
-      logout: () => vault.logout(),
-      async login(data) {
-        if (vault.loginKind === 'redirect') return void (await vault.loginWithRedirect());
-        await vault.login({ username: String(data.get('username')), password: String(data.get('password')) });
-        log('ok', 'Logged in (in the vault)');
-      },
-    },
-    api,
-    'demo-fire-vault',
-  );
+  wireControls(vault, api, 'demo-fire-vault', ' (in the vault)');
 }
