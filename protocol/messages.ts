@@ -192,6 +192,14 @@ export const REDIRECT_RESULT_KEY = 'sw-token-broker';
 /** The fragment key of the one-time value that binds a redirect result to the tab that started the login. */
 export const REDIRECT_CHECK_KEY = 'check';
 
+/** The longest redirect-login callback query (`finishLogin.callbackSearch`) the worker reads. */
+export const MAX_CALLBACK_SEARCH_LENGTH = 4096;
+
+/** `finishLogin.callbackSearch`'s rule, for the worker and the vault frame that passes it on: a query string, `?…`. */
+export function isCallbackSearch(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith('?') && value.length <= MAX_CALLBACK_SEARCH_LENGTH;
+}
+
 export type OkReply<T extends RequestType = RequestType> = { ok: true; id?: string } & ResultByType[T];
 export interface ErrorReply {
   ok: false;

@@ -14,6 +14,7 @@ import {
   VAULT_CALLBACK_KEY,
   VAULT_RETURN_PARAM,
   REDIRECT_RESULT_KEY,
+  isCallbackSearch,
   toWireError,
   type VaultCall,
   type VaultConnected,
@@ -159,7 +160,8 @@ function readCall(message: unknown, appOrigin: string): VaultCall {
   }
   if (type === 'finishLogin') {
     const { callbackSearch } = message as { callbackSearch?: unknown };
-    if (typeof callbackSearch !== 'string' || !callbackSearch.startsWith('?') || callbackSearch.length > 4096) throw malformed('finishLogin.callbackSearch must be a query string');
+    // The worker checks it again; this keeps a non-string from reaching BrokerClient.
+    if (!isCallbackSearch(callbackSearch)) throw malformed('finishLogin.callbackSearch must be a query string');
     return { type, callbackSearch };
   }
   if (type === 'authorize') {

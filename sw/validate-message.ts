@@ -5,10 +5,12 @@
 import {
   BrokerError,
   ErrorCode,
+  MAX_CALLBACK_SEARCH_LENGTH,
   MAX_MESSAGE_BYTES,
   PROTOCOL,
   PROTOCOL_VERSION,
   ProtocolMismatchError,
+  isCallbackSearch,
   isRequestType,
   type BrokerRequest,
   type RequestFieldsByType,
@@ -107,7 +109,7 @@ const readFields: { [T in RequestType]: (data: Record<string, unknown>) => Reque
     return { returnTo, check };
   },
   finishLogin({ callbackSearch }) {
-    if (typeof callbackSearch !== 'string' || !callbackSearch.startsWith('?') || callbackSearch.length > 4096) return 'finishLogin.callbackSearch must be a query string (starting with ?) of at most 4096 characters';
+    if (!isCallbackSearch(callbackSearch)) return `finishLogin.callbackSearch must be a query string (starting with ?) of at most ${MAX_CALLBACK_SEARCH_LENGTH} characters`;
     return { callbackSearch };
   },
 };
