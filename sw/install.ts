@@ -7,6 +7,7 @@ import { loginCallback } from './login-callback.js';
 import { errorReply, handleMessage, replyTargetOf, sendReply } from './message-handler.js';
 import { shouldSign, signedFetch } from './sealed-signing.js';
 import { indexedDbStore, memoryStore } from './store.js';
+import { askWaitingVersionToTakeOver, isFromServiceWorker, isTakeOver } from './take-over.js';
 
 /** What `installTokenBroker` returns: the broker, for the worker's own code, and a way to remove it. */
 export interface InstalledTokenBroker {
@@ -75,6 +76,11 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
     return true;
   };
   const onMessage = (event: ExtendableMessageEvent) => {
+    if (isFromServiceWorker(event)) {
+      // Another version of this worker, never a page: only the take-over nudge is read.
+      if (resolved.skipWaiting && isTakeOver(event.data)) event.waitUntil(scope.skipWaiting());
+      return;
+    }
     const done = handleMessage(broker, resolved, event.data, replyTargetOf(event), claim);
     // Keeps the worker alive until the reply is sent and any refresh behind it has stored
     // its answer, even one whose callers stopped waiting.
@@ -84,7 +90,9 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
     if (resolved.skipWaiting) event.waitUntil(scope.skipWaiting());
   };
   const onActivate = (event: ExtendableEvent) => {
-    if (resolved.clientsClaim) event.waitUntil(scope.clients.claim());
+    const claimed = resolved.clientsClaim ? scope.clients.claim() : Promise.resolve();
+    // A version that installed while this one was activating may wait for minutes in Chromium (take-over.ts).
+    event.waitUntil(claimed.then(() => resolved.skipWaiting && askWaitingVersionToTakeOver(scope)));
   };
 
   const scopePath = new URL(scope.registration?.scope ?? '/', 'http://x').pathname;

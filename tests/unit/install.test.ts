@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GENERATION_HEADER, PROTOCOL, PROTOCOL_VERSION, RETRIED_HEADER, type BrokerEvent } from '../../protocol/index.js';
 import { installTokenBroker, jsonEndpoint, memoryStore, oauth2Endpoint, type TokenBrokerConfig } from '../../sw/index.js';
+import { TAKE_OVER } from '../../sw/take-over.js';
 
 type Listener = (event: never) => void;
 
@@ -9,11 +10,14 @@ function fakeScope() {
   const listeners = new Map<string, Set<Listener>>();
   const posted: BrokerEvent[] = [];
   let claims = 0;
+  let skips = 0;
+  /** What the worker posted to its registration's waiting version. */
+  const toWaiting: unknown[] = [];
   const scope = {
-    registration: { scope: 'https://app.test/' },
+    registration: { scope: 'https://app.test/', waiting: null as null | { postMessage(message: unknown): void } },
     addEventListener: (type: string, listener: Listener) => void (listeners.get(type) ?? listeners.set(type, new Set()).get(type)!).add(listener),
     removeEventListener: (type: string, listener: Listener) => void listeners.get(type)?.delete(listener),
-    skipWaiting: async () => {},
+    skipWaiting: async () => void skips++,
     clients: {
       matchAll: async () => [{ postMessage: (message: BrokerEvent) => posted.push(message) }],
       claim: async () => void claims++,
@@ -33,7 +37,9 @@ function fakeScope() {
     await dispatch('message', { data: { protocol: PROTOCOL, v: PROTOCOL_VERSION, id: 'm1', type, ...fields }, ports: [port], source: null });
     return replies[0] as Record<string, unknown>;
   };
-  return { scope: scope as unknown as ServiceWorkerGlobalScope, listeners, posted, claims: () => claims, dispatch, send };
+  /** A version waiting behind this one, recording what it is sent. */
+  const addWaitingVersion = () => (scope.registration.waiting = { postMessage: (message: unknown) => void toWaiting.push(message) });
+  return { scope: scope as unknown as ServiceWorkerGlobalScope, listeners, posted, claims: () => claims, skips: () => skips, toWaiting, addWaitingVersion, dispatch, send };
 }
 
 /** A token endpoint on a scripted fetch that rotates refresh tokens; records every request. */
@@ -142,6 +148,51 @@ describe('installTokenBroker', () => {
     const harness = install(options);
     await harness.dispatch('activate');
     expect(harness.claims()).toBe(claims);
+  });
+
+  describe('a skip-waiting version installed while this one activated (Chromium can keep it waiting: sw/take-over.ts)', () => {
+    /** Stands in for the ServiceWorker class: a message from another version has one as its source. */
+    class FakeServiceWorker {}
+    beforeEach(() => void vi.stubGlobal('ServiceWorker', FakeServiceWorker));
+    afterEach(() => void vi.unstubAllGlobals());
+
+    it('once activated, asks the waiting version to take over, after claiming the tabs', async () => {
+      const harness = install({ skipWaiting: true });
+      harness.addWaitingVersion();
+      await harness.dispatch('activate');
+      expect(harness.claims()).toBe(1);
+      expect(harness.toWaiting).toEqual([TAKE_OVER]);
+    });
+
+    it('asks nothing when it does not skip waiting itself (the app decides when updates take over) or nothing waits', async () => {
+      const quiet = install({ skipWaiting: false });
+      quiet.addWaitingVersion();
+      await quiet.dispatch('activate');
+      expect(quiet.toWaiting).toEqual([]);
+      await expect(install({ skipWaiting: true }).dispatch('activate')).resolves.toBeUndefined();
+    });
+
+    it('the waiting version skips waiting again when another version asks, and answers it nothing', async () => {
+      const harness = install({ skipWaiting: true });
+      await harness.dispatch('install');
+      expect(harness.skips()).toBe(1);
+      const replies: unknown[] = [];
+      const source = Object.assign(new FakeServiceWorker(), { postMessage: (reply: unknown) => replies.push(reply) });
+      await harness.dispatch('message', { data: TAKE_OVER, source, ports: [] });
+      expect(harness.skips()).toBe(2);
+      // Not even a real request from a worker is answered: two versions never reply to each other in a loop.
+      await harness.dispatch('message', { data: { protocol: PROTOCOL, v: PROTOCOL_VERSION, id: 'w1', type: 'ping' }, source, ports: [] });
+      expect(replies).toEqual([]);
+    });
+
+    it('a version that leaves waiting to the app ignores the request; a page sending it gets unknown-type', async () => {
+      const harness = install({ skipWaiting: false });
+      await harness.dispatch('message', { data: TAKE_OVER, source: new FakeServiceWorker(), ports: [] });
+      expect(harness.skips()).toBe(0);
+      const eager = install({ skipWaiting: true, ownsAllMessages: true });
+      expect(await eager.send('takeOver')).toMatchObject({ ok: false, error: { code: 'unknown-type' } });
+      expect(eager.skips()).toBe(0);
+    });
   });
 
   it('removes every listener it added on uninstall', () => {
