@@ -75,15 +75,12 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
     await scope.clients.claim();
     return true;
   };
-  // A version that installed while this one was activating may wait for minutes in Chromium (take-over.ts).
-  const askWaitingToTakeOver = resolved.skipWaiting ? askWaitingVersionToTakeOver(scope) : () => {};
   const onMessage = (event: ExtendableMessageEvent) => {
     if (isFromServiceWorker(event)) {
       // Another version of this worker, never a page: only the take-over nudge is read.
       if (resolved.skipWaiting && isTakeOver(event.data)) event.waitUntil(scope.skipWaiting());
       return;
     }
-    askWaitingToTakeOver();
     const done = handleMessage(broker, resolved, event.data, replyTargetOf(event), claim);
     // Keeps the worker alive until the reply is sent and any refresh behind it has stored
     // its answer, even one whose callers stopped waiting.
@@ -94,7 +91,8 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
   };
   const onActivate = (event: ExtendableEvent) => {
     const claimed = resolved.clientsClaim ? scope.clients.claim() : Promise.resolve();
-    event.waitUntil(claimed.then(askWaitingToTakeOver));
+    // A version that installed while this one was activating may wait for minutes in Chromium (take-over.ts).
+    event.waitUntil(claimed.then(() => resolved.skipWaiting && askWaitingVersionToTakeOver(scope)));
   };
 
   const scopePath = new URL(scope.registration?.scope ?? '/', 'http://x').pathname;
@@ -107,7 +105,6 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
       return true;
     }
     if (resolved.mode !== 'sealed' || !shouldSign(request, resolved.allowlist)) return false;
-    askWaitingToTakeOver();
     const response = signedFetch(request, broker, fetchFn, resolved.endpoint.dpopFetch);
     event.respondWith(response);
     event.waitUntil(response.then(

@@ -12,29 +12,16 @@
  *
  * The cure: once activated, a broker worker that skips waiting asks a waiting version to
  * call `skipWaiting()` again; in Chromium that asks the now running worker to go idle, and
- * the waiting version takes over within a second. It asks again (at most once a second)
- * whenever a page talks to it while a version waits, since that talk is what keeps it busy.
+ * the waiting version takes over within a second.
  */
 import { PROTOCOL, PROTOCOL_VERSION } from '../protocol/index.js';
 
 /** The message an activated worker posts to its registration's waiting version. */
 export const TAKE_OVER = { protocol: PROTOCOL, v: PROTOCOL_VERSION, type: 'takeOver' } as const;
 
-/** How often a busy worker asks a waiting version again. */
-const ASK_AGAIN_AFTER_MS = 1000;
-
-/**
- * Returns `ask()`: posts {@link TAKE_OVER} to the registration's waiting version, if there
- * is one, at most once every {@link ASK_AGAIN_AFTER_MS}.
- */
-export function askWaitingVersionToTakeOver(scope: ServiceWorkerGlobalScope, now: () => number = Date.now): () => void {
-  let askedAt = -Infinity;
-  return () => {
-    const waiting = scope.registration?.waiting;
-    if (!waiting || now() - askedAt < ASK_AGAIN_AFTER_MS) return;
-    askedAt = now();
-    waiting.postMessage(TAKE_OVER);
-  };
+/** Posts {@link TAKE_OVER} to the registration's waiting version, if there is one. */
+export function askWaitingVersionToTakeOver(scope: ServiceWorkerGlobalScope): void {
+  scope.registration?.waiting?.postMessage(TAKE_OVER);
 }
 
 /**

@@ -164,40 +164,10 @@ describe('installTokenBroker', () => {
       expect(harness.toWaiting).toEqual([TAKE_OVER]);
     });
 
-    it('asks again, at most once a second, while pages keep talking to it and a version waits', async () => {
-      vi.useFakeTimers({ toFake: ['Date'] });
-      try {
-        const harness = install({ skipWaiting: true });
-        await harness.send('ping');
-        expect(harness.toWaiting).toEqual([]);
-        harness.addWaitingVersion();
-        await harness.send('ping');
-        await harness.send('status');
-        expect(harness.toWaiting).toEqual([TAKE_OVER]);
-        vi.setSystemTime(Date.now() + 1000);
-        await harness.send('status');
-        expect(harness.toWaiting).toEqual([TAKE_OVER, TAKE_OVER]);
-      } finally {
-        vi.useRealTimers();
-      }
-    });
-
-    it('in sealed mode, an API request it signs is talk that asks too', async () => {
-      const harness = install({ skipWaiting: true, mode: 'sealed' });
-      harness.addWaitingVersion();
-      const event = { request: new Request('https://app.test/public/page'), respondWith: () => {}, waitUntil: () => {} } as unknown as FetchEvent;
-      expect(harness.installed.handleFetch(event)).toBe(false);
-      expect(harness.toWaiting).toEqual([]);
-      const signed = { ...event, request: new Request('https://app.test/api/data') } as unknown as FetchEvent;
-      expect(harness.installed.handleFetch(signed)).toBe(true);
-      expect(harness.toWaiting).toEqual([TAKE_OVER]);
-    });
-
     it('asks nothing when it does not skip waiting itself (the app decides when updates take over) or nothing waits', async () => {
       const quiet = install({ skipWaiting: false });
       quiet.addWaitingVersion();
       await quiet.dispatch('activate');
-      await quiet.send('ping');
       expect(quiet.toWaiting).toEqual([]);
       await expect(install({ skipWaiting: true }).dispatch('activate')).resolves.toBeUndefined();
     });
