@@ -50,8 +50,6 @@ export function benchPorts() {
   ]);
 }
 
-export { portInUseMessage };
-
 /** Resolves true when `port` on 127.0.0.1 can be listened on. @param {number} port */
 export function isPortFree(port) {
   return new Promise((resolve) => {

@@ -1,5 +1,5 @@
 /**
- * A skip-waiting version that waits anyway, and the nudge that cures it.
+ * A skip-waiting version that waits anyway, and the nudge that narrows the race.
  *
  * Chromium starts a new version's `activate` event a second after the version takes control
  * (`ServiceWorkerRegistration::ActivateWaitingVersion`'s delay). A next version that
@@ -10,7 +10,7 @@
  * Chromium's lame-duck limit (five minutes). Seen in 4 of 129 runs of proof test 9 on
  * a loaded machine: the page kept its session, the new version stayed `installed`.
  *
- * The cure: once activated, a broker worker that skips waiting asks a waiting version to
+ * The nudge: once activated, a broker worker that skips waiting asks a waiting version to
  * call `skipWaiting()` again; in Chromium that asks the now running worker to go idle, and
  * the waiting version takes over within a second (1 of 200 loaded runs still lost it).
  * Only once activated: asking while this worker still activates is what loses the request.
