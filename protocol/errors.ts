@@ -34,6 +34,13 @@ export const ErrorCode = {
    * endpoint that answers 404/405 at login. `message` says what to fix. Not retryable.
    */
   Misconfigured: 'misconfigured',
+  /**
+   * The worker could not write the session to its storage (a full origin quota, a broken
+   * database). After a refresh the rotated session is kept in the worker's memory and the
+   * write retried, so nothing is lost while the worker runs; after a login the new session
+   * is revoked at the server. `message` says why. Retryable.
+   */
+  StorageFailed: 'storage-failed',
   /** Vault mode: the vault frame did not load or answer (blocked, wrong URL, or it refused this origin). Never a fallback to the app origin. */
   VaultUnavailable: 'vault-unavailable',
   /** A bug or an unexpected failure inside the worker. */
@@ -45,7 +52,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 const knownCodes = new Set<string>(Object.values(ErrorCode));
 
 /** Errors that are worth retrying later with the same session. */
-export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set([ErrorCode.RefreshUnavailable, ErrorCode.Timeout]);
+export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set([ErrorCode.RefreshUnavailable, ErrorCode.Timeout, ErrorCode.StorageFailed]);
 
 /**
  * What the server said, and what the page can do about it. Every field is optional: an
@@ -180,6 +187,14 @@ export class ProtocolMismatchError extends BrokerError {
   }
 }
 
+/** The session could not be written to the worker's storage; see {@link ErrorCode.StorageFailed}. */
+export class StorageFailedError extends BrokerError {
+  override name = 'StorageFailedError';
+  constructor(message = "The session could not be written to the service worker's storage", options?: BrokerErrorOptions) {
+    super(ErrorCode.StorageFailed, message, options);
+  }
+}
+
 /** Vault mode: the vault frame did not load or answer; the app gets no tokens of its own instead. */
 export class VaultUnavailableError extends BrokerError {
   override name = 'VaultUnavailableError';
@@ -198,6 +213,7 @@ const classByCode: Partial<Record<ErrorCode, new (message?: string, options?: Br
   [ErrorCode.ProtocolMismatch]: ProtocolMismatchError,
   [ErrorCode.Misconfigured]: MisconfiguredError,
   [ErrorCode.VaultUnavailable]: VaultUnavailableError,
+  [ErrorCode.StorageFailed]: StorageFailedError,
 };
 
 /**

@@ -135,6 +135,18 @@ export interface SessionStatus {
    * survives it: it is in IndexedDB).
    */
   workerStartedAt: number;
+  /**
+   * False while the session lives only in the worker's memory because writing it to
+   * storage failed (the worker retries the write; see `storage-failed`); true when it is
+   * stored; null without a session. A stopped worker loses a session that is not stored.
+   */
+  persisted: boolean | null;
+  /**
+   * With `dpop` configured: whether the server bound the session's tokens to the worker's
+   * key (`token_type: DPoP`). False with DPoP off, or when the server answered Bearer and
+   * the worker allows it (`dpop: { allowUnbound: true }`); null without a session.
+   */
+  dpopBound: boolean | null;
 }
 
 export interface PingResult {
@@ -208,8 +220,14 @@ export interface ErrorReply {
 }
 export type BrokerReply<T extends RequestType = RequestType> = OkReply<T> | ErrorReply;
 
-/** What the worker tells every tab. */
-export type BrokerEventType = 'login' | 'refreshed' | 'logged-out' | 'session-ended';
+/**
+ * What the worker tells every tab: a new session (`login`), new tokens (`refreshed`), the
+ * end of a session by this broker (`logged-out`) or by the server (`session-ended`), a
+ * session that could not be written to storage and is kept in memory (`storage-failed`,
+ * with the reason), and tokens for another user than the session had, without a login
+ * (`subject-changed`: someone replaced the session record; see docs/security.md).
+ */
+export type BrokerEventType = 'login' | 'refreshed' | 'logged-out' | 'session-ended' | 'storage-failed' | 'subject-changed';
 
 export interface BrokerEvent {
   protocol: typeof PROTOCOL;
@@ -218,7 +236,7 @@ export interface BrokerEvent {
   broker: string;
   event: BrokerEventType;
   status: SessionStatus;
-  /** Why the session ended, for `session-ended`: the error message, with what the server said. */
+  /** Why the session ended, for `session-ended`; why storage failed, for `storage-failed`; what changed, for `subject-changed`. */
   reason?: string;
   /** For `session-ended`: the server's status, `error` and `error_description`, when it gave them. */
   details?: ErrorDetails;

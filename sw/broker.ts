@@ -9,9 +9,11 @@ import {
   BrokerError,
   ErrorCode,
   LoginFailedError,
+  MisconfiguredError,
   NotLoggedInError,
   RefreshUnavailableError,
   SessionEndedError,
+  StorageFailedError,
   isBrokerError,
   type BrokerEventType,
   type ErrorDetails,
@@ -21,12 +23,14 @@ import {
   type SessionStatus,
   type TokenResult,
 } from '../protocol/index.js';
+import { rotatedRefreshTokenOf } from './adapters/http.js';
 import type { EndpointContext, TokenSet } from './adapters/types.js';
 import type { ResolvedTokenBrokerConfig } from './config.js';
 import { generateDpopKey, type DpopKey } from './dpop.js';
 import { CoolDown } from './cool-down.js';
-import { accessExpiry, refreshDueAt } from './expiry.js';
+import { accessExpiry, jwtClaims, refreshDueAt } from './expiry.js';
 import type { LockRunner } from './lock.js';
+import { SessionKeeper } from './session-keeper.js';
 import { SESSION_VERSION, type SessionStore, type StoredSession } from './store.js';
 
 /** How long a login by redirect may take, from start to callback. */
@@ -40,6 +44,9 @@ const MAX_PENDING_LOGINS = 10;
  */
 const HARD_LIMIT_FACTOR = 6;
 const MIN_HARD_LIMIT_MS = 60_000;
+
+/** Spent refresh tokens remembered (the last few rotations are all that can come back). */
+const MAX_SPENT_TOKENS = 32;
 
 /** A refresh in flight: its outcome, and when its request went out (callers' waits are bounded from then). */
 interface Flight {
@@ -84,11 +91,44 @@ export class TokenBroker {
   #epoch = 0;
   /** Work the worker must stay alive for after its reply (revocations). */
   readonly #background = new Set<Promise<unknown>>();
+  /** The session: the store's, or the one kept in memory while writing it fails. */
+  readonly #sessions: SessionKeeper;
+  /**
+   * Refresh tokens this worker sent and the server answered with a rotation: never sent
+   * again, whatever the store returns (a refresh token presented twice revokes the session).
+   */
+  readonly #spent = new Set<string>();
+  /** Who the session is for, as this worker last saw it; a record for someone else without a login is reported. */
+  #subject: string | undefined;
 
   constructor(deps: BrokerDependencies) {
     this.#deps = deps;
     this.name = deps.name;
     this.#startedAt = deps.now();
+    this.#sessions = new SessionKeeper(deps.store, deps.now);
+  }
+
+  /** Reads the session; reports a record whose subject changed without a login (replaced outside the broker). */
+  async #read(): Promise<StoredSession | undefined> {
+    const session = await this.#sessions.read();
+    const subject = session && subjectOf(session);
+    if (subject !== undefined) {
+      const known = this.#subject;
+      this.#subject = subject;
+      if (known !== undefined && known !== subject) {
+        await this.#deps.notify(
+          'subject-changed',
+          this.#statusOf(session),
+          'The stored session is for another user than before, without a login: its record was replaced outside the broker',
+        );
+      }
+    }
+    return session;
+  }
+
+  #markSpent(refreshToken: string): void {
+    this.#spent.add(refreshToken);
+    if (this.#spent.size > MAX_SPENT_TOKENS) this.#spent.delete(this.#spent.values().next().value!);
   }
 
   get #lockName(): string {
@@ -126,7 +166,7 @@ export class TokenBroker {
 
   /** The session state any page may see. Never refreshes. */
   async status(): Promise<SessionStatus> {
-    return this.#statusOf(await this.#deps.store.read());
+    return this.#statusOf(await this.#read());
   }
 
   /**
@@ -152,16 +192,49 @@ export class TokenBroker {
    */
   async #storeLogin(tokens: TokenSet, dpop: DpopKey | undefined, { revokeReplaced }: { revokeReplaced: boolean }): Promise<SessionStatus> {
     if (!tokens.refreshToken) throw new LoginFailedError('The server logged in but issued no refresh token');
+    const refusal = this.#bindingRefusal(tokens, 'login');
+    if (refusal) {
+      this.#revokeInBackground(tokens.refreshToken, dpop);
+      throw refusal;
+    }
+    // The token endpoint answered: whatever failed before, it works now.
+    this.#coolDown.succeeded();
     this.#epoch++;
-    const previous = await this.#deps.store.read();
+    const previous = await this.#sessions.read();
     this.#endedBy = undefined;
     const session = this.#sessionFrom(tokens, tokens.refreshToken, (previous?.generation ?? 0) + 1, dpop);
-    await this.#deps.store.write(session);
+    try {
+      await this.#sessions.write(session);
+    } catch (error) {
+      // A session nobody can keep past this worker's life: revoke it rather than leave it live at the server.
+      this.#sessions.discardUnsaved();
+      this.#revokeInBackground(session.refreshToken, dpop);
+      const reason = isBrokerError(error) ? error.message : 'The session could not be written to storage';
+      throw new StorageFailedError(`${reason}. The new session was revoked at the server; free storage for this site and log in again`, { cause: error });
+    }
+    this.#subject = session.subject;
     if (revokeReplaced && previous && previous.refreshToken !== session.refreshToken) this.#revokeInBackground(previous.refreshToken, previous.dpop);
     this.#sealedCache = undefined;
     const status = this.#statusOf(session);
     await this.#deps.notify('login', status);
     return status;
+  }
+
+  /**
+   * With DPoP on, a token response must say `token_type: DPoP`: anything else is a server
+   * that ignored the proof (or a proxy that stripped it), and its tokens work from anywhere.
+   * Refused unless the config allows unbound tokens.
+   */
+  #bindingRefusal(tokens: TokenSet, grant: 'login' | 'refresh'): BrokerError | undefined {
+    const { dpop, dpopAllowUnbound } = this.#deps.config;
+    if (!dpop || dpopAllowUnbound || tokens.tokenType?.toLowerCase() === 'dpop') return undefined;
+    const answered = tokens.tokenType === undefined ? 'no token_type' : `token_type ${JSON.stringify(tokens.tokenType)}`;
+    const message =
+      `DPoP is configured, but the token endpoint answered with ${answered}: its tokens are not bound to the worker's key, ` +
+      'and would work for anyone who copied them. They were revoked. Turn DPoP on at the server (or remove a proxy that strips the DPoP header), ' +
+      'or allow unbound tokens with dpop: { allowUnbound: true }';
+    const details = { error: 'dpop_not_bound', errorDescription: answered };
+    return grant === 'login' ? new MisconfiguredError(message, { details }) : new SessionEndedError(message, { details });
   }
 
   /**
@@ -182,10 +255,11 @@ export class TokenBroker {
    * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError.
    */
   async sealedToken(): Promise<{ accessToken: string; generation: number; dpop?: DpopKey }> {
-    const cached = this.#sealedCache;
-    if (cached && !this.#isDue(cached)) return cached;
-    this.#sealedCache = await this.#validSession();
-    return this.#sealedCache;
+    let session = this.#sealedCache;
+    if (!session || this.#isDue(session)) session = this.#sealedCache = await this.#validSession();
+    // An unbound token (allowed by `dpop: { allowUnbound: true }`) is sent as Bearer.
+    const dpop = session.dpopBound === false ? undefined : session.dpop;
+    return { accessToken: session.accessToken, generation: session.generation, dpop };
   }
 
   /**
@@ -194,7 +268,7 @@ export class TokenBroker {
    * and the token has not expired yet, the token is still good: it is returned.
    */
   async #validSession(): Promise<StoredSession> {
-    const session = await this.#deps.store.read();
+    const session = await this.#read();
     if (!session) throw new NotLoggedInError();
     if (!this.#isDue(session)) return session;
     try {
@@ -218,7 +292,7 @@ export class TokenBroker {
       // No credential named: a page cannot force rotations; only a token that is due is refreshed.
       return this.#isDue(session);
     };
-    const session = await this.#deps.store.read();
+    const session = await this.#read();
     // A 401 for a token of a session that has since ended: tell the page why, not "log in first".
     if (!session) {
       if (failed.failedToken === undefined && failed.failedGeneration === undefined) throw new NotLoggedInError();
@@ -240,7 +314,11 @@ export class TokenBroker {
     if (!redirect) throw new BrokerError(ErrorCode.NotSupported, 'This token endpoint logs in with credentials, not a redirect');
     const { authorizationUrl, pending } = await redirect.start(this.#context());
     await this.#prunePending(MAX_PENDING_LOGINS - 1);
-    await this.#deps.store.savePending({ ...pending, returnTo, check, createdAt: this.#deps.now() });
+    try {
+      await this.#deps.store.savePending({ ...pending, returnTo, check, createdAt: this.#deps.now() });
+    } catch (error) {
+      throw new StorageFailedError('The login could not be started: its state could not be written to storage', { cause: error });
+    }
     return authorizationUrl;
   }
 
@@ -290,9 +368,10 @@ export class TokenBroker {
    */
   async logout(): Promise<SessionStatus> {
     this.#epoch++;
-    const session = await this.#deps.store.read();
+    const session = await this.#sessions.read();
     this.#endedBy = undefined;
-    await this.#deps.store.clear();
+    this.#subject = undefined;
+    await this.#sessions.clear();
     if (session) this.#revokeInBackground(session.refreshToken, session.dpop);
     this.#sealedCache = undefined;
     const status = this.#statusOf(undefined);
@@ -357,29 +436,51 @@ export class TokenBroker {
 
   async #refreshUnderLock(stillNeeded: (session: StoredSession) => boolean, markSent: () => void): Promise<StoredSession> {
     let ended: BrokerError | undefined;
+    let unstored: BrokerError | undefined;
+    let previousSubject: string | undefined;
     const { requestTimeoutMs } = this.#deps.config;
     const hardLimitMs = Math.max(MIN_HARD_LIMIT_MS, requestTimeoutMs * HARD_LIMIT_FACTOR);
     const refreshed = await this.#deps.locks(this.#lockName, this.#deps.config.lockTimeoutMs, async () => {
       // Re-read under the lock: another worker version may have refreshed meanwhile.
       const epoch = this.#epoch;
-      const session = await this.#deps.store.read();
+      const session = await this.#read();
       if (!session) throw new NotLoggedInError();
       if (!stillNeeded(session)) return undefined;
+      // The one rule that keeps reuse detection quiet: a refresh token the server already rotated is never sent again.
+      if (this.#spent.has(session.refreshToken)) {
+        throw new StorageFailedError(
+          'The stored refresh token was already used, and its rotation was not stored: it is not sent again (the server would see reuse and revoke the session)',
+        );
+      }
+      previousSubject = subjectOf(session);
       let tokens: TokenSet;
       try {
         const request = this.#deps.config.endpoint.refresh(session.refreshToken, this.#context(session.dpop, hardLimitMs));
         markSent();
         tokens = await request;
+        if (tokens.refreshToken !== undefined && tokens.refreshToken !== session.refreshToken) this.#markSpent(session.refreshToken);
+        const refusal = this.#bindingRefusal(tokens, 'refresh');
+        if (refusal) {
+          if (tokens.refreshToken) this.#revokeInBackground(tokens.refreshToken, session.dpop);
+          throw refusal;
+        }
       } catch (error) {
         if (isBrokerError(error) && error.code === 'session-ended') {
           // The reason first: a report that finds the store empty must find it.
           ended = error;
           this.#endedBy = error;
-          await this.#deps.store.clear();
+          this.#subject = undefined;
+          await this.#sessions.clear();
           this.#coolDown.succeeded();
           throw error;
         }
         const failure = isBrokerError(error) ? error : new RefreshUnavailableError('The refresh failed unexpectedly', { cause: error });
+        // An answer refused for its access token may still carry a rotated refresh token: keep it, the old one is spent.
+        const rotated = rotatedRefreshTokenOf(error);
+        if (rotated && rotated !== session.refreshToken && this.#epoch === epoch) {
+          this.#markSpent(session.refreshToken);
+          await this.#sessions.write({ ...session, refreshToken: rotated }).catch((storeError: unknown) => void (unstored = storeError as BrokerError));
+        }
         throw failure.retryable ? this.#coolDown.failed(failure, this.#deps.now()) : failure;
       }
       this.#coolDown.succeeded();
@@ -390,12 +491,13 @@ export class TokenBroker {
         if (tokens.refreshToken) this.#revokeInBackground(tokens.refreshToken, session.dpop);
         return undefined;
       }
-      // The rotated refresh token is durable before any page sees the new access token.
+      // The rotated refresh token is durable before any page sees the new access token, or,
+      // when the write fails, kept in memory (the keeper retries it) and every tab is told.
       // (No await between the epoch check and this write: a logout after it is ordered after it.)
       try {
-        await this.#deps.store.write(next);
+        await this.#sessions.write(next);
       } catch (error) {
-        throw new RefreshUnavailableError('The refreshed session could not be stored; no token was handed out', { cause: error });
+        unstored = isBrokerError(error) ? error : new StorageFailedError(undefined, { cause: error });
       }
       return next;
     })
@@ -403,20 +505,41 @@ export class TokenBroker {
         if (ended) await this.#deps.notify('session-ended', this.#statusOf(undefined), ended.message, ended.details);
         throw error;
       })
-      .finally(() => (this.#sealedCache = undefined));
+      .finally(async () => {
+        this.#sealedCache = undefined;
+        if (unstored) await this.#reportUnstored(unstored);
+      });
     if (refreshed === undefined) {
-      const current = await this.#deps.store.read();
+      const current = await this.#read();
       if (!current) throw new NotLoggedInError();
       return current;
     }
+    this.#subject = subjectOf(refreshed) ?? this.#subject;
     await this.#deps.notify('refreshed', this.#statusOf(refreshed));
+    const nextSubject = subjectOf(refreshed);
+    if (previousSubject !== undefined && nextSubject !== undefined && previousSubject !== nextSubject) {
+      await this.#deps.notify('subject-changed', this.#statusOf(refreshed), 'The refreshed tokens are for another user than the session was: its record was replaced outside the broker');
+    }
     return refreshed;
+  }
+
+  /** Tells every tab that the session lives in memory only (the write is retried on the next request). */
+  async #reportUnstored(error: BrokerError): Promise<void> {
+    console.warn(`sw-token-broker: ${error.message}`);
+    const session = await this.#sessions.read().catch(() => undefined);
+    await this.#deps.notify(
+      'storage-failed',
+      this.#statusOf(session),
+      `${error.message}; the session is kept in the service worker's memory and the write is retried on the next request (a stopped worker loses it)`,
+    );
   }
 
   #sessionFrom(tokens: TokenSet, refreshToken: string, generation: number, dpop: DpopKey | undefined): StoredSession {
     const now = this.#deps.now();
     return {
       dpop,
+      dpopBound: dpop && tokens.tokenType?.toLowerCase() !== 'dpop' ? false : undefined,
+      subject: tokens.subject ?? jwtClaims(tokens.accessToken)?.sub,
       version: SESSION_VERSION,
       refreshToken,
       accessToken: tokens.accessToken,
@@ -453,6 +576,13 @@ export class TokenBroker {
       mode: this.#deps.config.mode,
       refreshRetryAt: session ? (this.#coolDown.retryAt(this.#deps.now()) ?? null) : null,
       workerStartedAt: this.#startedAt,
+      persisted: session ? this.#sessions.persisted : null,
+      dpopBound: session ? session.dpop !== undefined && session.dpopBound !== false : null,
     };
   }
+}
+
+/** Who a session is for: its recorded subject, else a JWT access token's `sub`. */
+function subjectOf(session: StoredSession): string | undefined {
+  return session.subject ?? jwtClaims(session.accessToken)?.sub;
 }

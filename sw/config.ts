@@ -28,8 +28,14 @@ export interface TokenBrokerConfig {
    * Sender-constrained tokens (DPoP, RFC 9449): a non-extractable key pair per session, a
    * proof on every token request and every API request. Needs `mode: 'sealed'` (a page
    * cannot make proofs without the key) and an OAuth adapter.
+   *
+   * A token response that is not `token_type: DPoP` (a server that ignores DPoP, a proxy
+   * that strips the header) is refused: the tokens it issued are revoked, a login fails
+   * with `misconfigured` and a refresh ends the session, so unbound tokens are never used
+   * in the belief they are bound. `{ allowUnbound: true }` accepts them, for servers that
+   * bind only some clients; `status().dpopBound` then says which the session got.
    */
-  dpop?: boolean;
+  dpop?: boolean | { allowUnbound?: boolean };
   /** Refresh this long before expiry (default 30 s)... */
   refreshSkewSeconds?: number;
   /** ...but never more than this fraction of the token's lifetime (default 0.2). */
@@ -76,6 +82,8 @@ export interface ResolvedTokenBrokerConfig {
   mode: BrokerMode;
   storage: 'indexeddb' | 'memory';
   dpop: boolean;
+  /** `dpop: { allowUnbound: true }`: tokens the server did not bind are used (as Bearer) instead of refused. */
+  dpopAllowUnbound: boolean;
   skewMs: number;
   maxSkewFraction: number;
   defaultLifetimeMs: number;
@@ -107,8 +115,12 @@ export function resolveConfig(config: TokenBrokerConfig): ResolvedTokenBrokerCon
   if (mode !== 'handoff' && mode !== 'sealed') throw new TypeError(`config.mode must be 'handoff' or 'sealed', not ${String(mode)}`);
   const storage = config.storage ?? 'indexeddb';
   if (storage !== 'indexeddb' && storage !== 'memory') throw new TypeError(`config.storage must be 'indexeddb' or 'memory'`);
-  const dpop = config.dpop ?? false;
-  if (typeof dpop !== 'boolean') throw new TypeError('config.dpop must be a boolean');
+  const dpopOption = config.dpop ?? false;
+  const dpopObject = typeof dpopOption === 'object' && dpopOption !== null;
+  if (typeof dpopOption !== 'boolean' && !dpopObject) throw new TypeError('config.dpop must be a boolean or { allowUnbound: boolean }');
+  const dpop = dpopObject || dpopOption === true;
+  const dpopAllowUnbound = dpopObject ? (dpopOption.allowUnbound ?? false) : false;
+  if (typeof dpopAllowUnbound !== 'boolean') throw new TypeError('config.dpop.allowUnbound must be a boolean');
   if (dpop && mode !== 'sealed') {
     throw new TypeError("config.dpop needs mode: 'sealed': in handoff mode the page sends the token and cannot make DPoP proofs without the worker's key");
   }
@@ -122,6 +134,7 @@ export function resolveConfig(config: TokenBrokerConfig): ResolvedTokenBrokerCon
     mode,
     storage,
     dpop,
+    dpopAllowUnbound,
     skewMs: seconds(config.refreshSkewSeconds, 30, 'refreshSkewSeconds') * 1000,
     maxSkewFraction: fraction(config.maxSkewFraction, 0.2),
     defaultLifetimeMs: seconds(config.defaultAccessLifetimeSeconds, 300, 'defaultAccessLifetimeSeconds') * 1000,

@@ -18,19 +18,31 @@ export function defaultLocks(): LockRunner {
   return locks ? webLocks(locks) : inMemoryLocks();
 }
 
-/** Locks shared by every worker of the origin. */
+/**
+ * Locks shared by every worker of the origin.
+ *
+ * A lock can be taken away while the task runs (`navigator.locks.request(name, { steal:
+ * true })`, from any script of the origin): the request then rejects with an AbortError
+ * while the task goes on. The task's own outcome is what counts: a refresh request that is
+ * out is never abandoned, and its rotated token must still be stored and used.
+ */
 export function webLocks(locks: LockManagerLike): LockRunner {
   return async (name, waitMs, task) => {
-    let started = false;
+    let running: Promise<unknown> | undefined;
     try {
       return await locks.request(name, { signal: AbortSignal.timeout(waitMs) }, () => {
-        started = true;
-        return task();
+        const promise = task();
+        running = promise;
+        return promise;
       });
     } catch (error) {
-      // Only a wait that never got the lock is a lock timeout; the task's own errors pass through.
-      if (!started) throw new RefreshUnavailableError(`Timed out after ${waitMs} ms waiting for the refresh lock`, { cause: error });
-      throw error;
+      // Only a wait that never got the lock is a lock timeout.
+      if (!running) throw new RefreshUnavailableError(`Timed out after ${waitMs} ms waiting for the refresh lock`, { cause: error });
+      if ((error as { name?: unknown })?.name === 'AbortError') {
+        console.warn(`sw-token-broker: the lock ${name} was taken away (steal) while a refresh held it; the refresh goes on and its answer is kept`);
+      }
+      // The task's own errors pass through; a lock lost mid-task waits for the task.
+      return (await running) as Awaited<ReturnType<typeof task>>;
     }
   };
 }

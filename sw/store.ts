@@ -24,6 +24,10 @@ export interface StoredSession {
   generation: number;
   /** The session's DPoP key pair (non-extractable private key), when DPoP is on. */
   dpop?: DpopKey;
+  /** With a DPoP key: false when the server issued unbound (Bearer) tokens and the config allows them. Absent: bound. */
+  dpopBound?: boolean;
+  /** Who the session is for (`sub` of the id_token or of a JWT access token), when the tokens say. */
+  subject?: string;
 }
 
 /** A login by redirect in progress: kept in the store so a worker restart during the redirect loses nothing. */
@@ -126,5 +130,7 @@ function migrate(value: unknown): StoredSession | undefined {
     accessIssuedAt: record.accessIssuedAt,
     generation: record.generation,
     dpop: isDpopKey(record.dpop) ? record.dpop : undefined,
+    dpopBound: record.dpopBound === false ? false : undefined,
+    subject: typeof record.subject === 'string' ? record.subject : undefined,
   };
 }

@@ -130,22 +130,64 @@ export async function readJson(response: Response): Promise<unknown> {
   }
 }
 
-/** Rejects token sets a server or a mapping function built from a garbage body, saying why; returns a clean copy. */
+/** RFC 6750 §2.1 `b64token`: what an access token may contain, so it fits in an `Authorization` header. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** RFC 6749 Appendix A.17: a refresh token is visible ASCII (VSCHAR, %x20-7E). */
+const VSCHARS = /^[\x20-\x7e]+$/;
+
+/** Where a refused token set keeps a usable rotated refresh token (in this realm only; never on the wire). */
+const ROTATED = Symbol('sw-token-broker rotated refresh token');
+
+/**
+ * The new refresh token of a token response that was refused for another reason (an
+ * access token that cannot be sent): the server rotated, so the broker must keep it.
+ */
+export function rotatedRefreshTokenOf(error: unknown): string | undefined {
+  const value = (error as { [ROTATED]?: unknown } | null)?.[ROTATED];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Rejects token sets a server or a mapping function built from a garbage body, saying why
+ * and naming the field; returns a clean copy. Tokens must be sendable as they are: an
+ * access token with a CR/LF would make every request fail as a bare network error.
+ */
 export function checkTokenSet(tokens: TokenSet): TokenSet {
   // `expires_in: 0` is a server that does not know the lifetime: the JWT `exp` or the default decides.
   if (tokens?.expiresInSeconds === 0) tokens = { ...tokens, expiresInSeconds: undefined };
+  const refreshProblem =
+    tokens?.refreshToken === undefined
+      ? undefined
+      : typeof tokens.refreshToken !== 'string' || tokens.refreshToken.length === 0
+        ? 'the refresh token is not a non-empty string'
+        : !VSCHARS.test(tokens.refreshToken)
+          ? 'the refresh token has characters RFC 6749 does not allow (visible ASCII only)'
+          : undefined;
   const problem =
     typeof tokens !== 'object' || tokens === null
       ? 'no tokens'
       : typeof tokens.accessToken !== 'string' || tokens.accessToken.length === 0
         ? 'the access token is missing or empty'
-        : tokens.refreshToken !== undefined && (typeof tokens.refreshToken !== 'string' || tokens.refreshToken.length === 0)
-          ? 'the refresh token is not a non-empty string'
-          : tokens.expiresInSeconds !== undefined && !(Number.isFinite(tokens.expiresInSeconds) && tokens.expiresInSeconds > 0)
-            ? 'expires_in is not a positive number of seconds'
-            : undefined;
-  if (problem) throw new RefreshUnavailableError(`The token endpoint response has no usable tokens: ${problem}`);
-  return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresInSeconds: tokens.expiresInSeconds };
+        : !B64TOKEN.test(tokens.accessToken)
+          ? "the access token has characters RFC 6750's b64token does not allow (it could not be sent in an Authorization header)"
+          : refreshProblem ??
+            (tokens.expiresInSeconds !== undefined && !(Number.isFinite(tokens.expiresInSeconds) && tokens.expiresInSeconds > 0)
+              ? 'expires_in is not a positive number of seconds'
+              : undefined);
+  if (problem) {
+    const error = new RefreshUnavailableError(`The token endpoint response has no usable tokens: ${problem}`);
+    if (refreshProblem === undefined && typeof tokens?.refreshToken === 'string') {
+      Object.defineProperty(error, ROTATED, { value: tokens.refreshToken, enumerable: false });
+    }
+    throw error;
+  }
+  return {
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    expiresInSeconds: tokens.expiresInSeconds,
+    tokenType: typeof tokens.tokenType === 'string' ? tokens.tokenType.slice(0, 40) : undefined,
+    subject: typeof tokens.subject === 'string' ? tokens.subject.slice(0, 256) : undefined,
+  };
 }
 
 /** Resolves an endpoint URL given in the worker's config against the worker's location. */

@@ -8,6 +8,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import { RefreshUnavailableError } from '../../protocol/index.js';
+import { jwtClaims } from '../expiry.js';
 import { dpopHandle, withNonceRetry } from './dpop-proofs.js';
 import { boundedRequest, checkTokenSet, failureFor, type Grant } from './http.js';
 import type { EndpointContext, TokenSet } from './types.js';
@@ -120,10 +121,10 @@ export async function processTokenResponse(
   validate: (response: Response) => Promise<oauth.TokenEndpointResponse>,
 ): Promise<TokenSet> {
   if (!response.ok && !(await isDpopNonceChallenge(response))) throw await failureFor(response, answer.url, answer.grant);
-  const readable = response.ok ? await normaliseTokenResponse(response, answer) : response;
+  const read = response.ok ? await normaliseTokenResponse(response, answer) : { readable: response, tokenType: undefined, subject: undefined };
   let result: oauth.TokenEndpointResponse;
   try {
-    result = await validate(readable);
+    result = await validate(read.readable);
   } catch (error) {
     // Left to withNonceRetry, which repeats the request with the nonce the server sent.
     if (oauth.isDPoPNonceError(error)) throw error;
@@ -133,6 +134,8 @@ export async function processTokenResponse(
     accessToken: result.access_token,
     refreshToken: result.refresh_token,
     expiresInSeconds: result.expires_in,
+    tokenType: read.tokenType,
+    subject: read.subject,
   });
 }
 
@@ -150,11 +153,16 @@ async function isDpopNonceChallenge(response: Response): Promise<boolean> {
 
 /**
  * Accepts the harmless quirks real servers have, which oauth4webapi rightly refuses by
- * the letter of RFC 6749: a 2xx other than 200, no `token_type` (Bearer, or DPoP when
- * proofs are sent), `scope` as an array, `refresh_token: null`, `expires_in` as a string or
- * 0 (unknown lifetime), and an `id_token` when the issuer is not known ({@link Leniency}).
+ * the letter of RFC 6749: a 2xx other than 200, no `token_type` (read as Bearer; the
+ * `token_type` as sent is returned, so a DPoP session can tell a bound token from one that
+ * is not), `scope` as an array, `refresh_token: null`, `expires_in` as a string or 0
+ * (unknown lifetime), and an `id_token` when the issuer is not known ({@link Leniency}),
+ * whose `sub` is still read to tell sessions apart.
  */
-async function normaliseTokenResponse(response: Response, answer: Answer): Promise<Response> {
+async function normaliseTokenResponse(
+  response: Response,
+  answer: Answer,
+): Promise<{ readable: Response; tokenType: string | undefined; subject: string | undefined }> {
   let text: string;
   try {
     text = await response.text();
@@ -171,7 +179,9 @@ async function normaliseTokenResponse(response: Response, answer: Answer): Promi
     throw notATokenResponse(answer, response.status, 'the body is not a JSON object');
   }
   const body = { ...(parsed as Record<string, unknown>) };
-  if (body.token_type === undefined || body.token_type === null) body.token_type = answer.context.dpop ? 'DPoP' : 'Bearer';
+  const tokenType = typeof body.token_type === 'string' ? body.token_type : undefined;
+  const subject = typeof body.id_token === 'string' ? jwtClaims(body.id_token)?.sub : undefined;
+  if (body.token_type === undefined || body.token_type === null) body.token_type = 'Bearer';
   if (Array.isArray(body.scope)) body.scope = body.scope.join(' ');
   if (body.refresh_token === null) delete body.refresh_token;
   if (typeof body.expires_in === 'string' && /^\d+$/.test(body.expires_in)) body.expires_in = Number(body.expires_in);
@@ -180,7 +190,7 @@ async function normaliseTokenResponse(response: Response, answer: Answer): Promi
   const headers = new Headers(response.headers);
   headers.set('content-type', 'application/json');
   headers.delete('content-length');
-  return new Response(JSON.stringify(body), { status: 200, headers });
+  return { readable: new Response(JSON.stringify(body), { status: 200, headers }), tokenType, subject };
 }
 
 function notATokenResponse(answer: Answer, status: number, reason: string, cause?: unknown): RefreshUnavailableError {

@@ -8,6 +8,10 @@ export interface TokenSet {
   refreshToken?: string;
   /** Lifetime of the access token in seconds, when the server says (`expires_in`). */
   expiresInSeconds?: number;
+  /** `token_type` as the server sent it (`DPoP` for a token bound to the session's key); absent when it sent none. */
+  tokenType?: string;
+  /** Who the tokens are for (the id_token's `sub`), when the adapter knows; else the broker reads a JWT access token's `sub`. */
+  subject?: string;
 }
 
 /** What the broker hands an adapter for each call. */

@@ -111,7 +111,7 @@ describe('oauth2Endpoint', () => {
 
   it('sends a form-encoded refresh_token grant with the client id (RFC 6749 §6)', async () => {
     const { seen, context } = scriptedFetch(() => json(200, tokenResponse));
-    expect(await endpoint.refresh('r1', context())).toEqual({ accessToken: 'a2', refreshToken: 'r2', expiresInSeconds: 30 });
+    expect(await endpoint.refresh('r1', context())).toEqual({ accessToken: 'a2', refreshToken: 'r2', expiresInSeconds: 30, tokenType: 'Bearer' });
     expect(seen[0].url).toBe('https://id.test/oauth/token');
     expect(seen[0].headers.get('content-type')).toMatch(/^application\/x-www-form-urlencoded/);
     const form = new URLSearchParams(seen[0].body);
@@ -235,7 +235,7 @@ describe('every adapter classifies token-endpoint answers by status, whatever th
     it('accepts expires_in: 0 and refresh_token: null as "not said"', async () => {
       const { endpoint } = make();
       const answer = () => json(200, { access_token: 'a2', accessToken: 'a2', token_type: 'Bearer', refresh_token: null, expires_in: 0 });
-      expect(await endpoint.refresh('r1', scriptedFetch(answer).context())).toEqual({ accessToken: 'a2', refreshToken: undefined, expiresInSeconds: undefined });
+      expect(await endpoint.refresh('r1', scriptedFetch(answer).context())).toMatchObject({ accessToken: 'a2', refreshToken: undefined, expiresInSeconds: undefined });
     });
   });
 });
@@ -257,7 +257,7 @@ describe('oauth2Endpoint reads real servers\' answers leniently, and says why wh
 
   it('accepts a 201', async () => {
     const answer = () => json(201, { access_token: 'a2', refresh_token: 'r2', token_type: 'Bearer', expires_in: 30 });
-    expect(await endpoint.refresh('r1', scriptedFetch(answer).context())).toEqual({ accessToken: 'a2', refreshToken: 'r2', expiresInSeconds: 30 });
+    expect(await endpoint.refresh('r1', scriptedFetch(answer).context())).toEqual({ accessToken: 'a2', refreshToken: 'r2', expiresInSeconds: 30, tokenType: 'Bearer' });
   });
 
   it('validates an id_token when the issuer is configured, and reports the parser\'s reason', async () => {

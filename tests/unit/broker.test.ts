@@ -105,7 +105,7 @@ describe('rotation order', () => {
     expect(writes.at(-1)).toMatchObject({ refreshToken: 'refresh-2', accessToken: result.accessToken, generation: 2 });
   });
 
-  it('hands out no token when the rotated refresh token cannot be stored', async () => {
+  it('keeps the rotated session in memory when it cannot be stored, and never sends the spent refresh token again', async () => {
     const inner = memoryStore();
     let failWrites = false;
     const store: SessionStore = {
@@ -115,10 +115,24 @@ describe('rotation order', () => {
         return inner.write(s);
       },
     };
-    const { broker, clock } = await loggedIn({ store });
+    const { broker, clock, endpoint, events } = await loggedIn({ store });
     failWrites = true;
     clock.now += 61_000;
-    await expect(broker.getToken()).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    expect(await broker.getToken()).toMatchObject({ accessToken: 'access-2', generation: 2 });
+    expect(events.map((e) => e.event)).toEqual(['login', 'storage-failed', 'refreshed']);
+    expect(events[1].reason).toBe(
+      "The session could not be written to storage (Error: QuotaExceededError); the session is kept in the service worker's memory and the write is retried on the next request (a stopped worker loses it)",
+    );
+    expect(await broker.status()).toMatchObject({ loggedIn: true, persisted: false, generation: 2 });
+    // The spent record was removed, so a restarted worker cannot present refresh-1.
+    expect(await inner.read()).toBeUndefined();
+    clock.now += 61_000;
+    expect(await broker.getToken()).toMatchObject({ accessToken: 'access-3' });
+    expect(endpoint.refreshCalls).toEqual(['refresh-1', 'refresh-2']);
+    failWrites = false;
+    clock.now += 1_000;
+    expect(await broker.status()).toMatchObject({ persisted: true });
+    expect(await inner.read()).toMatchObject({ refreshToken: 'refresh-3', generation: 3 });
   });
 
   it('keeps the refresh token when the server does not rotate', async () => {
@@ -226,7 +240,7 @@ describe('login, logout and status', () => {
     clock.now += 120_000;
     const status = await broker.status();
     expect(endpoint.refreshCalls).toHaveLength(0);
-    expect(status).toEqual({ loggedIn: true, accessExpiresAt: 1_060_000, generation: 1, mode: 'handoff', refreshRetryAt: null, workerStartedAt: 1_000_000 });
+    expect(status).toEqual({ loggedIn: true, accessExpiresAt: 1_060_000, generation: 1, mode: 'handoff', refreshRetryAt: null, workerStartedAt: 1_000_000, persisted: true, dpopBound: false });
     expect(JSON.stringify(status)).not.toMatch(/refresh-|access-/);
   });
 });

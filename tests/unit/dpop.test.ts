@@ -62,7 +62,7 @@ describe('DPoP proofs', () => {
     const { broker } = makeBroker({
       mode: 'sealed',
       dpop: true,
-      endpoint: Object.assign(new (await import('./helpers.js')).ScriptedEndpoint(), { dpopFetch: dpopResourceFetch }),
+      endpoint: Object.assign(new (await import('./helpers.js')).ScriptedEndpoint(), { dpopFetch: dpopResourceFetch, tokenType: 'DPoP' }),
     });
     await broker.login({ username: 'demo', password: 'demo' });
     const seen: Request[] = [];
@@ -84,7 +84,7 @@ describe('DPoP proofs', () => {
 
   it('keeps one key per session: refreshes reuse it, a new login makes a new one', async () => {
     const { ScriptedEndpoint } = await import('./helpers.js');
-    const { broker, store, clock } = makeBroker({ mode: 'sealed', dpop: true, endpoint: Object.assign(new ScriptedEndpoint(), { dpopFetch: dpopResourceFetch }) });
+    const { broker, store, clock } = makeBroker({ mode: 'sealed', dpop: true, endpoint: Object.assign(new ScriptedEndpoint(), { dpopFetch: dpopResourceFetch, tokenType: 'DPoP' }) });
     await broker.login({ username: 'demo', password: 'demo' });
     const first = (await store.read())!.dpop!;
     expect(first.keys.privateKey.extractable).toBe(false);

@@ -20,6 +20,8 @@ export class ScriptedEndpoint implements TokenEndpoint {
   next: Outcome = 'ok';
   delayMs = 5;
   expiresIn = 60;
+  /** `token_type` of the tokens it issues (`DPoP` for a server that binds them). */
+  tokenType: string | undefined = undefined;
   #counter = 0;
   #used = new Set<string>();
   #release: (() => void) | undefined;
@@ -51,7 +53,7 @@ export class ScriptedEndpoint implements TokenEndpoint {
 
   #issue(): TokenSet {
     const n = ++this.#counter;
-    return { accessToken: `access-${n}`, refreshToken: `refresh-${n}`, expiresInSeconds: this.expiresIn };
+    return { accessToken: `access-${n}`, refreshToken: `refresh-${n}`, expiresInSeconds: this.expiresIn, tokenType: this.tokenType };
   }
 }
 
@@ -60,6 +62,7 @@ export interface Harness {
   endpoint: ScriptedEndpoint;
   store: SessionStore;
   events: Array<{ event: BrokerEventType; status: SessionStatus; reason?: string }>;
+  config: ReturnType<typeof resolveConfig>;
   clock: { now: number };
 }
 
@@ -81,7 +84,7 @@ export function makeBroker(
     fetch: () => Promise.reject(new Error('no network in unit tests')),
     now: () => clock.now,
   });
-  return { broker, endpoint, store, events, clock };
+  return { broker, endpoint, store, events, clock, config };
 }
 
 /** A broker (see {@link makeBroker}) with a session: logged in as demo/demo. */

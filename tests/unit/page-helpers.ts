@@ -91,7 +91,7 @@ export function dispatchBrokerEvent(container: EventTarget, broker: string, even
     v: PROTOCOL_VERSION,
     broker,
     event,
-    status: { loggedIn: generation !== null, accessExpiresAt: null, generation, mode: 'handoff', refreshRetryAt: null, workerStartedAt: 0 },
+    status: { loggedIn: generation !== null, accessExpiresAt: null, generation, mode: 'handoff', refreshRetryAt: null, workerStartedAt: 0, persisted: generation !== null ? true : null, dpopBound: generation !== null ? false : null },
   };
   container.dispatchEvent(new MessageEvent('message', { data }));
   return data;
