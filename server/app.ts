@@ -83,6 +83,13 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
   let rotateWhenClientGone = false;
   /** How old a DPoP proof may be, in seconds (RFC 9449 §11.1 leaves the window to the server). */
   let dpopMaxAgeSeconds = 60;
+  /**
+   * Quirks of real deployments, for the fault tests: a server (or a proxy) that ignores
+   * DPoP proofs, one that sends no `expires_in`, and a `Retry-After` on injected outages.
+   */
+  let ignoreDpop = false;
+  let omitExpiresIn = false;
+  let retryAfterSeconds = 0;
   const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   /**
@@ -106,7 +113,8 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     }
     if (fault === 'none') return false;
     auth.stats.refreshes++;
-    if (fault === '503') sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'Injected outage' });
+    const retryAfter: Record<string, string> = retryAfterSeconds ? { 'retry-after': String(retryAfterSeconds) } : {};
+    if (fault === '503') sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'Injected outage' }, retryAfter);
     else if (fault === '500') sendJson(res, 500, { error: 'server_error', error_description: 'Injected failure' });
     else if (fault === 'garbage') {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -136,12 +144,12 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     // Custom JSON flavour.
     'POST /auth/login': async (req, res) => {
       const body = await readJsonBody(req);
-      sendGrant(res, auth.login(body.username, body.password), 'json');
+      sendGrant(res, auth.login(body.username, body.password), 'json', omitExpiresIn);
     },
     'POST /auth/refresh': async (req, res) => {
       const body = await readJsonBody(req);
       if (await refreshGate(res, () => auth.refresh(body.refreshToken))) return;
-      sendGrant(res, auth.refresh(body.refreshToken), 'json');
+      sendGrant(res, auth.refresh(body.refreshToken), 'json', omitExpiresIn);
     },
     'POST /auth/logout': async (req, res) => {
       const body = await readJsonBody(req);
@@ -154,15 +162,15 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       const form = await readFormBody(req);
       const grantType = form.get('grant_type');
       let jkt: string | undefined;
-      if (req.headers.dpop !== undefined) {
+      if (req.headers.dpop !== undefined && !ignoreDpop) {
         const proof = await verifyDpopProof(req.headers.dpop, { method: 'POST', url: `${origin}/oauth/token` }, { maxAgeSeconds: dpopMaxAgeSeconds });
         if (!proof.ok) return sendJson(res, 400, { error: 'invalid_dpop_proof', error_description: proof.reason });
         jkt = proof.jkt;
       }
-      if (grantType === 'password') return sendGrant(res, auth.login(form.get('username'), form.get('password'), jkt), 'oauth');
+      if (grantType === 'password') return sendGrant(res, auth.login(form.get('username'), form.get('password'), jkt), 'oauth', omitExpiresIn);
       if (grantType === 'refresh_token') {
         if (await refreshGate(res, () => auth.refresh(form.get('refresh_token'), jkt))) return;
-        return sendGrant(res, auth.refresh(form.get('refresh_token'), jkt), 'oauth');
+        return sendGrant(res, auth.refresh(form.get('refresh_token'), jkt), 'oauth', omitExpiresIn);
       }
       sendJson(res, 400, { error: 'unsupported_grant_type', error_description: `Unsupported grant_type: ${grantType}` });
     },
@@ -248,7 +256,9 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
         if (typeof workerVersion !== 'string' || !/^[\w.-]{0,40}$/.test(workerVersion)) throw new HttpError(400, 'invalid_request', 'bad workerVersion');
         workerVersionTag = workerVersion;
       }
+      if (body.quirks !== undefined) setQuirks(body.quirks);
       sendJson(res, 200, {
+        quirks: { ...auth.quirks, ignoreDpop, omitExpiresIn, retryAfterSeconds },
         accessTtlSeconds: auth.accessTtlSeconds,
         refreshDelayMs,
         workerVersion: workerVersionTag,
@@ -279,6 +289,25 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       sendJson(res, 200, { active });
     },
   };
+
+  /** `POST /auth/test/config { quirks }`: each field optional; checked before any is applied. */
+  function setQuirks(value: unknown): void {
+    if (typeof value !== 'object' || value === null) throw new HttpError(400, 'invalid_request', 'quirks must be an object');
+    const q = value as Record<string, unknown>;
+    const flag = (name: string) => q[name] === undefined || typeof q[name] === 'boolean';
+    if (!flag('ignoreDpop') || !flag('omitExpiresIn') || !flag('jwtAccessTokens')) throw new HttpError(400, 'invalid_request', 'quirk flags must be booleans');
+    if (q.jwtClockOffsetMs !== undefined && !Number.isFinite(q.jwtClockOffsetMs)) throw new HttpError(400, 'invalid_request', 'jwtClockOffsetMs must be a number');
+    if (q.retryAfterSeconds !== undefined && !(typeof q.retryAfterSeconds === 'number' && q.retryAfterSeconds >= 0)) throw new HttpError(400, 'invalid_request', 'retryAfterSeconds must be >= 0');
+    if (q.accessTokenSuffix !== undefined && !(typeof q.accessTokenSuffix === 'string' && q.accessTokenSuffix.length <= 16)) {
+      throw new HttpError(400, 'invalid_request', 'accessTokenSuffix must be a short string');
+    }
+    ignoreDpop = (q.ignoreDpop as boolean | undefined) ?? ignoreDpop;
+    omitExpiresIn = (q.omitExpiresIn as boolean | undefined) ?? omitExpiresIn;
+    retryAfterSeconds = (q.retryAfterSeconds as number | undefined) ?? retryAfterSeconds;
+    auth.quirks.jwtAccessTokens = (q.jwtAccessTokens as boolean | undefined) ?? auth.quirks.jwtAccessTokens;
+    auth.quirks.jwtClockOffsetMs = (q.jwtClockOffsetMs as number | undefined) ?? auth.quirks.jwtClockOffsetMs;
+    auth.quirks.accessTokenSuffix = (q.accessTokenSuffix as string | undefined) ?? auth.quirks.accessTokenSuffix;
+  }
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname;
@@ -327,14 +356,16 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
   return { server, auth, setFault: (next) => (fault = next) };
 }
 
-function sendGrant(res: ServerResponse, result: GrantResult, flavour: 'json' | 'oauth'): void {
+/** `omitExpiresIn`: as a server (or a proxy) that says nothing of the lifetime, leaving the JWT `exp` to decide. */
+function sendGrant(res: ServerResponse, result: GrantResult, flavour: 'json' | 'oauth', omitExpiresIn = false): void {
   if (!result.ok) return sendJson(res, result.status, { error: result.error, error_description: result.description });
   const { tokens } = result;
-  if (flavour === 'oauth') return sendJson(res, 200, tokens, { 'cache-control': 'no-store' });
+  const expiresIn = omitExpiresIn ? undefined : tokens.expires_in;
+  if (flavour === 'oauth') return sendJson(res, 200, { ...tokens, expires_in: expiresIn }, { 'cache-control': 'no-store' });
   sendJson(
     res,
     200,
-    { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, expiresIn: tokens.expires_in, tokenType: 'Bearer' },
+    { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, expiresIn, tokenType: 'Bearer' },
     { 'cache-control': 'no-store' },
   );
 }

@@ -72,6 +72,12 @@ export class MockAuth {
    * and Okta's "grace period" allow; 0 (the default): reuse is detected at once.
    */
   rotationGraceMs: number;
+  /**
+   * Test quirks of real servers and proxies: JWT access tokens (`sub`, `iat`, `exp`)
+   * instead of opaque ones, their claims written by a clock this many ms off, and a suffix
+   * appended to each access token as sent (a server that issues a token with CR/LF).
+   */
+  quirks = { jwtAccessTokens: false, jwtClockOffsetMs: 0, accessTokenSuffix: '' };
 
   constructor(options: { accessTtlSeconds: number; now?: () => number; rotationGraceMs?: number }) {
     this.accessTtlSeconds = options.accessTtlSeconds;
@@ -172,11 +178,24 @@ export class MockAuth {
   }
 
   #issue(family: Family): TokenResponse {
-    const access = newToken('at');
+    const access = this.quirks.jwtAccessTokens ? this.#jwtAccessToken(family) : newToken('at');
     const refresh = newToken('rt');
     this.#accessTokens.set(access, { familyId: family.id, expiresAt: this.now() + this.accessTtlSeconds * 1000, jkt: family.jkt });
     this.#refreshTokens.set(refresh, { familyId: family.id, used: false });
-    return { access_token: access, refresh_token: refresh, token_type: family.jkt ? 'DPoP' : 'Bearer', expires_in: this.accessTtlSeconds };
+    return {
+      access_token: `${access}${this.quirks.accessTokenSuffix}`,
+      refresh_token: refresh,
+      token_type: family.jkt ? 'DPoP' : 'Bearer',
+      expires_in: this.accessTtlSeconds,
+    };
+  }
+
+  /** A JWT-shaped access token (unsigned: the mock API looks tokens up, it does not verify them). */
+  #jwtAccessToken(family: Family): string {
+    const iat = Math.floor((this.now() + this.quirks.jwtClockOffsetMs) / 1000);
+    const claims = { sub: family.user, iat, exp: iat + this.accessTtlSeconds, jti: randomBytes(12).toString('base64url') };
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    return `${part({ alg: 'none', typ: 'at+jwt' })}.${part(claims)}.${randomBytes(16).toString('base64url')}`;
   }
 
   #reject(description: string): GrantResult {

@@ -31,7 +31,20 @@ export interface ServerControl {
   revokeAll(): Promise<void>;
   expireAccessTokens(): Promise<void>;
   isRefreshTokenActive(refreshToken: string): Promise<boolean>;
+  /** Quirks of real servers and proxies (server/app.ts `setQuirks`); every test starts without any. */
+  setQuirks(quirks: Partial<ServerQuirks>): Promise<void>;
 }
+
+export interface ServerQuirks {
+  ignoreDpop: boolean;
+  omitExpiresIn: boolean;
+  jwtAccessTokens: boolean;
+  jwtClockOffsetMs: number;
+  accessTokenSuffix: string;
+  retryAfterSeconds: number;
+}
+
+const NO_QUIRKS: ServerQuirks = { ignoreDpop: false, omitExpiresIn: false, jwtAccessTokens: false, jwtClockOffsetMs: 0, accessTokenSuffix: '', retryAfterSeconds: 0 };
 
 interface Fixtures {
   server: ServerControl;
@@ -59,6 +72,7 @@ export const test = base.extend<Fixtures>({
       revokeAll: async () => void (await post('/auth/test/revoke-all')),
       expireAccessTokens: async () => void (await post('/auth/test/expire-access-tokens')),
       isRefreshTokenActive: async (refreshToken) => (await post('/auth/test/refresh-token-active', { refreshToken })).active,
+      setQuirks: async (quirks) => void (await post('/auth/test/config', { quirks })),
     };
     await control.setFault('none');
     await post('/auth/test/config', {
@@ -69,6 +83,7 @@ export const test = base.extend<Fixtures>({
       rotationGraceMs: 0,
       rotateWhenClientGone: false,
       dpopMaxAgeSeconds: 60,
+      quirks: NO_QUIRKS,
     });
     await control.reset();
     await use(control);
