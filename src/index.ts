@@ -23,6 +23,7 @@ export {
   RefreshUnavailableError,
   ServiceWorkerUnavailableError,
   SessionEndedError,
+  StorageFailedError,
   hasErrorCode,
   isBrokerError,
   type BrokerEvent,

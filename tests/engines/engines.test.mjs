@@ -329,6 +329,89 @@ for (const [engineName, launch] of selected) {
       assert.equal((await stats()).revocations, 1);
     });
 
+    describe('faults that must not cost the session', () => {
+      const NO_QUIRKS = { ignoreDpop: false, omitExpiresIn: false, jwtAccessTokens: false, jwtClockOffsetMs: 0, accessTokenSuffix: '', retryAfterSeconds: 0 };
+      const quirks = (/** @type {Record<string, unknown>} */ set) => post('/auth/test/config', { quirks: { ...NO_QUIRKS, ...set } });
+      after(async () => {
+        await quirks({});
+        await post('/auth/test/fault', { refresh: 'none' });
+        await post('/auth/test/config', { refreshDelayMs: 50 });
+      });
+
+      it('a device clock an hour ahead of the server, only a JWT exp: 20 requests, no refresh', async () => {
+        await quirks({ jwtAccessTokens: true, omitExpiresIn: true, jwtClockOffsetMs: -3_600_000 });
+        await tabs[0].evaluate(login);
+        await post('/auth/stats/reset');
+        for (let i = 0; i < 4; i++) assert.deepEqual(await tabs[0].evaluate(fire, 5), Array(5).fill('ok'));
+        const counted = await stats();
+        assert.equal(counted.refreshes, 0);
+        assert.equal(counted.api401, 0);
+        await quirks({});
+      });
+
+      it('an access token with CR/LF: a typed error naming it, the rotated refresh token kept, no reuse after', async () => {
+        await tabs[0].evaluate(login);
+        await quirks({ accessTokenSuffix: '\r\n' });
+        await post('/auth/test/expire-access-tokens');
+        await post('/auth/stats/reset');
+        assert.deepEqual(await tabs[0].evaluate(fire, 2), Array(2).fill('refresh-unavailable'));
+        await quirks({});
+        const current = await tabs[0].evaluate(status);
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, (current.refreshRetryAt ?? 0) - Date.now()) + 200));
+        assert.deepEqual(await tabs[0].evaluate(fire, 2), Array(2).fill('ok'));
+        const counted = await stats();
+        assert.equal(counted.refreshes, 2);
+        assert.equal(counted.reuseDetected, 0);
+      });
+
+      it('a login resets the cool-down of a failed refresh (Retry-After 60 s)', async () => {
+        await tabs[0].evaluate(login);
+        await quirks({ retryAfterSeconds: 60 });
+        await post('/auth/test/fault', { refresh: '503' });
+        await post('/auth/test/expire-access-tokens');
+        assert.deepEqual(await tabs[0].evaluate(fire, 2), Array(2).fill('refresh-unavailable'));
+        await post('/auth/test/fault', { refresh: 'none' });
+        await tabs[0].evaluate(login);
+        assert.equal((await tabs[0].evaluate(status)).refreshRetryAt, null);
+        await post('/auth/test/expire-access-tokens');
+        assert.deepEqual(await tabs[0].evaluate(fire, 2), Array(2).fill('ok'));
+        await quirks({});
+      });
+
+      it('page script steals the refresh lock mid-refresh: one refresh, every request succeeds, no reuse', async () => {
+        await tabs[0].evaluate(login);
+        await post('/auth/test/config', { refreshDelayMs: 1500 });
+        await post('/auth/test/expire-access-tokens');
+        await post('/auth/stats/reset');
+        const first = tabs[0].evaluate(fire, 5);
+        await tabs[1].evaluate(async () => {
+          const held = async () => ((await navigator.locks.query()).held ?? []).some((lock) => lock.name === 'sw-token-broker:demo');
+          while (!(await held())) await new Promise((resolve) => setTimeout(resolve, 10));
+          await navigator.locks.request('sw-token-broker:demo', { steal: true }, () => new Promise((resolve) => setTimeout(resolve, 50)));
+          return true;
+        });
+        const second = tabs[1].evaluate(fire, 5);
+        assert.deepEqual([...(await first), ...(await second)], Array(10).fill('ok'));
+        const counted = await stats();
+        assert.equal(counted.refreshes, 1);
+        assert.equal(counted.reuseDetected, 0);
+        await post('/auth/test/config', { refreshDelayMs: 50 });
+      });
+
+      it('DPoP against a server that ignores it: the login is misconfigured, its tokens revoked', async () => {
+        await dpop.evaluate(() => window.demo.broker.logout().then(() => true));
+        await quirks({ ignoreDpop: true });
+        await post('/auth/stats/reset');
+        const refused = await dpop.evaluate(() => window.demo.broker.login({ username: 'demo', password: 'demo' }).then(() => 'logged in', (error) => error.code));
+        assert.equal(refused, 'misconfigured');
+        await until(async () => (await stats()).revocations === 1, 'the revocation');
+        assert.equal((await dpop.evaluate(status)).loggedIn, false);
+        await quirks({});
+        await dpop.evaluate(login);
+        assert.equal((await dpop.evaluate(status)).dpopBound, true);
+      });
+    });
+
     if (engineName === 'Firefox') {
       // Firefox runs with `dom.serviceWorkers.idle_timeout` at 1 s (drivers.mjs), so it stops
       // the idle worker itself. WebKit has no such setting or automation command.
@@ -349,6 +432,55 @@ for (const [engineName, launch] of selected) {
         const counted = await stats();
         assert.equal(counted.refreshes, 1);
         assert.equal(counted.reuseDetected, 0);
+      });
+    }
+
+    if (engineName === 'Firefox') {
+      // Only Firefox stops an idle worker on its own here (WebKit has no setting or command
+      // for it), and the database can only be changed while no worker has it open.
+      it('a session write that fails after rotations keeps the session in memory: no reuse; then the store is mended', async () => {
+        await tabs[0].evaluate(login);
+        await post('/auth/stats/reset');
+        const park = async () => {
+          for (const tab of tabs) await tab.goto(`${base}/auth/config`);
+          await new Promise((resolve) => setTimeout(resolve, 3000));
+        };
+        const back = async () => {
+          for (const tab of tabs) await tab.goto(`${base}/`);
+          for (const tab of tabs) await ready(tab);
+        };
+        // Every write throws (DataError): the store recreated with an in-line key path, holding the session.
+        await park();
+        await tabs[0].evaluate(async () => {
+          const request = (/** @type {IDBRequest} */ r) => new Promise((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+          const db = /** @type {IDBDatabase} */ (await request(indexedDB.open('sw-token-broker:demo')));
+          const session = await request(db.transaction('kv').objectStore('kv').get('session'));
+          const version = db.version;
+          db.close();
+          const upgrade = indexedDB.open('sw-token-broker:demo', version + 1);
+          upgrade.onupgradeneeded = () => {
+            upgrade.result.deleteObjectStore('kv');
+            upgrade.result.createObjectStore('kv', { keyPath: 'storedUnder' }).put({ ...session, storedUnder: 'session' });
+          };
+          /** @type {IDBDatabase} */ (await request(upgrade)).close();
+          return true;
+        });
+        await back();
+        try {
+          for (let round = 0; round < 2; round++) {
+            await post('/auth/test/expire-access-tokens');
+            assert.deepEqual(await tabs[0].evaluate(fire, 3), Array(3).fill('ok'));
+          }
+          const counted = await stats();
+          assert.equal(counted.refreshes, 2);
+          assert.equal(counted.reuseDetected, 0);
+          assert.equal((await tabs[0].evaluate(status)).persisted, false);
+        } finally {
+          // Mend it for the tests after this one: no worker holds the database while it is deleted.
+          await park();
+          await tabs[0].evaluate(() => new Promise((resolve) => (indexedDB.deleteDatabase('sw-token-broker:demo').onsuccess = () => resolve(true))));
+          await back();
+        }
       });
     }
 

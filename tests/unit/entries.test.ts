@@ -41,6 +41,7 @@ describe('package entries', () => {
         'RefreshUnavailableError',
         'ServiceWorkerUnavailableError',
         'SessionEndedError',
+        'StorageFailedError',
         'attachTokenBroker',
         'createBrokerFetch',
         'hasErrorCode',
