@@ -116,7 +116,10 @@ test('page script that steals the refresh lock mid-refresh: the refresh answer i
   // Wait until the worker holds the lock for the refresh, then steal it, as any script of the origin can.
   await first.evaluate(async () => {
     const held = async () => ((await navigator.locks.query()).held ?? []).some((lock) => lock.name === 'sw-token-broker:demo');
-    while (!(await held())) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const deadline = Date.now() + 10_000; !(await held()); ) {
+      if (Date.now() > deadline) throw new Error('the worker never held the refresh lock');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     await navigator.locks.request('sw-token-broker:demo', { steal: true }, () => new Promise((resolve) => setTimeout(resolve, 50)));
   });
   // Another tab's 401s, while the stolen refresh is still on the wire.

@@ -383,15 +383,21 @@ for (const [engineName, launch] of selected) {
         await post('/auth/test/config', { refreshDelayMs: 1500 });
         await post('/auth/test/expire-access-tokens');
         await post('/auth/stats/reset');
-        const first = tabs[0].evaluate(fire, 5);
-        await tabs[1].evaluate(async () => {
+        // One script in one tab: WebDriver runs one script at a time, so the steal cannot wait in another tab's script.
+        const results = await tabs[0].evaluate(async () => {
+          const fire = (/** @type {number} */ n) => Promise.allSettled(Array.from({ length: n }, () => window.demo.api.get('/api/data')));
+          const first = fire(5);
           const held = async () => ((await navigator.locks.query()).held ?? []).some((lock) => lock.name === 'sw-token-broker:demo');
-          while (!(await held())) await new Promise((resolve) => setTimeout(resolve, 10));
+          for (const deadline = Date.now() + 10_000; !(await held()); ) {
+            if (Date.now() > deadline) throw new Error('the worker never held the refresh lock');
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
           await navigator.locks.request('sw-token-broker:demo', { steal: true }, () => new Promise((resolve) => setTimeout(resolve, 50)));
-          return true;
+          // More 401s while the stolen refresh is still on the wire.
+          const second = fire(5);
+          return [...(await first), ...(await second)].map((result) => (result.status === 'fulfilled' ? 'ok' : /** @type {any} */ (result.reason).code));
         });
-        const second = tabs[1].evaluate(fire, 5);
-        assert.deepEqual([...(await first), ...(await second)], Array(10).fill('ok'));
+        assert.deepEqual(results, Array(10).fill('ok'));
         const counted = await stats();
         assert.equal(counted.refreshes, 1);
         assert.equal(counted.reuseDetected, 0);
