@@ -224,10 +224,20 @@ export type BrokerReply<T extends RequestType = RequestType> = OkReply<T> | Erro
  * What the worker tells every tab: a new session (`login`), new tokens (`refreshed`), the
  * end of a session by this broker (`logged-out`) or by the server (`session-ended`), a
  * session that could not be written to storage and is kept in memory (`storage-failed`,
- * with the reason), and tokens for another user than the session had, without a login
- * (`subject-changed`: someone replaced the session record; see docs/security.md).
+ * with the reason), tokens for another user than the session had, without a login
+ * (`subject-changed`: someone replaced the session record; see docs/security.md), and how
+ * the background revocation of a logged-out or replaced session went (`revoked`, or
+ * `revocation-failed` with the reason and what the server said in `details`).
  */
-export type BrokerEventType = 'login' | 'refreshed' | 'logged-out' | 'session-ended' | 'storage-failed' | 'subject-changed';
+export type BrokerEventType =
+  | 'login'
+  | 'refreshed'
+  | 'logged-out'
+  | 'session-ended'
+  | 'storage-failed'
+  | 'subject-changed'
+  | 'revoked'
+  | 'revocation-failed';
 
 export interface BrokerEvent {
   protocol: typeof PROTOCOL;
@@ -238,7 +248,7 @@ export interface BrokerEvent {
   status: SessionStatus;
   /** Why the session ended, for `session-ended`; why storage failed, for `storage-failed`; what changed, for `subject-changed`. */
   reason?: string;
-  /** For `session-ended`: the server's status, `error` and `error_description`, when it gave them. */
+  /** For `session-ended` and `revocation-failed`: the server's status, `error`, `error_description` and the URL, when known. */
   details?: ErrorDetails;
 }
 

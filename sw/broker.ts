@@ -148,13 +148,32 @@ export class TokenBroker {
     return Promise.allSettled(pending).then(() => undefined);
   }
 
-  /** Revokes a refresh token without making anyone wait for it; best effort (RFC 7009 §2.2). */
-  #revokeInBackground(refreshToken: string, dpop: DpopKey | undefined): void {
+  /**
+   * Revokes a refresh token without making anyone wait for it (RFC 7009 §2.2), and tells
+   * every tab how it went: `revoked`, or `revocation-failed` with what the server said, so
+   * a logout that left the token live at the server is never silent.
+   *
+   * @param why what the token was, for the event's reason ("the logged-out session").
+   */
+  #revokeInBackground(refreshToken: string, dpop: DpopKey | undefined, why: string): void {
     const { endpoint } = this.#deps.config;
-    if (!endpoint.revoke) return;
-    const done = endpoint
-      .revoke(refreshToken, this.#context(dpop))
-      .catch(() => undefined)
+    const attempt = endpoint.revoke
+      ? endpoint.revoke(refreshToken, this.#context(dpop))
+      : Promise.reject(
+          new MisconfiguredError(
+            'No revocation endpoint configured: the refresh token stays valid at the server until it expires. Set revocationEndpoint (oauth2Endpoint, oidcEndpoint) or logoutUrl (jsonEndpoint)',
+          ),
+        );
+    const done = attempt
+      .then(
+        async () => this.#deps.notify('revoked', await this.status(), `The refresh token of ${why} was revoked at the server`),
+        async (error: unknown) => {
+          const failure = isBrokerError(error) ? error : new RefreshUnavailableError('The revocation failed unexpectedly', { cause: error });
+          console.warn(`sw-token-broker: the refresh token of ${why} was not revoked: ${failure.message}`);
+          await this.#deps.notify('revocation-failed', await this.status(), `The refresh token of ${why} was not revoked: ${failure.message}`, failure.details);
+        },
+      )
+      .catch(() => undefined) // only a failing notify lands here: nobody is left to tell
       .finally(() => this.#background.delete(done));
     this.#background.add(done);
   }
@@ -194,7 +213,7 @@ export class TokenBroker {
     if (!tokens.refreshToken) throw new LoginFailedError('The server logged in but issued no refresh token');
     const refusal = this.#bindingRefusal(tokens, 'login');
     if (refusal) {
-      this.#revokeInBackground(tokens.refreshToken, dpop);
+      this.#revokeInBackground(tokens.refreshToken, dpop, 'a login the server answered with unbound tokens');
       throw refusal;
     }
     // The token endpoint answered: whatever failed before, it works now.
@@ -208,12 +227,12 @@ export class TokenBroker {
     } catch (error) {
       // A session nobody can keep past this worker's life: revoke it rather than leave it live at the server.
       this.#sessions.discardUnsaved();
-      this.#revokeInBackground(session.refreshToken, dpop);
+      this.#revokeInBackground(session.refreshToken, dpop, 'a login that could not be stored');
       const reason = isBrokerError(error) ? error.message : 'The session could not be written to storage';
       throw new StorageFailedError(`${reason}. The new session was revoked at the server; free storage for this site and log in again`, { cause: error });
     }
     this.#subject = session.subject;
-    if (revokeReplaced && previous && previous.refreshToken !== session.refreshToken) this.#revokeInBackground(previous.refreshToken, previous.dpop);
+    if (revokeReplaced && previous && previous.refreshToken !== session.refreshToken) this.#revokeInBackground(previous.refreshToken, previous.dpop, 'the session this login replaced');
     this.#sealedCache = undefined;
     const status = this.#statusOf(session);
     await this.#deps.notify('login', status);
@@ -269,7 +288,9 @@ export class TokenBroker {
    */
   async #validSession(): Promise<StoredSession> {
     const session = await this.#read();
-    if (!session) throw new NotLoggedInError();
+    // After the server ended the session, every request gets why (in every tab), not
+    // "not logged in", so none is sent without a token as if nobody had logged in.
+    if (!session) throw this.#endedBy ?? new NotLoggedInError();
     if (!this.#isDue(session)) return session;
     try {
       return await this.#refreshShared((current) => this.#isDue(current));
@@ -372,7 +393,7 @@ export class TokenBroker {
     this.#endedBy = undefined;
     this.#subject = undefined;
     await this.#sessions.clear();
-    if (session) this.#revokeInBackground(session.refreshToken, session.dpop);
+    if (session) this.#revokeInBackground(session.refreshToken, session.dpop, 'the logged-out session');
     this.#sealedCache = undefined;
     const status = this.#statusOf(undefined);
     await this.#deps.notify('logged-out', status);
@@ -461,7 +482,7 @@ export class TokenBroker {
         if (tokens.refreshToken !== undefined && tokens.refreshToken !== session.refreshToken) this.#markSpent(session.refreshToken);
         const refusal = this.#bindingRefusal(tokens, 'refresh');
         if (refusal) {
-          if (tokens.refreshToken) this.#revokeInBackground(tokens.refreshToken, session.dpop);
+          if (tokens.refreshToken) this.#revokeInBackground(tokens.refreshToken, session.dpop, 'a refresh the server answered with unbound tokens');
           throw refusal;
         }
       } catch (error) {
@@ -481,14 +502,16 @@ export class TokenBroker {
           this.#markSpent(session.refreshToken);
           await this.#sessions.write({ ...session, refreshToken: rotated }).catch((storeError: unknown) => void (unstored = storeError as BrokerError));
         }
-        throw failure.retryable ? this.#coolDown.failed(failure, this.#deps.now()) : failure;
+        // A misconfigured URL (a redirect) is not hammered either: it will answer the same way.
+        const coolsDown = failure.retryable || failure.code === ErrorCode.Misconfigured;
+        throw coolsDown ? this.#coolDown.failed(failure, this.#deps.now()) : failure;
       }
       this.#coolDown.succeeded();
       const next = this.#sessionFrom(tokens, tokens.refreshToken ?? session.refreshToken, session.generation + 1, session.dpop);
       if (this.#epoch !== epoch) {
         // Logged out or logged in again while the request was out: the answer belongs to a
         // session that is gone. Revoke what it issued instead of writing it back.
-        if (tokens.refreshToken) this.#revokeInBackground(tokens.refreshToken, session.dpop);
+        if (tokens.refreshToken) this.#revokeInBackground(tokens.refreshToken, session.dpop, 'a refresh answered after its session ended');
         return undefined;
       }
       // The rotated refresh token is durable before any page sees the new access token, or,

@@ -53,24 +53,58 @@ export function unreachable(error: unknown, timeoutMs: number, url?: string): Re
 export type Grant = 'login' | 'refresh';
 
 /**
+ * RFC 6749 §5.2 codes by which a token endpoint refuses the client or the request, not the
+ * user's credentials: at login they are a configuration to fix, not a password to ask again.
+ */
+const CLIENT_ERRORS = new Set(['invalid_client', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope']);
+
+/** True for an answer that is a redirect: a 3xx (Node, tests) or the opaque redirect a browser gives `redirect: 'manual'`. */
+export function isRedirect(response: Response): boolean {
+  return response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400);
+}
+
+/**
+ * The error for an endpoint URL that answered with a redirect: never followed (it would
+ * carry a token or a grant wherever it points), and almost always a URL missing its final
+ * slash. Names the target when the answer shows it (a browser hides it from `manual`).
+ */
+export function redirectMistake(response: Response, url: string, what: string): MisconfiguredError {
+  const location = response.headers.get('location');
+  const target = location ? ` to ${new URL(location, url).href}` : '';
+  return new MisconfiguredError(
+    `The ${what} ${url} answered with a redirect${target}, which the broker does not follow: configure the final URL (for example with a trailing slash)`,
+    { details: { status: response.status || undefined, url } },
+  );
+}
+
+/**
  * The one rule for a token endpoint's answer that is not a success, the same for every
  * adapter, decided by status and never by body:
- * - 400, 401, 403: the server refused. A refresh: `session-ended`; a login: `login-failed`.
+ * - 400, 401, 403: the server refused. A refresh: `session-ended`; a login: `login-failed`,
+ *   or `misconfigured` when the server says it refused the client (`invalid_client`,
+ *   `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`).
  * - 404, 405: the URL is wrong. A login: `misconfigured`; a refresh: `refresh-unavailable`
  *   (the session is kept: a misrouted proxy may be passing).
- * - anything else (429, 5xx, 3xx, other 4xx): `refresh-unavailable`, the session is kept.
+ * - a redirect: `misconfigured`, naming the URL (and the target when visible); the session is kept.
+ * - anything else (429, 5xx, other 4xx): `refresh-unavailable`, the session is kept.
  * The error carries what the server said (`error`, `error_description`) and, from
  * `Retry-After`, when to try again.
  */
 export async function failureFor(response: Response, url: string, grant: Grant): Promise<BrokerError> {
+  if (isRedirect(response)) return redirectMistake(response, url, 'token endpoint');
   const said = await readErrorBody(response);
   const details: ErrorDetails = { status: response.status, ...said, url, retryAt: retryAtFrom(response) };
   const words = `${response.status}${said.error ? ` ${said.error}` : ''}`;
   const description = said.errorDescription ? `: ${said.errorDescription}` : '';
   if (isRejectionStatus(response.status)) {
-    return grant === 'refresh'
-      ? new SessionEndedError(`The server rejected the refresh token (${words})${description}`, { details })
-      : new LoginFailedError(`The server rejected the credentials (${words})${description}`, { details });
+    if (grant === 'refresh') return new SessionEndedError(`The server rejected the refresh token (${words})${description}`, { details });
+    if (said.error && CLIENT_ERRORS.has(said.error)) {
+      return new MisconfiguredError(
+        `The token endpoint refused the client, not the credentials (${words})${description}: check the client id and the grant types the provider allows it`,
+        { details },
+      );
+    }
+    return new LoginFailedError(`The server rejected the credentials (${words})${description}`, { details });
   }
   if (response.status === 404 || response.status === 405) {
     const message = `The token endpoint ${url} answered ${response.status}: check the URL in the worker's config`;
@@ -103,6 +137,26 @@ export async function readErrorBody(response: Response): Promise<{ error?: strin
   }
   const trimmed = text.trim();
   return /^[\w.-]{1,100}$/.test(trimmed) ? { error: trimmed } : {};
+}
+
+/**
+ * The error for a revocation request (RFC 7009) that did not succeed, naming the URL and
+ * what the server said: logout cleared the session, but the refresh token may still be
+ * live at the server, which every tab is told (`revocation-failed`).
+ */
+export async function revocationFailure(response: Response, url: string): Promise<BrokerError> {
+  if (isRedirect(response)) return redirectMistake(response, url, 'revocation endpoint');
+  const said = await readErrorBody(response);
+  const details: ErrorDetails = { status: response.status, ...said, url };
+  const words = `${response.status}${said.error ? ` ${said.error}` : ''}${said.errorDescription ? `: ${said.errorDescription}` : ''}`;
+  if (response.status === 401 || response.status === 403) {
+    return new MisconfiguredError(
+      `The revocation endpoint ${url} refused the request (${words}): it may require client authentication, which a public client cannot give. Replace the adapter's revoke (see "Your identity provider" in docs/configuration.md)`,
+      { details },
+    );
+  }
+  if (response.status >= 400 && response.status < 500) return new MisconfiguredError(`The revocation endpoint ${url} answered ${words}`, { details });
+  return new RefreshUnavailableError(`The revocation endpoint ${url} answered ${words}`, { details });
 }
 
 /** Epoch ms from a `Retry-After` header (seconds or an HTTP date), capped at an hour; undefined without one. */

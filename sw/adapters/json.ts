@@ -4,7 +4,7 @@
  * `POST /auth/logout {refreshToken}`. Mapping functions adapt field names.
  */
 import { RefreshUnavailableError } from '../../protocol/index.js';
-import { boundedRequest, checkTokenSet, failureFor, readJson, resolveEndpointUrl } from './http.js';
+import { boundedRequest, checkTokenSet, failureFor, readJson, resolveEndpointUrl, revocationFailure } from './http.js';
 import { buildEndpoint } from './misconfigured.js';
 import type { EndpointContext, TokenEndpoint, TokenSet } from './types.js';
 
@@ -52,8 +52,9 @@ export function jsonEndpoint(options: JsonEndpointOptions): TokenEndpoint {
       boundedRequest(
         context,
         (signal) =>
-          // redirect: 'error' because a 307/308 would re-send the refresh token to wherever it points.
-          context.fetch(url, { method: 'POST', headers, body: JSON.stringify(body), redirect: 'error', cache: 'no-store', signal }),
+          // Never followed: a 307/308 would re-send the refresh token to wherever it points. A
+          // redirect answer is reported as a misconfigured URL (failureFor, revocationFailure).
+          context.fetch(url, { method: 'POST', headers, body: JSON.stringify(body), redirect: 'manual', cache: 'no-store', signal }),
         url,
       );
 
@@ -71,7 +72,7 @@ export function jsonEndpoint(options: JsonEndpointOptions): TokenEndpoint {
       revoke: logoutUrl
         ? async (refreshToken, context) => {
             const response = await post(logoutUrl, logoutBody(refreshToken), context);
-            if (response.status >= 500) throw new RefreshUnavailableError(`The logout endpoint answered ${response.status}`);
+            if (!response.ok) throw await revocationFailure(response, logoutUrl);
           }
         : undefined,
     };

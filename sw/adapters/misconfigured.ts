@@ -7,7 +7,12 @@
  */
 import type { TokenEndpoint } from './types.js';
 
-const mistakes = new WeakMap<TokenEndpoint, TypeError>();
+/**
+ * Where an endpoint carries its mistake: an own enumerable property, so an adapter spread
+ * into another object (`{ ...oidcEndpoint(options), revoke }`, the natural way to replace
+ * one function) keeps it, and the mistake is still reported.
+ */
+const MISTAKE = Symbol.for('sw-token-broker.endpoint-mistake');
 
 /** Runs an adapter factory's body; a `TypeError` (a caller mistake) becomes an endpoint carrying it. */
 export function buildEndpoint(build: () => TokenEndpoint): TokenEndpoint {
@@ -15,16 +20,16 @@ export function buildEndpoint(build: () => TokenEndpoint): TokenEndpoint {
     return build();
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
-    const endpoint: TokenEndpoint = {
+    return {
       login: () => Promise.reject(error),
       refresh: () => Promise.reject(error),
-    };
-    mistakes.set(endpoint, error);
-    return endpoint;
+      [MISTAKE]: error,
+    } as TokenEndpoint;
   }
 }
 
 /** The mistake an endpoint was built with, or undefined for a usable one. */
 export function endpointMistake(endpoint: TokenEndpoint): TypeError | undefined {
-  return mistakes.get(endpoint);
+  const mistake = (endpoint as { [MISTAKE]?: unknown })[MISTAKE];
+  return mistake instanceof TypeError ? mistake : undefined;
 }

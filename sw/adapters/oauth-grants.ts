@@ -10,7 +10,7 @@ import * as oauth from 'oauth4webapi';
 import { RefreshUnavailableError } from '../../protocol/index.js';
 import { jwtClaims } from '../expiry.js';
 import { dpopHandle, withNonceRetry } from './dpop-proofs.js';
-import { boundedRequest, checkTokenSet, failureFor, type Grant } from './http.js';
+import { boundedRequest, checkTokenSet, failureFor, revocationFailure, type Grant } from './http.js';
 import type { EndpointContext, TokenSet } from './types.js';
 
 /** How strictly to read token responses. */
@@ -73,7 +73,7 @@ export function oauthGrants(
           }),
         as.revocation_endpoint,
       );
-      if (response.status >= 500) throw new RefreshUnavailableError(`The revocation endpoint answered ${response.status}`);
+      if (!response.ok) throw await revocationFailure(response, as.revocation_endpoint ?? '');
     },
   };
 }

@@ -8,9 +8,9 @@
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html
  */
 import * as oauth from 'oauth4webapi';
-import { LoginFailedError, RefreshUnavailableError } from '../../protocol/index.js';
+import { LoginFailedError, MisconfiguredError, RefreshUnavailableError } from '../../protocol/index.js';
 import { dpopResourceFetch, withNonceRetry } from './dpop-proofs.js';
-import { boundedRequest, resolveEndpointUrl } from './http.js';
+import { boundedRequest, isRedirect, redirectMistake, resolveEndpointUrl } from './http.js';
 import { checkClientId, checkSecure, oauthGrants, processTokenResponse, requestOptions } from './oauth-grants.js';
 import { buildEndpoint } from './misconfigured.js';
 import type { EndpointContext, PendingAuthorization, TokenEndpoint } from './types.js';
@@ -18,6 +18,23 @@ import type { EndpointContext, PendingAuthorization, TokenEndpoint } from './typ
 export interface OidcEndpointOptions {
   /** The OpenID provider's issuer identifier; its metadata is discovered from it. */
   issuer: string;
+  /**
+   * Where the metadata is, when not at `${issuer}/.well-known/openid-configuration`
+   * (Django OAuth Toolkit serves it only with a trailing slash). Its `issuer` must still
+   * equal `issuer`.
+   */
+  discoveryUrl?: string;
+  /**
+   * The provider's metadata itself (`issuer`, `authorization_endpoint`, `token_endpoint`,
+   * ...), for a provider that has no discovery document: nothing is fetched.
+   */
+  metadata?: Readonly<Record<string, unknown>>;
+  /**
+   * RFC 7009 revocation endpoint, used when the metadata names none (Django OAuth Toolkit
+   * 1.7's does not). Without either, logout only clears the session, and every tab is told
+   * `revocation-failed`.
+   */
+  revocationEndpoint?: string;
   clientId: string;
   /** The redirect URI registered for the client; must be in the worker's scope, which answers it. */
   redirectUri: string;
@@ -43,21 +60,39 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
     checkClientId(options.clientId);
     const issuer = new URL(resolveEndpointUrl(options.issuer, 'issuer'));
     const redirectUri = resolveEndpointUrl(options.redirectUri, 'redirectUri');
-    checkSecure([issuer.href], options.allowInsecureRequests);
+    const discoveryUrl = options.discoveryUrl === undefined ? undefined : new URL(resolveEndpointUrl(options.discoveryUrl, 'discoveryUrl'));
+    const revocationEndpoint = options.revocationEndpoint === undefined ? undefined : resolveEndpointUrl(options.revocationEndpoint, 'revocationEndpoint');
+    const metadata = options.metadata === undefined ? undefined : checkMetadata(options.metadata, issuer.href);
+    checkSecure([issuer.href, discoveryUrl?.href, revocationEndpoint], options.allowInsecureRequests);
     const insecure = options.allowInsecureRequests === true;
     const client: oauth.Client = { client_id: options.clientId };
-    let discovered: Promise<oauth.AuthorizationServer> | undefined;
+    let discovered: Promise<oauth.AuthorizationServer> | undefined = metadata ? Promise.resolve(metadata) : undefined;
     const discover = (context: EndpointContext) => {
       discovered ??= (async () => {
+        const where = discoveryUrl ?? new URL(`${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`);
         const response = await boundedRequest(
           context,
-          (signal) => oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(context, insecure, signal) }),
-          issuer.href,
+          (signal) =>
+            discoveryUrl
+              ? context.fetch(discoveryUrl.href, { headers: { accept: 'application/json' }, redirect: 'manual', signal })
+              : oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(context, insecure, signal) }),
+          where.href,
         );
+        if (isRedirect(response)) throw redirectMistake(response, where.href, 'OpenID discovery URL');
+        if (!response.ok) {
+          const message = `The OpenID provider metadata at ${where.href} could not be read: it answered ${response.status}`;
+          // A 404 is a wrong issuer or discovery URL; anything else may pass.
+          throw response.status === 404
+            ? new MisconfiguredError(`${message}; check issuer (or set discoveryUrl or metadata)`, { details: { status: 404, url: where.href } })
+            : new RefreshUnavailableError(message, { details: { status: response.status, url: where.href } });
+        }
         try {
           return await oauth.processDiscoveryResponse(issuer, response);
         } catch (error) {
-          throw new RefreshUnavailableError('The OpenID provider metadata could not be read', { cause: error });
+          throw new MisconfiguredError(`The OpenID provider metadata at ${where.href} is not usable: ${(error as Error)?.message ?? String(error)}`, {
+            cause: error,
+            details: { url: where.href },
+          });
         }
       })().catch((error: unknown) => {
         discovered = undefined; // try again next time
@@ -66,14 +101,23 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
       return discovered;
     };
     // The issuer is discovered, so an id_token in a refresh answer is checked against it.
-    const grants = oauthGrants(discover, client, insecure, { validateIdToken: true });
+    const withRevocation = async (context: EndpointContext) => {
+      const as = await discover(context);
+      return as.revocation_endpoint || !revocationEndpoint ? as : { ...as, revocation_endpoint: revocationEndpoint };
+    };
+    const grants = oauthGrants(withRevocation, client, insecure, { validateIdToken: true });
 
     return {
       dpopFetch: dpopResourceFetch,
       refresh: grants.refresh,
       async revoke(refreshToken, context) {
         const as = await discover(context);
-        if (as.revocation_endpoint) await grants.revoke(refreshToken, context);
+        if (!as.revocation_endpoint && !revocationEndpoint) {
+          throw new MisconfiguredError(
+            'No revocation endpoint configured or discovered: the refresh token stays valid at the provider until it expires. Set revocationEndpoint in oidcEndpoint',
+          );
+        }
+        await grants.revoke(refreshToken, context);
       },
       redirectLogin: {
         callbackUrl: redirectUri,
@@ -125,3 +169,15 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
   });
 }
 
+
+/** @throws {TypeError} for metadata without the endpoints a login by redirect needs, or for another issuer. */
+function checkMetadata(metadata: Readonly<Record<string, unknown>>, issuer: string): oauth.AuthorizationServer {
+  if (typeof metadata !== 'object' || metadata === null) throw new TypeError('metadata must be the provider metadata object');
+  for (const field of ['authorization_endpoint', 'token_endpoint']) {
+    if (typeof metadata[field] !== 'string') throw new TypeError(`metadata.${field} must be a URL`);
+  }
+  if (metadata.issuer !== undefined && metadata.issuer !== issuer && metadata.issuer !== issuer.replace(/\/$/, '')) {
+    throw new TypeError(`metadata.issuer (${String(metadata.issuer)}) is not the configured issuer ${issuer}`);
+  }
+  return { ...metadata, issuer: typeof metadata.issuer === 'string' ? metadata.issuer : issuer.replace(/\/$/, '') } as oauth.AuthorizationServer;
+}

@@ -311,13 +311,15 @@ for (const [engineName, launch] of selected) {
       await post('/auth/test/revoke-all');
       await post('/auth/test/expire-access-tokens');
       assert.deepEqual(await tabs[0].evaluate(fire, 3), Array(3).fill('session-ended'));
-      // Every tab is told; a request a tab makes afterwards finds no session.
+      // Every tab is told; a request a tab makes afterwards gets the same error, and is not sent without a token.
       for (const tab of tabs) {
         for (let i = 0; i < 50 && (await tab.evaluate(() => /** @type {any} */ (window).ended.length)) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
         assert.equal(await tab.evaluate(() => /** @type {any} */ (window).ended.length), 1);
         assert.equal((await tab.evaluate(status)).loggedIn, false);
       }
-      assert.deepEqual(await tabs[2].evaluate(fire, 2), ['not-logged-in', 'not-logged-in']);
+      await post('/auth/stats/reset');
+      assert.deepEqual(await tabs[2].evaluate(fire, 2), ['session-ended', 'session-ended']);
+      assert.equal((await stats()).apiCalls, 0);
     });
 
     it('logout in one tab reaches every tab, and the server revoked the refresh token', async () => {

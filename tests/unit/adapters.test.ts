@@ -48,7 +48,7 @@ describe('jsonEndpoint', () => {
   it('posts the credentials as JSON and reads camelCase or snake_case tokens', async () => {
     const { seen, context } = scriptedFetch(() => json(200, { access_token: 'a1', refresh_token: 'r1', expires_in: 30 }));
     expect(await endpoint.login!({ username: 'demo', password: 'demo' }, context())).toEqual({ accessToken: 'a1', refreshToken: 'r1', expiresInSeconds: 30 });
-    expect(seen[0]).toMatchObject({ url: 'https://id.test/auth/login', method: 'POST', body: '{"username":"demo","password":"demo"}', redirect: 'error' });
+    expect(seen[0]).toMatchObject({ url: 'https://id.test/auth/login', method: 'POST', body: '{"username":"demo","password":"demo"}', redirect: 'manual' });
     expect(seen[0].headers.get('content-type')).toBe('application/json');
   });
 

@@ -155,7 +155,7 @@ describe('refresh outcomes', () => {
     expect(await store.read()).toBeUndefined();
     expect(events.filter((e) => e.event === 'session-ended')).toHaveLength(1);
     expect(events.at(-1)).toMatchObject({ event: 'session-ended', status: { loggedIn: false }, reason: 'scripted invalid_grant' });
-    await expect(broker.getToken()).rejects.toMatchObject({ code: 'not-logged-in' });
+    await expect(broker.getToken()).rejects.toMatchObject({ code: 'session-ended', message: 'scripted invalid_grant' });
   });
 
   it('keeps the session when the endpoint is unavailable, and refreshes after recovery without a new login', async () => {
@@ -222,7 +222,8 @@ describe('login, logout and status', () => {
     await broker.whenIdle();
     expect(endpoint.revoked).toEqual(['refresh-1']);
     expect(await store.read()).toBeUndefined();
-    expect(events.at(-1)?.event).toBe('logged-out');
+    expect(events.map((e) => e.event)).toEqual(['login', 'logged-out', 'revoked']);
+    expect(events[2].reason).toBe('The refresh token of the logged-out session was revoked at the server');
   });
 
   it('still logs out when the revocation endpoint fails', async () => {
@@ -279,12 +280,15 @@ describe('storage', () => {
 });
 
 describe('after the session ended', () => {
-  it('answers a late 401 report with session-ended, and getToken with not-logged-in', async () => {
+  it('answers a late 401 report and every token request with the same session-ended, until a logout or a login', async () => {
     const { broker, endpoint } = await loggedIn();
     endpoint.next = 'reject';
     await expect(broker.refresh({ failedToken: 'access-1' })).rejects.toMatchObject({ code: 'session-ended' });
-    await expect(broker.refresh({ failedToken: 'access-1' })).rejects.toMatchObject({ code: 'session-ended' });
-    await expect(broker.getToken()).rejects.toMatchObject({ code: 'not-logged-in' });
+    await expect(broker.refresh({ failedToken: 'access-1' })).rejects.toMatchObject({ code: 'session-ended', message: 'scripted invalid_grant' });
+    // Not "not logged in": a request queued in another tab must not go out bare as if nobody had logged in.
+    await expect(broker.getToken()).rejects.toMatchObject({ code: 'session-ended', message: 'scripted invalid_grant' });
     expect(endpoint.refreshCalls).toHaveLength(1);
+    await broker.logout();
+    await expect(broker.getToken()).rejects.toMatchObject({ code: 'not-logged-in' });
   });
 });

@@ -1,5 +1,5 @@
 /** Test doubles for the worker side: a scripted token endpoint and a broker built around it. */
-import { RefreshUnavailableError, SessionEndedError, LoginFailedError, type BrokerEventType, type SessionStatus } from '../../protocol/index.js';
+import { RefreshUnavailableError, SessionEndedError, LoginFailedError, type BrokerEventType, type ErrorDetails, type SessionStatus } from '../../protocol/index.js';
 import type { TokenEndpoint, TokenSet } from '../../sw/adapters/types.js';
 import { TokenBroker } from '../../sw/broker.js';
 import { resolveConfig, type TokenBrokerConfig } from '../../sw/config.js';
@@ -61,7 +61,7 @@ export interface Harness {
   broker: TokenBroker;
   endpoint: ScriptedEndpoint;
   store: SessionStore;
-  events: Array<{ event: BrokerEventType; status: SessionStatus; reason?: string }>;
+  events: Array<{ event: BrokerEventType; status: SessionStatus; reason?: string; details?: ErrorDetails }>;
   config: ReturnType<typeof resolveConfig>;
   clock: { now: number };
 }
@@ -80,7 +80,7 @@ export function makeBroker(
     name: 'test',
     store,
     locks: overrides.locks ?? inMemoryLocks(),
-    notify: (event, status, reason) => void events.push({ event, status, reason }),
+    notify: (event, status, reason, details) => void events.push(details ? { event, status, reason, details } : { event, status, reason }),
     fetch: () => Promise.reject(new Error('no network in unit tests')),
     now: () => clock.now,
   });
