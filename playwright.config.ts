@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, findOrInstallChromium } from './scripts/find-browser.mjs';
+import { findOrInstallDjangoOAuthToolkit } from './scripts/find-providers.mjs';
 import { testPorts } from './scripts/ports.mjs';
 import { TEST_TIMEOUT_MS, WAIT } from './tests/e2e/bounds.js';
 
@@ -21,6 +22,8 @@ export const EXAMPLE_DEV_PORT = port('EXAMPLE_DEV_PORT');
 /** The vault's port of the demo server (vault mode: another origin, same site); the OpenID server's vault port. */
 export const VAULT_PORT = port('E2E_VAULT_PORT');
 export const OIDC_VAULT_PORT = port('OIDC_VAULT_PORT');
+/** Django OAuth Toolkit (Debian's), serving the OpenID fixture page and worker. */
+export const DOT_PORT = port('DOT_PORT');
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -56,6 +59,8 @@ export default defineConfig({
       cwd: 'examples/vite-pwa',
     },
     webServer('node tests/e2e/foreign-server.mjs', FOREIGN_PORT, '/__records', { FOREIGN_PORT: String(FOREIGN_PORT) }),
+    // Migrations and an RSA key at start: a few seconds.
+    { ...webServer(`${findOrInstallDjangoOAuthToolkit()} tests/e2e/idp/dot-server.py`, DOT_PORT, '/auth/stats'), timeout: 120_000 },
   ],
 });
 

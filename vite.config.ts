@@ -57,6 +57,8 @@ const builds: Record<string, UserConfig> = {
   // Test fixtures, not examples: the page and worker the OAuth servers we did not write serve in the e2e tests.
   'idp-worker': classicWorker('tests/e2e/idp/sw.ts', 'dist/idp', 'sw.js', 'swTokenBrokerIdpWorker'),
   'idp-page': classicWorker('tests/e2e/idp/page.ts', 'dist/idp', 'page.js', 'swTokenBrokerIdpPage'),
+  'idp-oidc-worker': classicWorker('tests/e2e/idp/oidc-sw.ts', 'dist/idp', 'oidc-sw.js', 'swTokenBrokerIdpOidcWorker'),
+  'idp-oidc-page': classicWorker('tests/e2e/idp/oidc-page.ts', 'dist/idp', 'oidc-page.js', 'swTokenBrokerIdpOidcPage'),
   demo: {
     root: resolve(root, 'demo'),
     base: '/',

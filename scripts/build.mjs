@@ -137,10 +137,10 @@ await part('server', {
   build: () => step('demo server', ['vite', 'build', '--mode', 'server']),
 });
 await part('test fixtures', {
-  inputs: ['tests/e2e/idp'],
-  outputs: ['dist/idp/sw.js', 'dist/idp/page.js'],
+  inputs: ['tests/e2e/idp', 'sw', 'src', 'protocol'],
+  outputs: ['dist/idp/sw.js', 'dist/idp/page.js', 'dist/idp/oidc-sw.js', 'dist/idp/oidc-page.js'],
   build() {
-    for (const fixture of ['idp-worker', 'idp-page']) step(`test fixture ${fixture}`, ['vite', 'build', '--mode', fixture]);
+    for (const fixture of ['idp-worker', 'idp-page', 'idp-oidc-worker', 'idp-oidc-page']) step(`test fixture ${fixture}`, ['vite', 'build', '--mode', fixture]);
   },
 });
 process.exit(outOfDate ? 1 : 0);

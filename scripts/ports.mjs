@@ -38,6 +38,7 @@ export function testPorts() {
     { variable: 'EXAMPLE_DEV_PORT', port: portFrom('EXAMPLE_DEV_PORT', 5307), what: 'the example app under vite dev' },
     { variable: 'E2E_VAULT_PORT', port: portFrom('E2E_VAULT_PORT', 5308), what: "the test demo server's vault" },
     { variable: 'OIDC_VAULT_PORT', port: portFrom('OIDC_VAULT_PORT', 5309), what: "the oidc-provider demo server's vault" },
+    { variable: 'DOT_PORT', port: portFrom('DOT_PORT', 5310), what: 'the Django OAuth Toolkit provider' },
   ]);
 }
 

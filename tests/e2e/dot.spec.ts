@@ -1,0 +1,163 @@
+/**
+ * The broker against Django OAuth Toolkit 1.7 (Debian's, on Django 3.2), an OpenID provider
+ * this project did not write: login by redirect with PKCE through its own login and consent
+ * pages, rotation on every refresh, RFC 7009 revocation, and its resource views, which answer
+ * 403 (not 401) to an expired token. The provider serves the fixture page and worker
+ * (tests/e2e/idp/oidc-page.ts, oidc-sw.ts) configured as a DOT user would.
+ */
+import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
+import { DOT_PORT } from '../../playwright.config.js';
+import { expect, fireCalls, fireInAllTabsAtOnce, stopWorkers, test } from './fixtures.js';
+
+const origin = `http://127.0.0.1:${DOT_PORT}`;
+
+interface DotStats {
+  logins: number;
+  refreshes: number;
+  refreshesRejected: number;
+  reuseDetected: number;
+  revocations: number;
+  apiCalls: number;
+  api403: number;
+}
+
+function control(request: APIRequestContext) {
+  const post = async (path: string, data?: unknown) => {
+    const response = await request.post(`${origin}${path}`, { data });
+    expect(response.ok(), `${path} answered ${response.status()}`).toBe(true);
+    return response.json();
+  };
+  return {
+    stats: async (): Promise<DotStats> => (await request.get(`${origin}/auth/stats`)).json(),
+    reset: () => post('/auth/stats/reset'),
+    configure: (config: { accessTtlSeconds?: number; graceSeconds?: number; refreshDelayMs?: number; fault?: 'none' | '500' }) => post('/auth/test/config', config),
+    expireAccessTokens: () => post('/auth/test/expire-access-tokens'),
+    isRefreshTokenActive: async (refreshToken: string): Promise<boolean> => (await post('/auth/test/refresh-token-active', { refreshToken })).active,
+  };
+}
+
+/** Logs in by redirect through DOT's login page (as demo/demo) and its consent page, back to `scope`. */
+async function loginThroughDot(page: Page, scope = '/'): Promise<void> {
+  await page.evaluate(() => void window.demo.broker.loginWithRedirect());
+  await page.waitForURL((url) => url.pathname.startsWith('/accounts/login/') || url.pathname.startsWith('/o/authorize/'));
+  if (new URL(page.url()).pathname.startsWith('/accounts/login/')) {
+    await page.fill('input[name=username]', 'demo');
+    await page.fill('input[name=password]', 'demo');
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => url.pathname.startsWith('/o/authorize/'));
+  }
+  await page.click('input[name=allow]');
+  await page.waitForURL((url) => url.origin === origin && url.pathname === scope);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  expect(await page.evaluate(() => window.redirectResult)).toBe(true);
+}
+
+/** The broker's stored session, read inside the worker of `scope` (never through a page). */
+async function workerSession(context: BrowserContext, scope = '/'): Promise<{ refreshToken: string; accessToken: string } | undefined> {
+  const worker = context.serviceWorkers().find((w) => new URL(w.url()).pathname === `${scope}oidc-sw.js`);
+  if (!worker) throw new Error(`no worker for ${scope}`);
+  return worker.evaluate(
+    (name) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open(name);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction('kv').objectStore('kv').get('session');
+          get.onsuccess = () => resolve(get.result);
+          get.onerror = () => reject(get.error);
+        };
+      }),
+    `sw-token-broker:idp-oidc:${scope}`,
+  );
+}
+
+const events = (page: Page) => page.evaluate(() => [...window.brokerEvents]);
+
+test.describe('Django OAuth Toolkit 1.7', () => {
+  let dot: ReturnType<typeof control>;
+  test.beforeEach(async ({ request }) => {
+    dot = control(request);
+    await dot.configure({ accessTtlSeconds: 30, graceSeconds: 0, refreshDelayMs: 0, fault: 'none' });
+    await dot.reset();
+  });
+
+  test('login by redirect with PKCE through its own login and consent pages; an expiry storm in 4 tabs through its 403s: one refresh grant, rotation, no reuse', async ({ openTab, context }) => {
+    const first = await openTab(`${origin}/`);
+    await loginThroughDot(first);
+    const tabs = [first];
+    for (let i = 0; i < 3; i++) tabs.push(await openTab(`${origin}/`));
+    for (const tab of tabs) expect(await fireCalls(tab, 1)).toEqual({ ok: 1, errors: [] });
+    const before = await workerSession(context);
+    await dot.expireAccessTokens();
+    await dot.reset();
+    const results = await fireInAllTabsAtOnce(tabs, 10);
+    expect(results).toEqual(tabs.map(() => ({ ok: 10, errors: [] })));
+    const stats = await dot.stats();
+    expect(stats).toMatchObject({ refreshes: 1, refreshesRejected: 0, reuseDetected: 0 });
+    // DOT's resource view refused the expired token with 403; the page's statusCodes include it.
+    expect(stats.api403).toBeGreaterThanOrEqual(1);
+    const after = await workerSession(context);
+    expect(after!.refreshToken).not.toBe(before!.refreshToken);
+    expect(await dot.isRefreshTokenActive(before!.refreshToken)).toBe(false);
+  });
+
+  test('the browser stops the worker: the session survives, and the next expiry is one refresh', async ({ openTab }) => {
+    const page = await openTab(`${origin}/`);
+    await loginThroughDot(page);
+    await stopWorkers(page);
+    expect(await fireCalls(page, 3)).toEqual({ ok: 3, errors: [] });
+    await dot.expireAccessTokens();
+    await dot.reset();
+    await stopWorkers(page);
+    expect(await fireCalls(page, 5)).toEqual({ ok: 5, errors: [] });
+    expect(await dot.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0 });
+  });
+
+  test('sealed mode: the worker signs, refreshes once through the 403 and retries, no token in the page', async ({ openTab }) => {
+    const page = await openTab(`${origin}/sealed/`);
+    await loginThroughDot(page, '/sealed/');
+    await dot.expireAccessTokens();
+    await dot.reset();
+    expect(await fireCalls(page, 10)).toEqual({ ok: 10, errors: [] });
+    expect(await dot.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0 });
+    const refused = await page.evaluate(() => window.demo.broker.getAccessToken().then(() => 'token', (error) => error.code));
+    expect(refused).toBe('not-supported');
+  });
+
+  test('logout revokes the refresh token at DOT (its revocation endpoint, configured because discovery names none): a replay is refused, and every tab is told revoked', async ({ openTab, context, request }) => {
+    const page = await openTab(`${origin}/`);
+    await loginThroughDot(page);
+    const other = await openTab(`${origin}/`);
+    const { refreshToken } = (await workerSession(context))!;
+    await page.evaluate(() => window.demo.broker.logout());
+    await expect.poll(() => events(other)).toContain('revoked: The refresh token of the logged-out session was revoked at the server');
+    expect(await dot.isRefreshTokenActive(refreshToken)).toBe(false);
+    const replay = await request.post(`${origin}/o/token/`, { form: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'spa' } });
+    expect(replay.status()).toBe(400);
+    expect((await replay.json()).error).toBe('invalid_grant');
+  });
+
+  test('without a revocation endpoint (DOT 1.7 discovery names none), logout says so in every tab, and the token is indeed still live', async ({ openTab, context }) => {
+    const page = await openTab(`${origin}/no-revocation/`);
+    await loginThroughDot(page, '/no-revocation/');
+    const { refreshToken } = (await workerSession(context, '/no-revocation/'))!;
+    await page.evaluate(() => window.demo.broker.logout());
+    await expect
+      .poll(() => events(page))
+      .toContain(
+        'revocation-failed: The refresh token of the logged-out session was not revoked: No revocation endpoint configured or discovered: the refresh token stays valid at the provider until it expires. Set revocationEndpoint in oidcEndpoint',
+      );
+    expect(await page.evaluate(() => window.demo.broker.status())).toMatchObject({ loggedIn: false });
+    expect(await dot.isRefreshTokenActive(refreshToken)).toBe(true);
+  });
+
+  test("discovery at the well-known URL without DOT's trailing slash: misconfigured, naming the URL and the redirect", async ({ openTab }) => {
+    const page = await openTab(`${origin}/no-slash-discovery/`);
+    const error = await page.evaluate(() => window.demo.broker.loginWithRedirect().then(() => null, (e: { code?: string; message?: string }) => ({ code: e.code, message: e.message })));
+    expect(error).toEqual({
+      code: 'misconfigured',
+      // A browser hides where a manual redirect points; the message names the URL and the usual fix.
+      message: `The OpenID discovery URL ${origin}/o/.well-known/openid-configuration answered with a redirect, which the broker does not follow: configure the final URL (for example with a trailing slash)`,
+    });
+  });
+});
