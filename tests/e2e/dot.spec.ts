@@ -151,6 +151,27 @@ test.describe('Django OAuth Toolkit 1.7', () => {
     expect(await dot.isRefreshTokenActive(refreshToken)).toBe(true);
   });
 
+  for (const { graceSeconds, outcome } of [
+    { graceSeconds: 0, outcome: 'session-ended' },
+    { graceSeconds: 30, outcome: 'ok' },
+  ]) {
+    test(`a refresh answer lost after DOT rotated (the worker stopped mid-refresh), grace period ${graceSeconds} s: the user sees ${outcome}`, async ({ openTab }) => {
+      const page = await openTab(`${origin}/`);
+      await loginThroughDot(page);
+      await dot.configure({ graceSeconds, refreshDelayMs: 1500 });
+      await dot.expireAccessTokens();
+      await dot.reset();
+      const call = page.evaluate(() => window.demo.api.get('/api/data').then(() => 'ok', (error) => error.code ?? `HTTP ${error.response?.status}`));
+      // Stopped while DOT holds the refresh: DOT rotates anyway, and the answer reaches no one.
+      await expect.poll(async () => (await dot.stats()).refreshes, { timeout: 10_000 }).toBe(1);
+      await stopWorkers(page);
+      await dot.configure({ refreshDelayMs: 0 });
+      expect(await call).toBe(outcome);
+      // The restarted worker presented the token DOT had already rotated: only the grace period decides.
+      expect(await dot.stats()).toMatchObject({ refreshes: 2, reuseDetected: 1, refreshesRejected: graceSeconds === 0 ? 1 : 0 });
+    });
+  }
+
   test("discovery at the well-known URL without DOT's trailing slash: misconfigured, naming the URL and the redirect", async ({ openTab }) => {
     const page = await openTab(`${origin}/no-slash-discovery/`);
     const error = await page.evaluate(() => window.demo.broker.loginWithRedirect().then(() => null, (e: { code?: string; message?: string }) => ({ code: e.code, message: e.message })));
