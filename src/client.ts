@@ -23,6 +23,7 @@ import {
   type SessionStatus,
   type TokenResult,
 } from '../protocol/index.js';
+import { hint, isDevelopment } from './hints.js';
 import { resolveRequestUrl } from './request-url.js';
 import { sendToWorker } from './send-to-worker.js';
 import { startRedirectCheck, takeRedirectResult } from './redirect-result.js';
@@ -229,7 +230,8 @@ export class BrokerClient {
   }
 
   /**
-   * Subscribes to a broker event from any tab: `login`, `refreshed`, `logged-out`, `session-ended`.
+   * Subscribes to a broker event from any tab: `login`, `refreshed`, `logged-out`,
+   * `session-ended`, `storage-failed`, `subject-changed`, `revoked`, `revocation-failed`.
    *
    * @returns a function that unsubscribes.
    */
@@ -295,6 +297,8 @@ export class BrokerClient {
     const data: unknown = event.data;
     if (!isBrokerEvent(data) || data.broker !== this.#name) return;
     if (data.event === 'logged-out' || data.event === 'session-ended' || data.event === 'login') this.#cached = undefined;
+    // A logout that left the refresh token live at the server is worth a word in development.
+    if (data.event === 'revocation-failed' && isDevelopment()) hint(`revocation-failed:${data.details?.url ?? ''}`, data.reason ?? 'the refresh token was not revoked');
     const copy: BrokerEvent = { ...data, status: { ...data.status } };
     for (const handler of this.#handlers.get(data.event) ?? []) {
       try {

@@ -139,6 +139,8 @@ test.describe('Django OAuth Toolkit 1.7', () => {
 
   test('without a revocation endpoint (DOT 1.7 discovery names none), logout says so in every tab, and the token is indeed still live', async ({ openTab, context }) => {
     const page = await openTab(`${origin}/no-revocation/`);
+    const warnings: string[] = [];
+    page.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
     await loginThroughDot(page, '/no-revocation/');
     const { refreshToken } = (await workerSession(context, '/no-revocation/'))!;
     await page.evaluate(() => window.demo.broker.logout());
@@ -149,6 +151,8 @@ test.describe('Django OAuth Toolkit 1.7', () => {
       );
     expect(await page.evaluate(() => window.demo.broker.status())).toMatchObject({ loggedIn: false });
     expect(await dot.isRefreshTokenActive(refreshToken)).toBe(true);
+    // In development (a loopback page) the page's console says it too, with the fix.
+    await expect.poll(() => warnings.some((text) => text.startsWith('sw-token-broker: The refresh token of the logged-out session was not revoked') && text.includes('Set revocationEndpoint'))).toBe(true);
   });
 
   for (const { graceSeconds, outcome } of [
