@@ -176,6 +176,46 @@ test.describe('Django OAuth Toolkit 1.7', () => {
     });
   }
 
+  test('a refused refresh grant in 2 tabs with requests in flight: every request gets the same session-ended, none goes out without a token', async ({ openTab, request }) => {
+    const first = await openTab(`${origin}/`);
+    await loginThroughDot(first);
+    const second = await openTab(`${origin}/`);
+    for (const tab of [first, second]) expect(await fireCalls(tab, 1)).toEqual({ ok: 1, errors: [] });
+    expect((await request.post(`${origin}/auth/test/revoke-all`)).ok()).toBe(true);
+    await dot.reset();
+    const results = await fireInAllTabsAtOnce([first, second], 5);
+    for (const { ok, errors } of results) {
+      expect(ok).toBe(0);
+      expect(new Set(errors.map((error) => error.split(':')[0]))).toEqual(new Set(['session-ended']));
+    }
+    // A request made after it, in either tab: the same error, still not sent.
+    expect((await fireCalls(second, 2)).errors.every((error) => error.startsWith('session-ended'))).toBe(true);
+    expect(await dot.stats()).toMatchObject({ refreshes: 1, refreshesRejected: 1, apiWithoutToken: 0 });
+  });
+
+  for (const { scope, message } of [
+    {
+      scope: '/password-grant/',
+      message:
+        'The token endpoint refused the client, not the credentials (400 unauthorized_client): check the client id and the grant types the provider allows it',
+    },
+    {
+      scope: '/no-slash-token/',
+      message: `The token endpoint ${origin}/o/token answered with a redirect, which the broker does not follow: configure the final URL (for example with a trailing slash)`,
+    },
+  ]) {
+    test(`a login at ${scope.replace(/\//g, '')} (a configuration mistake) is misconfigured with its cause, not a wrong password`, async ({ openTab }) => {
+      const page = await openTab(`${origin}${scope}`);
+      const error = await page.evaluate(() =>
+        window.demo.broker.login({ username: 'demo', password: 'demo' }).then(
+          () => null,
+          (e: { code?: string; message?: string }) => ({ code: e.code, message: e.message }),
+        ),
+      );
+      expect(error).toEqual({ code: 'misconfigured', message });
+    });
+  }
+
   test("discovery at the well-known URL without DOT's trailing slash: misconfigured, naming the URL and the redirect", async ({ openTab }) => {
     const page = await openTab(`${origin}/no-slash-discovery/`);
     const error = await page.evaluate(() => window.demo.broker.loginWithRedirect().then(() => null, (e: { code?: string; message?: string }) => ({ code: e.code, message: e.message })));

@@ -86,7 +86,7 @@ from oauth2_provider.views.generic import ProtectedResourceView  # noqa: E402
 
 
 def zero_stats():
-    return {"logins": 0, "loginsFailed": 0, "refreshes": 0, "refreshesRejected": 0, "reuseDetected": 0, "revocations": 0, "apiCalls": 0, "api401": 0, "api403": 0}
+    return {"logins": 0, "loginsFailed": 0, "refreshes": 0, "refreshesRejected": 0, "reuseDetected": 0, "revocations": 0, "apiCalls": 0, "api401": 0, "api403": 0, "apiWithoutToken": 0}
 
 
 stats = zero_stats()
@@ -140,6 +140,8 @@ class ApiData(ProtectedResourceView):
     def dispatch(self, request, *args, **kwargs):
         with lock:
             stats["apiCalls"] += 1
+            if not request.META.get("HTTP_AUTHORIZATION"):
+                stats["apiWithoutToken"] += 1
         response = super().dispatch(request, *args, **kwargs)
         if response.status_code == 403:
             with lock:
@@ -183,6 +185,10 @@ def idp_config(request):
         "variants": {
             "/no-slash-discovery/": {"discoveryUrl": None},
             "/no-revocation/": {"revocationEndpoint": None},
+            # The password grant for a client DOT allows only the authorization code (one grant type per application).
+            "/password-grant/": {"passwordGrant": True, "tokenEndpoint": f"{ORIGIN}/o/token/"},
+            # The token endpoint without DOT's trailing slash.
+            "/no-slash-token/": {"passwordGrant": True, "tokenEndpoint": f"{ORIGIN}/o/token"},
         },
     }
     response = HttpResponse(f"self.SW_TOKEN_BROKER_IDP = {json.dumps(config)};\n", content_type="text/javascript")
@@ -229,6 +235,14 @@ def expire_access_tokens(request):
 
 
 @csrf_exempt
+def revoke_all(request):
+    """Revokes every session, as an administrator would: refresh tokens revoked, access tokens deleted."""
+    RefreshToken.objects.filter(revoked__isnull=True).update(revoked=timezone.now())
+    AccessToken.objects.all().delete()
+    return JsonResponse({"ok": True})
+
+
+@csrf_exempt
 def refresh_token_active(request):
     token = str(read_json(request).get("refreshToken", ""))
     return JsonResponse({"active": RefreshToken.objects.filter(token=token, revoked__isnull=True).exists()})
@@ -246,9 +260,11 @@ urlpatterns = [
     path("auth/test/config", test_config),
     path("auth/test/expire-access-tokens", expire_access_tokens),
     path("auth/test/refresh-token-active", refresh_token_active),
+    path("auth/test/revoke-all", revoke_all),
 ]
 # The fixture page and its worker at the root and under each variant's scope.
-for scope in ["", "sealed/", "no-slash-discovery/", "no-revocation/"]:
+SCOPES = ["", "sealed/", "no-slash-discovery/", "no-revocation/", "password-grant/", "no-slash-token/"]
+for scope in SCOPES:
     urlpatterns.append(path(scope, fixture_page))
     urlpatterns.append(path(f"{scope}oidc-sw.js", fixture_file("oidc-sw.js")))
 
@@ -261,7 +277,7 @@ def prepare():
         client_id="spa",
         client_type=Application.CLIENT_PUBLIC,
         authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-        redirect_uris=" ".join(f"{ORIGIN}/{scope}oidc-callback" for scope in ["", "sealed/", "no-slash-discovery/", "no-revocation/"]),
+        redirect_uris=" ".join(f"{ORIGIN}/{scope}oidc-callback" for scope in SCOPES),
         algorithm=Application.RS256_ALGORITHM,
         skip_authorization=False,
     )

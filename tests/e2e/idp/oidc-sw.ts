@@ -6,7 +6,7 @@
  * is the worker's own code). Under `/sealed/` it runs in sealed mode; under a variant's scope,
  * with that variant's mistake.
  */
-import { installTokenBroker, oidcEndpoint } from '../../../sw/index.js';
+import { installTokenBroker, oauth2Endpoint, oidcEndpoint } from '../../../sw/index.js';
 
 interface IdpFixture {
   issuer: string;
@@ -14,6 +14,9 @@ interface IdpFixture {
   revocationEndpoint?: string | null;
   clientId: string;
   scope?: string;
+  /** A variant that logs in with the password grant at `tokenEndpoint` instead (a mistake, for DOT). */
+  passwordGrant?: boolean;
+  tokenEndpoint?: string;
   variants?: Record<string, Partial<IdpFixture>>;
 }
 
@@ -26,15 +29,17 @@ const fixture = { ...self.SW_TOKEN_BROKER_IDP, ...self.SW_TOKEN_BROKER_IDP.varia
 installTokenBroker({
   name: `idp-oidc:${scope}`,
   mode: scope === '/sealed/' ? 'sealed' : 'handoff',
-  endpoint: oidcEndpoint({
-    issuer: fixture.issuer,
-    discoveryUrl: fixture.discoveryUrl ?? undefined,
-    revocationEndpoint: fixture.revocationEndpoint ?? undefined,
-    clientId: fixture.clientId,
-    redirectUri: new URL('oidc-callback', self.registration.scope).href,
-    scope: fixture.scope,
-    allowInsecureRequests: true, // loopback http in tests only
-  }),
+  endpoint: fixture.passwordGrant
+    ? oauth2Endpoint({ tokenEndpoint: fixture.tokenEndpoint ?? '', clientId: fixture.clientId, allowInsecureRequests: true })
+    : oidcEndpoint({
+        issuer: fixture.issuer,
+        discoveryUrl: fixture.discoveryUrl ?? undefined,
+        revocationEndpoint: fixture.revocationEndpoint ?? undefined,
+        clientId: fixture.clientId,
+        redirectUri: new URL('oidc-callback', self.registration.scope).href,
+        scope: fixture.scope,
+        allowInsecureRequests: true, // loopback http in tests only
+      }),
   apiAllowlist: [`${self.location.origin}/api/`],
   requestTimeoutMs: 1500,
   skipWaiting: true,
