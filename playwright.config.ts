@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, findOrInstallChromium } from './scripts/find-browser.mjs';
-import { findOrInstallDjangoOAuthToolkit } from './scripts/find-providers.mjs';
+import { findOrInstallDjangoOAuthToolkit, findOrInstallGlewlwyd } from './scripts/find-providers.mjs';
 import { testPorts } from './scripts/ports.mjs';
 import { TEST_TIMEOUT_MS, WAIT } from './tests/e2e/bounds.js';
 
@@ -24,6 +24,8 @@ export const VAULT_PORT = port('E2E_VAULT_PORT');
 export const OIDC_VAULT_PORT = port('OIDC_VAULT_PORT');
 /** Django OAuth Toolkit (Debian's), serving the OpenID fixture page and worker. */
 export const DOT_PORT = port('DOT_PORT');
+/** Glewlwyd (Debian's), behind the fixture server that is its public origin. */
+export const GLEWLWYD_PORT = port('GLEWLWYD_PORT');
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -61,6 +63,7 @@ export default defineConfig({
     webServer('node tests/e2e/foreign-server.mjs', FOREIGN_PORT, '/__records', { FOREIGN_PORT: String(FOREIGN_PORT) }),
     // Migrations and an RSA key at start: a few seconds.
     { ...webServer(`${findOrInstallDjangoOAuthToolkit()} tests/e2e/idp/dot-server.py`, DOT_PORT, '/auth/stats'), timeout: 120_000 },
+    { ...webServer('node tests/e2e/idp/glewlwyd-server.mjs', GLEWLWYD_PORT, '/auth/stats', { GLEWLWYD_BIN: findOrInstallGlewlwyd() }), timeout: 60_000 },
   ],
 });
 

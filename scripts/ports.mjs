@@ -39,6 +39,7 @@ export function testPorts() {
     { variable: 'E2E_VAULT_PORT', port: portFrom('E2E_VAULT_PORT', 5308), what: "the test demo server's vault" },
     { variable: 'OIDC_VAULT_PORT', port: portFrom('OIDC_VAULT_PORT', 5309), what: "the oidc-provider demo server's vault" },
     { variable: 'DOT_PORT', port: portFrom('DOT_PORT', 5310), what: 'the Django OAuth Toolkit provider' },
+    { variable: 'GLEWLWYD_PORT', port: portFrom('GLEWLWYD_PORT', 5311), what: 'the Glewlwyd provider (its public origin)' },
   ]);
 }
 

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { findOrInstallChromium } from './find-browser.mjs';
-import { findOrInstallDjangoOAuthToolkit } from './find-providers.mjs';
+import { findOrInstallDjangoOAuthToolkit, findOrInstallGlewlwyd } from './find-providers.mjs';
 import { requireFreePorts, testPorts } from './ports.mjs';
 
 // Plain output when not on a terminal (a CI log, a pipe): Vitest colours whenever TERM allows, even into a pipe.
@@ -99,8 +99,9 @@ nodeSuite('WebKit (tests/engines)', 'tests/engines/', { ENGINES: 'webkit' });
 
 // Fails with instructions when no browser can be found or installed: never a silent skip.
 findOrInstallChromium();
-// Django OAuth Toolkit, a provider nobody here wrote (Debian's packages; installed when missing as root).
+// Django OAuth Toolkit and Glewlwyd, providers nobody here wrote (Debian's packages; installed when missing as root).
 findOrInstallDjangoOAuthToolkit();
+findOrInstallGlewlwyd();
 run('end-to-end tests', 'npx', ['playwright', 'test']);
 const e2e = readJson(`${results}/e2e.json`);
 if (e2e?.stats) {
