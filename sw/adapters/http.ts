@@ -104,6 +104,13 @@ export async function failureFor(response: Response, url: string, grant: Grant):
         { details },
       );
     }
+    if (response.status === 403 && !said.error) {
+      // No RFC 6749 code to tell a wrong password from a client the server will not serve this grant.
+      return new LoginFailedError(
+        'The server refused the login (403, with no error code): either the credentials, or this client is not allowed the grant (Glewlwyd answers a public client\'s password grant so; log in by redirect there)',
+        { details },
+      );
+    }
     return new LoginFailedError(`The server rejected the credentials (${words})${description}`, { details });
   }
   if (response.status === 404 || response.status === 405) {

@@ -163,4 +163,19 @@ test.describe('Glewlwyd 2.7', () => {
     expect((await glewlwyd.stats()).revocations).toBe(1);
     expect(await glewlwyd.replay(refreshToken)).not.toBe(200);
   });
+
+  test("the password grant from its public client: Glewlwyd's 403 without a body is login-failed naming both causes, not just a wrong password", async ({ openTab }) => {
+    const page = await openTab(`${origin}/password-grant/`);
+    const error = await page.evaluate(() =>
+      window.demo.broker.login({ username: 'demo', password: 'demo' }).then(
+        () => null,
+        (e: { code?: string; message?: string }) => ({ code: e.code, message: e.message }),
+      ),
+    );
+    expect(error).toEqual({
+      code: 'login-failed',
+      message:
+        "The server refused the login (403, with no error code): either the credentials, or this client is not allowed the grant (Glewlwyd answers a public client's password grant so; log in by redirect there)",
+    });
+  });
 });

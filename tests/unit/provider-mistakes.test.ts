@@ -75,6 +75,16 @@ describe('a login refused for the client, not the credentials', () => {
       });
     });
 
+    it('a 403 with no error code is login-failed, naming both possible causes', async () => {
+      const { context } = answering(() => new Response(null, { status: 403 }));
+      await expect(make().login!({ username: 'demo', password: 'demo' }, context)).rejects.toMatchObject({
+        code: 'login-failed',
+        message:
+          "The server refused the login (403, with no error code): either the credentials, or this client is not allowed the grant (Glewlwyd answers a public client's password grant so; log in by redirect there)",
+        details: { status: 403 },
+      });
+    });
+
     it('invalid_grant stays login-failed (the credentials)', async () => {
       const { context } = answering(() => json(400, { error: 'invalid_grant' }));
       await expect(make().login!({ username: 'demo', password: 'x' }, context)).rejects.toMatchObject({ code: 'login-failed' });

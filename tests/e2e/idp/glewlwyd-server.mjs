@@ -30,7 +30,7 @@ const ORIGIN = `http://127.0.0.1:${PORT}`;
 const ISSUER = `${ORIGIN}/api/oidc`;
 const fixtureRoot = fileURLToPath(new URL('../../../dist/idp/', import.meta.url));
 /** Each fixture scope: `/` (handoff), `/sealed/`, `/dpop/` (sealed + DPoP), `/delete-token/` (revoke replaced by Glewlwyd's delete_token grant). */
-const SCOPES = ['/', '/sealed/', '/dpop/', '/delete-token/'];
+const SCOPES = ['/', '/sealed/', '/dpop/', '/delete-token/', '/password-grant/'];
 
 const work = mkdtempSync(join(tmpdir(), 'sw-token-broker-glewlwyd-'));
 /** @type {import('node:child_process').ChildProcess | undefined} */
@@ -226,6 +226,8 @@ function fixtureConfig() {
     variants: {
       '/dpop/': { dpop: true },
       '/delete-token/': { revokeWith: 'delete_token' },
+      // The password grant from the public client: Glewlwyd answers 403 with no body.
+      '/password-grant/': { passwordGrant: true, tokenEndpoint: `${ISSUER}/token` },
     },
   };
 }
