@@ -200,6 +200,10 @@ test.describe('Django OAuth Toolkit 1.7', () => {
         'The token endpoint refused the client, not the credentials (400 unauthorized_client): check the client id and the grant types the provider allows it',
     },
     {
+      scope: '/unknown-client/',
+      message: 'The token endpoint refused the client, not the credentials (401 invalid_client): check the client id and the grant types the provider allows it',
+    },
+    {
       scope: '/no-slash-token/',
       message: `The token endpoint ${origin}/o/token answered with a redirect, which the broker does not follow: configure the final URL (for example with a trailing slash)`,
     },

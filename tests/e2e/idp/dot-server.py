@@ -189,6 +189,8 @@ def idp_config(request):
             "/password-grant/": {"passwordGrant": True, "tokenEndpoint": f"{ORIGIN}/o/token/"},
             # The token endpoint without DOT's trailing slash.
             "/no-slash-token/": {"passwordGrant": True, "tokenEndpoint": f"{ORIGIN}/o/token"},
+            # A client id DOT does not know.
+            "/unknown-client/": {"passwordGrant": True, "tokenEndpoint": f"{ORIGIN}/o/token/", "clientId": "nobody"},
         },
     }
     response = HttpResponse(f"self.SW_TOKEN_BROKER_IDP = {json.dumps(config)};\n", content_type="text/javascript")
@@ -263,7 +265,7 @@ urlpatterns = [
     path("auth/test/revoke-all", revoke_all),
 ]
 # The fixture page and its worker at the root and under each variant's scope.
-SCOPES = ["", "sealed/", "no-slash-discovery/", "no-revocation/", "password-grant/", "no-slash-token/"]
+SCOPES = ["", "sealed/", "no-slash-discovery/", "no-revocation/", "password-grant/", "no-slash-token/", "unknown-client/"]
 for scope in SCOPES:
     urlpatterns.append(path(scope, fixture_page))
     urlpatterns.append(path(f"{scope}oidc-sw.js", fixture_file("oidc-sw.js")))
