@@ -549,7 +549,8 @@ export class TokenBroker {
   /** Tells every tab that the session lives in memory only (the write is retried on the next request). */
   async #reportUnstored(error: BrokerError): Promise<void> {
     console.warn(`sw-token-broker: ${error.message}`);
-    const session = await this.#sessions.read().catch(() => undefined);
+    // The kept session: read from memory, without touching the failing store.
+    const session = await this.#sessions.read();
     await this.#deps.notify(
       'storage-failed',
       this.#statusOf(session),

@@ -7,7 +7,7 @@
  */
 import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
 import { DOT_PORT } from '../../playwright.config.js';
-import { expect, fireCalls, fireInAllTabsAtOnce, stopWorkers, test } from './fixtures.js';
+import { expect, fireCalls, fireInAllTabsAtOnce, readWorkerSession, stopWorkers, test } from './fixtures.js';
 
 const origin = `http://127.0.0.1:${DOT_PORT}`;
 
@@ -53,23 +53,8 @@ async function loginThroughDot(page: Page, scope = '/'): Promise<void> {
 }
 
 /** The broker's stored session, read inside the worker of `scope` (never through a page). */
-async function workerSession(context: BrowserContext, scope = '/'): Promise<{ refreshToken: string; accessToken: string } | undefined> {
-  const worker = context.serviceWorkers().find((w) => new URL(w.url()).pathname === `${scope}oidc-sw.js`);
-  if (!worker) throw new Error(`no worker for ${scope}`);
-  return worker.evaluate(
-    (name) =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open(name);
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const get = open.result.transaction('kv').objectStore('kv').get('session');
-          get.onsuccess = () => resolve(get.result);
-          get.onerror = () => reject(get.error);
-        };
-      }),
-    `sw-token-broker:idp-oidc:${scope}`,
-  );
-}
+const workerSession = (context: BrowserContext, scope = '/'): Promise<{ refreshToken: string; accessToken: string } | undefined> =>
+  readWorkerSession(context, `sw-token-broker:idp-oidc:${scope}`, `${scope}oidc-sw.js`);
 
 const events = (page: Page) => page.evaluate(() => [...window.brokerEvents]);
 

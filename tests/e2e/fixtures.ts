@@ -181,9 +181,13 @@ export async function fireInAllTabsAtOnce(
   return results;
 }
 
-/** The broker's stored session, read inside the service worker (never through a page). */
-export async function readWorkerSession(context: BrowserContext, database = 'sw-token-broker:demo'): Promise<any> {
-  const worker = context.serviceWorkers().find((w) => w.url().endsWith('/sw.js')) ?? (await context.waitForEvent('serviceworker'));
+/**
+ * The broker's stored session, read inside the service worker (never through a page).
+ * `scriptPath`: the worker's script path, when not the demo's `…/sw.js`.
+ */
+export async function readWorkerSession(context: BrowserContext, database = 'sw-token-broker:demo', scriptPath?: string): Promise<any> {
+  const isTheWorker = (url: string) => (scriptPath ? new URL(url).pathname === scriptPath : url.endsWith('/sw.js'));
+  const worker = context.serviceWorkers().find((w) => isTheWorker(w.url())) ?? (await context.waitForEvent('serviceworker'));
   return worker.evaluate(
     (name) =>
       new Promise((resolve, reject) => {
