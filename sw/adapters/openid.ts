@@ -169,7 +169,6 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
   });
 }
 
-
 /** @throws {TypeError} for metadata without the endpoints a login by redirect needs, or for another issuer. */
 function checkMetadata(metadata: Readonly<Record<string, unknown>>, issuer: string): oauth.AuthorizationServer {
   if (typeof metadata !== 'object' || metadata === null) throw new TypeError('metadata must be the provider metadata object');
