@@ -69,6 +69,11 @@ export interface ErrorDetails {
   url?: string;
   /** Epoch ms before which the worker will not try to refresh again (after a failure: the cool-down). */
   retryAt?: number;
+  /**
+   * On `session-ended` for a request whose token belonged to a session a logout (in any tab)
+   * ended while it was in flight: `'logout'`. Absent when the server ended the session.
+   */
+  endedBy?: 'logout';
 }
 
 /** The shape of an error on the wire. */
@@ -92,6 +97,7 @@ export function cleanDetails(value: unknown): ErrorDetails | undefined {
   if (text(record.errorDescription) !== undefined) details.errorDescription = text(record.errorDescription);
   if (text(record.url) !== undefined) details.url = text(record.url);
   if (number(record.retryAt) !== undefined) details.retryAt = number(record.retryAt);
+  if (record.endedBy === 'logout') details.endedBy = 'logout';
   return Object.keys(details).length > 0 ? details : undefined;
 }
 

@@ -147,6 +147,12 @@ export interface SessionStatus {
    * the worker allows it (`dpop: { allowUnbound: true }`); null without a session.
    */
   dpopBound: boolean | null;
+  /**
+   * The id_token's claims (`sub`, `name`, `email`, …) when the provider gave one at login
+   * (kept across refreshes); null without one. Never a token: the nonce and the hashes of
+   * other tokens (`at_hash`, `c_hash`) are left out.
+   */
+  claims: Record<string, unknown> | null;
 }
 
 export interface PingResult {
@@ -157,6 +163,8 @@ export interface PingResult {
   apiAllowlist: string[];
   /** `password`: `login(credentials)`; `redirect`: `loginWithRedirect()`. */
   loginKind: 'password' | 'redirect';
+  /** The session state, so a page knows it from its first message (older workers may leave it out). */
+  status?: SessionStatus;
 }
 
 interface TokenTiming {

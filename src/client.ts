@@ -42,6 +42,26 @@ export interface BrokerClientOptions {
 export type BrokerEventHandler = (event: BrokerEvent) => void;
 
 /**
+ * The session as this page last learnt it, for UI state (`useSyncExternalStore`, a Vue
+ * ref): `starting` until the worker first answered. The same object until something changes.
+ */
+export interface SessionSnapshot {
+  state: 'starting' | 'logged-in' | 'logged-out';
+  /** The worker's last word on the session; null while starting. */
+  status: SessionStatus | null;
+  /** The id_token's claims (`status.claims`), or null. */
+  claims: Record<string, unknown> | null;
+}
+
+/** Why a session this page saw ended: a logout (in any tab) or the server (revoked, expired, reuse). */
+export type SignOutReason = 'logout' | 'ended';
+
+/** Called after every snapshot change and every broker event (with the event). */
+export type SessionListener = (snapshot: SessionSnapshot, event?: BrokerEvent) => void;
+
+const STARTING: SessionSnapshot = Object.freeze({ state: 'starting', status: null, claims: null });
+
+/**
  * The page's handle on the broker. It never holds, exposes or logs a refresh token: the
  * worker never sends one, and no method could return one.
  */
@@ -56,6 +76,9 @@ export class BrokerClient {
   #loginKind: 'password' | 'redirect' = 'password';
   #allowlist: AllowlistEntry[] = [];
   #handlers = new Map<BrokerEventType, Set<BrokerEventHandler>>();
+  #listeners = new Set<SessionListener>();
+  #signOutHandlers = new Set<(reason: SignOutReason) => void>();
+  #snapshot: SessionSnapshot = STARTING;
   /** Handoff: the newest token this tab has seen, reused until its `refreshAt`. */
   #cached: HandoffTokenResult | undefined;
   /** The `getToken` message in flight: concurrent callers in this tab share it. */
@@ -95,6 +118,8 @@ export class BrokerClient {
     this.#mode = reply.mode;
     this.#loginKind = reply.loginKind ?? 'password';
     this.#allowlist = parseAllowlist(reply.apiAllowlist);
+    if (reply.status) this.#learn(reply.status);
+    else await this.status();
   }
 
   /**
@@ -115,7 +140,7 @@ export class BrokerClient {
     if (typeof credentials !== 'object' || credentials === null) throw new TypeError('login needs a credentials object');
     this.#cached = undefined;
     const reply = await this.#send('login', { credentials: { ...credentials } });
-    return reply.status;
+    return this.#learn(reply.status);
   }
 
   /** `password` (use `login`) or `redirect` (use `loginWithRedirect`), as the worker's endpoint is configured. */
@@ -181,12 +206,44 @@ export class BrokerClient {
   /** Logs out in every tab; the worker revokes the refresh token where the server supports it. */
   async logout(): Promise<SessionStatus> {
     this.#cached = undefined;
-    return (await this.#send('logout', {})).status;
+    return this.#learn((await this.#send('logout', {})).status, 'logout');
   }
 
   /** The session state. Never refreshes. */
   async status(): Promise<SessionStatus> {
-    return (await this.#send('status', {})).status;
+    return this.#learn((await this.#send('status', {})).status);
+  }
+
+  /** The session as this page last learnt it, synchronously; the same object until it changes. */
+  getSnapshot = (): SessionSnapshot => this.#snapshot;
+
+  /**
+   * Calls `listener` after every change of {@link getSnapshot} and after every broker event
+   * of any type (with the event): one subscription follows the whole session. Bound, so it
+   * can be passed as it is (`useSyncExternalStore(broker.subscribe, broker.getSnapshot)`).
+   *
+   * @returns a function that unsubscribes.
+   */
+  subscribe = (listener: SessionListener): (() => void) => {
+    if (typeof listener !== 'function') throw new TypeError('subscribe() needs a listener function');
+    // A wrapper per call: subscribing one function twice gives two deliveries and two independent unsubscribes.
+    const entry: SessionListener = (snapshot, event) => listener(snapshot, event);
+    this.#listeners.add(entry);
+    return () => void this.#listeners.delete(entry);
+  };
+
+  /**
+   * Calls `handler` once per sign-out this page sees: when a session it knew of ends, by a
+   * logout in any tab (`'logout'`) or by the server (`'ended'`: revoked, expired, reuse
+   * detected). The place to clear cached user data (and cancel queries).
+   *
+   * @returns a function that unsubscribes.
+   */
+  onSignedOut(handler: (reason: SignOutReason) => void): () => void {
+    if (typeof handler !== 'function') throw new TypeError('onSignedOut() needs a handler function');
+    const entry = (reason: SignOutReason) => handler(reason);
+    this.#signOutHandlers.add(entry);
+    return () => void this.#signOutHandlers.delete(entry);
   }
 
   /**
@@ -278,10 +335,34 @@ export class BrokerClient {
     await new Promise(() => {});
   }
 
-  /** Stops listening to the worker. */
+  /** Stops listening to the worker; a later {@link registerTokenBroker} for its script makes a new client. */
   close(): void {
     navigator.serviceWorker.removeEventListener('message', this.#onMessage);
     this.#cached = undefined;
+    this.#closed = true;
+  }
+
+  #closed = false;
+  /** True after {@link close}. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Takes in a status the worker sent, updates the snapshot when it changed, and reports a
+   * sign-out when a session this page knew of is gone (`reason`: how it ended, when known).
+   */
+  #learn(status: SessionStatus, reason?: SignOutReason, event?: BrokerEvent): SessionStatus {
+    const previous = this.#snapshot;
+    const state = status.loggedIn ? 'logged-in' : 'logged-out';
+    const changed = previous.state !== state || JSON.stringify(previous.status) !== JSON.stringify(status);
+    if (changed) this.#snapshot = Object.freeze({ state, status: { ...status }, claims: status.claims ?? null });
+    if (previous.state === 'logged-in' && state === 'logged-out') {
+      // Without a reason (a status read found the session gone): the worker or the server ended it.
+      for (const handler of [...this.#signOutHandlers]) guarded(handler, reason ?? 'ended');
+    }
+    if (changed || event) for (const listener of [...this.#listeners]) guarded(listener, this.#snapshot, event);
+    return status;
   }
 
   /** Copies the fields a token reply should have; in handoff mode caches it unless this tab already holds a newer one. */
@@ -300,16 +381,9 @@ export class BrokerClient {
     // A logout that left the refresh token live at the server is worth a word in development.
     if (data.event === 'revocation-failed' && isDevelopment()) hint(`revocation-failed:${data.details?.url ?? ''}`, data.reason ?? 'the refresh token was not revoked');
     const copy: BrokerEvent = { ...data, status: { ...data.status } };
-    for (const handler of this.#handlers.get(data.event) ?? []) {
-      try {
-        handler(copy);
-      } catch (error) {
-        // A throwing handler must not stop the others.
-        setTimeout(() => {
-          throw error;
-        });
-      }
-    }
+    for (const handler of this.#handlers.get(data.event) ?? []) guarded(handler, copy);
+    const reason = data.event === 'logged-out' ? 'logout' : data.event === 'session-ended' ? 'ended' : undefined;
+    if (typeof data.status === 'object' && data.status !== null) this.#learn(data.status, reason, copy);
   }
 
   async #send<T extends RequestType>(type: T, fields: RequestFieldsByType[T]): Promise<OkReply<T>> {
@@ -322,6 +396,17 @@ export class BrokerClient {
     const active = this.registration.active;
     if (active) return active;
     return waitForActive(this.registration, this.#timeoutMs);
+  }
+}
+
+/** Calls a user's callback; one that throws must not stop the others (its error is rethrown on its own). */
+function guarded<A extends unknown[]>(callback: (...args: A) => void, ...args: A): void {
+  try {
+    callback(...args);
+  } catch (error) {
+    setTimeout(() => {
+      throw error;
+    });
   }
 }
 

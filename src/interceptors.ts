@@ -52,6 +52,10 @@ export interface AttachOptions {
  * settles: with the response, or with a typed `BrokerError` (`SessionEndedError`,
  * `RefreshUnavailableError`, `BrokerTimeoutError`, `NotLoggedInError`) whose `cause` is the 401.
  *
+ * Idempotent per axios instance: attaching the same broker again returns the first
+ * attachment's detach function and adds nothing (React StrictMode, remounts, hot reloads);
+ * attaching another broker throws until the first is detached.
+ *
  * @returns a function that detaches both interceptors.
  * @example
  * const api = axios.create({ baseURL: '/api' });
@@ -60,6 +64,11 @@ export interface AttachOptions {
 export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBroker, options: AttachOptions = {}): () => void {
   if (!instance?.interceptors) throw new TypeError('attachTokenBroker needs an axios instance');
   if (!broker || typeof broker.reportUnauthorized !== 'function') throw new TypeError('attachTokenBroker needs a BrokerClient');
+  const attached = attachments.get(instance);
+  if (attached) {
+    if (attached.broker === broker) return attached.detach;
+    throw new TypeError('attachTokenBroker: this axios instance is attached to another broker; call the detach function attachTokenBroker returned first');
+  }
   const statusCodes = options.statusCodes ?? [401];
 
   // The URL the request will really use: axios's own URL building, resolved as XHR resolves it.
@@ -119,11 +128,18 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
 
   const requestId = instance.interceptors.request.use(onRequest);
   const responseId = instance.interceptors.response.use(undefined, onResponseError);
-  return () => {
+  const detach = () => {
+    if (attachments.get(instance)?.detach !== detach) return;
+    attachments.delete(instance);
     instance.interceptors.request.eject(requestId);
     instance.interceptors.response.eject(responseId);
   };
+  attachments.set(instance, { broker, detach });
+  return detach;
 }
+
+/** The broker attached to each axios instance, so a second attach adds no second pair of interceptors. */
+const attachments = new WeakMap<AxiosInstance, { broker: InterceptorBroker; detach: () => void }>();
 
 function retriedByWorker(error: AxiosError): boolean {
   const headers = error.response?.headers as Record<string, unknown> | undefined;

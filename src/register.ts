@@ -17,6 +17,10 @@ export interface RegisterOptions extends BrokerClientOptions {
  * directly. In sealed mode it also waits until the worker controls the page (see
  * {@link BrokerClient.waitForControl}).
  *
+ * Idempotent per page: every call with the same script URL and scope returns the same
+ * client (the options of the first call apply), until the app calls `close()` on it; a
+ * call after a failed registration tries again.
+ *
  * @throws ServiceWorkerUnavailableError when service workers cannot be used (insecure context, disabled, private mode).
  * @throws BrokerTimeoutError when the worker does not activate or answer in time.
  * @example
@@ -25,6 +29,30 @@ export interface RegisterOptions extends BrokerClientOptions {
  */
 export async function registerTokenBroker(scriptUrl: string, options: RegisterOptions = {}): Promise<BrokerClient> {
   if (typeof scriptUrl !== 'string' || scriptUrl === '') throw new TypeError('registerTokenBroker needs the worker script URL');
+  if (typeof window === 'undefined') return register(scriptUrl, options);
+  // One client per script and scope in a page, however often this runs (React StrictMode,
+  // remounts, hot reloads): a second client would deliver every event twice.
+  const key = `${new URL(scriptUrl, location.href).href} ${options.scope ?? ''}`;
+  const known = clients.get(key);
+  if (known) {
+    return known.then((client) => {
+      if (!client.closed) return client;
+      // Closed by the app: the next call registers anew.
+      if (clients.get(key) === known) clients.delete(key);
+      return registerTokenBroker(scriptUrl, options);
+    });
+  }
+  const pending = register(scriptUrl, options);
+  clients.set(key, pending);
+  // A failed registration is not kept: the next call tries again.
+  pending.catch(() => clients.get(key) === pending && clients.delete(key));
+  return pending;
+}
+
+/** The clients this page registered, by script URL and scope. */
+const clients = new Map<string, Promise<BrokerClient>>();
+
+async function register(scriptUrl: string, options: RegisterOptions): Promise<BrokerClient> {
   if (typeof window === 'undefined' || !window.isSecureContext) {
     throw new ServiceWorkerUnavailableError('Service workers need a secure context (https, or http://localhost / 127.0.0.1)');
   }

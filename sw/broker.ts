@@ -84,6 +84,8 @@ export class TokenBroker {
   readonly #coolDown = new CoolDown();
   /** Why the last session ended, so every late 401 report for it gets the same, full error. */
   #endedBy: BrokerError | undefined;
+  /** Set by a logout: what a late 401 report for the logged-out session's token gets (`details.endedBy: 'logout'`). */
+  #loggedOut: SessionEndedError | undefined;
   /**
    * Bumped by every login and logout. A refresh that finds it changed when its answer
    * arrives does not write: its session was replaced or ended meanwhile.
@@ -317,7 +319,7 @@ export class TokenBroker {
     // A 401 for a token of a session that has since ended: tell the page why, not "log in first".
     if (!session) {
       if (failed.failedToken === undefined && failed.failedGeneration === undefined) throw new NotLoggedInError();
-      throw this.#endedBy ?? new SessionEndedError();
+      throw this.#endedBy ?? this.#loggedOut ?? new SessionEndedError();
     }
     if (!isCurrent(session)) return { ...this.#tokenResult(session), refreshed: false };
     const refreshed = await this.#refreshShared(isCurrent);
@@ -391,6 +393,8 @@ export class TokenBroker {
     this.#epoch++;
     const session = await this.#sessions.read();
     this.#endedBy = undefined;
+    // A 401 report for this session's token, from a request in flight now, is told why.
+    if (session) this.#loggedOut = new SessionEndedError('The session was logged out (in this tab or another) while this request was in flight', { details: { endedBy: 'logout' } });
     this.#subject = undefined;
     await this.#sessions.clear();
     if (session) this.#revokeInBackground(session.refreshToken, session.dpop, 'the logged-out session');
@@ -508,6 +512,8 @@ export class TokenBroker {
       }
       this.#coolDown.succeeded();
       const next = this.#sessionFrom(tokens, tokens.refreshToken ?? session.refreshToken, session.generation + 1, session.dpop);
+      // A refresh answer rarely carries a new id_token: the user is the same, so are the claims.
+      if (!next.claims && (next.subject === undefined || next.subject === session.subject)) next.claims = session.claims;
       if (this.#epoch !== epoch) {
         // Logged out or logged in again while the request was out: the answer belongs to a
         // session that is gone. Revoke what it issued instead of writing it back.
@@ -534,7 +540,8 @@ export class TokenBroker {
       });
     if (refreshed === undefined) {
       const current = await this.#read();
-      if (!current) throw new NotLoggedInError();
+      // Logged out while the refresh was out: say so, as for a late 401 report.
+      if (!current) throw this.#loggedOut ?? new NotLoggedInError();
       return current;
     }
     this.#subject = subjectOf(refreshed) ?? this.#subject;
@@ -563,7 +570,8 @@ export class TokenBroker {
     return {
       dpop,
       dpopBound: dpop && tokens.tokenType?.toLowerCase() !== 'dpop' ? false : undefined,
-      subject: tokens.subject ?? jwtClaims(tokens.accessToken)?.sub,
+      subject: tokens.subject ?? (typeof tokens.claims?.sub === 'string' ? tokens.claims.sub : undefined) ?? jwtClaims(tokens.accessToken)?.sub,
+      claims: tokens.claims,
       version: SESSION_VERSION,
       refreshToken,
       accessToken: tokens.accessToken,
@@ -602,6 +610,7 @@ export class TokenBroker {
       workerStartedAt: this.#startedAt,
       persisted: session ? this.#sessions.persisted : null,
       dpopBound: session ? session.dpop !== undefined && session.dpopBound !== false : null,
+      claims: session?.claims ?? null,
     };
   }
 }

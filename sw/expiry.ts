@@ -11,14 +11,20 @@ export interface JwtClaims {
 
 /** Reads `exp`, `iat` and `sub` from a JWT; undefined for anything that is not one. */
 export function jwtClaims(token: string): JwtClaims | undefined {
+  const claims = jwtPayload(token);
+  if (!claims) return undefined;
+  const ms = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value * 1000 : undefined);
+  return { exp: ms(claims.exp), iat: ms(claims.iat), sub: typeof claims.sub === 'string' ? claims.sub.slice(0, 256) : undefined };
+}
+
+/** The decoded payload of a JWT (not verified), or undefined when `token` is not one. */
+export function jwtPayload(token: string): Record<string, unknown> | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   try {
-    const json = atob(parts[1].replace(/-/g, '+').replace(/_/g, '/'));
-    const claims = JSON.parse(json) as { exp?: unknown; iat?: unknown; sub?: unknown };
-    if (typeof claims !== 'object' || claims === null) return undefined;
-    const ms = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value * 1000 : undefined);
-    return { exp: ms(claims.exp), iat: ms(claims.iat), sub: typeof claims.sub === 'string' ? claims.sub.slice(0, 256) : undefined };
+    const bytes = Uint8Array.from(atob(parts[1].replace(/-/g, '+').replace(/_/g, '/')), (char) => char.charCodeAt(0));
+    const payload: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }

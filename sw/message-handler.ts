@@ -26,6 +26,7 @@ function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, clai
       mode: config.mode,
       apiAllowlist: config.apiAllowlist,
       loginKind: config.endpoint.redirectLogin ? 'redirect' : 'password',
+      status: await broker.status(),
     }),
     authorize: async ({ returnTo, check }) => ({ authorizationUrl: await broker.startRedirectLogin(returnTo, check) }),
     async finishLogin({ callbackSearch }) {

@@ -28,6 +28,8 @@ export interface StoredSession {
   dpopBound?: boolean;
   /** Who the session is for (`sub` of the id_token or of a JWT access token), when the tokens say. */
   subject?: string;
+  /** The id_token's claims (no tokens), kept across refreshes that bring no new id_token: `status().claims`. */
+  claims?: Record<string, unknown>;
 }
 
 /** A login by redirect in progress: kept in the store so a worker restart during the redirect loses nothing. */
@@ -132,5 +134,6 @@ function migrate(value: unknown): StoredSession | undefined {
     dpop: isDpopKey(record.dpop) ? record.dpop : undefined,
     dpopBound: record.dpopBound === false ? false : undefined,
     subject: typeof record.subject === 'string' ? record.subject : undefined,
+    claims: typeof record.claims === 'object' && record.claims !== null && !Array.isArray(record.claims) ? (record.claims as Record<string, unknown>) : undefined,
   };
 }

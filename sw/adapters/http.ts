@@ -248,6 +248,7 @@ export function checkTokenSet(tokens: TokenSet): TokenSet {
     expiresInSeconds: tokens.expiresInSeconds,
     tokenType: typeof tokens.tokenType === 'string' ? tokens.tokenType.slice(0, 40) : undefined,
     subject: typeof tokens.subject === 'string' ? tokens.subject.slice(0, 256) : undefined,
+    claims: typeof tokens.claims === 'object' && tokens.claims !== null && !Array.isArray(tokens.claims) ? tokens.claims : undefined,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { RefreshUnavailableError } from '../../protocol/index.js';
 import { boundedRequest, checkTokenSet, failureFor, readJson, resolveEndpointUrl, revocationFailure } from './http.js';
+import { idTokenClaims } from '../claims.js';
 import { buildEndpoint } from './misconfigured.js';
 import type { EndpointContext, TokenEndpoint, TokenSet } from './types.js';
 
@@ -21,7 +22,8 @@ export interface JsonEndpointOptions {
   logoutBody?: (refreshToken: string) => unknown;
   /**
    * Reads tokens from a successful response body. Default: `accessToken` or `access_token`,
-   * `refreshToken` or `refresh_token`, `expiresIn` or `expires_in` (seconds).
+   * `refreshToken` or `refresh_token`, `expiresIn` or `expires_in` (seconds), and the claims of
+   * an `idToken` or `id_token` (a JWT; read, not verified: it comes from your backend over TLS).
    */
   readTokens?: (body: unknown) => TokenSet;
   /** Extra headers on every request (for example an API key). */
@@ -97,5 +99,6 @@ function readDefaultTokens(body: unknown): TokenSet {
     accessToken: (record.accessToken ?? record.access_token) as string,
     refreshToken: (record.refreshToken ?? record.refresh_token ?? undefined) as string | undefined,
     expiresInSeconds: expires === undefined || expires === null ? undefined : Number(expires),
+    claims: idTokenClaims(record.idToken ?? record.id_token),
   };
 }

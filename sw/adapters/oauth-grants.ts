@@ -8,6 +8,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import { RefreshUnavailableError } from '../../protocol/index.js';
+import { idTokenClaims, type IdTokenClaims } from '../claims.js';
 import { jwtClaims } from '../expiry.js';
 import { dpopHandle, withNonceRetry } from './dpop-proofs.js';
 import { boundedRequest, checkTokenSet, failureFor, revocationFailure, type Grant } from './http.js';
@@ -121,7 +122,7 @@ export async function processTokenResponse(
   validate: (response: Response) => Promise<oauth.TokenEndpointResponse>,
 ): Promise<TokenSet> {
   if (!response.ok && !(await isDpopNonceChallenge(response))) throw await failureFor(response, answer.url, answer.grant);
-  const read = response.ok ? await normaliseTokenResponse(response, answer) : { readable: response, tokenType: undefined, subject: undefined };
+  const read = response.ok ? await normaliseTokenResponse(response, answer) : { readable: response, tokenType: undefined, subject: undefined, claims: undefined };
   let result: oauth.TokenEndpointResponse;
   try {
     result = await validate(read.readable);
@@ -136,6 +137,7 @@ export async function processTokenResponse(
     expiresInSeconds: result.expires_in,
     tokenType: read.tokenType,
     subject: read.subject,
+    claims: read.claims,
   });
 }
 
@@ -162,7 +164,7 @@ async function isDpopNonceChallenge(response: Response): Promise<boolean> {
 async function normaliseTokenResponse(
   response: Response,
   answer: Answer,
-): Promise<{ readable: Response; tokenType: string | undefined; subject: string | undefined }> {
+): Promise<{ readable: Response; tokenType: string | undefined; subject: string | undefined; claims: IdTokenClaims | undefined }> {
   let text: string;
   try {
     text = await response.text();
@@ -181,6 +183,7 @@ async function normaliseTokenResponse(
   const body = { ...(parsed as Record<string, unknown>) };
   const tokenType = typeof body.token_type === 'string' ? body.token_type : undefined;
   const subject = typeof body.id_token === 'string' ? jwtClaims(body.id_token)?.sub : undefined;
+  const claims = idTokenClaims(body.id_token);
   if (body.token_type === undefined || body.token_type === null) body.token_type = 'Bearer';
   if (Array.isArray(body.scope)) body.scope = body.scope.join(' ');
   if (body.refresh_token === null) delete body.refresh_token;
@@ -190,7 +193,7 @@ async function normaliseTokenResponse(
   const headers = new Headers(response.headers);
   headers.set('content-type', 'application/json');
   headers.delete('content-length');
-  return { readable: new Response(JSON.stringify(body), { status: 200, headers }), tokenType, subject };
+  return { readable: new Response(JSON.stringify(body), { status: 200, headers }), tokenType, subject, claims };
 }
 
 function notATokenResponse(answer: Answer, status: number, reason: string, cause?: unknown): RefreshUnavailableError {

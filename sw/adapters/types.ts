@@ -12,6 +12,8 @@ export interface TokenSet {
   tokenType?: string;
   /** Who the tokens are for (the id_token's `sub`), when the adapter knows; else the broker reads a JWT access token's `sub`. */
   subject?: string;
+  /** The id_token's claims (without token hashes or the nonce), when the answer had one: `status().claims`. */
+  claims?: Record<string, unknown>;
 }
 
 /** What the broker hands an adapter for each call. */

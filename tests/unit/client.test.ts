@@ -154,3 +154,59 @@ describe('BrokerClient', () => {
     expect(worker.getCalls).toBe(1);
   });
 });
+
+describe('the session snapshot, for UI state', () => {
+  it('starts from the status the worker reported, stays the same object until it changes, and tells subscribers once per event', async () => {
+    const worker = new ScriptedWorker();
+    const client = await connectClient(worker);
+    const first = client.getSnapshot();
+    expect(first).toMatchObject({ state: 'logged-in', claims: null, status: { loggedIn: true, generation: 1 } });
+    expect(client.getSnapshot()).toBe(first);
+    const seen: Array<[string, string | undefined]> = [];
+    const off = client.subscribe((snapshot, event) => seen.push([snapshot.state, event?.event]));
+    // The same status again (a repeated read): no new object, no call.
+    await client.status();
+    expect(client.getSnapshot()).toBe(first);
+    expect(seen).toEqual([]);
+    dispatchBrokerEvent(container, client.name, 'refreshed', 2, { sub: 'u1', name: 'Ada' });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = client.getSnapshot();
+    expect(second).not.toBe(first);
+    expect(second).toMatchObject({ state: 'logged-in', claims: { sub: 'u1', name: 'Ada' }, status: { generation: 2 } });
+    expect(Object.isFrozen(second)).toBe(true);
+    // An event that changes nothing still reaches subscribers (with the event), the snapshot stays.
+    dispatchBrokerEvent(container, client.name, 'revoked', 2, { sub: 'u1', name: 'Ada' });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(client.getSnapshot()).toBe(second);
+    expect(seen).toEqual([
+      ['logged-in', 'refreshed'],
+      ['logged-in', 'revoked'],
+    ]);
+    off();
+    dispatchBrokerEvent(container, client.name, 'refreshed', 3);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(seen).toHaveLength(2);
+  });
+
+  it('reports each sign-out once with why: a logout in this tab, a logout in another, the server', async () => {
+    const worker = new ScriptedWorker();
+    const client = await connectClient(worker);
+    const reasons: string[] = [];
+    client.onSignedOut((reason) => reasons.push(reason));
+    // This tab logs out: the reply comes first, then the worker's event to every tab.
+    await client.logout();
+    dispatchBrokerEvent(container, client.name, 'logged-out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(reasons).toEqual(['logout']);
+    expect(client.getSnapshot().state).toBe('logged-out');
+    // Another tab logs in, then logs out.
+    dispatchBrokerEvent(container, client.name, 'login', 1);
+    dispatchBrokerEvent(container, client.name, 'logged-out');
+    // And once more, ended by the server: a session-ended, then a late logged-out of nothing.
+    dispatchBrokerEvent(container, client.name, 'login', 1);
+    dispatchBrokerEvent(container, client.name, 'session-ended');
+    dispatchBrokerEvent(container, client.name, 'logged-out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(reasons).toEqual(['logout', 'logout', 'ended']);
+  });
+});

@@ -218,6 +218,27 @@ describe.each([
       expect(broker.getCalls + broker.refreshCalls).toBe(0);
     });
 
+    it('attaches once per instance: a second attach of the same broker adds nothing, another broker is refused until detached', async () => {
+      const { instance, client, broker, seen, detach } = await setup();
+      // React StrictMode's mount, cleanup, mount: attach, detach, attach; and remounts attach again.
+      expect(attachTokenBroker(instance, client)).toBe(detach);
+      expect(attachTokenBroker(instance, client, { statusCodes: [401, 403] })).toBe(detach);
+      const handlers = (instance.interceptors.request as unknown as { handlers: unknown[] }).handlers.filter(Boolean);
+      expect(handlers).toHaveLength(1);
+      const other = await connectClient(new ScriptedWorker());
+      expect(() => attachTokenBroker(instance, other)).toThrow(/attached to another broker/);
+      detach();
+      detach();
+      const again = attachTokenBroker(instance, client);
+      expect(again).not.toBe(detach);
+      // The first detach no longer touches the new attachment.
+      detach();
+      await instance.get('https://api.test/data');
+      expect(seen.at(-1)?.authorization).toBe('Bearer token-1');
+      expect((instance.interceptors.request as unknown as { handlers: unknown[] }).handlers.filter(Boolean)).toHaveLength(1);
+      expect(broker.getCalls).toBe(1);
+    });
+
     it('refuses what is not an axios instance or a broker with a TypeError', () => {
       expect(() => attachTokenBroker({} as never, {} as never)).toThrow(new TypeError('attachTokenBroker needs an axios instance'));
       expect(() => attachTokenBroker(axios.create(), {} as never)).toThrow(new TypeError('attachTokenBroker needs a BrokerClient'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RefreshUnavailableError, SessionEndedError } from '../../protocol/index.js';
+import { RefreshUnavailableError, SessionEndedError, toWireError, type BrokerError } from '../../protocol/index.js';
 import { loggedIn, ScriptedEndpoint } from './helpers.js';
 
 const credentials = { username: 'demo', password: 'demo' };
@@ -114,10 +114,12 @@ describe('a session ended by the server', () => {
     expect(events.filter((e) => e.event === 'session-ended')).toEqual([
       expect.objectContaining({ reason: expected.message }),
     ]);
-    // A new login forgets the old reason.
+    // A new login forgets the old reason; a logout gives its own (a request it cut off, not the server).
     endpoint.refresh = ScriptedEndpoint.prototype.refresh.bind(endpoint);
     await broker.login(credentials);
     await broker.logout();
-    await expect(broker.refresh({ failedToken: 'access-x' })).rejects.toMatchObject({ code: 'session-ended', message: 'The session has ended; log in again' });
+    const cutOff = await broker.refresh({ failedToken: 'access-x' }).catch((e: unknown) => e);
+    expect(cutOff).toMatchObject({ code: 'session-ended', details: { endedBy: 'logout' } });
+    expect(toWireError(cutOff as BrokerError).details).toEqual({ endedBy: 'logout' });
   });
 });

@@ -73,7 +73,8 @@ describe('sessions replaced or ended while a refresh is out', () => {
     expect(events.map((e) => e.event)).toContain('logged-out');
     endpoint.next = 'ok';
     endpoint.release();
-    expect(await refresh).toMatchObject({ code: 'not-logged-in' });
+    // Cut off by the logout, and told so: not the server's doing.
+    expect(await refresh).toMatchObject({ code: 'session-ended', details: { endedBy: 'logout' } });
     await broker.whenIdle();
     expect(await store.read()).toBeUndefined();
     // Both the logged-out token and the one the late answer issued are revoked.

@@ -12,6 +12,7 @@ import {
   type BrokerEventType,
   type BrokerMode,
   type BrokerRequest,
+  type SessionStatus,
 } from '../../protocol/index.js';
 import { BrokerClient } from '../../src/client.js';
 
@@ -45,6 +46,8 @@ export class ScriptedWorker {
   /** An error code to fail the next refreshes with, or undefined. */
   failWith: string | undefined;
   received: BrokerRequest[] = [];
+  /** What `status` answers; `logout` clears it. */
+  loggedIn = true;
 
   postMessage(data: BrokerRequest, transfer: MessagePort[]): void {
     this.received.push(data);
@@ -59,6 +62,12 @@ export class ScriptedWorker {
     switch (request.type) {
       case 'ping':
         return { ok: true, version: PROTOCOL_VERSION, name: this.name, mode: this.mode, apiAllowlist: this.apiAllowlist, loginKind: 'password' };
+      // A ping without the status (as older workers answer): the client asks for it.
+      case 'status':
+        return { ok: true, status: this.loggedIn ? { ...LOGGED_OUT, loggedIn: true, accessExpiresAt: 0, generation: this.current, mode: this.mode, persisted: true, dpopBound: false } : { ...LOGGED_OUT, mode: this.mode } };
+      case 'logout':
+        this.loggedIn = false;
+        return { ok: true, status: { ...LOGGED_OUT, mode: this.mode } };
       case 'getToken':
         this.getCalls++;
         return token();
@@ -76,6 +85,8 @@ export class ScriptedWorker {
   }
 }
 
+const LOGGED_OUT: SessionStatus = { loggedIn: false, accessExpiresAt: null, generation: null, mode: 'handoff', refreshRetryAt: null, workerStartedAt: 0, persisted: null, dpopBound: null, claims: null };
+
 /** A connected BrokerClient talking to `worker`. */
 export async function connectClient(worker: ScriptedWorker): Promise<BrokerClient> {
   const registration = { active: worker, scope: 'https://app.test/' } as unknown as ServiceWorkerRegistration;
@@ -85,13 +96,19 @@ export async function connectClient(worker: ScriptedWorker): Promise<BrokerClien
 }
 
 /** Posts a broker event to the page, as the worker's `clients.postMessage` would. */
-export function dispatchBrokerEvent(container: EventTarget, broker: string, event: BrokerEventType, generation: number | null = null): BrokerEvent {
+export function dispatchBrokerEvent(
+  container: EventTarget,
+  broker: string,
+  event: BrokerEventType,
+  generation: number | null = null,
+  claims: Record<string, unknown> | null = null,
+): BrokerEvent {
   const data: BrokerEvent = {
     protocol: PROTOCOL,
     v: PROTOCOL_VERSION,
     broker,
     event,
-    status: { loggedIn: generation !== null, accessExpiresAt: null, generation, mode: 'handoff', refreshRetryAt: null, workerStartedAt: 0, persisted: generation !== null ? true : null, dpopBound: generation !== null ? false : null },
+    status: { loggedIn: generation !== null, accessExpiresAt: null, generation, mode: 'handoff', refreshRetryAt: null, workerStartedAt: 0, persisted: generation !== null ? true : null, dpopBound: generation !== null ? false : null, claims },
   };
   container.dispatchEvent(new MessageEvent('message', { data }));
   return data;
