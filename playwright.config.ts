@@ -26,6 +26,11 @@ export const OIDC_VAULT_PORT = port('OIDC_VAULT_PORT');
 export const DOT_PORT = port('DOT_PORT');
 /** Glewlwyd (Debian's), behind the fixture server that is its public origin. */
 export const GLEWLWYD_PORT = port('GLEWLWYD_PORT');
+/** The React and Vue examples (examples/react-pwa, examples/vue-pwa, built from the packed tarball), each with its own backend. */
+export const REACT_EXAMPLE_PORT = port('REACT_EXAMPLE_PORT');
+export const VUE_EXAMPLE_PORT = port('VUE_EXAMPLE_PORT');
+/** The React example under `vite` dev: React's development build, where StrictMode mounts, unmounts and mounts again. */
+export const REACT_EXAMPLE_DEV_PORT = port('REACT_EXAMPLE_DEV_PORT');
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -53,12 +58,21 @@ export default defineConfig({
     { ...webServer('node dist/server/main.js', OIDC_PORT, '/auth/stats', { ACCESS_TTL: '30', TEST_HOOKS: '1', IDP: 'oidc', VAULT_PORT: String(OIDC_VAULT_PORT) }), stderr: 'ignore' },
     webServer('node tests/e2e/idp/node-oauth-server.mjs', NODE_OAUTH_PORT, '/auth/stats'),
     webServer('node tests/e2e/idp/jmondi-server.mjs', JMONDI_PORT, '/auth/stats'),
-    webServer('node examples/vite-pwa/server.mjs', EXAMPLE_PORT, '/auth/stats'),
+    // Each example's own backend (examples/server.mjs), serving the example's dist from its folder.
+    { ...webServer('node ../server.mjs', EXAMPLE_PORT, '/auth/stats'), cwd: 'examples/vite-pwa' },
+    { ...webServer('node ../server.mjs', REACT_EXAMPLE_PORT, '/auth/stats'), cwd: 'examples/react-pwa' },
+    { ...webServer('node ../server.mjs', VUE_EXAMPLE_PORT, '/auth/stats'), cwd: 'examples/vue-pwa' },
     {
       ...webServer(`node ../../node_modules/vite/bin/vite.js --port ${EXAMPLE_DEV_PORT} --strictPort --host 127.0.0.1`, EXAMPLE_DEV_PORT, '/', {
         EXAMPLE_PORT: String(EXAMPLE_PORT),
       }),
       cwd: 'examples/vite-pwa',
+    },
+    {
+      ...webServer(`node ../../node_modules/vite/bin/vite.js --port ${REACT_EXAMPLE_DEV_PORT} --strictPort --host 127.0.0.1`, REACT_EXAMPLE_DEV_PORT, '/', {
+        REACT_EXAMPLE_PORT: String(REACT_EXAMPLE_PORT),
+      }),
+      cwd: 'examples/react-pwa',
     },
     webServer('node tests/e2e/foreign-server.mjs', FOREIGN_PORT, '/__records', { FOREIGN_PORT: String(FOREIGN_PORT) }),
     // Migrations and an RSA key at start: a few seconds.

@@ -1,6 +1,6 @@
 /**
  * One Vite config, several builds picked by `--mode` (scripts/build.mjs runs them all):
- * - `lib`: the package's two entry points, `sw-token-broker` and `sw-token-broker/sw` (ESM, deps external);
+ * - `lib`: the package's entry points, `sw-token-broker`, `sw-token-broker/sw`, `/vault`, `/react`, `/vue` (ESM, deps external);
  * - `lib-classic`: the worker side as one classic script exposing `SwTokenBroker`, for `importScripts`;
  * - `worker`, `sealed-worker`, `dpop-worker`: the demo's standalone workers at `/`, `/sealed/`, `/dpop/`;
  *   `oidc-worker`, `dpop-oidc-worker`: the ones served instead with IDP=oidc; one classic script each;
@@ -13,7 +13,8 @@ import { resolve } from 'node:path';
 import { defineConfig, type UserConfig } from 'vite';
 
 const root = import.meta.dirname;
-const external = [/^axios/, /^workbox-window/, /^idb-keyval/, /^oauth4webapi/];
+// The bindings import the page entry by name, so a page has one copy of it (one client per worker) whichever entry it imports.
+const external = [/^axios/, /^workbox-window/, /^idb-keyval/, /^oauth4webapi/, /^react($|\/)/, /^vue$/, /^sw-token-broker$/];
 
 /** A worker as one classic (IIFE) script with everything bundled: what `navigator.serviceWorker.register` loads by default. */
 function classicWorker(entry: string, outDir: string, fileName: string, name: string): UserConfig {
@@ -40,7 +41,17 @@ const builds: Record<string, UserConfig> = {
       target: 'es2022',
       minify: false,
       sourcemap: true,
-      lib: { entry: { index: resolve(root, 'src/index.ts'), sw: resolve(root, 'sw/index.ts'), vault: resolve(root, 'src/vault-index.ts') }, formats: ['es'] },
+      lib: {
+        entry: {
+          index: resolve(root, 'src/index.ts'),
+          sw: resolve(root, 'sw/index.ts'),
+          vault: resolve(root, 'src/vault-index.ts'),
+          react: resolve(root, 'react/index.ts'),
+          vue: resolve(root, 'vue/index.ts'),
+        },
+        formats: ['es'],
+      },
+      // The react entry keeps its 'use client' directive (build.test.ts checks it).
       rolldownOptions: { external },
     },
   },

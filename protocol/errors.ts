@@ -256,6 +256,15 @@ export function isBrokerError(value: unknown): value is BrokerError {
   );
 }
 
+/**
+ * True when `value` says there is no session to send the request with (`session-ended`,
+ * `not-logged-in`): repeating the request cannot help until a login. For retry rules
+ * (TanStack Query's `retry`).
+ */
+export function isSignedOutError(value: unknown): value is BrokerError {
+  return hasErrorCode(value, ErrorCode.SessionEnded) || hasErrorCode(value, ErrorCode.NotLoggedIn);
+}
+
 /** True when `value` is a broker error with the given code. */
 export function hasErrorCode<C extends ErrorCode>(value: unknown, code: C): value is BrokerError & { code: C } {
   return isBrokerError(value) && value.code === code;

@@ -40,6 +40,9 @@ export function testPorts() {
     { variable: 'OIDC_VAULT_PORT', port: portFrom('OIDC_VAULT_PORT', 5309), what: "the oidc-provider demo server's vault" },
     { variable: 'DOT_PORT', port: portFrom('DOT_PORT', 5310), what: 'the Django OAuth Toolkit provider' },
     { variable: 'GLEWLWYD_PORT', port: portFrom('GLEWLWYD_PORT', 5311), what: 'the Glewlwyd provider (its public origin)' },
+    { variable: 'REACT_EXAMPLE_PORT', port: portFrom('REACT_EXAMPLE_PORT', 5312), what: 'the React example built from the packed package' },
+    { variable: 'VUE_EXAMPLE_PORT', port: portFrom('VUE_EXAMPLE_PORT', 5313), what: 'the Vue example built from the packed package' },
+    { variable: 'REACT_EXAMPLE_DEV_PORT', port: portFrom('REACT_EXAMPLE_DEV_PORT', 5314), what: 'the React example under vite dev (StrictMode runs effects twice there)' },
   ]);
 }
 

@@ -9,7 +9,14 @@
  * attachTokenBroker(api, broker);
  */
 export { registerTokenBroker, type RegisterOptions } from './register.js';
-export { BrokerClient, type BrokerClientOptions, type BrokerEventHandler } from './client.js';
+export {
+  BrokerClient,
+  type BrokerClientOptions,
+  type BrokerEventHandler,
+  type SessionListener,
+  type SessionSnapshot,
+  type SignOutReason,
+} from './client.js';
 export { attachTokenBroker, type AttachOptions, type InterceptorBroker } from './interceptors.js';
 export { createBrokerFetch, type BrokerFetchOptions, type FetchBroker } from './broker-fetch.js';
 export {
@@ -26,6 +33,7 @@ export {
   StorageFailedError,
   hasErrorCode,
   isBrokerError,
+  isSignedOutError,
   type BrokerEvent,
   type BrokerEventType,
   type BrokerMode,

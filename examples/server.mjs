@@ -1,8 +1,10 @@
 // @ts-check
 /**
- * The example's own small backend: the built app, a JSON auth API with rotating refresh
- * tokens and reuse detection (a rotated token presented again ends the session), and a
- * protected `/api/me`. `POST /auth/test/expire` expires every access token, for the tests.
+ * The examples' small backend (each example runs its own: `npm start` in its folder): the
+ * built app from `./dist`, a JSON auth API with rotating refresh tokens and reuse detection
+ * (a rotated token presented again ends the session), an `idToken` at login (unsigned: its
+ * claims are for display, this backend is the example's only authority), and a protected
+ * `/api/me`. `POST /auth/test/expire` expires every access token, for the tests.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -10,7 +12,7 @@ import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 
 const port = Number(process.env.PORT ?? 5306);
-const root = join(import.meta.dirname, 'dist');
+const root = join(process.cwd(), 'dist');
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.webmanifest': 'application/manifest+json', '.json': 'application/json' };
 const stats = { logins: 0, refreshes: 0, reuseDetected: 0, apiCalls: 0, api401: 0 };
 /** @type {Map<string, { family: string, used: boolean }>} */
@@ -28,6 +30,12 @@ function issue(family) {
   refreshTokens.set(refreshToken, { family, used: false });
   return { accessToken, refreshToken, expiresIn: 30 };
 }
+
+/** Who logs in: the claims of the idToken the login answer carries. */
+const idToken = [{ alg: 'none' }, { sub: 'demo', name: 'Demo User', iat: Math.floor(Date.now() / 1000) }]
+  .map((part) => Buffer.from(JSON.stringify(part)).toString('base64url'))
+  .concat('')
+  .join('.');
 
 /** @param {import('node:http').ServerResponse} res @param {number} status @param {unknown} body */
 const json = (res, status, body) => res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
@@ -50,7 +58,7 @@ createServer(async (req, res) => {
     const { username, password } = await body(req);
     if (username !== 'demo' || password !== 'demo') return json(res, 401, { error: 'invalid_credentials' });
     stats.logins++;
-    return json(res, 200, issue(token()));
+    return json(res, 200, { ...issue(token()), idToken });
   }
   if (route === 'POST /auth/refresh') {
     stats.refreshes++;

@@ -1,0 +1,103 @@
+/**
+ * The React and Vue examples (examples/react-pwa, examples/vue-pwa), built from the packed
+ * tarball like examples/vite-pwa: what a user writes is the provider (or plugin) and
+ * `useSession()`. Two tabs: one login, one refresh after expiry for requests in both, one
+ * registration and one interceptor per page, each sign-out seen once, and a sign-out in one
+ * tab clears the other's cached data. The React example under `vite` dev checks StrictMode,
+ * which mounts, unmounts and mounts again only in React's development build.
+ */
+import type { BrowserContext, Page } from '@playwright/test';
+import { REACT_EXAMPLE_DEV_PORT, REACT_EXAMPLE_PORT, VUE_EXAMPLE_PORT } from '../../playwright.config.js';
+import { expect, fireInAllTabsAtOnce, test } from './fixtures.js';
+
+/**
+ * Counts what a second client would double: registrations, and broker clients (each one
+ * calls `startMessages()` once, in its constructor; workbox-window never does).
+ */
+async function countRegistrations(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const counts = { registrations: 0, clients: 0 };
+    Object.assign(window, { __counts: counts });
+    const { register, startMessages } = ServiceWorkerContainer.prototype;
+    ServiceWorkerContainer.prototype.register = function (...args: Parameters<typeof register>) {
+      counts.registrations++;
+      return register.apply(this, args);
+    };
+    ServiceWorkerContainer.prototype.startMessages = function () {
+      counts.clients++;
+      return startMessages.apply(this);
+    };
+  });
+}
+
+/** Per page: registrations, message listeners, and the interceptors on the app's axios instance. */
+const wiring = (tab: Page) =>
+  tab.evaluate(() => {
+    const { api } = (window as any).example;
+    const live = (manager: { handlers: unknown[] }) => manager.handlers.filter(Boolean).length;
+    return { ...(window as any).__counts, request: live(api.interceptors.request), response: live(api.interceptors.response) };
+  });
+
+async function openTabs(context: BrowserContext, origin: string, count: number): Promise<Page[]> {
+  const tabs = [];
+  for (let i = 0; i < count; i++) {
+    const tab = await context.newPage();
+    await tab.goto(`${origin}/`);
+    await tab.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 30_000 });
+    tabs.push(tab);
+  }
+  return tabs;
+}
+
+for (const [framework, port] of [
+  ['React', REACT_EXAMPLE_PORT],
+  ['Vue', VUE_EXAMPLE_PORT],
+] as const) {
+  const origin = `http://127.0.0.1:${port}`;
+
+  test(`the ${framework} example, from the packed package: two tabs, one refresh, one client and interceptor per page, each sign-out once, cached data cleared`, async ({ context, request }) => {
+    await request.post(`${origin}/auth/test/reset`);
+    await countRegistrations(context);
+    const tabs = await openTabs(context, origin, 2);
+    for (const tab of tabs) await expect(tab.locator('#state')).toHaveText('Logged out');
+
+    await tabs[0].locator('#login').click();
+    // The claims come from the login's id_token, in both tabs, without a /me call.
+    for (const tab of tabs) await expect(tab.locator('#state')).toHaveText('Logged in as Demo User (token 1)');
+    for (const tab of tabs) {
+      await tab.locator('#call').click();
+      await expect(tab.locator('#out')).toHaveText('{"user":"demo"}');
+    }
+
+    await request.post(`${origin}/auth/test/expire`);
+    const results = await fireInAllTabsAtOnce(tabs, 10, 'example', '/me');
+    for (const result of results) expect(result).toEqual({ ok: 10, errors: [] });
+    expect(await (await request.get(`${origin}/auth/stats`)).json()).toMatchObject({ logins: 1, refreshes: 1, reuseDetected: 0 });
+    for (const tab of tabs) await expect(tab.locator('#state')).toHaveText('Logged in as Demo User (token 2)');
+    for (const tab of tabs) expect(await wiring(tab)).toEqual({ registrations: 1, clients: 1, request: 1, response: 1 });
+
+    // A sign-out in the second tab: the first forgets what it showed, and each tab hears of it once.
+    await tabs[1].locator('#logout').click();
+    for (const tab of tabs) await expect(tab.locator('#state')).toHaveText('Logged out');
+    for (const tab of tabs) await expect(tab.locator('#out')).toHaveText('');
+    for (const tab of tabs) expect(await tab.evaluate(() => (window as any).example.signedOut)).toEqual(['logout']);
+    if (framework === 'React') {
+      // The mounted query is still observed (disabled now), but holds nothing of the previous user.
+      for (const tab of tabs) expect(await tab.evaluate(() => (window as any).example.queryClient.getQueryData(['me']) ?? null)).toBeNull();
+    }
+  });
+}
+
+test('the React example under vite dev, where StrictMode mounts twice: one registration, one interceptor, each event once', async ({ context }) => {
+  await countRegistrations(context);
+  const [tab] = await openTabs(context, `http://127.0.0.1:${REACT_EXAMPLE_DEV_PORT}`, 1);
+  await tab.locator('#login').click();
+  await expect(tab.locator('#state')).toHaveText(/^Logged in as Demo User/);
+  await tab.locator('#call').click();
+  await expect(tab.locator('#out')).toHaveText('{"user":"demo"}');
+  expect(await wiring(tab)).toEqual({ registrations: 1, clients: 1, request: 1, response: 1 });
+  await tab.locator('#logout').click();
+  await expect(tab.locator('#state')).toHaveText('Logged out');
+  await expect(tab.locator('#out')).toHaveText('');
+  expect(await tab.evaluate(() => (window as any).example.signedOut)).toEqual(['logout']);
+});
