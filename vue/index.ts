@@ -40,7 +40,7 @@ export interface TokenBrokerPluginOptions {
 /** The plugin `createTokenBroker` returns. */
 export interface TokenBrokerPlugin {
   install(app: App): void;
-  /** Settles once the broker is registered and attached, or failed to start (then `useSession().state` is `'error'`); never rejects. */
+  /** Settles once the broker is registered and attached, or failed to start (then `useSession().state` is `'error'`); never rejects. At once during server rendering. */
   readonly ready: Promise<void>;
   /** The client, once ready; null before, or when it could not start. */
   readonly client: BrokerClient | null;
@@ -84,7 +84,8 @@ export function createTokenBroker(options: TokenBrokerPluginOptions): TokenBroke
     if (options.onSignedOut) broker.onSignedOut(options.onSignedOut);
     client.value = broker;
   };
-  const ready = typeof window === 'undefined' ? new Promise<void>(() => {}) : start().catch((failure: unknown) => void (error.value = failure));
+  // On the server nothing starts: `ready` settles at once and the session stays `starting`.
+  const ready = typeof window === 'undefined' ? Promise.resolve() : start().catch((failure: unknown) => void (error.value = failure));
   const store: Store = { client, snapshot, error, ready };
   return {
     install: (app) => void app.provide(KEY, store),

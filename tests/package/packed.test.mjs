@@ -38,14 +38,14 @@ after(() => {
 describe('the packed package', () => {
   it('ships the library, its types and the licence, and nothing from the repository besides', () => {
     const files = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--dry-run', '--json'], root))[0].files.map((/** @type {{ path: string }} */ f) => f.path);
-    for (const expected of ['LICENSE', 'README.md', 'package.json', 'dist/lib/index.js', 'dist/lib/sw.js', 'dist/lib/sw.classic.js', 'dist/lib/sw.classic.d.ts', 'dist/lib/types/src/index.d.ts', 'dist/lib/types/sw/index.d.ts']) {
+    for (const expected of ['LICENSE', 'README.md', 'package.json', 'dist/lib/index.js', 'dist/lib/sw.js', 'dist/lib/sw.classic.js', 'dist/lib/sw.classic.d.ts', 'dist/lib/types/src/index.d.ts', 'dist/lib/types/sw/index.d.ts', 'dist/lib/react.js', 'dist/lib/vue.js', 'dist/lib/types/react/index.d.ts', 'dist/lib/types/vue/index.d.ts']) {
       assert.ok(files.includes(expected), `${expected} is in the tarball`);
     }
     assert.equal(files.filter((/** @type {string} */ f) => !f.startsWith('dist/lib/') && !['LICENSE', 'README.md', 'package.json'].includes(f)).length, 0);
     const manifest = JSON.parse(readFileSync(join(work, 'app/node_modules/sw-token-broker/package.json'), 'utf8'));
     assert.equal(manifest.private, undefined);
     assert.equal(manifest.license, 'MIT');
-    assert.deepEqual(manifest.peerDependenciesMeta, { axios: { optional: true } });
+    assert.deepEqual(manifest.peerDependenciesMeta, { axios: { optional: true }, react: { optional: true }, vue: { optional: true } });
   });
 
   it('imports both entries in plain Node as ES modules without throwing (server-side rendering)', () => {
@@ -56,6 +56,25 @@ describe('the packed package', () => {
     `;
     const out = run(process.execPath, ['--input-type=module', '-e', script], join(work, 'app'));
     assert.deepEqual(JSON.parse(out), { page: 'function', attach: 'function', guard: true, worker: 'function' });
+  });
+
+  it('renders the React and Vue bindings on the server: the fallback, a starting session, nothing touched that only a browser has', () => {
+    const script = `
+      const React = await import('react');
+      const { renderToString } = await import('react-dom/server');
+      const { TokenBrokerProvider, useSession } = await import('sw-token-broker/react');
+      const Probe = () => React.createElement('i', null, useSession().state);
+      const react = renderToString(React.createElement(TokenBrokerProvider, { scriptUrl: '/sw.js', fallback: 'Starting' }, React.createElement(Probe)));
+      const { createSSRApp, h, defineComponent } = await import('vue');
+      const { renderToString: renderVue } = await import('vue/server-renderer');
+      const { createTokenBroker, useSession: useVueSession } = await import('sw-token-broker/vue');
+      const Session = defineComponent(() => { const { state } = useVueSession(); return () => h('i', state.value); });
+      const vue = await renderVue(createSSRApp(Session).use(createTokenBroker({ scriptUrl: '/sw.js' })));
+      const first = (await readFile(new URL(import.meta.resolve('sw-token-broker/react')), 'utf8')).split('\\n')[0];
+      console.log(JSON.stringify({ react, vue, first }));
+    `;
+    const out = run(process.execPath, ['--input-type=module', '-e', `import { readFile } from 'node:fs/promises';\n${script}`], join(work, 'app'));
+    assert.deepEqual(JSON.parse(out), { react: 'Starting', vue: '<i>starting</i>', first: '"use client";' });
   });
 
   it('requires both entries from CommonJS without throwing', () => {
@@ -85,9 +104,9 @@ describe('the packed package', () => {
   it('passes @arethetypeswrong/cli for ESM resolution (the package is ESM only; Node 20.19+ requires it from CommonJS)', () => {
     // attw exits non-zero on any problem the profile does not ignore.
     const out = run('npx', ['--no-install', 'attw', tarball, '--profile', 'esm-only', '--format', 'ascii'], root);
-    // Four entries: the page, the worker, the classic worker, the vault.
-    assert.equal(out.match(/node16 \(from ESM\): 🟢/g)?.length, 4, out);
-    assert.equal(out.match(/bundler: 🟢/g)?.length, 4, out);
+    // Six entries: the page, the worker, the classic worker, the vault, React, Vue.
+    assert.equal(out.match(/node16 \(from ESM\): 🟢/g)?.length, 6, out);
+    assert.equal(out.match(/bundler: 🟢/g)?.length, 6, out);
   });
 
   it('compiles the README snippets as written against the packed types', () => {
@@ -109,10 +128,19 @@ describe('the packed package', () => {
     assert.ok(vaults.length >= 1, 'the README has a vault snippet');
     vaults.forEach((block, i) => writeFileSync(join(app, `readme-vault-${i}.ts`), `${block}\nexport {};\n`));
     writeFileSync(join(app, 'tsconfig.vault.json'), JSON.stringify({ compilerOptions: { ...options, lib: ['es2022', 'dom', 'dom.iterable'] }, files: vaults.map((_, i) => `readme-vault-${i}.ts`) }));
+    // The React (tsx) and Vue snippets, each a main module of its own.
+    const reacts = [...readme.matchAll(/```tsx\n([\s\S]*?)```/g)].map((match) => match[1]).filter((block) => block.includes("from 'sw-token-broker/react'"));
+    const vues = blocks.filter((block) => block.includes("from 'sw-token-broker/vue'"));
+    assert.ok(reacts.length >= 1 && vues.length >= 1, 'the README has its React and Vue snippets');
+    reacts.forEach((block, i) => writeFileSync(join(app, `readme-react-${i}.tsx`), `${block}\nexport {};\n`));
+    vues.forEach((block, i) => writeFileSync(join(app, `readme-vue-${i}.ts`), `${block}\nexport {};\n`));
+    const frameworkFiles = [...reacts.map((_, i) => `readme-react-${i}.tsx`), ...vues.map((_, i) => `readme-vue-${i}.ts`)];
+    writeFileSync(join(app, 'tsconfig.frameworks.json'), JSON.stringify({ compilerOptions: { ...options, jsx: 'react-jsx', lib: ['es2022', 'dom', 'dom.iterable'] }, files: frameworkFiles }));
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     run(process.execPath, [tsc, '-p', 'tsconfig.sw.json'], app);
     run(process.execPath, [tsc, '-p', 'tsconfig.page.json'], app);
     run(process.execPath, [tsc, '-p', 'tsconfig.vault.json'], app);
+    run(process.execPath, [tsc, '-p', 'tsconfig.frameworks.json'], app);
   });
 
   it('types the global of the classic build, for a worker without a bundler', () => {

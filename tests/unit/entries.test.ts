@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as page from '../../src/index.js';
 import * as worker from '../../sw/index.js';
 import * as vault from '../../src/vault-index.js';
+import * as react from '../../react/index.js';
+import * as vue from '../../vue/index.js';
 
 describe('package entries', () => {
   it('the worker entry exports exactly what an app or a custom adapter needs, and no internals', () => {
@@ -46,6 +48,7 @@ describe('package entries', () => {
         'createBrokerFetch',
         'hasErrorCode',
         'isBrokerError',
+        'isSignedOutError',
         'registerTokenBroker',
       ].sort(),
     );
@@ -54,5 +57,10 @@ describe('package entries', () => {
   it('the vault entry exports the app side, the frame side and its error, apart from the page entry', () => {
     expect(Object.keys(vault).sort()).toEqual(['VaultClient', 'VaultUnavailableError', 'createVaultFetch', 'openVault', 'serveVault']);
     for (const name of Object.keys(vault)) expect(Object.keys(page)).not.toContain(name);
+  });
+
+  it('the React and Vue entries export their bindings only: the client and errors come from the page entry', () => {
+    expect(Object.keys(react).sort()).toEqual(['TokenBrokerProvider', 'useSession', 'useSignedOut', 'useTokenBroker']);
+    expect(Object.keys(vue).sort()).toEqual(['createTokenBroker', 'onSignedOut', 'useSession', 'useTokenBroker']);
   });
 });
