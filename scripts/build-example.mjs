@@ -24,6 +24,8 @@ try {
     rmSync(installed, { recursive: true, force: true });
     mkdirSync(join(example, 'node_modules'), { recursive: true });
     cpSync(join(work, 'package'), installed, { recursive: true });
+    // `vite` dev's pre-bundled dependencies would still hold the previous tarball.
+    rmSync(join(example, 'node_modules/.vite'), { recursive: true, force: true });
     console.log(`build-example: installed ${packed.filename} into examples/${name}`);
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b'], { cwd: example, stdio: 'inherit' });
     execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build'], { cwd: example, stdio: 'inherit' });

@@ -223,6 +223,7 @@ export class TokenBroker {
     this.#epoch++;
     const previous = await this.#sessions.read();
     this.#endedBy = undefined;
+    this.#loggedOut = undefined;
     const session = this.#sessionFrom(tokens, tokens.refreshToken, (previous?.generation ?? 0) + 1, dpop);
     try {
       await this.#sessions.write(session);

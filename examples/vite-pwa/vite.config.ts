@@ -6,6 +6,8 @@ const backend = `http://127.0.0.1:${process.env.EXAMPLE_PORT ?? 5306}`;
 
 export default defineConfig({
   build: { target: 'es2022' },
+  // Found at start, not when the worker is first requested (which would reload the page in dev).
+  optimizeDeps: { include: ['sw-token-broker', 'sw-token-broker/sw'] },
   server: { proxy: { '/api': backend, '/auth': backend } },
   plugins: [
     VitePWA({
