@@ -4,9 +4,12 @@
  * publishes: the ESM entry points, type declarations, and the classic worker build for
  * importScripts with types for its global.
  *
- * `npm run build:demo` (`node scripts/build.mjs demo`, after the library): the demo pages
- * and workers, the example PWA (twice: the second build is the "update" the tests
- * install), the demo server, and the end-to-end test fixtures.
+ * `npm run build:demo` (`node scripts/build.mjs demo`, after the library): what `npm run
+ * demo` serves and nothing else: the demo pages and workers, the example PWA, the server.
+ *
+ * `npm run build:test` (`node scripts/build.mjs test`, after the demo): what only the tests
+ * use: the example PWA's second version (the "update" the tests install) and the fixture
+ * pages and workers the OAuth servers we did not write serve.
  *
  * Incremental: each part records a hash of its inputs (dist/.stamps/) and is skipped while
  * they are unchanged and its outputs exist. One line per step; a step's own output is shown
@@ -19,7 +22,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSyn
 import { join } from 'node:path';
 
 const what = process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? 'lib';
-if (what !== 'lib' && what !== 'demo') throw new Error(`build: expected 'lib' or 'demo', not ${what}`);
+if (what !== 'lib' && what !== 'demo' && what !== 'test') throw new Error(`build: expected 'lib', 'demo' or 'test', not ${what}`);
 const force = process.argv.includes('--force');
 /** `--check`: build nothing; say which parts are out of date, exit 1 if any is. */
 const check = process.argv.includes('--check');
@@ -105,36 +108,45 @@ if (what === 'lib') {
   process.exit(outOfDate ? 1 : 0);
 }
 
-// The pages, workers, plain Workbox recipe and example PWA share dist/demo (the pages' build empties it): one part.
-await part('demo', {
-  inputs: ['demo', 'dist/lib/sw.classic.js'],
-  outputs: ['dist/demo/index.html', 'dist/demo/sw.js', 'dist/demo/vault-frame/sw.js', 'dist/demo/workbox/sw.js', 'dist/demo/pwa/index.html', 'dist/pwa-v2/index.html'],
-  async build() {
-    const { injectManifest } = await import('workbox-build');
-    step('demo pages', ['vite', 'build', '--mode', 'demo']);
-    for (const worker of ['worker', 'sealed-worker', 'oidc-worker', 'dpop-worker', 'dpop-oidc-worker', 'vault-worker']) step(`demo ${worker}`, ['vite', 'build', '--mode', worker]);
-    // The importScripts example loads the classic build from the demo's origin.
-    mkdirSync('dist/demo/classic', { recursive: true });
-    copyFileSync('dist/lib/sw.classic.js', 'dist/demo/classic/sw-token-broker.classic.js');
-    // The plain Workbox recipe: bundle the worker, then let workbox-build inject the precache manifest.
-    step('plain Workbox example worker', ['vite', 'build', '--mode', 'workbox-worker']);
-    const injected = await injectManifest({
-      swSrc: 'dist/demo/workbox/sw.js',
-      swDest: 'dist/demo/workbox/sw.js',
-      globDirectory: 'dist/demo',
-      globPatterns: ['workbox/index.html', 'assets/*.{js,css}'],
-      modifyURLPrefix: { '': '/' },
-    });
-    for (const warning of injected.warnings) console.warn(`workbox-build: ${warning}`);
-    console.log('build: plain Workbox example, precache manifest injected');
-    step('example PWA', ['vite', 'build', '--config', 'demo/pwa/vite.config.ts']);
-    step('example PWA, second version', ['vite', 'build', '--config', 'demo/pwa/vite.config.ts'], { PWA_VERSION: '2', PWA_OUT_DIR: 'dist/pwa-v2' });
-  },
-});
-await part('server', {
-  inputs: ['server', 'scripts/port-in-use.mjs'],
-  outputs: ['dist/server/main.js'],
-  build: () => step('demo server', ['vite', 'build', '--mode', 'server']),
+if (what === 'demo') {
+  // The pages, workers, plain Workbox recipe and example PWA share dist/demo (the pages' build empties it): one part.
+  await part('demo', {
+    inputs: ['demo', 'dist/lib/sw.classic.js'],
+    outputs: ['dist/demo/index.html', 'dist/demo/sw.js', 'dist/demo/vault-frame/sw.js', 'dist/demo/workbox/sw.js', 'dist/demo/pwa/index.html'],
+    async build() {
+      const { injectManifest } = await import('workbox-build');
+      step('demo pages', ['vite', 'build', '--mode', 'demo']);
+      for (const worker of ['worker', 'sealed-worker', 'oidc-worker', 'dpop-worker', 'dpop-oidc-worker', 'vault-worker']) step(`demo ${worker}`, ['vite', 'build', '--mode', worker]);
+      // The importScripts example loads the classic build from the demo's origin.
+      mkdirSync('dist/demo/classic', { recursive: true });
+      copyFileSync('dist/lib/sw.classic.js', 'dist/demo/classic/sw-token-broker.classic.js');
+      // The plain Workbox recipe: bundle the worker, then let workbox-build inject the precache manifest.
+      step('plain Workbox example worker', ['vite', 'build', '--mode', 'workbox-worker']);
+      const injected = await injectManifest({
+        swSrc: 'dist/demo/workbox/sw.js',
+        swDest: 'dist/demo/workbox/sw.js',
+        globDirectory: 'dist/demo',
+        globPatterns: ['workbox/index.html', 'assets/*.{js,css}'],
+        modifyURLPrefix: { '': '/' },
+      });
+      for (const warning of injected.warnings) console.warn(`workbox-build: ${warning}`);
+      console.log('build: plain Workbox example, precache manifest injected');
+      step('example PWA', ['vite', 'build', '--config', 'demo/pwa/vite.config.ts']);
+    },
+  });
+  await part('server', {
+    inputs: ['server', 'scripts/port-in-use.mjs'],
+    outputs: ['dist/server/main.js'],
+    build: () => step('demo server', ['vite', 'build', '--mode', 'server']),
+  });
+  process.exit(outOfDate ? 1 : 0);
+}
+
+// What only the tests use.
+await part('example PWA, second version', {
+  inputs: ['demo/pwa', 'dist/lib/sw.classic.js'],
+  outputs: ['dist/pwa-v2/index.html'],
+  build: () => step('example PWA, second version', ['vite', 'build', '--config', 'demo/pwa/vite.config.ts'], { PWA_VERSION: '2', PWA_OUT_DIR: 'dist/pwa-v2' }),
 });
 await part('test fixtures', {
   inputs: ['tests/e2e/idp', 'sw', 'src', 'protocol'],
