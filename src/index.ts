@@ -9,13 +9,14 @@
  * attachTokenBroker(api, broker);
  */
 export { registerTokenBroker, type RegisterOptions } from './register.js';
-export {
+// A type: a client comes from registerTokenBroker (its code loads with the registration).
+export type {
   BrokerClient,
-  type BrokerClientOptions,
-  type BrokerEventHandler,
-  type SessionListener,
-  type SessionSnapshot,
-  type SignOutReason,
+  BrokerClientOptions,
+  BrokerEventHandler,
+  SessionListener,
+  SessionSnapshot,
+  SignOutReason,
 } from './client.js';
 export { attachTokenBroker, type AttachOptions, type InterceptorBroker } from './interceptors.js';
 export { createBrokerFetch, type BrokerFetchOptions, type FetchBroker } from './broker-fetch.js';

@@ -1,7 +1,6 @@
 /** Registers the broker's worker and connects a BrokerClient to it. */
 import { ServiceWorkerUnavailableError } from '../protocol/index.js';
-import { BrokerClient, waitForActive, type BrokerClientOptions } from './client.js';
-import { checkRegistration } from './hints.js';
+import type { BrokerClient, BrokerClientOptions } from './client.js';
 
 export interface RegisterOptions extends BrokerClientOptions {
   /** The registration scope (default: the script's directory). */
@@ -59,9 +58,10 @@ async function register(scriptUrl: string, options: RegisterOptions): Promise<Br
   if (!('serviceWorker' in navigator) || !navigator.serviceWorker) {
     throw new ServiceWorkerUnavailableError('This browser does not offer service workers here (disabled, or a private window)');
   }
-  // Loaded here, not at import: the page entry stays small, and importing it during server
-  // rendering never evaluates workbox-window (whose Node entry is a UMD build).
-  const { Workbox } = await import('workbox-window');
+  // Loaded here, not at import: the page entry stays small (the client is needed only once
+  // registered), and importing it during server rendering never evaluates workbox-window
+  // (whose Node entry is a UMD build).
+  const [{ Workbox }, { BrokerClient, waitForActive }, { checkRegistration }] = await Promise.all([import('workbox-window'), import('./client.js'), import('./registration-checks.js')]);
   const workbox = new Workbox(scriptUrl, { scope: options.scope, type: options.type });
   let registration: ServiceWorkerRegistration | undefined;
   try {

@@ -1,6 +1,6 @@
 import axios, { AxiosError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { checkRegistration } from '../../src/hints.js';
+import { checkRegistration } from '../../src/registration-checks.js';
 import { attachTokenBroker } from '../../src/interceptors.js';
 import { connectClient, installPageGlobals, ScriptedWorker } from './page-helpers.js';
 
