@@ -67,6 +67,14 @@ export function detailTables(r) {
   ].join('\n');
 }
 
+/** The README's one line on what the page loads, from the benchmark's size step. @param {any} r */
+export function sizeLine(r) {
+  const b = r.bundle;
+  const kb = (/** @type {number} */ bytes) => `${(bytes / 1000).toFixed(1)} kB`;
+  const bindings = b.reactBindingGzipBytes === undefined ? '' : `; the React and Vue bindings add ${kb(b.reactBindingGzipBytes)} and ${kb(b.vueBindingGzipBytes)}`;
+  return `The page entry is ${kb(b.pageInitialGzipBytes)} gzipped before registering (axios not counted), ${kb(b.pageGzipBytes)} once \`registerTokenBroker\` has loaded the client and workbox-window${bindings}; the worker side is ${kb(b.workerGzipBytes)} (${kb(b.workerOauthGzipBytes)} with the OpenID adapter). Measured by \`npm run bench\`.`;
+}
+
 /** @param {string} file @param {string} name @param {string} content */
 function replaceBetween(file, name, content) {
   const text = readFileSync(file, 'utf8');
@@ -81,6 +89,7 @@ function replaceBetween(file, name, content) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const results = JSON.parse(readFileSync(process.argv[2] ?? 'docs/bench.json', 'utf8'));
   replaceBetween('README.md', 'summary', summaryTables(results));
+  replaceBetween('README.md', 'size', sizeLine(results));
   replaceBetween('docs/benchmark.md', 'summary', summaryTables(results));
   replaceBetween('docs/benchmark.md', 'details', detailTables(results));
   console.log('wrote the benchmark tables into README.md and docs/benchmark.md');

@@ -6,7 +6,7 @@
  */
 import type { AxiosInstance } from 'axios';
 import type { SessionStatus } from '../src/index.js';
-import { $, describe, fireCalls, log, openAnotherTab, showSession, wireFireEverywhere } from './ui.js';
+import { $, describe, fireCalls, log, openAnotherTab, showSession, wireExpireAtServer, wireFireEverywhere } from './ui.js';
 
 /** What the controls need of a session: `BrokerClient` and `VaultClient` both are one. */
 export interface SessionControls {
@@ -61,6 +61,7 @@ export function wireControls(session: SessionControls, api: AxiosInstance, chann
   });
   $('fire').addEventListener('click', () => fireCalls(() => api.get('/api/data')));
   wireFireEverywhere(channel, () => api.get('/api/data'));
+  wireExpireAtServer();
   $('logout').addEventListener('click', async () => {
     try {
       await session.logout();

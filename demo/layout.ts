@@ -26,7 +26,7 @@ const NAV: Array<[string, string]> = [
 ];
 
 const BROKER_HINT =
-  'Try it: open three tabs, log in, wait for the access token to expire, then press “…in every tab at once” (what happens when a laptop wakes up and every tab polls). Refreshes go up by one, reuse stays at zero.';
+  'Try it: open three tabs (each gets an animal name, top right of the heading), log in, then either wait for the access token to expire or press “Expire the access token at the server”, and press “…in every tab at once” (what happens when a laptop wakes up and every tab polls). After the expiry at the server the 401s go up, refreshes by one, reuse stays at zero.';
 
 /** Texts of the pages that use the broker, by path. */
 export const PAGES: Record<string, PageText> = {
@@ -92,7 +92,7 @@ export const PAGES: Record<string, PageText> = {
     intro:
       'Each tab runs the familiar axios interceptor: an isRefreshing flag, a queue of subscribers, tokens in localStorage. It works in one tab. With several, every tab refreshes on its own, the server sees a rotated refresh token presented again, and revokes the session for all.',
     refreshTokenKeptIn: 'localStorage, readable by any script on the page',
-    hint: 'Try it: open three tabs, log in, wait for the access token to expire, then press “…in every tab at once”. Watch refreshes and “reuse detected” go up, and every tab get logged out.',
+    hint: 'Try it: open three tabs, log in, press “Expire the access token at the server” (or wait for it to expire), then “…in every tab at once”. Each tab gets its 401s and refreshes on its own: watch refreshes and “reuse detected” go up, and every tab get logged out.',
   },
 };
 
@@ -108,7 +108,7 @@ export function renderLayout(path: keyof typeof PAGES & string): void {
 </header>
 <main>
   <section class="intro">
-    <h1>${page.heading} <span class="tab-name" id="tab-name"></span></h1>
+    <h1>${page.heading} <span class="tab-name" id="tab-name" title="This tab's name, kept for the tab's life: each line of the event log comes from the tab that shows it"></span></h1>
     <p>${page.intro}</p>
   </section>
   <div class="grid">
@@ -127,6 +127,7 @@ export function renderLayout(path: keyof typeof PAGES & string): void {
       <div class="actions">
         <button id="fire" class="primary">Fire 10 parallel API calls</button>
         <button id="fire-all" class="primary">…in every tab at once</button>
+        <button id="expire" title="The API answers 401 from now on until a refresh, though every tab still thinks its token is good">Expire the access token at the server</button>
         <button id="logout">Log out</button>
         <button id="open-tab">Open another tab</button>
       </div>

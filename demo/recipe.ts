@@ -2,7 +2,7 @@
 import axios from 'axios';
 import { attachRecipe, recipeLogin, recipeLogout, recipeSession } from './recipe-interceptor.js';
 import { renderLayout } from './layout.js';
-import { $, describe, fireCalls, log, openAnotherTab, showSession, tabName, watchCounters, wireFireEverywhere } from './ui.js';
+import { $, describe, fireCalls, log, openAnotherTab, showSession, tabName, watchCounters, wireExpireAtServer, wireFireEverywhere } from './ui.js';
 
 declare global {
   interface Window {
@@ -38,6 +38,7 @@ $('login-form').addEventListener('submit', async (event) => {
   update();
 });
 $('fire').addEventListener('click', () => fireCalls(() => api.get('/api/data')));
+wireExpireAtServer();
 wireFireEverywhere('demo-fire-recipe', () => api.get('/api/data'));
 $('logout').addEventListener('click', async () => {
   await recipeLogout();

@@ -92,6 +92,18 @@ export function openAnotherTab(): void {
 }
 
 /**
+ * Wires "Expire the access token at the server": the next calls get 401 although every tab
+ * still thinks its token is good, which is the path a 401-refresh-retry interceptor takes.
+ */
+export function wireExpireAtServer(): void {
+  $('expire').addEventListener('click', async () => {
+    const response = await fetch('/auth/demo/expire-access-tokens', { method: 'POST' });
+    if (response.ok) log('info', 'The server now rejects every access token: the next calls get 401, then the client refreshes and retries');
+    else log('error', `The server did not expire the tokens: ${((await response.json().catch(() => ({}))) as { error_description?: string }).error_description ?? response.status}`);
+  });
+}
+
+/**
  * Wires "Fire in every tab at once": the tabs of one page kind hear each other over a
  * BroadcastChannel, like tabs whose timers all fire when a laptop wakes up.
  */

@@ -133,6 +133,13 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       auth.resetStats();
       sendJson(res, 200, auth.stats);
     },
+    // The demo's "Expire the access token at the server": the API starts answering 401 before
+    // the clients think the token is due, which shows the 401 path (the mock server only).
+    'POST /auth/demo/expire-access-tokens': (_req, res) => {
+      if (oidc) throw new HttpError(501, 'not_supported', 'With IDP=oidc the access tokens are oidc-provider\'s: wait for them to expire');
+      auth.expireAccessTokens();
+      sendJson(res, 200, { ok: true });
+    },
     'GET /auth/config': (_req, res) => sendJson(res, 200, { accessTtlSeconds: auth.accessTtlSeconds, idp: oidc ? 'oidc' : 'mock', vaultOrigin: options.vaultOrigin ?? null }),
     // The vault's fixed configuration, loaded by its worker with importScripts: which app origin it serves.
     'GET /vault-frame/config.js': (_req, res) => {

@@ -44,3 +44,28 @@ test('the demo page shows the session, fires calls from its buttons and shows th
   await page.locator('#logout').click();
   await expect(page.locator('#session-state')).toHaveText('Logged out');
 });
+
+test('"Expire the access token at the server" shows the 401 path: the broker answers the 401s of three tabs with one refresh, the recipe with several', async ({ openTab, server }) => {
+  const brokerTabs = [await openTab('/'), await openTab('/'), await openTab('/')];
+  await brokerTabs[0].locator('#login').click();
+  await expect(brokerTabs[0].locator('#session-state')).toHaveText('Logged in');
+  // Every tab still thinks its token is good for 30 s: the server says otherwise.
+  await brokerTabs[1].locator('#expire').click();
+  await expect(brokerTabs[1].locator('#log')).toContainText('The server now rejects every access token');
+  const brokerResults = await fireInAllTabsAtOnce(brokerTabs, 10, 'demo');
+  expect(brokerResults).toEqual([0, 1, 2].map(() => ({ ok: 10, errors: [] })));
+  const withBroker = await server.stats();
+  expect(withBroker).toMatchObject({ logins: 1, refreshes: 1, reuseDetected: 0 });
+  expect(withBroker.api401).toBeGreaterThan(0);
+  await expect(brokerTabs[0].locator('#count-api401')).toHaveText(String(withBroker.api401));
+
+  await server.reset();
+  await server.setRefreshDelay(500);
+  const recipeTabs = [await openTab('/recipe.html'), await openTab('/recipe.html'), await openTab('/recipe.html')];
+  await recipeTabs[0].evaluate(() => window.recipe.login());
+  await recipeTabs[0].locator('#expire').click();
+  await fireInAllTabsAtOnce(recipeTabs, 10, 'recipe');
+  const withRecipe = await server.stats();
+  expect(withRecipe.api401).toBeGreaterThan(0);
+  expect(withRecipe.refreshes).toBeGreaterThan(1);
+});

@@ -111,7 +111,8 @@ describe('the packed package', () => {
 
   it('compiles the README snippets as written against the packed types', () => {
     const app = join(work, 'app');
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    // The README, and the vault's page it links (its snippets moved there).
+    const readme = ['README.md', 'docs/vault.md'].map((file) => readFileSync(join(root, file), 'utf8')).join('\n');
     const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
     assert.ok(blocks.length >= 3, 'the README has its worker, axios and fetch snippets');
     const worker = blocks.find((block) => block.includes("from 'sw-token-broker/sw'"));

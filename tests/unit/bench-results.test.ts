@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderChart } from '../../bench/chart.mjs';
-import { detailTables, summaryTables } from '../../bench/report.mjs';
+import { detailTables, sizeLine, summaryTables } from '../../bench/report.mjs';
 
 const results = JSON.parse(readFileSync('docs/bench.json', 'utf8'));
 
@@ -35,6 +35,7 @@ describe('docs/bench.json', () => {
     const readme = readFileSync('README.md', 'utf8');
     const doc = readFileSync('docs/benchmark.md', 'utf8');
     expect(readme).toContain(summaryTables(results));
+    expect(readme).toContain(sizeLine(results));
     expect(doc).toContain(summaryTables(results));
     expect(doc).toContain(detailTables(results));
   });

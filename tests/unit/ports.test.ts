@@ -51,8 +51,8 @@ describe('ports', () => {
     expect(output.trim()).toBe(`Port ${port} (the demo server) is already in use on 127.0.0.1: stop what holds it, or pick another port with PORT=<port>.`);
   });
 
-  it('the README lists every port with its variable and default', () => {
-    const readme = readFileSync('README.md', 'utf8');
+  it('CONTRIBUTING.md lists every port with its variable and default', () => {
+    const readme = readFileSync('CONTRIBUTING.md', 'utf8');
     const rows = [...readme.matchAll(/^\| (\d{4}) \| `([A-Z0-9_]+)`/gm)].map((match) => [Number(match[1]), match[2]]);
     const env = { ...process.env };
     for (const variable of ['PORT', 'VAULT_PORT', 'BENCH_PORT', 'BENCH_VAULT_PORT', ...testPorts().map((use) => use.variable)]) delete process.env[variable];
