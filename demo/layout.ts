@@ -26,7 +26,7 @@ const NAV: Array<[string, string]> = [
 ];
 
 const BROKER_HINT =
-  'Try it: open three tabs (each gets an animal name, top right of the heading), log in, then either wait for the access token to expire or press “Expire the access token at the server”, and press “…in every tab at once” (what happens when a laptop wakes up and every tab polls). After the expiry at the server the 401s go up, refreshes by one, reuse stays at zero.';
+  'Try it: open three tabs (each gets an animal name, next to the heading), log in, then either wait for the access token to expire or press “Expire the access token at the server”, and press “…in every tab at once” (what happens when a laptop wakes up and every tab polls). After the expiry at the server the 401s go up, refreshes by one, reuse stays at zero.';
 
 /** Texts of the pages that use the broker, by path. */
 export const PAGES: Record<string, PageText> = {

@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * `npm run screenshots`: regenerates the README's and CONTRIBUTING's pictures from the built
- * demo, doing what their captions say (three tabs, log in, let the token expire, fire in
- * every tab at once), and records a hash of the demo's UI sources beside them
+ * demo, doing what their captions say (three tabs, log in, expire the access token at the
+ * server, fire in every tab at once: the 401 path), and records a hash of the demo's UI sources beside them
  * (docs/screenshots.json). A unit test compares that hash with the sources, so a change to
  * the demo's UI without new pictures fails the tests.
  */
@@ -18,7 +18,8 @@ const SHOTS = [
   { path: '/', file: 'docs/demo.png' },
   { path: '/recipe.html', file: 'docs/recipe.png' },
 ];
-const ACCESS_TTL_SECONDS = 3;
+// The demo's default: the expiry comes from the page's "Expire the access token at the server".
+const ACCESS_TTL_SECONDS = 30;
 
 let port = 5480;
 while (!(await isPortFree(port)) || !(await isPortFree(port + 1))) port += 2;
@@ -46,7 +47,9 @@ try {
     const [first] = tabs;
     await first.click('#reset-counters');
     await first.click('#login');
-    await first.waitForTimeout(ACCESS_TTL_SECONDS * 1000 + 500);
+    await first.waitForTimeout(1000);
+    await first.click('#expire');
+    await first.waitForTimeout(300);
     await first.click('#fire-all');
     await first.waitForTimeout(2500);
     await first.screenshot({ path: shot.file });
