@@ -71,7 +71,7 @@ export function detailTables(r) {
 export function sizeLine(r) {
   const b = r.bundle;
   const kb = (/** @type {number} */ bytes) => `${(bytes / 1000).toFixed(1)} kB`;
-  const bindings = b.reactBindingGzipBytes === undefined ? '' : `; the React and Vue bindings add ${kb(b.reactBindingGzipBytes)} and ${kb(b.vueBindingGzipBytes)}`;
+  const bindings = b.reactBindingGzipBytes === undefined ? '' : `; the React and Vue bindings add ${b.reactBindingGzipBytes.toLocaleString('en')} B and ${b.vueBindingGzipBytes.toLocaleString('en')} B`;
   return `The page entry is ${kb(b.pageInitialGzipBytes)} gzipped before registering (axios not counted), ${kb(b.pageGzipBytes)} once \`registerTokenBroker\` has loaded the client and workbox-window${bindings}; the worker side is ${kb(b.workerGzipBytes)} (${kb(b.workerOauthGzipBytes)} with the OpenID adapter). Measured by \`npm run bench\`.`;
 }
 
