@@ -1,11 +1,11 @@
 // @ts-check
 /**
  * docs/bench.svg from one run's results: refreshes and failed requests per tab count for
- * the broker and the per-tab recipes, and each mode's p50 against its floor (with the
+ * the broker, the per-tab recipes and the peer libraries, and each mode's p50 against its floor (with the
  * spread of the round medians). Plain SVG, no dependency.
  */
 
-const COLORS = { broker: '#1a7f37', recipe: '#cf222e', 'axios-auth-refresh': '#9a6700' };
+const COLORS = { broker: '#1a7f37', recipe: '#cf222e', 'axios-auth-refresh': '#9a6700', 'auth0-spa-js': '#bc4c00', 'oidc-client-ts': '#8250df', 'axa-oidc-client': '#0969da' };
 const MODE_COLORS = { plain: '#8c959f', passthrough: '#8c959f', handoff: '#1a7f37', sealed: '#0969da', vault: '#8250df' };
 const esc = (/** @type {string} */ text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
@@ -18,7 +18,9 @@ export function renderChart(results) {
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="16" y="22" font-size="15" font-weight="600">sw-token-broker benchmark: ${esc(results.browser)}, ${results.cpus} cpus</text>`,
   ];
-  const storms = results.storm;
+  // The peers (bench/peers/) beside the recipes, at the common token lifetime; the broker's own line is the main run's.
+  const peerRows = (results.peers?.storm ?? []).filter((/** @type {any} */ row) => row.impl !== 'broker' && row.ttlS === results.peers.settings.ttlS && row.refreshes !== null);
+  const storms = [...results.storm, ...peerRows];
   parts.push(linePanel({ x: 16, y: 44, w: 330, h: 300, title: 'Refreshes per storm (after expiry)', rows: storms, value: (/** @type {any} */ row) => row.refreshes, log: true }));
   parts.push(linePanel({ x: 376, y: 44, w: 330, h: 300, title: 'Failed requests per storm (%)', rows: storms, value: (/** @type {any} */ row) => (100 * row.failed) / row.requests, log: false, max: 100 }));
   parts.push(overheadPanel({ x: 736, y: 44, w: 328, h: 300, rows: results.overhead }));
@@ -40,7 +42,7 @@ function linePanel({ x, y, w, h, title, rows, value, log, max }) {
     log ? bottom - ((Math.log2(Math.max(v, 1)) / Math.log2(top_value)) * (bottom - top)) : bottom - (v / top_value) * (bottom - top);
   const scaleX = (/** @type {number} */ t) => left + (tabs.indexOf(t) / Math.max(1, tabs.length - 1)) * (right - left);
   const out = [`<text x="${x}" y="${y + 12}" font-weight="600">${esc(title)}</text>`];
-  const ticks = log ? [1, 2, 4, 8, 16, 32, 64].filter((t) => t <= top_value) : [0, 25, 50, 75, 100];
+  const ticks = log ? [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].filter((t) => t <= top_value) : [0, 25, 50, 75, 100];
   for (const tick of ticks) {
     const ty = scaleY(tick);
     out.push(`<line x1="${left}" x2="${right}" y1="${ty}" y2="${ty}" stroke="#eaeef2"/>`, `<text x="${left - 6}" y="${ty + 4}" text-anchor="end" fill="#57606a">${tick}</text>`);

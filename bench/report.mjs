@@ -67,6 +67,64 @@ export function detailTables(r) {
   ].join('\n');
 }
 
+const PEER_NAMES = { broker: 'sw-token-broker', 'auth0-spa-js': 'auth0-spa-js', 'oidc-client-ts': 'oidc-client-ts', 'axa-oidc-client': '@axa-fr/oidc-client' };
+
+/** The peer comparison's tables: storms per library and tab count, then steady state and sizes. @param {any} r */
+export function peerTables(r) {
+  const p = r.peers;
+  if (!p) return 'No peer comparison in this run.';
+  const tabCounts = [...new Set(p.storm.map((/** @type {any} */ row) => row.tabs))].sort((a, b) => Number(a) - Number(b));
+  // The broker first, then the others as PEER_NAMES lists them; a library's common lifetime before its other runs.
+  const order = Object.keys(PEER_NAMES);
+  const variants = [...new Set(p.storm.map((/** @type {any} */ row) => `${row.impl}|${row.ttlS}`))].sort((a, b) => {
+    const [[implA, ttlA], [implB, ttlB]] = [a.split('|'), b.split('|')];
+    return order.indexOf(implA) - order.indexOf(implB) || Number(ttlA !== String(p.settings.ttlS)) - Number(ttlB !== String(p.settings.ttlS));
+  });
+  const name = (/** @type {string} */ impl) => `${PEER_NAMES[/** @type {keyof typeof PEER_NAMES} */ (impl)] ?? impl}${p.versions?.[impl] ? ` ${p.versions[impl]}` : ''}`;
+  const range = (/** @type {number} */ value, /** @type {number[] | null} */ spread) => (spread && spread[0] !== spread[1] ? `${value} (${spread[0]}–${spread[1]})` : `${value}`);
+  const cell = (/** @type {string} */ variant, /** @type {number} */ tabs) => {
+    const [impl, ttlS] = variant.split('|');
+    const row = p.storm.find((/** @type {any} */ each) => each.impl === impl && String(each.ttlS) === ttlS && each.tabs === tabs);
+    if (!row) return '—';
+    if (row.refreshes === null) return `could not run: ${row.errors[0]}`;
+    const extras = [row.reuseDetected ? `reuse ${row.reuseDetected}` : '', row.sessionsLost ? `**lost ${row.sessionsLost}/${row.runs.length}**` : '', row.errors.length ? `${row.errors.length} run(s) failed` : ''].filter(Boolean);
+    return `${range(row.refreshes, row.refreshesRange)} / ${range(row.failed, row.failedRange)}${extras.length ? `, ${extras.join(', ')}` : ''}`;
+  };
+  const steady = (/** @type {string} */ impl) => p.steady.find((/** @type {any} */ row) => row.impl === impl);
+  const size = (/** @type {string} */ impl) => p.sizes.find((/** @type {any} */ row) => row.impl === impl);
+  return [
+    `Against one oidc-provider (rotation on every refresh; a rotated refresh token presented again revokes the grant), each library logging in by its own redirect flow. Refresh grants / failed requests (median of ${p.settings.runs} runs, min–max), from the login through a storm of N tabs × ${p.settings.requests} parallel requests right after a ${p.settings.ttlS} s access token expired (refreshed tokens live ${p.settings.refreshedTtlS} s):`,
+    '',
+    `| library | ${tabCounts.map((tabs) => `${tabs} tab${Number(tabs) > 1 ? 's' : ''}`).join(' | ')} |`,
+    `|---|${tabCounts.map(() => '---').join('|')}|`,
+    ...variants.map((variant) => {
+      const [impl, ttlS] = variant.split('|');
+      const label = `${name(impl)}${Number(ttlS) !== p.settings.ttlS ? `, ${ttlS} s tokens` : ''}`;
+      return `| ${label} | ${tabCounts.map((tabs) => cell(variant, /** @type {number} */ (tabs))).join(' | ')} |`;
+    }),
+    '',
+    `Steady state (one tab, a long-lived token, ${p.settings.steadyRounds} interleaved rounds of ${p.settings.steadyRequests} sequential requests each), and what each page loads for auth (minified, gzipped, axios not counted):`,
+    '',
+    '| library | p50 ms | p95 ms | page | service worker |',
+    '|---|---|---|---|---|',
+    ...[...Object.keys(PEER_NAMES), 'plain'].map((impl) => {
+      const s = steady(impl);
+      const z = size(impl);
+      const kb = (/** @type {number | null | undefined} */ bytes) => (bytes ? `${(bytes / 1000).toFixed(1)} kB` : '—');
+      return `| ${impl === 'plain' ? 'plain axios, fixed token' : name(impl)} | ${s?.p50Ms ?? '—'} | ${s?.p95Ms ?? '—'} | ${kb(z?.pageGzipBytes)} | ${kb(z?.workerGzipBytes)} |`;
+    }),
+  ].join('\n');
+}
+
+/** How each library is set up in the peer comparison, where it differs from its users' setup. @param {any} r */
+export function peerSetup(r) {
+  const p = r.peers;
+  if (!p) return '';
+  return Object.entries(p.deviations)
+    .map(([impl, text]) => `- **${PEER_NAMES[/** @type {keyof typeof PEER_NAMES} */ (impl)] ?? impl}**${p.versions?.[impl] ? ` ${p.versions[impl]}` : ''}: ${text}.`)
+    .join('\n');
+}
+
 /** The README's one line on what the page loads, from the benchmark's size step. @param {any} r */
 export function sizeLine(r) {
   const b = r.bundle;
@@ -90,6 +148,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const results = JSON.parse(readFileSync(process.argv[2] ?? 'docs/bench.json', 'utf8'));
   replaceBetween('README.md', 'summary', summaryTables(results));
   replaceBetween('README.md', 'size', sizeLine(results));
+  replaceBetween('README.md', 'peers', peerTables(results));
+  replaceBetween('docs/benchmark.md', 'peers', `${peerTables(results)}\n\nHow each is set up, where that differs from its README, and why:\n\n${peerSetup(results)}`);
   replaceBetween('docs/benchmark.md', 'summary', summaryTables(results));
   replaceBetween('docs/benchmark.md', 'details', detailTables(results));
   console.log('wrote the benchmark tables into README.md and docs/benchmark.md');

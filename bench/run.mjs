@@ -22,7 +22,8 @@ import { build } from 'vite';
 import { CHROMIUM_ARGS, findOrInstallChromium } from '../scripts/find-browser.mjs';
 import { renderChart } from './chart.mjs';
 import { TRUSTED_RATIO_RANGE, measureOverhead } from './overhead.mjs';
-import { API_OF, BASE, PAGES, REFRESH_DELAY_MS, loginIn, median, openTab, post, round, startServer, stats } from './shared.mjs';
+import { API_OF, BASE, PAGES, REFRESH_DELAY_MS, armStorm, loginIn, median, openTab, post, round, startServer, stats } from './shared.mjs';
+import { measurePeers } from './peers/index.mjs';
 import { measureColdStart, measureWorkerHeap } from './worker.mjs';
 
 const args = process.argv.slice(2);
@@ -45,6 +46,17 @@ const ROUND_REQUESTS = quick ? 150 : 400;
 const IN_FLIGHT = 50;
 const COLD_STARTS = quick ? 5 : 20;
 const HEAP_CHECKPOINTS = [1000, 10_000];
+/** The peer comparison (bench/peers/): the libraries users would pick instead, against one oidc-provider. */
+const PEER_SETTINGS = {
+  tabs: quick ? [1, 2] : [1, 2, 4, 8],
+  runs: STORM_RUNS,
+  requests: 20,
+  ttlS: 2,
+  refreshedTtlS: 120,
+  auth0MarginTtlS: 62,
+  steadyRounds: quick ? 2 : 5,
+  steadyRequests: quick ? 50 : 100,
+};
 
 /** What the issue asked this benchmark to reach; reported, not asserted. */
 const GOALS = {
@@ -73,25 +85,9 @@ async function stormRun(/** @type {import('playwright-core').Browser} */ browser
     // would expire while a 32-tab storm is still running on 2 cores (one took 35 s), and
     // every implementation would refresh again and fail whatever it did.
     await post('/auth/test/config', { accessTtlSeconds: STORM_REFRESHED_TTL_S });
-    const armed = measured.map((tab) =>
-      tab.evaluate(
-        ({ impl, count, apiOf }) =>
-          new Promise((resolve) => {
-            const api = (0, eval)(apiOf)(impl);
-            const channel = new BroadcastChannel('bench-go');
-            /** @type {any} */ (window).__armed = true;
-            channel.onmessage = async () => {
-              channel.close();
-              const results = await Promise.allSettled(Array.from({ length: count }, () => api.get('/api/data')));
-              resolve(results.filter((r) => r.status === 'rejected').length);
-            };
-          }),
-        { impl, count: STORM_REQUESTS, apiOf: API_OF },
-      ),
-    );
-    for (const tab of measured) await tab.waitForFunction(() => /** @type {any} */ (window).__armed === true);
+    const armed = await armStorm(measured, { channel: 'bench-go', count: STORM_REQUESTS, apiOf: API_OF, impl });
     await signal.evaluate(() => new BroadcastChannel('bench-go').postMessage('go'));
-    const failedPerTab = /** @type {number[]} */ (await Promise.all(armed));
+    const failedPerTab = await Promise.all(armed);
     const counted = await stats();
     // Is there still a working session? One more request from the first tab tells.
     const sessionLost = await measured[0].evaluate(
@@ -347,6 +343,7 @@ async function main() {
     const coldStart = await measureColdStart(browser, COLD_STARTS);
     const workerHeap = await measureWorkerHeap(browser, HEAP_CHECKPOINTS);
     const bundle = await measureBundles();
+    const peers = await measurePeers(browser, PEER_SETTINGS, { brokerPageGzipBytes: bundle.pageGzipBytes, brokerWorkerGzipBytes: bundle.workerOauthGzipBytes });
     /** @type {any} */
     const results = {
       storm,
@@ -358,6 +355,7 @@ async function main() {
       coldStart,
       workerHeap,
       bundle,
+      peers,
       browser: `Chromium ${browser.version()}`,
       node: process.version,
       cpus: cpus().length,

@@ -63,6 +63,34 @@ export async function loginIn(page, impl) {
   }, impl);
 }
 
+/**
+ * Arms every tab to fire `count` parallel `api.get('/api/data')` when a message arrives on
+ * the BroadcastChannel `channel` (so that all tabs start at once), and waits until each is
+ * armed. Returns, per tab, a promise of how many of its requests failed.
+ * @param {import('playwright-core').Page[]} tabs
+ * @param {{ channel: string, count: number, apiOf: string, impl: string }} storm `apiOf`: in-page source of `(impl) => axios instance`
+ */
+export async function armStorm(tabs, { channel, count, apiOf, impl }) {
+  const armed = tabs.map((tab) =>
+    tab.evaluate(
+      ({ impl, count, apiOf, channel }) =>
+        new Promise((resolve) => {
+          const api = (0, eval)(apiOf)(impl);
+          const signal = new BroadcastChannel(channel);
+          /** @type {any} */ (window).__armed = true;
+          signal.onmessage = async () => {
+            signal.close();
+            const results = await Promise.allSettled(Array.from({ length: count }, () => api.get('/api/data')));
+            resolve(results.filter((r) => r.status === 'rejected').length);
+          };
+        }),
+      { impl, count, apiOf, channel },
+    ),
+  );
+  for (const tab of tabs) await tab.waitForFunction(() => /** @type {any} */ (window).__armed === true);
+  return /** @type {Promise<number>[]} */ (armed);
+}
+
 /** A new random order of `items` (Fisher–Yates). @template T @param {T[]} items */
 export function shuffled(items) {
   const copy = [...items];

@@ -55,6 +55,18 @@ export function benchPorts() {
   ]);
 }
 
+/** `npm run bench`'s peer comparison: one provider, one origin per library (bench/peers/). */
+export function peerPorts() {
+  const port = portFrom('PEER_IDP_PORT', 5403);
+  return /** @type {Array<PortUse & { peer?: string }>} */ ([
+    { variable: 'PEER_IDP_PORT', port, what: "the peer comparison's oidc-provider" },
+    { variable: 'PEER_BROKER_PORT', port: portFrom('PEER_BROKER_PORT', port + 1), what: 'the peer comparison: the broker', peer: 'broker' },
+    { variable: 'PEER_AUTH0_PORT', port: portFrom('PEER_AUTH0_PORT', port + 2), what: 'the peer comparison: auth0-spa-js', peer: 'auth0-spa-js' },
+    { variable: 'PEER_OIDC_CLIENT_PORT', port: portFrom('PEER_OIDC_CLIENT_PORT', port + 3), what: 'the peer comparison: oidc-client-ts', peer: 'oidc-client-ts' },
+    { variable: 'PEER_AXA_PORT', port: portFrom('PEER_AXA_PORT', port + 4), what: 'the peer comparison: @axa-fr/oidc-client', peer: 'axa-oidc-client' },
+  ]);
+}
+
 /** Resolves true when `port` on 127.0.0.1 can be listened on. @param {number} port */
 export function isPortFree(port) {
   return new Promise((resolve) => {
@@ -84,7 +96,7 @@ export async function requireFreePorts(uses) {
 
 // `node scripts/ports.mjs demo|test|bench`: the check alone, for npm scripts to run before they build.
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  const which = /** @type {Record<string, () => PortUse[]>} */ ({ demo: demoPorts, test: testPorts, bench: benchPorts })[process.argv[2] ?? ''];
+  const which = /** @type {Record<string, () => PortUse[]>} */ ({ demo: demoPorts, test: testPorts, bench: () => [...benchPorts(), ...peerPorts()] })[process.argv[2] ?? ''];
   if (!which) {
     console.error('usage: node scripts/ports.mjs demo|test|bench');
     process.exit(2);

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderChart } from '../../bench/chart.mjs';
-import { detailTables, sizeLine, summaryTables } from '../../bench/report.mjs';
+import { detailTables, peerSetup, peerTables, sizeLine, summaryTables } from '../../bench/report.mjs';
 
 const results = JSON.parse(readFileSync('docs/bench.json', 'utf8'));
 
@@ -31,11 +31,29 @@ describe('docs/bench.json', () => {
     expect(results).toMatchObject({ browser: expect.stringMatching(/^Chromium /), node: expect.any(String), cpus: expect.any(Number) });
   });
 
+  it('has the peers, every library at every tab count, each row measured or saying why not', () => {
+    const { peers } = results;
+    for (const impl of ['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client']) {
+      const rows = peers.storm.filter((row: { impl: string }) => row.impl === impl);
+      expect(rows.map((row: { tabs: number }) => row.tabs)).toEqual(expect.arrayContaining([1, 2, 4, 8]));
+      for (const row of rows) {
+        if (row.refreshes === null) expect(row.errors.length).toBeGreaterThan(0);
+        else expect(row).toMatchObject({ refreshes: expect.any(Number), reuseDetected: expect.any(Number), failed: expect.any(Number), sessionsLost: expect.any(Number) });
+      }
+      expect(peers.deviations[impl]).toEqual(expect.any(String));
+      expect(peers.sizes.find((row: { impl: string }) => row.impl === impl)).toMatchObject({ pageGzipBytes: expect.any(Number) });
+    }
+    expect(peers.steady.map((row: { impl: string }) => row.impl)).toEqual(expect.arrayContaining(['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'plain']));
+  });
+
   it('is what the README and docs/benchmark.md show', () => {
     const readme = readFileSync('README.md', 'utf8');
     const doc = readFileSync('docs/benchmark.md', 'utf8');
     expect(readme).toContain(summaryTables(results));
     expect(readme).toContain(sizeLine(results));
+    expect(readme).toContain(peerTables(results));
+    expect(doc).toContain(peerTables(results));
+    expect(doc).toContain(peerSetup(results));
     expect(doc).toContain(summaryTables(results));
     expect(doc).toContain(detailTables(results));
   });
@@ -43,7 +61,8 @@ describe('docs/bench.json', () => {
   it('draws every implementation and mode in docs/bench.svg', () => {
     const svg = renderChart(results);
     const modes = results.overhead.map((row: { mode: string }) => row.mode);
-    for (const label of ['broker', 'recipe', 'axios-auth-refresh', ...modes]) expect(svg).toContain(`>${label}<`);
+    const peers = results.peers ? ['auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client'] : [];
+    for (const label of ['broker', 'recipe', 'axios-auth-refresh', ...peers, ...modes]) expect(svg).toContain(`>${label}<`);
     expect(readFileSync('docs/bench.svg', 'utf8')).toBe(svg);
   });
 });

@@ -1,0 +1,45 @@
+// @ts-check
+/**
+ * Builds the peer comparison's pages into dist/bench-peers/<library>/: each library's page
+ * bundled by Vite as its users' bundlers would (minified), an index.html, and what the
+ * library needs served beside it (axa's service worker and trusted-domains file; the broker's
+ * OpenID fixture page and worker, from `npm run build:test`).
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'vite';
+
+export const PEER_ROOT = 'dist/bench-peers';
+const PAGES = { 'auth0-spa-js': 'auth0.ts', 'oidc-client-ts': 'oidc-client-ts.ts', 'axa-oidc-client': 'axa.ts' };
+
+/** @param {string} title @param {string} script @param {boolean} module @param {string} [before] a classic script to load first */
+const html = (title, script, module, before) =>
+  `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>${before ? `<script src="${before}"></script>` : ''}<script${module ? ' type="module"' : ''} src="${script}"></script></body></html>\n`;
+
+/**
+ * @param {{ idpOrigin: string, origins: Record<string, string> }} where the provider, and each library's origin (axa's trusted domains name them)
+ */
+export async function buildPeerPages({ idpOrigin, origins }) {
+  rmSync(PEER_ROOT, { recursive: true, force: true });
+  for (const [peer, entry] of Object.entries(PAGES)) {
+    const outDir = join(PEER_ROOT, peer);
+    await build({
+      configFile: false,
+      logLevel: 'silent',
+      build: { outDir, emptyOutDir: true, minify: true, target: 'es2022', lib: { entry: `bench/peers/pages/${entry}`, formats: ['es'], fileName: () => 'main.js' } },
+    });
+    writeFileSync(join(outDir, 'index.html'), html(peer, '/main.js', true));
+  }
+  const axa = join(PEER_ROOT, 'axa-oidc-client');
+  copyFileSync('node_modules/@axa-fr/oidc-client-service-worker/dist/OidcServiceWorker.js', join(axa, 'OidcServiceWorker.js'));
+  // Its trusted domains: the provider, and the page's own API.
+  writeFileSync(join(axa, 'OidcTrustedDomains.js'), `const trustedDomains = { default: ${JSON.stringify([idpOrigin, origins['axa-oidc-client']])} };\n`);
+  const broker = join(PEER_ROOT, 'broker');
+  mkdirSync(broker, { recursive: true });
+  for (const file of ['oidc-page.js', 'oidc-sw.js']) {
+    if (!existsSync(join('dist/idp', file))) throw new Error(`dist/idp/${file} is missing: run npm run build:test first`);
+    copyFileSync(join('dist/idp', file), join(broker, file));
+  }
+  writeFileSync(join(broker, 'index.html'), html('broker', '/oidc-page.js', false, '/idp-config.js'));
+  void readFileSync;
+}

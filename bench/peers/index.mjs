@@ -1,0 +1,135 @@
+// @ts-check
+/**
+ * `npm run bench`'s peer comparison: the libraries users would pick instead (auth0-spa-js,
+ * oidc-client-ts, @axa-fr/oidc-client), each in its own page on its own origin, beside the
+ * broker (its OpenID fixture page and worker), all against one oidc-provider in the same run.
+ * Storms, steady state (next to plain axios with a fixed token, in the same rounds) and what
+ * each page loads for auth.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'vite';
+import { peerPorts } from '../../scripts/ports.mjs';
+import { median, percentile, round, shuffled } from '../shared.mjs';
+import { PEER_ROOT, buildPeerPages } from './build.mjs';
+import { PEERS, startPeerServers } from './server.mjs';
+import { loginByRedirect, measurePeerStorms } from './storm.mjs';
+
+/** The versions measured: what package-lock.json resolved. */
+const VERSIONS = Object.fromEntries(
+  [['auth0-spa-js', '@auth0/auth0-spa-js'], ['oidc-client-ts', 'oidc-client-ts'], ['axa-oidc-client', '@axa-fr/oidc-client']].map(([peer, name]) => [
+    peer,
+    JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')).version,
+  ]),
+);
+
+/**
+ * How each library is set up here, where that differs from how its users configure it, and why.
+ * Reported in the JSON and docs/benchmark.md.
+ */
+export const DEVIATIONS = {
+  broker: 'the OpenID test fixture (oidcEndpoint, login by redirect with PKCE, handoff mode) on its own origin; the API allowlist is that origin',
+  'auth0-spa-js':
+    "domain set to the local provider, whose routes are mapped to Auth0's (/authorize, /oauth/token); it treats a token as expired 60 s early (hard-coded), so it is also run with tokens just past that margin (62 s)",
+  'oidc-client-ts':
+    'accessTokenExpiringNotificationTimeInSeconds: 1 (default 60): with tokens shorter than the margin its automatic renew runs in a loop in every tab; the request interceptor renews an expired user with signinSilent() and retries a 401 once, as its docs suggest',
+  'axa-oidc-client':
+    'refresh_time_before_tokens_expiration_in_second: 1 (default 120): the same loop otherwise; service_worker_only with its OidcServiceWorker.js and a trusted-domains file naming the provider and the page origin; requests through fetchWithTokens (axios with the fetch adapter)',
+};
+
+/**
+ * @param {import('playwright-core').Browser} browser
+ * @param {{ tabs: number[], runs: number, requests: number, ttlS: number, refreshedTtlS: number, auth0MarginTtlS: number, steadyRounds: number, steadyRequests: number }} settings
+ * @param {{ brokerPageGzipBytes: number, brokerWorkerGzipBytes: number }} brokerSizes from the benchmark's own size step
+ */
+export async function measurePeers(browser, settings, brokerSizes) {
+  const ports = peerPorts();
+  const idpPort = ports.find((use) => use.variable === 'PEER_IDP_PORT')?.port ?? 0;
+  /** @type {Record<string, number>} */
+  const sitePorts = Object.fromEntries(PEERS.map((peer) => [peer, ports.find((use) => use.peer === peer)?.port ?? 0]));
+  const origins = Object.fromEntries(Object.entries(sitePorts).map(([peer, port]) => [peer, `http://127.0.0.1:${port}`]));
+  await buildPeerPages({ idpOrigin: `http://127.0.0.1:${idpPort}`, origins });
+  const servers = await startPeerServers({ idpPort, ports: /** @type {any} */ (sitePorts), root: PEER_ROOT });
+  try {
+    const storm = await measurePeerStorms(browser, servers, settings);
+    const steady = await measureSteady(browser, servers, settings);
+    const sizes = await measureSizes(brokerSizes);
+    return { versions: VERSIONS, deviations: DEVIATIONS, settings, storm, steady, sizes };
+  } finally {
+    await servers.close();
+  }
+}
+
+/**
+ * Sequential requests with a long-lived token, per library and for plain axios (a fixed
+ * token, on the oidc-client-ts page), in interleaved rounds.
+ * @param {import('playwright-core').Browser} browser
+ * @param {Awaited<ReturnType<typeof startPeerServers>>} servers
+ * @param {{ steadyRounds: number, steadyRequests: number }} settings
+ */
+async function measureSteady(browser, servers, { steadyRounds, steadyRequests }) {
+  servers.setAccessTtl(3600);
+  const context = await browser.newContext();
+  try {
+    /** @type {Record<string, import('playwright-core').Page>} */
+    const tabs = {};
+    for (const peer of PEERS) {
+      const tab = await context.newPage();
+      await tab.goto(`${servers.origin(peer)}/`);
+      await tab.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 30_000 });
+      await loginByRedirect(tab, peer, new URL(servers.issuer).origin);
+      tabs[peer] = tab;
+    }
+    const impls = [...PEERS, 'plain'];
+    /** @type {Record<string, number[]>} */
+    const samples = Object.fromEntries(impls.map((impl) => [impl, []]));
+    for (let round = 0; round < steadyRounds; round++) {
+      for (const impl of shuffled(impls)) {
+        const tab = tabs[impl === 'plain' ? 'oidc-client-ts' : impl];
+        const times = await tab.evaluate(
+          async ({ impl, count }) => {
+            const w = /** @type {any} */ (window);
+            const api = impl === 'broker' ? w.demo.api : impl === 'plain' ? await w.peer.plain() : w.peer.api;
+            await api.get('/api/data');
+            const out = [];
+            for (let i = 0; i < count; i++) {
+              const start = performance.now();
+              await api.get('/api/data');
+              out.push(performance.now() - start);
+            }
+            return out;
+          },
+          { impl, count: steadyRequests },
+        );
+        samples[impl].push(...times);
+      }
+    }
+    return impls.map((impl) => ({ impl, requests: samples[impl].length, p50Ms: round(median(samples[impl]), 1), p95Ms: round(percentile(samples[impl], 95), 1) }));
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * What each page loads for auth, minified and gzipped, without axios (the same for all); the
+ * worker for the service-worker ones.
+ * @param {{ brokerPageGzipBytes: number, brokerWorkerGzipBytes: number }} broker
+ */
+async function measureSizes(broker) {
+  const gzip = (/** @type {string} */ file) => gzipSync(readFileSync(file), { level: 9 }).length;
+  /** @type {Array<{ impl: string, pageGzipBytes: number, workerGzipBytes: number | null }>} */
+  const rows = [{ impl: 'broker', pageGzipBytes: broker.brokerPageGzipBytes, workerGzipBytes: broker.brokerWorkerGzipBytes }];
+  for (const impl of ['auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client']) {
+    const outDir = join(PEER_ROOT, '.sizes', impl);
+    // Everything the library's entry pulls in, in one minified file.
+    await build({
+      configFile: false,
+      logLevel: 'silent',
+      build: { outDir, emptyOutDir: true, minify: true, lib: { entry: `bench/peers/sizes/${impl}.js`, formats: ['es'], fileName: () => 'entry.js' }, rolldownOptions: { output: { codeSplitting: false } } },
+    });
+    const worker = impl === 'axa-oidc-client' ? gzip('node_modules/@axa-fr/oidc-client-service-worker/dist/OidcServiceWorker.js') : null;
+    rows.push({ impl, pageGzipBytes: gzip(join(outDir, 'entry.js')), workerGzipBytes: worker });
+  }
+  return rows;
+}

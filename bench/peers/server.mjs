@@ -1,0 +1,124 @@
+// @ts-check
+/**
+ * The authorization server every library in the peer comparison logs in to and refreshes
+ * at: one oidc-provider (rotation on every refresh; a rotated refresh token presented again
+ * revokes the grant), with one public client per library, and one origin per library that
+ * serves its page and a protected `GET /api/data`. Counters per library, as the demo
+ * server's: logins, refresh grants that reached the server (accepted or not), reuse
+ * detections, API calls, 401s.
+ *
+ * auth0-spa-js builds its URLs from its domain (`/authorize`, `/oauth/token`), so the
+ * provider's routes are mapped to those paths; the other libraries use discovery and follow.
+ */
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import Provider from 'oidc-provider';
+
+/** The libraries, each with its client id and the folder its page is built into (dist/bench-peers/<name>/). */
+export const PEERS = /** @type {const} */ (['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client']);
+/** @typedef {typeof PEERS[number]} Peer */
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.map': 'application/json' };
+
+/** @returns {{ logins: number, refreshes: number, refreshesRejected: number, reuseDetected: number, apiCalls: number, api401: number }} */
+const zero = () => ({ logins: 0, refreshes: 0, refreshesRejected: 0, reuseDetected: 0, apiCalls: 0, api401: 0 });
+
+/**
+ * Starts the provider and the libraries' origins.
+ * @param {{ idpPort: number, ports: Record<Peer, number>, root: string }} options `root`: the built pages, one folder per library
+ */
+export async function startPeerServers({ idpPort, ports, root }) {
+  const issuer = `http://127.0.0.1:${idpPort}/`;
+  const origin = (/** @type {Peer} */ peer) => `http://127.0.0.1:${ports[peer]}`;
+  /** @type {Record<string, ReturnType<typeof zero>>} */
+  const stats = Object.fromEntries(PEERS.map((peer) => [peer, zero()]));
+  let accessTtlSeconds = 60;
+
+  const provider = new Provider(issuer, {
+    clients: PEERS.map((peer) => ({
+      client_id: peer,
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [`${origin(peer)}/`, `${origin(peer)}/callback`, `${origin(peer)}/oidc-callback`, `${origin(peer)}/authentication/callback`, `${origin(peer)}/authentication/silent-callback`],
+      post_logout_redirect_uris: [`${origin(peer)}/`],
+    })),
+    routes: { authorization: '/authorize', token: '/oauth/token', revocation: '/oauth/revoke', end_session: '/v2/logout', userinfo: '/userinfo', jwks: '/.well-known/jwks.json' },
+    pkce: { required: () => true },
+    rotateRefreshToken: true,
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    clientBasedCORS: () => true,
+    scopes: ['openid', 'profile', 'email', 'offline_access'],
+    ttl: { AccessToken: () => accessTtlSeconds, AuthorizationCode: 60, IdToken: 3600, RefreshToken: 24 * 3600, Grant: 24 * 3600, Session: 24 * 3600, Interaction: 3600 },
+    features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
+    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    cookies: { keys: ['sw-token-broker-bench-only'] },
+  });
+  const statsOf = (/** @type {any} */ ctx) => stats[ctx.oidc?.client?.clientId ?? ctx.oidc?.params?.client_id] ?? zero();
+  provider.on('grant.success', (ctx) => {
+    const grantType = ctx.oidc.params?.grant_type;
+    if (grantType === 'refresh_token') statsOf(ctx).refreshes++;
+    if (grantType === 'authorization_code') statsOf(ctx).logins++;
+  });
+  provider.on('grant.error', (ctx, error) => {
+    if (ctx.oidc?.params?.grant_type !== 'refresh_token') return;
+    const counted = statsOf(ctx);
+    counted.refreshes++;
+    counted.refreshesRejected++;
+    const { error_detail: detail, error_description: description } = /** @type {{ error_detail?: string, error_description?: string }} */ (error);
+    if (/already used/.test(String(detail ?? description))) counted.reuseDetected++;
+  });
+
+  const idp = createServer(provider.callback());
+  await new Promise((resolve) => idp.listen(idpPort, '127.0.0.1', () => resolve(undefined)));
+
+  const sites = PEERS.map((peer) =>
+    createServer(async (req, res) => {
+      const url = new URL(req.url ?? '/', origin(peer));
+      const counted = stats[peer];
+      const json = (/** @type {number} */ status, /** @type {unknown} */ body) =>
+        res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+      if (url.pathname === '/api/data') {
+        counted.apiCalls++;
+        const match = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
+        const token = match ? await provider.AccessToken.find(match[1]) : undefined;
+        if (!token || token.isExpired) {
+          counted.api401++;
+          return json(401, { error: 'invalid_token' });
+        }
+        return json(200, { user: token.accountId, at: Date.now() });
+      }
+      if (url.pathname === '/auth/config') return json(200, { peer, issuer });
+      // The broker's OpenID fixture reads its provider from here (tests/e2e/idp/oidc-sw.ts).
+      if (url.pathname === '/idp-config.js') {
+        const config = { issuer: issuer.slice(0, -1), discoveryUrl: `${issuer}.well-known/openid-configuration`, clientId: peer, scope: 'openid' };
+        res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' });
+        return res.end(`self.SW_TOKEN_BROKER_IDP = ${JSON.stringify({ ...config, statusCodes: [401] })};`);
+      }
+      const base = join(root, peer);
+      // A single-page app: every path without a file extension gets index.html (callbacks included).
+      const path = extname(url.pathname) ? url.pathname : '/index.html';
+      const file = normalize(join(base, path));
+      if (!file.startsWith(base)) return json(404, { error: 'not_found' });
+      try {
+        const body = await readFile(file);
+        res.writeHead(200, { 'content-type': TYPES[/** @type {keyof typeof TYPES} */ (extname(file))] ?? 'application/octet-stream', 'cache-control': 'no-cache' }).end(body);
+      } catch {
+        json(404, { error: 'not_found' });
+      }
+    }),
+  );
+  await Promise.all(sites.map((site, i) => new Promise((resolve) => site.listen(ports[PEERS[i]], '127.0.0.1', () => resolve(undefined)))));
+
+  return {
+    issuer,
+    origin,
+    /** @param {Peer} peer */
+    stats: (peer) => ({ ...stats[peer] }),
+    resetStats: () => PEERS.forEach((peer) => Object.assign(stats[peer], zero())),
+    /** @param {number} seconds */
+    setAccessTtl: (seconds) => void (accessTtlSeconds = seconds),
+    close: () => Promise.all([idp, ...sites].map((server) => new Promise((resolve) => server.close(() => resolve(undefined))))),
+  };
+}
