@@ -8,6 +8,6 @@ export default defineConfig({
     // Unit tests only: Playwright specs live in tests/e2e and run under Playwright.
     include: ['tests/unit/**/*.test.ts'],
     environment: 'node',
-    setupFiles: ['fake-indexeddb/auto'],
+    setupFiles: ['fake-indexeddb/auto', './tests/unit/setup.ts'],
   },
 });

@@ -28,6 +28,12 @@ export const GENERATION_HEADER = 'x-sw-token-broker-generation';
  */
 export const RETRIED_HEADER = 'x-sw-token-broker-retried';
 
+/**
+ * Offline queue: on the `202 Accepted` the worker answers for a write it kept to replay
+ * later, this header carries the queue entry's id (the same id as the `queued` event's).
+ */
+export const QUEUED_HEADER = 'x-sw-token-broker-queued';
+
 /** How the page uses the access token. */
 export type BrokerMode = 'handoff' | 'sealed';
 
@@ -75,6 +81,11 @@ export const REQUEST_TYPES = {
    * callback's query back through the app to the frame. The state binds it to a pending login.
    */
   finishLogin: { resendable: false },
+  /**
+   * Replays the offline queue now (a page forwards its `online` event: Firefox and WebKit
+   * have no Background Sync). Joins a replay in flight; without a queue it answers `pending: 0`.
+   */
+  replayQueue: { resendable: true },
 } as const satisfies Record<string, { resendable: boolean }>;
 
 export type RequestType = keyof typeof REQUEST_TYPES;
@@ -110,6 +121,7 @@ export interface RequestFieldsByType {
   authorize: { returnTo: string; check: string };
   /** The callback URL's query (`?code=…&state=…`, or an error response's). */
   finishLogin: { callbackSearch: string };
+  replayQueue: {};
 }
 
 /** One request of type `T`, as it travels. */
@@ -165,6 +177,8 @@ export interface PingResult {
   loginKind: 'password' | 'redirect';
   /** The session state, so a page knows it from its first message (older workers may leave it out). */
   status?: SessionStatus;
+  /** With an offline queue: how many requests wait in it; absent without one (pages then forward no `online` event). */
+  queuePending?: number;
 }
 
 interface TokenTiming {
@@ -205,6 +219,8 @@ export interface ResultByType {
   authorize: { authorizationUrl: string };
   /** Where the login started (`returnTo`), its one-time value, and the error if it failed. */
   finishLogin: { returnTo: string; check: string | null; error: WireError | null };
+  /** How many requests still wait in the offline queue after this replay (0 without a queue). */
+  replayQueue: { pending: number };
 }
 
 /** The fragment key the worker puts on the return URL after a login by redirect. */
@@ -235,7 +251,8 @@ export type BrokerReply<T extends RequestType = RequestType> = OkReply<T> | Erro
  * with the reason), tokens for another user than the session had, without a login
  * (`subject-changed`: someone replaced the session record; see docs/security.md), and how
  * the background revocation of a logged-out or replaced session went (`revoked`, or
- * `revocation-failed` with the reason and what the server said in `details`).
+ * `revocation-failed` with the reason and what the server said in `details`), and what the
+ * offline queue did with a write made offline (`queued`, `replayed`, `dropped`, with `request`).
  */
 export type BrokerEventType =
   | 'login'
@@ -245,7 +262,32 @@ export type BrokerEventType =
   | 'storage-failed'
   | 'subject-changed'
   | 'revoked'
-  | 'revocation-failed';
+  | 'revocation-failed'
+  | 'queued'
+  | 'replayed'
+  | 'dropped';
+
+/**
+ * Why the offline queue dropped a request (`dropped` events): the server answered the
+ * replay with an error status (`rejected`), it waited longer than `maxRetentionTime`
+ * (`expired`), the queue was full when it failed (`full`), or the session it was made in
+ * ended: a logout (`logout`) or a login of another user (`other-user`).
+ */
+export type DropReason = 'rejected' | 'expired' | 'full' | 'logout' | 'other-user';
+
+/** A request of the offline queue, as events name it: never its headers or body. */
+export interface QueuedRequest {
+  /** The queue entry's id, also on the `202` the page got ({@link QUEUED_HEADER}). */
+  id: string;
+  method: string;
+  url: string;
+  /** When it was queued (epoch ms). */
+  queuedAt: number;
+  /** For `replayed`, and `dropped` with `rejected`: the status the server answered the replay with. */
+  status?: number;
+  /** For `dropped`. */
+  dropReason?: DropReason;
+}
 
 export interface BrokerEvent {
   protocol: typeof PROTOCOL;
@@ -258,6 +300,8 @@ export interface BrokerEvent {
   reason?: string;
   /** For `session-ended` and `revocation-failed`: the server's status, `error`, `error_description` and the URL, when known. */
   details?: ErrorDetails;
+  /** For `queued`, `replayed` and `dropped`: which request. */
+  request?: QueuedRequest;
 }
 
 /** True when `data` looks like an event from a broker (any version). */

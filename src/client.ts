@@ -90,6 +90,8 @@ export class BrokerClient {
    */
   #pendingRefresh = new Map<string, Promise<RefreshResult>>();
   #onMessage = (event: MessageEvent) => this.#receive(event);
+  /** Firefox and WebKit have no Background Sync: the page tells the worker the network is back. */
+  #onOnline = () => void this.replayQueue().catch(() => undefined);
 
   /** Use {@link registerTokenBroker}; the constructor does not talk to the worker. */
   constructor(workbox: Workbox, registration: ServiceWorkerRegistration, options: BrokerClientOptions = {}) {
@@ -120,6 +122,22 @@ export class BrokerClient {
     this.#allowlist = parseAllowlist(reply.apiAllowlist);
     if (reply.status) this.#learn(reply.status);
     else await this.status();
+    if (typeof reply.queuePending === 'number') {
+      globalThis.addEventListener?.('online', this.#onOnline);
+      // Writes left from an earlier visit go out now, not at the next write or `online`.
+      if (reply.queuePending > 0) this.#onOnline();
+    }
+  }
+
+  /**
+   * Replays the worker's offline queue now (the worker does it by itself on Background
+   * Sync, at its start, and on every `online` event of a page). Joins a replay in flight.
+   *
+   * @returns how many requests still wait (0 when the worker has no offline queue).
+   */
+  async replayQueue(): Promise<{ pending: number }> {
+    const reply = await this.#send('replayQueue', {});
+    return { pending: reply.pending };
   }
 
   /**
@@ -288,7 +306,9 @@ export class BrokerClient {
 
   /**
    * Subscribes to a broker event from any tab: `login`, `refreshed`, `logged-out`,
-   * `session-ended`, `storage-failed`, `subject-changed`, `revoked`, `revocation-failed`.
+   * `session-ended`, `storage-failed`, `subject-changed`, `revoked`, `revocation-failed`,
+   * and the offline queue's `queued`, `replayed`, `dropped` (with `event.request`: id,
+   * method, URL, the replay's status; never a header or body).
    *
    * @returns a function that unsubscribes.
    */
@@ -338,6 +358,7 @@ export class BrokerClient {
   /** Stops listening to the worker; a later {@link registerTokenBroker} for its script makes a new client. */
   close(): void {
     navigator.serviceWorker.removeEventListener('message', this.#onMessage);
+    globalThis.removeEventListener?.('online', this.#onOnline);
     this.#cached = undefined;
     this.#closed = true;
   }

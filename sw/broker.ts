@@ -66,7 +66,12 @@ export interface BrokerDependencies {
   notify: Notify;
   fetch: typeof fetch;
   now: () => number;
+  /** Called when a login stored a session, or a logout cleared it, before the tabs are told (the offline queue drops what the session made). */
+  onSessionChange?: (change: SessionChange) => Promise<void>;
 }
+
+/** A login (with the new session's subject, when the tokens say) or a logout. */
+export type SessionChange = { kind: 'login'; subject: string | undefined } | { kind: 'logout' };
 
 /**
  * One broker's sessions: login (by credentials or by redirect), tokens refreshed ahead of
@@ -186,6 +191,21 @@ export class TokenBroker {
   }
 
   /** The session state any page may see. Never refreshes. */
+  /** Who the session is for (its subject), undefined when the tokens do not say, null without a session. Never refreshes. */
+  async sessionSubject(): Promise<string | undefined | null> {
+    const session = await this.#read();
+    return session ? subjectOf(session) : null;
+  }
+
+  /** Tells the hook; its failure must not fail the login or logout. */
+  async #sessionChanged(change: SessionChange): Promise<void> {
+    try {
+      await this.#deps.onSessionChange?.(change);
+    } catch (error) {
+      console.error('sw-token-broker: the session change hook failed', error);
+    }
+  }
+
   async status(): Promise<SessionStatus> {
     return this.#statusOf(await this.#read());
   }
@@ -237,6 +257,7 @@ export class TokenBroker {
     this.#subject = session.subject;
     if (revokeReplaced && previous && previous.refreshToken !== session.refreshToken) this.#revokeInBackground(previous.refreshToken, previous.dpop, 'the session this login replaced');
     this.#sealedCache = undefined;
+    await this.#sessionChanged({ kind: 'login', subject: session.subject });
     const status = this.#statusOf(session);
     await this.#deps.notify('login', status);
     return status;
@@ -400,6 +421,7 @@ export class TokenBroker {
     await this.#sessions.clear();
     if (session) this.#revokeInBackground(session.refreshToken, session.dpop, 'the logged-out session');
     this.#sealedCache = undefined;
+    await this.#sessionChanged({ kind: 'logout' });
     const status = this.#statusOf(undefined);
     await this.#deps.notify('logged-out', status);
     return status;

@@ -4,6 +4,7 @@ import { endpointMistake } from './adapters/misconfigured.js';
 import type { TokenEndpoint } from './adapters/types.js';
 import type { SessionStore } from './store.js';
 import type { LockRunner } from './lock.js';
+import { resolveOfflineQueue, type OfflineQueueSetup, type ResolvedOfflineQueueOptions } from './offline-queue.js';
 
 /** How long one token-endpoint request may take before the worker gives up on it. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -36,6 +37,15 @@ export interface TokenBrokerConfig {
    * bind only some clients; `status().dpopBound` then says which the session got.
    */
   dpop?: boolean | { allowUnbound?: boolean };
+  /**
+   * Keeps writes made offline and replays them, signed with a fresh token, when the
+   * network returns: `backgroundSyncQueue(options)` (workbox-background-sync underneath; see
+   * docs/recipes.md). By default POST, PUT, PATCH and DELETE to the allowlist, kept 24 h, at most 50.
+   * A write that fails with a network error is stored without its `Authorization` and
+   * answered `202 Accepted` with the `x-sw-token-broker-queued` header; the page hears
+   * `queued`, then `replayed` or `dropped`. Off by default.
+   */
+  offlineQueue?: OfflineQueueSetup;
   /** Refresh this long before expiry (default 30 s)... */
   refreshSkewSeconds?: number;
   /** ...but never more than this fraction of the token's lifetime (default 0.2). */
@@ -92,6 +102,8 @@ export interface ResolvedTokenBrokerConfig {
   clientsClaim: boolean;
   skipWaiting: boolean;
   ownsAllMessages: boolean;
+  /** Undefined when the offline queue is off. */
+  offlineQueue: ResolvedOfflineQueueOptions | undefined;
 }
 
 /**
@@ -143,6 +155,7 @@ export function resolveConfig(config: TokenBrokerConfig): ResolvedTokenBrokerCon
     clientsClaim: config.clientsClaim ?? config.claimClients ?? true,
     skipWaiting: config.skipWaiting ?? false,
     ownsAllMessages: config.ownsAllMessages ?? false,
+    offlineQueue: resolveOfflineQueue(config.offlineQueue),
   };
 }
 

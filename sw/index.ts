@@ -11,6 +11,10 @@ export { installTokenBroker, type InstalledTokenBroker } from './install.js';
 export type { TokenBrokerConfig, ResolvedTokenBrokerConfig } from './config.js';
 export type { TokenBroker } from './broker.js';
 
+// The offline queue: writes made offline, replayed with a fresh token.
+export { backgroundSyncQueue } from './background-sync.js';
+export type { OfflineQueueOptions, OfflineQueueSetup } from './offline-queue.js';
+
 // Token-endpoint adapters, and what a custom one implements.
 export { oauth2Endpoint, type OAuth2EndpointOptions } from './adapters/oauth2.js';
 export { oidcEndpoint, type OidcEndpointOptions } from './adapters/openid.js';
@@ -34,4 +38,4 @@ export {
   isBrokerError,
 } from '../protocol/errors.js';
 export type { ErrorDetails } from '../protocol/errors.js';
-export type { BrokerMode, SessionStatus, TokenResult, HandoffTokenResult, SealedTokenResult, FailedCredential } from '../protocol/messages.js';
+export type { BrokerMode, SessionStatus, TokenResult, HandoffTokenResult, SealedTokenResult, FailedCredential, QueuedRequest, DropReason } from '../protocol/messages.js';

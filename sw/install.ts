@@ -6,6 +6,7 @@ import { defaultLocks } from './lock.js';
 import { loginCallback } from './login-callback.js';
 import { errorReply, handleMessage, replyTargetOf, sendReply } from './message-handler.js';
 import { shouldSign, signedFetch } from './sealed-signing.js';
+import { OfflineQueue, type QueueNotify, type RequestQueueFactory } from './offline-queue.js';
 import { indexedDbStore, memoryStore } from './store.js';
 import { askWaitingVersionToTakeOver, isFromServiceWorker, isTakeOver } from './take-over.js';
 
@@ -21,6 +22,8 @@ export interface InstalledTokenBroker {
    * route fetches themselves.
    */
   handleFetch(event: FetchEvent): boolean;
+  /** The offline queue, when `offlineQueue` is configured: `replay()` it from your own code (for example a periodic sync). */
+  readonly offlineQueue: Pick<OfflineQueue, 'replay' | 'pending'> | undefined;
 }
 
 /**
@@ -41,7 +44,12 @@ export interface InstalledTokenBroker {
  *   apiAllowlist: ['https://api.example.com'],
  * });
  */
-export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWorkerGlobalScope = self as unknown as ServiceWorkerGlobalScope): InstalledTokenBroker {
+export function installTokenBroker(
+  config: TokenBrokerConfig,
+  scope: ServiceWorkerGlobalScope = self as unknown as ServiceWorkerGlobalScope,
+  /** @internal tests give a queue without IndexedDB or Background Sync. */
+  queueFactory?: RequestQueueFactory,
+): InstalledTokenBroker {
   let resolved: ResolvedTokenBrokerConfig;
   let name: string;
   try {
@@ -61,6 +69,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
   };
 
   const fetchFn = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  let offlineQueue: OfflineQueue | undefined;
   const broker = new TokenBroker({
     config: resolved,
     name,
@@ -69,7 +78,33 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
     notify,
     fetch: fetchFn,
     now: Date.now,
+    onSessionChange: async (change) => {
+      if (change.kind === 'logout') await offlineQueue?.clear('logout');
+      else await offlineQueue?.sessionStarted(change.subject);
+    },
   });
+  if (resolved.offlineQueue) {
+    const notifyQueue: QueueNotify = async (event, request, reason) => {
+      const message: BrokerEvent = { protocol: PROTOCOL, v: PROTOCOL_VERSION, broker: name, event, status: await broker.status(), reason, request };
+      const clients = await scope.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      for (const client of clients) client.postMessage(message);
+    };
+    offlineQueue = new OfflineQueue({
+      options: resolved.offlineQueue,
+      allowlist: resolved.allowlist,
+      broker,
+      queue: queueFactory ?? ((queueName, onSync) => resolved.offlineQueue!.queue(scope, queueName, onSync)),
+      notify: notifyQueue,
+      fetch: fetchFn,
+      dpopFetch: resolved.endpoint.dpopFetch,
+      now: Date.now,
+    });
+  }
+  const replayQueue = async () => {
+    if (!offlineQueue) return 0;
+    await offlineQueue.replay().catch(() => undefined);
+    return offlineQueue.pending();
+  };
 
   const claim = async () => {
     await scope.clients.claim();
@@ -81,7 +116,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
       if (resolved.skipWaiting && isTakeOver(event.data)) event.waitUntil(scope.skipWaiting());
       return;
     }
-    const done = handleMessage(broker, resolved, event.data, replyTargetOf(event), claim);
+    const done = handleMessage(broker, resolved, event.data, replyTargetOf(event), { claim, replayQueue, queuePending: offlineQueue && (() => offlineQueue!.pending()) });
     // Keeps the worker alive until the reply is sent and any refresh behind it has stored
     // its answer, even one whose callers stopped waiting.
     if (done) event.waitUntil(done.then(() => broker.whenIdle()));
@@ -104,8 +139,11 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
       event.respondWith(callbackAnswer);
       return true;
     }
-    if (resolved.mode !== 'sealed' || !shouldSign(request, resolved.allowlist)) return false;
-    const response = signedFetch(request, broker, fetchFn, resolved.endpoint.dpopFetch);
+    const signs = resolved.mode === 'sealed' && shouldSign(request, resolved.allowlist);
+    const queues = offlineQueue?.accepts(request) === true;
+    if (!signs && !queues) return false;
+    const send = (outgoing: Request) => (signs ? signedFetch(outgoing, broker, fetchFn, resolved.endpoint.dpopFetch) : fetchFn(outgoing));
+    const response = queues ? offlineQueue!.fetch(request, send) : send(request);
     event.respondWith(response);
     event.waitUntil(response.then(
       () => broker.whenIdle(),
@@ -122,7 +160,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
   scope.addEventListener('message', onMessage);
   scope.addEventListener('install', onInstall);
   scope.addEventListener('activate', onActivate);
-  if (resolved.mode === 'sealed' || answerCallback) scope.addEventListener('fetch', onFetch);
+  if (resolved.mode === 'sealed' || answerCallback || offlineQueue) scope.addEventListener('fetch', onFetch);
 
   return {
     broker,
@@ -134,6 +172,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
       scope.removeEventListener('fetch', onFetch);
     },
     handleFetch,
+    offlineQueue,
   };
 }
 
@@ -159,5 +198,6 @@ function installMisconfigured(mistake: TypeError, scope: ServiceWorkerGlobalScop
     },
     uninstall: () => scope.removeEventListener('message', onMessage),
     handleFetch: () => false,
+    offlineQueue: undefined,
   };
 }

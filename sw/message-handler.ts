@@ -18,7 +18,16 @@ import { parseMessage } from './validate-message.js';
 /** One operation per request type; keyed by the protocol's type table, so none can be missing. */
 type Operations = { [T in RequestType]: (request: RequestOf<T>) => Promise<ResultByType[T]> };
 
-function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, claim: () => Promise<boolean>): Operations {
+/** What the worker around the broker does for some messages: claim pages, replay the offline queue. */
+export interface WorkerHooks {
+  claim?: () => Promise<boolean>;
+  /** Replays the offline queue and resolves with how many requests still wait. */
+  replayQueue?: () => Promise<number>;
+  /** How many requests wait in the offline queue; absent without one. */
+  queuePending?: () => Promise<number>;
+}
+
+function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, hooks: WorkerHooks): Operations {
   return {
     ping: async () => ({
       version: PROTOCOL_VERSION,
@@ -27,6 +36,7 @@ function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, clai
       apiAllowlist: config.apiAllowlist,
       loginKind: config.endpoint.redirectLogin ? 'redirect' : 'password',
       status: await broker.status(),
+      ...(hooks.queuePending ? { queuePending: await hooks.queuePending() } : {}),
     }),
     authorize: async ({ returnTo, check }) => ({ authorizationUrl: await broker.startRedirectLogin(returnTo, check) }),
     async finishLogin({ callbackSearch }) {
@@ -41,7 +51,8 @@ function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, clai
     login: async ({ credentials }) => ({ status: await broker.login(credentials) }),
     logout: async () => ({ status: await broker.logout() }),
     getToken: async () => broker.getToken(),
-    claim: async () => ({ claimed: await claim() }),
+    claim: async () => ({ claimed: (await hooks.claim?.()) ?? false }),
+    replayQueue: async () => ({ pending: (await hooks.replayQueue?.()) ?? 0 }),
     refresh: async ({ failedToken, failedGeneration }) => broker.refresh({ failedToken, failedGeneration }),
   };
 }
@@ -51,9 +62,9 @@ export async function answer(
   broker: TokenBroker,
   config: ResolvedTokenBrokerConfig,
   request: BrokerRequest,
-  claim: () => Promise<boolean> = async () => false,
+  hooks: WorkerHooks = {},
 ): Promise<BrokerReply> {
-  const operation = operations(broker, config, claim)[request.type] as (request: BrokerRequest) => Promise<ResultByType[RequestType]>;
+  const operation = operations(broker, config, hooks)[request.type] as (request: BrokerRequest) => Promise<ResultByType[RequestType]>;
   try {
     return { ok: true, id: request.id, ...(await operation(request)) };
   } catch (error) {
@@ -80,12 +91,12 @@ export function handleMessage(
   config: ResolvedTokenBrokerConfig,
   data: unknown,
   replyTo: ReplyTarget | undefined,
-  claim?: () => Promise<boolean>,
+  hooks?: WorkerHooks,
 ): Promise<void> | undefined {
   const parsed = parseMessage(data, config.ownsAllMessages);
   if (parsed.kind === 'foreign') return undefined;
   const reply: Promise<BrokerReply> =
-    parsed.kind === 'invalid' ? Promise.resolve(errorReply(parsed.error, parsed.id)) : answer(broker, config, parsed.request, claim);
+    parsed.kind === 'invalid' ? Promise.resolve(errorReply(parsed.error, parsed.id)) : answer(broker, config, parsed.request, hooks);
   return reply.then((message) => sendReply(replyTo, message));
 }
 

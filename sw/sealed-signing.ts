@@ -16,7 +16,8 @@ export function shouldSign(request: Pick<Request, 'url' | 'mode' | 'headers'>, a
   return isAllowedUrl(request.url, allowlist);
 }
 
-type SealedToken = { accessToken: string; generation: number; dpop?: DpopKey };
+/** The token a signed request carries (`TokenBroker.sealedToken()`). */
+export type SealedToken = { accessToken: string; generation: number; dpop?: DpopKey };
 
 /**
  * Fetches `request` with the access token added (`Authorization: Bearer`, or DPoP with a
@@ -63,7 +64,8 @@ export async function signedFetch(request: Request, broker: TokenBroker, fetchFn
   return marked(response, token.generation, false);
 }
 
-async function sendSigned(request: Request, token: SealedToken, fetchFn: typeof fetch, dpopFetch?: DpopFetch): Promise<Response> {
+/** Sends `request` once with `token` (no retry), never following a redirect. */
+export async function sendSigned(request: Request, token: SealedToken, fetchFn: typeof fetch, dpopFetch?: DpopFetch): Promise<Response> {
   // A signed request never follows a redirect: the worker cannot see where an opaque
   // redirect points, so it cannot check the next hop against the allowlist.
   const manual: typeof fetch = (input, init) => fetchFn(new Request(input, { ...init, redirect: 'manual' }));

@@ -90,6 +90,7 @@ const readFields: { [T in RequestType]: (data: Record<string, unknown>) => Reque
   logout: () => ({}),
   status: () => ({}),
   claim: () => ({}),
+  replayQueue: () => ({}),
   login(data) {
     const credentials = readCredentials(data.credentials);
     return credentials ? { credentials } : `login.credentials must be an object of at most ${MAX_CREDENTIAL_FIELDS} string fields`;
