@@ -91,6 +91,23 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
   let omitExpiresIn = false;
   let retryAfterSeconds = 0;
   const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** `POST /api/notes`: what arrived, in order; cleared with the stats. */
+  let notes: Array<{ n: number; text: string; user: string; tab: string | null; madeAt: number | null; arrivedAt: number }> = [];
+
+  /** Checks the API request's token (Bearer or DPoP with its proof); answers 401 and returns undefined when it fails. */
+  async function authorizeApi(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<string | undefined> {
+    const authorization = req.headers.authorization;
+    const scheme = /^DPoP (\S+)$/.exec(authorization ?? '');
+    const proof = scheme ? await verifyDpopProof(req.headers.dpop, { method, url: `${origin}${path}`, accessToken: scheme[1] }, { maxAgeSeconds: dpopMaxAgeSeconds }) : undefined;
+    const proofJkt = proof?.ok ? proof.jkt : undefined;
+    const result = oidc ? await oidc.authorize(authorization, proofJkt) : auth.authorize(authorization, proofJkt);
+    if (!result.ok) {
+      res.setHeader('www-authenticate', `${scheme ? 'DPoP' : 'Bearer'} error="invalid_token", error_description="${result.reason}"`);
+      sendJson(res, 401, { error: 'invalid_token', error_description: result.reason });
+      return undefined;
+    }
+    return result.user;
+  }
 
   /**
    * Runs a refresh with the configured latency and fault; true when the response was
@@ -131,6 +148,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     'GET /auth/stats': (_req, res) => sendJson(res, 200, auth.stats),
     'POST /auth/stats/reset': (_req, res) => {
       auth.resetStats();
+      notes = [];
       sendJson(res, 200, auth.stats);
     },
     // The demo's "Expire the access token at the server": the API starts answering 401 before
@@ -188,18 +206,37 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     },
 
     'GET /api/data': async (req, res) => {
-      const authorization = req.headers.authorization;
-      const scheme = /^DPoP (\S+)$/.exec(authorization ?? '');
-      const proof = scheme
-        ? await verifyDpopProof(req.headers.dpop, { method: 'GET', url: `${origin}/api/data`, accessToken: scheme[1] }, { maxAgeSeconds: dpopMaxAgeSeconds })
-        : undefined;
-      const proofJkt = proof?.ok ? proof.jkt : undefined;
-      const result = oidc ? await oidc.authorize(authorization, proofJkt) : auth.authorize(authorization, proofJkt);
-      if (!result.ok) {
-        res.setHeader('www-authenticate', `${scheme ? 'DPoP' : 'Bearer'} error="invalid_token", error_description="${result.reason}"`);
-        return sendJson(res, 401, { error: 'invalid_token', error_description: result.reason });
+      const user = await authorizeApi(req, res, 'GET', '/api/data');
+      if (user === undefined) return;
+      sendJson(res, 200, { user, value: Math.round(Math.random() * 1000), at: new Date().toISOString() });
+    },
+    // The offline demo's writes: kept in the order they arrive, so a page (and a test) sees
+    // whether replayed writes came once each and in order. An empty text is refused (422).
+    'POST /api/notes': async (req, res) => {
+      const user = await authorizeApi(req, res, 'POST', '/api/notes');
+      if (user === undefined) return;
+      const body = await readJsonBody(req);
+      const text = body.text;
+      if (typeof text !== 'string' || text.trim() === '' || text.length > 200) {
+        return sendJson(res, 422, { error: 'invalid_note', error_description: 'text must be 1 to 200 characters' });
       }
-      sendJson(res, 200, { user: result.user, value: Math.round(Math.random() * 1000), at: new Date().toISOString() });
+      const note = { n: notes.length + 1, text, user, tab: typeof body.tab === 'string' ? body.tab.slice(0, 40) : null, madeAt: typeof body.madeAt === 'number' ? body.madeAt : null, arrivedAt: Date.now() };
+      notes.push(note);
+      sendJson(res, 201, { note });
+    },
+    'GET /api/notes': async (req, res) => {
+      const user = await authorizeApi(req, res, 'GET', '/api/notes');
+      if (user === undefined) return;
+      sendJson(res, 200, { notes });
+    },
+    // The offline demo's "network down": every connection but the demo's own controls and
+    // the stats is dropped, which a browser sees as offline (the mock server only).
+    'POST /auth/demo/network': async (req, res) => {
+      if (oidc) throw new HttpError(501, 'not_supported', 'With IDP=oidc use the browser\'s own offline switch (DevTools)');
+      const body = await readJsonBody(req);
+      if (typeof body.down !== 'boolean') throw new HttpError(400, 'invalid_request', 'down must be a boolean');
+      networkDown = body.down;
+      sendJson(res, 200, { down: networkDown });
     },
   };
 
@@ -281,6 +318,8 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       networkDown = body.down;
       sendJson(res, 200, { down: networkDown });
     },
+    // What POST /api/notes received, in order, without a token to read it.
+    'GET /auth/test/notes': (_req, res) => sendJson(res, 200, { notes }),
     'POST /auth/test/expire-access-tokens': (_req, res) => {
       auth.expireAccessTokens();
       sendJson(res, 200, { ok: true });
@@ -351,7 +390,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
         return void res.end();
       }
     }
-    if (networkDown && !url.pathname.startsWith('/auth/test/') && !url.pathname.startsWith('/auth/stats')) return void req.socket.destroy();
+    if (networkDown && !url.pathname.startsWith('/auth/test/') && !url.pathname.startsWith('/auth/stats') && url.pathname !== '/auth/demo/network') return void req.socket.destroy();
     if (oidc?.handle(req, res)) return;
     route(req, res, url).catch((error: unknown) => {
       if (res.headersSent || res.destroyed) return;

@@ -8,7 +8,7 @@ import type { BrokerClient } from './client.js';
 import { tokenAfterUnauthorized, tokenToSend } from './handoff-token.js';
 
 /** The part of BrokerClient the fetch wrapper uses. */
-export type FetchBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'>;
+export type FetchBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'> & Partial<Pick<BrokerClient, 'queuesOffline'>>;
 
 export interface BrokerFetchOptions {
   /** The fetch to wrap (default: the page's `fetch`). */

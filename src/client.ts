@@ -108,6 +108,11 @@ export class BrokerClient {
   get name(): string {
     return this.#name;
   }
+  /** True when the worker keeps writes made offline (`offlineQueue`), as its first answer said. */
+  get queuesOffline(): boolean {
+    return this.#queuesOffline;
+  }
+  #queuesOffline = false;
   /** `handoff` or `sealed`, as the worker is configured. */
   get mode(): BrokerMode {
     return this.#mode;
@@ -123,6 +128,7 @@ export class BrokerClient {
     if (reply.status) this.#learn(reply.status);
     else await this.status();
     if (typeof reply.queuePending === 'number') {
+      this.#queuesOffline = true;
       globalThis.addEventListener?.('online', this.#onOnline);
       // Writes left from an earlier visit go out now, not at the next write or `online`.
       if (reply.queuePending > 0) this.#onOnline();

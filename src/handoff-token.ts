@@ -5,12 +5,19 @@
 import { ErrorCode, hasErrorCode } from '../protocol/index.js';
 import type { BrokerClient } from './client.js';
 
-/** The token an API request goes out with, or undefined when logged out: it is sent bare and the server decides (public endpoints keep working). */
-export async function tokenToSend(broker: Pick<BrokerClient, 'getAccessToken'>): Promise<string | undefined> {
+/**
+ * The token an API request goes out with, or undefined when logged out: it is sent bare and
+ * the server decides (public endpoints keep working). With the worker's offline queue, a
+ * token that could not be refreshed (offline, most likely) sends the request bare too: the
+ * worker keeps a write that fails and signs it at replay; one that reaches the server gets
+ * its 401, and the retry the typed error.
+ */
+export async function tokenToSend(broker: Pick<BrokerClient, 'getAccessToken'> & { readonly queuesOffline?: boolean }): Promise<string | undefined> {
   try {
     return await broker.getAccessToken();
   } catch (error) {
     if (hasErrorCode(error, ErrorCode.NotLoggedIn)) return undefined;
+    if (broker.queuesOffline === true && hasErrorCode(error, ErrorCode.RefreshUnavailable)) return undefined;
     throw error;
   }
 }

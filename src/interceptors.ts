@@ -24,7 +24,7 @@ declare module 'axios' {
 }
 
 /** The part of BrokerClient the interceptors use; tests supply a scripted one. */
-export type InterceptorBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'>;
+export type InterceptorBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'> & Partial<Pick<BrokerClient, 'queuesOffline'>>;
 
 export interface AttachOptions {
   /** Statuses that mean "token rejected" (default `[401]`); used when `shouldRefresh` is not given. */

@@ -4,7 +4,7 @@
  * for this origin's /api/ itself, and pages never receive one. Its own name, so its
  * session is kept apart from the handoff demo's.
  */
-import { installTokenBroker, jsonEndpoint } from '../../sw/index.js';
+import { backgroundSyncQueue, installTokenBroker, jsonEndpoint } from '../../sw/index.js';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -13,6 +13,8 @@ installTokenBroker({
   mode: 'sealed',
   endpoint: jsonEndpoint({ loginUrl: '/auth/login', refreshUrl: '/auth/refresh', logoutUrl: '/auth/logout' }),
   apiAllowlist: [`${self.location.origin}/api/`],
+  // Writes to /api/ made offline are kept and replayed with a fresh token (the demo's offline panel).
+  offlineQueue: backgroundSyncQueue({ maxEntries: 20 }),
   skipWaiting: true,
   ownsAllMessages: true,
 });

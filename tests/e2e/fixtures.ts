@@ -31,6 +31,10 @@ export interface ServerControl {
   revokeAll(): Promise<void>;
   expireAccessTokens(): Promise<void>;
   isRefreshTokenActive(refreshToken: string): Promise<boolean>;
+  /** True: the server drops every connection but the test hooks' and the stats' (a browser sees it as offline). */
+  setNetworkDown(down: boolean): Promise<void>;
+  /** What `POST /api/notes` received, in arrival order. */
+  notes(): Promise<Array<{ n: number; text: string; user: string; tab: string | null }>>;
   /** Quirks of real servers and proxies (server/app.ts `setQuirks`); every test starts without any. */
   setQuirks(quirks: Partial<ServerQuirks>): Promise<void>;
 }
@@ -73,8 +77,11 @@ export const test = base.extend<Fixtures>({
       expireAccessTokens: async () => void (await post('/auth/test/expire-access-tokens')),
       isRefreshTokenActive: async (refreshToken) => (await post('/auth/test/refresh-token-active', { refreshToken })).active,
       setQuirks: async (quirks) => void (await post('/auth/test/config', { quirks })),
+      setNetworkDown: async (down) => void (await post('/auth/test/network', { down })),
+      notes: async () => (await (await request.get('/auth/test/notes')).json()).notes,
     };
     await control.setFault('none');
+    await control.setNetworkDown(false);
     await post('/auth/test/config', {
       accessTtlSeconds: 30,
       refreshDelayMs: 50,
@@ -88,6 +95,7 @@ export const test = base.extend<Fixtures>({
     await control.reset();
     await use(control);
     await control.setFault('none');
+    await control.setNetworkDown(false);
   },
   openTab: async ({ context }, use) => {
     await use(async (path = '/', inContext = context) => {
