@@ -126,6 +126,42 @@ const readVaultSession = () =>
     };
   });
 
+/** In a page: POST /api/notes through its axios instance; the status and the queue id of the answer. @param {string} text */
+const writeNote = (text) =>
+  window.demo.api.post('/api/notes', { text }).then(
+    (response) => ({ status: response.status, queued: response.headers['x-sw-token-broker-queued'] ?? null }),
+    (/** @type {any} */ error) => ({ status: error.response?.status ?? 0, queued: null, error: String(error.code) }),
+  );
+
+/** In a page: every record of the offline queue's IndexedDB (workbox-background-sync), as text, bodies decoded. */
+const queueRecords = () =>
+  new Promise((resolve, reject) => {
+    const open = indexedDB.open('workbox-background-sync');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains('requests')) return resolve([]);
+      const all = db.transaction('requests').objectStore('requests').getAll();
+      all.onerror = () => reject(all.error);
+      all.onsuccess = () => resolve(all.result.map((/** @type {unknown} */ record) => JSON.stringify(record, (_key, value) => (value instanceof ArrayBuffer ? new TextDecoder().decode(value) : value))));
+    };
+  });
+
+/** In a page: the broker's stored session (the tokens the queue must not hold). @param {string} name */
+const storedSession = (name) =>
+  new Promise((resolve, reject) => {
+    const open = indexedDB.open(name);
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const get = open.result.transaction('kv').objectStore('kv').get('session');
+      get.onsuccess = () => resolve(get.result);
+      get.onerror = () => reject(get.error);
+    };
+  });
+
+/** In a page: what the browser does when the network returns, which these engines' automation cannot do (no Background Sync either). */
+const goOnline = () => (window.dispatchEvent(new Event('online')), true);
+
 /** Waits until the demo page has started (its client connected to the worker). @param {Tab} tab */
 const ready = (tab) => until(() => tab.evaluate(() => document.body.dataset.ready === 'true'), 'the page to start');
 
@@ -221,6 +257,64 @@ for (const [engineName, launch] of selected) {
       assert.equal(counted.refreshes, 1);
       assert.equal(counted.dpopRejected, 0);
       assert.equal(counted.reuseDetected, 0);
+    });
+
+    for (const [mode, database, pick] of /** @type {const} */ ([
+      ['handoff', 'sw-token-broker:demo', () => [tabs[0], tabs[1]]],
+      ['sealed', 'sw-token-broker:demo-sealed', () => [sealed]],
+    ])) {
+      it(`offline queue (${mode}): writes made while the server is unreachable arrive once each, in order, with one refresh, when a page says it is online; the queue holds no token`, async () => {
+        const [first, second = first] = pick();
+        await first.evaluate(login);
+        const session = await first.evaluate(storedSession, database);
+        await post('/auth/stats/reset');
+        // Automation here cannot switch these engines offline: the server drops every connection instead.
+        await post('/auth/test/network', { down: true });
+        /** @type {Array<{ status: number, queued: string | null }>} */
+        let results;
+        try {
+          results = [await first.evaluate(writeNote, 'one'), await second.evaluate(writeNote, 'two'), await first.evaluate(writeNote, 'three')];
+          const records = /** @type {string[]} */ (await first.evaluate(queueRecords));
+          assert.equal(records.length, 3);
+          assert.match(records.join('\n'), /two/);
+          for (const token of [session.accessToken, session.refreshToken]) assert.ok(!records.join('\n').includes(token), 'a token in the queue');
+          // Meanwhile the server stopped accepting the access token: the replay gets 401, refreshes once, retries.
+          await post('/auth/test/expire-access-tokens');
+        } finally {
+          await post('/auth/test/network', { down: false });
+        }
+        assert.deepEqual(results.map((r) => r.status), [202, 202, 202]);
+        assert.equal(new Set(results.map((r) => r.queued)).size, 3);
+        await second.evaluate(goOnline);
+        const notes = await until(async () => {
+          const { notes: arrived } = await (await fetch(`${base}/auth/test/notes`)).json();
+          return arrived.length >= 3 && arrived;
+        }, 'the replayed writes');
+        assert.deepEqual(notes.map((/** @type {{ text: string }} */ note) => note.text), ['one', 'two', 'three']);
+        const counted = await stats();
+        assert.equal(counted.refreshes, 1);
+        assert.equal(counted.reuseDetected, 0);
+        assert.deepEqual(await first.evaluate(() => window.demo.broker.replayQueue()), { pending: 0 });
+        assert.deepEqual(await first.evaluate(queueRecords), []);
+        assert.equal((await (await fetch(`${base}/auth/test/notes`)).json()).notes.length, 3);
+      });
+    }
+
+    it('offline queue: a logout while writes wait clears the queue, and nothing is replayed', async () => {
+      await tabs[0].evaluate(login);
+      await post('/auth/stats/reset');
+      await post('/auth/test/network', { down: true });
+      try {
+        assert.equal((await tabs[0].evaluate(writeNote, 'one')).status, 202);
+        assert.equal((await tabs[1].evaluate(writeNote, 'two')).status, 202);
+        await tabs[1].evaluate(() => window.demo.broker.logout().then(() => true));
+      } finally {
+        await post('/auth/test/network', { down: false });
+      }
+      await tabs[0].evaluate(goOnline);
+      assert.deepEqual(await tabs[0].evaluate(() => window.demo.broker.replayQueue()), { pending: 0 });
+      assert.deepEqual(await tabs[0].evaluate(queueRecords), []);
+      assert.deepEqual((await (await fetch(`${base}/auth/test/notes`)).json()).notes, []);
     });
 
     it('the classic worker (importScripts of the classic build) logs in and calls the API, and its own handler still answers', async () => {
