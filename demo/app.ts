@@ -2,6 +2,7 @@
 import axios from 'axios';
 import { attachTokenBroker, registerTokenBroker } from '../src/index.js';
 import { wireControls } from './controls.js';
+import { wireOfflinePanel } from './offline-panel.js';
 import { $, describe, log, tabName, watchCounters } from './ui.js';
 
 declare global {
@@ -35,4 +36,5 @@ async function main(scriptUrl: string, scope: string | undefined): Promise<void>
   broker.on('session-ended', (event) => log('error', `Broker: session ended: ${event.reason ?? 'unknown reason'}`));
 
   wireControls(broker, api, `demo-fire-${broker.name}`);
+  wireOfflinePanel(broker, api);
 }

@@ -12,6 +12,8 @@ export interface PageText {
   /** Where this page's refresh token is kept. */
   refreshTokenKeptIn: string;
   hint: string;
+  /** True: the page shows the offline queue's panel (its worker has `offlineQueue`). */
+  offline?: boolean;
 }
 
 const NAV: Array<[string, string]> = [
@@ -37,6 +39,7 @@ export const PAGES: Record<string, PageText> = {
       'The service worker holds the refresh token and performs every refresh for every tab of this origin. Open three tabs, log in, wait until the access token expires, and fire calls in each: the server sees one refresh and no reuse.',
     refreshTokenKeptIn: 'the service worker (IndexedDB); this page never sees it',
     hint: BROKER_HINT,
+    offline: true,
   },
   '/sealed/': {
     path: '/sealed/',
@@ -45,6 +48,7 @@ export const PAGES: Record<string, PageText> = {
       "Here the page never receives any token: the service worker adds the Authorization header itself, in its fetch handler, to requests for this origin's /api/ only. Same server and counters; its own worker, scope and session.",
     refreshTokenKeptIn: 'the service worker (IndexedDB); this page sees neither it nor the access token',
     hint: BROKER_HINT,
+    offline: true,
   },
   '/vault/': {
     path: '/vault/',
@@ -96,6 +100,23 @@ export const PAGES: Record<string, PageText> = {
   },
 };
 
+/** The offline queue's panel: go offline, write in two tabs, come back, watch the writes arrive in order. */
+const OFFLINE_CARD = `<section class="card" id="offline-card">
+    <h2>Writes made offline <span class="muted">(the offline queue, all tabs)</span></h2>
+    <p class="hint">Try it: open a second tab, log in, press “Take the network down”, write a note in each tab (the worker keeps them: 202 Accepted), press “Expire the access token at the server”, then “Bring the network back”. The notes arrive in the order they were written, each once, with one refresh.</p>
+    <div class="actions">
+      <button id="network-toggle" title="The demo server drops every connection but its counters: what this browser sees when the network is gone">Take the network down</button>
+      <input id="note-text" aria-label="Note" maxlength="200" />
+      <button id="write-note" class="primary">Write a note</button>
+    </div>
+    <dl class="facts offline-facts">
+      <dt>Network</dt><dd><span id="network-state" class="pill pill-ok">up</span></dd>
+      <dt>Waiting in the queue</dt><dd id="queue-pending">0</dd>
+    </dl>
+    <h3>Notes the server received, in order</h3>
+    <ol id="notes" class="notes"><li class="muted">none yet</li></ol>
+  </section>`;
+
 /** Renders the page for `path` into the body, before the page's script runs its logic. */
 export function renderLayout(path: keyof typeof PAGES & string): void {
   const page = PAGES[path];
@@ -145,6 +166,7 @@ export function renderLayout(path: keyof typeof PAGES & string): void {
       <p class="hint">${page.hint}</p>
     </section>
   </div>
+${page.offline ? OFFLINE_CARD : ''}
   <section class="card">
     <h2>Event log</h2>
     <ol id="log" class="log"></ol>

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-export const SCREENSHOT_SOURCES = ['demo/layout.ts', 'demo/ui.ts', 'demo/controls.ts', 'demo/style.css', 'demo/index.html', 'demo/recipe.html', 'demo/app.ts', 'demo/recipe.ts'];
+export const SCREENSHOT_SOURCES = ['demo/layout.ts', 'demo/ui.ts', 'demo/controls.ts', 'demo/style.css', 'demo/index.html', 'demo/recipe.html', 'demo/app.ts', 'demo/recipe.ts', 'demo/offline-panel.ts'];
 
 /** A hash of the sources, with line endings normalised (a checkout on Windows must not differ). */
 export function screenshotSourcesHash() {

@@ -145,7 +145,8 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
 
   /** The mock auth server and the API: one handler per `METHOD /path`. */
   const routes: Record<string, Handler> = {
-    'GET /auth/stats': (_req, res) => sendJson(res, 200, auth.stats),
+    // The counters, and whether the demo's network switch is down (its offline panel shows it in every tab).
+    'GET /auth/stats': (_req, res) => sendJson(res, 200, { ...auth.stats, networkDown }),
     'POST /auth/stats/reset': (_req, res) => {
       auth.resetStats();
       notes = [];
@@ -229,7 +230,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       if (user === undefined) return;
       sendJson(res, 200, { notes });
     },
-    // The offline demo's "network down": every connection but the demo's own controls and
+    // The offline demo's "network down": every connection but the demo's own controls (/auth/demo/) and
     // the stats is dropped, which a browser sees as offline (the mock server only).
     'POST /auth/demo/network': async (req, res) => {
       if (oidc) throw new HttpError(501, 'not_supported', 'With IDP=oidc use the browser\'s own offline switch (DevTools)');
@@ -390,7 +391,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
         return void res.end();
       }
     }
-    if (networkDown && !url.pathname.startsWith('/auth/test/') && !url.pathname.startsWith('/auth/stats') && url.pathname !== '/auth/demo/network') return void req.socket.destroy();
+    if (networkDown && !url.pathname.startsWith('/auth/test/') && !url.pathname.startsWith('/auth/stats') && !url.pathname.startsWith('/auth/demo/')) return void req.socket.destroy();
     if (oidc?.handle(req, res)) return;
     route(req, res, url).catch((error: unknown) => {
       if (res.headersSent || res.destroyed) return;

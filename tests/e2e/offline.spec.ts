@@ -169,3 +169,25 @@ async function dispatchSync(context: BrowserContext, tag: string): Promise<void>
   await cdp.send('ServiceWorker.dispatchSyncEvent', { origin, registrationId: registration.registrationId, tag, lastChance: false });
   await cdp.detach();
 }
+
+test('the demo panel: network down, three notes from two tabs, expiry at the server, network back → the notes in order, one refresh', async ({ openTab, server }) => {
+  const tabs = [await openTab('/'), await openTab('/')];
+  await tabs[0].click('#login');
+  await expect(tabs[0].locator('#session-state')).toHaveText('Logged in');
+  await tabs[0].click('#network-toggle');
+  await expect(tabs[1].locator('#network-state')).toContainText('down');
+  for (const tab of [tabs[0], tabs[1], tabs[0]]) {
+    await tab.click('#write-note');
+    await expect(tab.locator('#log li').first()).toContainText('202 Accepted');
+  }
+  await expect(tabs[1].locator('#queue-pending')).toHaveText('3');
+  await tabs[0].click('#expire');
+  await tabs[0].click('#network-toggle');
+  await expect(tabs[1].locator('#queue-pending')).toHaveText('0');
+  const texts = (await server.notes()).map((note) => note.text);
+  expect(texts).toHaveLength(3);
+  await expect(tabs[0].locator('#notes li')).toHaveText(texts);
+  expect(texts[0]).toMatch(/^note 1 from /);
+  expect(texts[2]).toMatch(/^note 2 from /);
+  expect(await server.stats()).toMatchObject({ logins: 1, refreshes: 1, reuseDetected: 0 });
+});
