@@ -33,6 +33,8 @@ export function wireOfflinePanel(broker: BrokerClient, api: AxiosInstance): void
     $('network-toggle').dataset.down = String(down);
   };
   const showNotes = async () => {
+    // Logged out the API answers 401: nothing to show, and no failed request in the console.
+    if (broker.getSnapshot().state !== 'logged-in') return;
     try {
       const { data } = await api.get<{ notes: Note[] }>('/api/notes');
       const list = $('notes');

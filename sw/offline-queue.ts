@@ -162,9 +162,8 @@ export class OfflineQueue {
 
   /** A logout: every waiting request is dropped (`logout`). */
   async clear(reason: 'logout' | 'other-user'): Promise<void> {
+    // Not waiting for a replay in flight (its request may hang): it must not put an entry back after this.
     this.#epoch++;
-    // A replay in flight stops at its next entry (no session); it must not put one back after this.
-    await this.#replaying?.catch(() => undefined);
     for (let entry = await this.#shift(); entry; entry = await this.#shift()) {
       await this.#report('dropped', entry, { dropReason: reason }, reason === 'logout' ? 'The session was logged out before this request could be replayed' : 'Another user logged in before this request could be replayed');
     }
@@ -172,11 +171,10 @@ export class OfflineQueue {
 
   /** A login: requests another user (or nobody known) made are dropped; the new user's own are replayed. */
   async sessionStarted(subject: string | undefined): Promise<void> {
-    await this.#replaying?.catch(() => undefined);
     if ((await this.#pending()) === 0) return;
+    this.#epoch++;
     const entries: QueueEntry[] = [];
     for (let entry = await this.#shift(); entry; entry = await this.#shift()) entries.push(entry);
-    this.#epoch++;
     for (const entry of entries) {
       const made = metadataOf(entry).subject;
       if (subject !== undefined && made === subject) await this.#queue.pushRequest(entry);

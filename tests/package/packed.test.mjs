@@ -115,15 +115,27 @@ describe('the packed package', () => {
     const readme = ['README.md', 'docs/vault.md'].map((file) => readFileSync(join(root, file), 'utf8')).join('\n');
     const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
     assert.ok(blocks.length >= 3, 'the README has its worker, axios and fetch snippets');
-    const worker = blocks.find((block) => block.includes("from 'sw-token-broker/sw'"));
+    const workers = blocks.filter((block) => block.includes("from 'sw-token-broker/sw'"));
     const pages = blocks.filter((block) => block.includes("from 'sw-token-broker'"));
-    assert.ok(worker && pages.length >= 2);
-    writeFileSync(join(app, 'readme-sw.ts'), `/// <reference lib="webworker" />\n${worker}\nexport {};\n`);
+    assert.ok(workers.length >= 2 && pages.length >= 3, 'the worker snippets (the broker, the offline queue) and the page snippets (axios, fetch, offline)');
+    // docs/recipes.md's offline-queue snippets stand alone: each its own module.
+    const recipes = [...readFileSync(join(root, 'docs/recipes.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
+    const recipeWorkers = recipes.filter((block) => block.includes('backgroundSyncQueue('));
+    const recipePages = recipes.filter((block) => block.includes('QUEUED_HEADER'));
+    assert.ok(recipeWorkers.length >= 1 && recipePages.length >= 1, 'docs/recipes.md shows the offline queue in the worker and the page');
+    const workerFiles = [...workers, ...recipeWorkers].map((block, i) => {
+      writeFileSync(join(app, `readme-sw-${i}.ts`), `/// <reference lib="webworker" />\n${block}\nexport {};\n`);
+      return `readme-sw-${i}.ts`;
+    });
+    const recipePageFiles = recipePages.map((block, i) => {
+      writeFileSync(join(app, `recipe-page-${i}.ts`), `${block}\nexport {};\n`);
+      return `recipe-page-${i}.ts`;
+    });
     // The fetch snippet continues the axios one (it uses its broker), as a reader would paste them.
     writeFileSync(join(app, 'readme-page.ts'), `${pages.join('\n').replace(/^import \{ createBrokerFetch \} from 'sw-token-broker';$/m, '')}\nexport {};\n`.replace("import { registerTokenBroker, attachTokenBroker } from 'sw-token-broker';", "import { registerTokenBroker, attachTokenBroker, createBrokerFetch } from 'sw-token-broker';"));
     const options = { module: 'esnext', moduleResolution: 'bundler', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [] };
-    writeFileSync(join(app, 'tsconfig.sw.json'), JSON.stringify({ compilerOptions: { ...options, lib: ['es2022', 'webworker'] }, files: ['readme-sw.ts'] }));
-    writeFileSync(join(app, 'tsconfig.page.json'), JSON.stringify({ compilerOptions: { ...options, lib: ['es2022', 'dom'] }, files: ['readme-page.ts'] }));
+    writeFileSync(join(app, 'tsconfig.sw.json'), JSON.stringify({ compilerOptions: { ...options, lib: ['es2022', 'webworker'] }, files: workerFiles }));
+    writeFileSync(join(app, 'tsconfig.page.json'), JSON.stringify({ compilerOptions: { ...options, lib: ['es2022', 'dom'] }, files: ['readme-page.ts', ...recipePageFiles] }));
     // Vault mode's snippets: the app page and the vault frame's page.
     const vaults = blocks.filter((block) => block.includes("from 'sw-token-broker/vault'"));
     assert.ok(vaults.length >= 1, 'the README has a vault snippet');

@@ -209,4 +209,23 @@ describe('the session snapshot, for UI state', () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(reasons).toEqual(['logout', 'logout', 'ended']);
   });
+
+  it('forwards the window’s online event to a worker with an offline queue (no Background Sync in Firefox and WebKit), and asks at once when requests wait', async () => {
+    const withQueue = new ScriptedWorker();
+    withQueue.queuePending = 2;
+    const withoutQueue = new ScriptedWorker();
+    const queued = await connectClient(withQueue);
+    const plain = await connectClient(withoutQueue);
+    expect([queued.queuesOffline, plain.queuesOffline]).toEqual([true, false]);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(withQueue.replayCalls).toBe(1); // requests waited at connect
+    globalThis.dispatchEvent(new Event('online'));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect([withQueue.replayCalls, withoutQueue.replayCalls]).toEqual([2, 0]);
+    expect(await queued.replayQueue()).toEqual({ pending: 0 });
+    queued.close();
+    globalThis.dispatchEvent(new Event('online'));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(withQueue.replayCalls).toBe(3); // the explicit call only: a closed client stops listening
+  });
 });

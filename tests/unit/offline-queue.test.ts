@@ -38,9 +38,10 @@ type Sent = { method: string; url: string; authorization: string | null; body: s
 /** A network that can be down, and a server that answers each request with the status the test picks. */
 function network() {
   const sent: Sent[] = [];
-  const state = { down: false, status: (_request: Request) => 200 };
+  const state = { down: false, hang: undefined as Promise<void> | undefined, status: (_request: Request) => 200 };
   const fetchFn: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
+    if (state.hang) await state.hang;
     if (state.down) throw new TypeError('Failed to fetch');
     sent.push({ method: request.method, url: request.url, authorization: request.headers.get('authorization'), body: await request.text() });
     return new Response('{}', { status: state.status(request) });
@@ -153,6 +154,23 @@ describe('the offline queue', () => {
     await t.offline.replay();
     expect(t.net.sent).toEqual([]);
     expect(t.events.slice(2).map((e) => [e.event, e.request.dropReason])).toEqual([['dropped', 'logout'], ['dropped', 'logout']]);
+  });
+
+  it('a logout does not wait for a replay whose request hangs, and that request is not put back', async () => {
+    const t = await setUp();
+    t.net.state.down = true;
+    await t.write('one');
+    await t.write('two');
+    let release!: () => void;
+    t.net.state.hang = new Promise((resolve) => (release = resolve));
+    const replay = t.offline.replay().catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await t.offline.clear('logout'); // returns while the first request still hangs
+    expect(await t.offline.pending()).toBe(0);
+    release();
+    await replay;
+    expect(await t.offline.pending()).toBe(0);
+    expect(t.events.filter((e) => e.event === 'dropped').map((e) => e.request.dropReason)).toEqual(['logout', 'logout']);
   });
 
   it('a login of another user drops what the first made; the same user logging in again gets them replayed', async () => {

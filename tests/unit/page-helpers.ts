@@ -23,6 +23,14 @@ export function installPageGlobals(href = 'https://app.test/page'): EventTarget 
   // Every BrokerClient a test connects listens here.
   setMaxListeners(0, container);
   Object.defineProperty(globalThis, 'navigator', { value: { serviceWorker: container }, configurable: true, writable: true });
+  // The window's own events (`online`): Node's global is no EventTarget.
+  const windowEvents = new EventTarget();
+  setMaxListeners(0, windowEvents);
+  Object.assign(globalThis, {
+    addEventListener: windowEvents.addEventListener.bind(windowEvents),
+    removeEventListener: windowEvents.removeEventListener.bind(windowEvents),
+    dispatchEvent: windowEvents.dispatchEvent.bind(windowEvents),
+  });
   return container;
 }
 
@@ -48,6 +56,9 @@ export class ScriptedWorker {
   received: BrokerRequest[] = [];
   /** What `status` answers; `logout` clears it. */
   loggedIn = true;
+  /** With a number: the worker has an offline queue holding that many requests (the ping says so). */
+  queuePending: number | undefined;
+  replayCalls = 0;
 
   postMessage(data: BrokerRequest, transfer: MessagePort[]): void {
     this.received.push(data);
@@ -61,7 +72,11 @@ export class ScriptedWorker {
         : { ok: true, mode: 'sealed', accessExpiresAt: 0, refreshAt: this.refreshAt, generation: this.current };
     switch (request.type) {
       case 'ping':
-        return { ok: true, version: PROTOCOL_VERSION, name: this.name, mode: this.mode, apiAllowlist: this.apiAllowlist, loginKind: 'password' };
+        return { ok: true, version: PROTOCOL_VERSION, name: this.name, mode: this.mode, apiAllowlist: this.apiAllowlist, loginKind: 'password', queuePending: this.queuePending };
+      case 'replayQueue':
+        this.replayCalls++;
+        this.queuePending = 0;
+        return { ok: true, pending: 0 };
       // A ping without the status (as older workers answer): the client asks for it.
       case 'status':
         return { ok: true, status: this.loggedIn ? { ...LOGGED_OUT, loggedIn: true, accessExpiresAt: 0, generation: this.current, mode: this.mode, persisted: true, dpopBound: false } : { ...LOGGED_OUT, mode: this.mode } };
