@@ -14,7 +14,7 @@ import { defineConfig, type UserConfig } from 'vite';
 
 const root = import.meta.dirname;
 // The bindings import the page entry by name, so a page has one copy of it (one client per worker) whichever entry it imports.
-const external = [/^axios/, /^workbox-window/, /^workbox-background-sync/, /^idb-keyval/, /^oauth4webapi/, /^react($|\/)/, /^vue$/, /^sw-token-broker$/];
+const external = [/^axios/, /^workbox-window/, /^idb-keyval/, /^oauth4webapi/, /^react($|\/)/, /^vue$/, /^sw-token-broker$/];
 
 /** A worker as one classic (IIFE) script with everything bundled: what `navigator.serviceWorker.register` loads by default. */
 function classicWorker(entry: string, outDir: string, fileName: string, name: string): UserConfig {
@@ -35,6 +35,10 @@ function classicWorker(entry: string, outDir: string, fileName: string, name: st
 
 const builds: Record<string, UserConfig> = {
   lib: {
+    // workbox-background-sync is bundled into the worker entry (its ES modules import without
+    // file extensions, which Node cannot resolve: importing the entry during SSR would throw);
+    // its development checks stay out.
+    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
     build: {
       outDir: 'dist/lib',
       emptyOutDir: true,

@@ -4,7 +4,8 @@
  * built app from `./dist`, a JSON auth API with rotating refresh tokens and reuse detection
  * (a rotated token presented again ends the session), an `idToken` at login (unsigned: its
  * claims are for display, this backend is the example's only authority), and a protected
- * `/api/me`. `POST /auth/test/expire` expires every access token, for the tests.
+ * `/api/me`, and `POST /api/notes` (what arrived, in order: `GET /auth/test/notes`).
+ * `POST /auth/test/expire` expires every access token, for the tests.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -20,6 +21,8 @@ const refreshTokens = new Map();
 /** @type {Map<string, { family: string, expiresAt: number }>} */
 const accessTokens = new Map();
 const revoked = new Set();
+/** @type {string[]} */
+let notes = [];
 const token = () => randomBytes(18).toString('base64url');
 
 /** @param {string} family */
@@ -77,19 +80,25 @@ createServer(async (req, res) => {
     if (record) revoked.add(record.family);
     return json(res, 200, { ok: true });
   }
-  if (route === 'GET /api/me') {
+  if (route === 'GET /api/me' || route === 'POST /api/notes') {
     stats.apiCalls++;
     const access = accessTokens.get(/^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
     if (!access || access.expiresAt <= Date.now() || revoked.has(access.family)) {
       stats.api401++;
       return json(res, 401, { error: 'invalid_token' });
     }
-    return json(res, 200, { user: 'demo' });
+    if (route === 'GET /api/me') return json(res, 200, { user: 'demo' });
+    const { text } = await body(req);
+    if (typeof text !== 'string' || text === '') return json(res, 422, { error: 'invalid_note' });
+    notes.push(text);
+    return json(res, 201, { n: notes.length });
   }
+  if (route === 'GET /auth/test/notes') return json(res, 200, { notes });
   if (route === 'GET /auth/stats') return json(res, 200, stats);
   if (route === 'GET /auth/config') return json(res, 200, { example: true });
   if (route === 'POST /auth/test/reset') {
     Object.assign(stats, { logins: 0, refreshes: 0, reuseDetected: 0, apiCalls: 0, api401: 0 });
+    notes = [];
     return json(res, 200, stats);
   }
   if (route === 'POST /auth/test/expire') {

@@ -30,6 +30,27 @@ test('the example app, built from the packed package: three tabs share one sessi
   for (const tab of tabs) await expect(tab.locator('#state')).toHaveText('Logged out');
 });
 
+test('the example app from the packed package: a write made offline is kept without its token and replayed once the network returns, with one refresh', async ({ context, request }) => {
+  await request.post(`${ORIGIN}/auth/test/reset`);
+  const page = await context.newPage();
+  await page.goto(`${ORIGIN}/`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  await page.locator('#login').click();
+  await expect(page.locator('#state')).toHaveText('Logged in (token 1)');
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  const post = (text: string) =>
+    page.evaluate((body) => (window as any).example.api.post('/notes', body).then((r: any) => r.status, (e: any) => `${e.code}`), { text });
+  await context.setOffline(true);
+  try {
+    expect([await post('first'), await post('second')]).toEqual([202, 202]);
+    await request.post(`${ORIGIN}/auth/test/expire`);
+  } finally {
+    await context.setOffline(false);
+  }
+  await expect.poll(async () => (await (await request.get(`${ORIGIN}/auth/test/notes`)).json()).notes, { timeout: 15_000 }).toEqual(['first', 'second']);
+  expect(await (await request.get(`${ORIGIN}/auth/stats`)).json()).toMatchObject({ logins: 1, refreshes: 1, reuseDetected: 0 });
+});
+
 test('the same example under vite dev: vite-plugin-pwa serves the worker as a module at /dev-sw.js?dev-sw, and login and API calls work', async ({ page }) => {
   await page.goto(`http://127.0.0.1:${EXAMPLE_DEV_PORT}/`);
   await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 30_000 });

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 // The app's service worker, built by vite-plugin-pwa (injectManifest): Workbox precaches
 // the app shell, and the token broker runs in the same worker.
-import { installTokenBroker, jsonEndpoint } from 'sw-token-broker/sw';
+import { backgroundSyncQueue, installTokenBroker, jsonEndpoint } from 'sw-token-broker/sw';
 import { cleanupOutdatedCaches, precacheAndRoute } from 'workbox-precaching';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> };
@@ -9,6 +9,8 @@ declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: str
 installTokenBroker({
   endpoint: jsonEndpoint({ loginUrl: '/auth/login', refreshUrl: '/auth/refresh', logoutUrl: '/auth/logout' }),
   apiAllowlist: [`${self.location.origin}/api/`],
+  // Writes to /api/ made offline are kept (without the token) and replayed with a fresh one.
+  offlineQueue: backgroundSyncQueue(),
 });
 
 cleanupOutdatedCaches();
