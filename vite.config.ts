@@ -2,7 +2,7 @@
  * One Vite config, several builds picked by `--mode` (scripts/build.mjs runs them all):
  * - `lib`: the package's entry points, `sw-token-broker`, `sw-token-broker/sw`, `/vault`, `/react`, `/vue` (ESM, deps external);
  * - `lib-classic`: the worker side as one classic script exposing `SwTokenBroker`, for `importScripts`;
- * - `worker`, `sealed-worker`, `dpop-worker`: the demo's standalone workers at `/`, `/sealed/`, `/dpop/`;
+ * - `worker`, `sealed-worker`, `offline-worker`, `dpop-worker`: the demo's standalone workers at `/`, `/sealed/`, `/offline/`, `/dpop/`;
  *   `oidc-worker`, `dpop-oidc-worker`: the ones served instead with IDP=oidc; one classic script each;
  * - `workbox-worker`: the plain Workbox example's worker (its precache manifest is injected afterwards);
  * - `demo`: the demo pages;
@@ -64,6 +64,7 @@ const builds: Record<string, UserConfig> = {
   worker: classicWorker('demo/sw.ts', 'dist/demo', 'sw.js', 'swTokenBrokerDemoWorker'),
   'oidc-worker': classicWorker('demo/oidc-sw.ts', 'dist/demo', 'sw-oidc.js', 'swTokenBrokerOidcWorker'),
   'sealed-worker': classicWorker('demo/sealed/sw.ts', 'dist/demo/sealed', 'sw.js', 'swTokenBrokerSealedWorker'),
+  'offline-worker': classicWorker('demo/offline/sw.ts', 'dist/demo/offline', 'sw.js', 'swTokenBrokerOfflineWorker'),
   'dpop-worker': classicWorker('demo/dpop/sw.ts', 'dist/demo/dpop', 'sw.js', 'swTokenBrokerDpopWorker'),
   'vault-worker': classicWorker('demo/vault-frame/sw.ts', 'dist/demo/vault-frame', 'sw.js', 'swTokenBrokerVaultWorker'),
   // The plain Workbox recipe: the PWA example's worker source, bundled here; workbox-build injects its manifest.
@@ -87,6 +88,7 @@ const builds: Record<string, UserConfig> = {
           index: resolve(root, 'demo/index.html'),
           recipe: resolve(root, 'demo/recipe.html'),
           sealed: resolve(root, 'demo/sealed/index.html'),
+          offline: resolve(root, 'demo/offline/index.html'),
           dpop: resolve(root, 'demo/dpop/index.html'),
           classic: resolve(root, 'demo/classic/index.html'),
           workbox: resolve(root, 'demo/workbox/index.html'),

@@ -19,6 +19,7 @@ export interface PageText {
 const NAV: Array<[string, string]> = [
   ['/', 'With the broker'],
   ['/sealed/', 'Sealed mode'],
+  ['/offline/', 'Offline writes'],
   ['/dpop/', 'Sealed + DPoP'],
   ['/vault/', 'Vault'],
   ['/pwa/', 'PWA'],
@@ -37,6 +38,14 @@ export const PAGES: Record<string, PageText> = {
     heading: 'One session for every tab',
     intro:
       'The service worker holds the refresh token and performs every refresh for every tab of this origin. Open three tabs, log in, wait until the access token expires, and fire calls in each: the server sees one refresh and no reuse.',
+    refreshTokenKeptIn: 'the service worker (IndexedDB); this page never sees it',
+    hint: BROKER_HINT,
+  },
+  '/offline/': {
+    path: '/offline/',
+    heading: 'Writes made offline',
+    intro:
+      "Handoff mode, with the worker's offline queue: a write to this origin's /api/ that fails because the network is gone is kept (its token is not) and replayed, in order, with a fresh token when the network returns. Same server and counters; its own worker, scope and session. The sealed demo has the queue too.",
     refreshTokenKeptIn: 'the service worker (IndexedDB); this page never sees it',
     hint: BROKER_HINT,
     offline: true,

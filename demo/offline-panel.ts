@@ -5,7 +5,7 @@
  */
 import type { AxiosInstance } from 'axios';
 import { QUEUED_HEADER, type BrokerClient, type QueuedRequest } from '../src/index.js';
-import { $, describe, log, tabName } from './ui.js';
+import { $, describe, log, onCounters, tabName } from './ui.js';
 
 interface Note {
   n: number;
@@ -89,17 +89,8 @@ export function wireOfflinePanel(broker: BrokerClient, api: AxiosInstance): void
     showPending((await broker.replayQueue()).pending);
   });
 
-  // The server's switch, as another tab may have set it.
-  const watchNetwork = async () => {
-    try {
-      const stats = (await (await fetch('/auth/stats', { cache: 'no-store' })).json()) as { networkDown?: boolean };
-      if (typeof stats.networkDown === 'boolean') showNetwork(stats.networkDown);
-    } catch {
-      // Server restarting.
-    }
-  };
-  void watchNetwork();
-  setInterval(watchNetwork, 1000);
+  // The server's switch, as another tab may have set it: read from the counters' poll.
+  onCounters((stats) => typeof stats.networkDown === 'boolean' && showNetwork(stats.networkDown));
   void broker.replayQueue().then(({ pending: count }) => showPending(count), () => undefined);
   void showNotes();
 }

@@ -3,7 +3,7 @@
  * The demo's standalone worker: the broker and nothing else, against the mock server's
  * JSON endpoints on this origin. Tokens may go to this origin's /api/ only.
  */
-import { backgroundSyncQueue, installTokenBroker, jsonEndpoint } from '../sw/index.js';
+import { installTokenBroker, jsonEndpoint } from '../sw/index.js';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -21,8 +21,6 @@ installTokenBroker({
     },
   }),
   apiAllowlist: [`${self.location.origin}/api/`],
-  // Writes to /api/ made offline are kept and replayed with a fresh token (the demo's offline panel).
-  offlineQueue: backgroundSyncQueue({ maxEntries: 20 }),
   skipWaiting: true,
   ownsAllMessages: true,
 });

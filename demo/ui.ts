@@ -39,12 +39,21 @@ export function log(kind: 'info' | 'ok' | 'warn' | 'error', text: string): void 
   while (list.children.length > 200) list.lastElementChild?.remove();
 }
 
+/** Listeners for each poll of the server's counters (the offline panel reads the network switch from it). */
+const counterListeners = new Set<(stats: Counters & { networkDown?: boolean }) => void>();
+
+/** Calls `listener` with every poll of `/auth/stats` (one poll per page: each request wakes a worker with a fetch listener). */
+export function onCounters(listener: (stats: Counters & { networkDown?: boolean }) => void): void {
+  counterListeners.add(listener);
+}
+
 /** Polls the server's counters and shows them. */
 export function watchCounters(): void {
   const show = async () => {
     try {
       const response = await fetch('/auth/stats', { cache: 'no-store' });
-      const stats = (await response.json()) as Counters;
+      const stats = (await response.json()) as Counters & { networkDown?: boolean };
+      for (const listener of counterListeners) listener(stats);
       for (const key of ['logins', 'refreshes', 'reuseDetected', 'apiCalls', 'api401'] as const) {
         $(`count-${key}`).textContent = String(stats[key]);
       }

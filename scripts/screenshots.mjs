@@ -53,7 +53,7 @@ async function offline([first, second]) {
 const SHOTS = [
   { path: '/', tabs: 3, run: storm, file: 'docs/demo.png' },
   { path: '/recipe.html', tabs: 3, run: storm, file: 'docs/recipe.png' },
-  { path: '/', tabs: 2, run: offline, file: 'docs/offline.png', fullPage: true },
+  { path: '/offline/', tabs: 2, run: offline, file: 'docs/offline.png', fullPage: true },
 ];
 // The demo's default: the expiry comes from the page's "Expire the access token at the server".
 const ACCESS_TTL_SECONDS = 30;

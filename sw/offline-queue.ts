@@ -151,7 +151,7 @@ export class OfflineQueue {
 
   /** Replays the queue now, in order; joins a replay in flight. Resolves when it stopped (done, offline, or no session). */
   replay(): Promise<void> {
-    this.#replaying ??= this.#replayAll().finally(() => (this.#replaying = undefined));
+    this.#replaying ??= this.#replayIfAny().finally(() => (this.#replaying = undefined));
     return this.#replaying;
   }
 
@@ -213,6 +213,10 @@ export class OfflineQueue {
     await this.#queue.pushRequest({ request: tokenless, timestamp, metadata });
     await this.#deps.notify('queued', described);
     return { id };
+  }
+
+  async #replayIfAny(): Promise<void> {
+    if ((await this.#pending()) > 0) await this.#replayAll();
   }
 
   async #replayAll(): Promise<void> {

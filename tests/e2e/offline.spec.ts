@@ -1,5 +1,5 @@
 /**
- * The offline queue (`offlineQueue: backgroundSyncQueue()` in the demo's workers): writes
+ * The offline queue (`offlineQueue: backgroundSyncQueue()` in the /offline/ and /sealed/ demo workers): writes
  * made offline in two tabs are kept without a token and replayed, in order, once each,
  * with one refresh, when the network returns.
  */
@@ -57,7 +57,7 @@ async function queueRecords(page: Page): Promise<string[]> {
 }
 
 for (const { path, database, mode } of [
-  { path: '/', database: 'sw-token-broker:demo', mode: 'handoff' },
+  { path: '/offline/', database: 'sw-token-broker:demo-offline', mode: 'handoff' },
   { path: '/sealed/', database: 'sw-token-broker:demo-sealed', mode: 'sealed' },
 ] as const) {
   test.describe(`offline queue, ${mode} mode`, () => {
@@ -123,7 +123,7 @@ for (const { path, database, mode } of [
 }
 
 test('Background Sync (Chromium): the sync event replays the queue with no page telling the worker', async ({ openTab, server }) => {
-  const page = await openTab('/');
+  const page = await openTab('/offline/');
   await login(page);
   await recordQueueEvents(page);
   // The server drops connections: the browser stays online, so no page sees an `online` event.
@@ -133,7 +133,7 @@ test('Background Sync (Chromium): the sync event replays the queue with no page 
   expect((await write(page, 'last')).status).toBe(202);
   await server.setNetworkDown(false);
   expect(await server.notes()).toEqual([]);
-  await dispatchSync(page.context(), 'workbox-background-sync:sw-token-broker:demo');
+  await dispatchSync(page.context(), '/offline/', 'workbox-background-sync:sw-token-broker:demo-offline');
   await expect.poll(async () => (await server.notes()).map((note) => note.text), { timeout: 15_000 }).toEqual(['first', 'last']);
   await expect.poll(async () => (await queueEvents(page)).filter((e) => e.event !== 'queued').map((e) => [e.event, e.status, e.dropReason])).toEqual([
     ['replayed', 201, undefined],
@@ -144,7 +144,7 @@ test('Background Sync (Chromium): the sync event replays the queue with no page 
 });
 
 test('reads are not queued: a GET offline fails as it would (the app caches reads with its own strategy)', async ({ context, openTab, server }) => {
-  const page = await openTab('/');
+  const page = await openTab('/offline/');
   await login(page);
   await context.setOffline(true);
   const result = await page.evaluate(() => window.demo.api.get('/api/notes').then(() => 'ok', (error) => String(error.code)));
@@ -155,7 +155,7 @@ test('reads are not queued: a GET offline fails as it would (the app caches read
 });
 
 /** Fires a Background Sync event at the origin's registration, through CDP. */
-async function dispatchSync(context: BrowserContext, tag: string): Promise<void> {
+async function dispatchSync(context: BrowserContext, scopePath: string, tag: string): Promise<void> {
   const page = context.pages()[0];
   const cdp = await context.newCDPSession(page);
   const registrations: Array<{ registrationId: string; scopeURL: string }> = [];
@@ -163,15 +163,16 @@ async function dispatchSync(context: BrowserContext, tag: string): Promise<void>
   await cdp.send('ServiceWorker.enable');
   const origin = new URL(page.url()).origin;
   const deadline = Date.now() + 5000;
-  while (!registrations.some((r) => r.scopeURL === `${origin}/`) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-  const registration = registrations.find((r) => r.scopeURL === `${origin}/`);
-  if (!registration) throw new Error(`no registration for ${origin}/ among ${registrations.map((r) => r.scopeURL).join(', ')}`);
+  const scope = `${origin}${scopePath}`;
+  while (!registrations.some((r) => r.scopeURL === scope) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  const registration = registrations.find((r) => r.scopeURL === scope);
+  if (!registration) throw new Error(`no registration for ${scope} among ${registrations.map((r) => r.scopeURL).join(', ')}`);
   await cdp.send('ServiceWorker.dispatchSyncEvent', { origin, registrationId: registration.registrationId, tag, lastChance: false });
   await cdp.detach();
 }
 
 test('the demo panel: network down, three notes from two tabs, expiry at the server, network back → the notes in order, one refresh', async ({ openTab, server }) => {
-  const tabs = [await openTab('/'), await openTab('/')];
+  const tabs = [await openTab('/offline/'), await openTab('/offline/')];
   await tabs[0].click('#login');
   await expect(tabs[0].locator('#session-state')).toHaveText('Logged in');
   await tabs[0].click('#network-toggle');

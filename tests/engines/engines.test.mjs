@@ -188,6 +188,8 @@ for (const [engineName, launch] of selected) {
     let dpop;
     /** @type {Tab} */
     let classic;
+    /** @type {Tab[]} */
+    const offline = [];
 
     /** @type {(path: string, body?: unknown) => Promise<any>} */
     let post;
@@ -201,7 +203,8 @@ for (const [engineName, launch] of selected) {
       sealed = await engine.newTab(`${base}/sealed/`);
       dpop = await engine.newTab(`${base}/dpop/`);
       classic = await engine.newTab(`${base}/classic/`);
-      for (const tab of [...tabs, sealed, dpop, classic]) await ready(tab);
+      for (let i = 0; i < 2; i++) offline.push(await engine.newTab(`${base}/offline/`));
+      for (const tab of [...tabs, sealed, dpop, classic, ...offline]) await ready(tab);
     });
 
     after(async () => {
@@ -260,7 +263,7 @@ for (const [engineName, launch] of selected) {
     });
 
     for (const [mode, database, pick] of /** @type {const} */ ([
-      ['handoff', 'sw-token-broker:demo', () => [tabs[0], tabs[1]]],
+      ['handoff', 'sw-token-broker:demo-offline', () => [offline[0], offline[1]]],
       ['sealed', 'sw-token-broker:demo-sealed', () => [sealed]],
     ])) {
       it(`offline queue (${mode}): writes made while the server is unreachable arrive once each, in order, with one refresh, when a page says it is online; the queue holds no token`, async () => {
@@ -301,6 +304,7 @@ for (const [engineName, launch] of selected) {
     }
 
     it('offline queue: a logout while writes wait clears the queue, and nothing is replayed', async () => {
+      const tabs = offline;
       await tabs[0].evaluate(login);
       await post('/auth/stats/reset');
       await post('/auth/test/network', { down: true });
