@@ -4,6 +4,7 @@
  * with one refresh, when the network returns.
  */
 import type { BrowserContext, Page } from '@playwright/test';
+import { queueRecords as readQueueRecords } from '../offline-queue-records.mjs';
 import { expect, login, readWorkerSession, stopWorkers, test } from './fixtures.js';
 
 type WriteResult = { status: number; queued: string | null; error?: string };
@@ -34,27 +35,7 @@ async function recordQueueEvents(page: Page): Promise<void> {
 const queueEvents = (page: Page) => page.evaluate(() => (window as any).__queueEvents as Array<{ event: string; id: string; status?: number; dropReason?: string; method: string; url: string }>);
 
 /** Every record of the Workbox queue's IndexedDB, as text (bodies decoded), read from a page of the origin. */
-async function queueRecords(page: Page): Promise<string[]> {
-  return page.evaluate(
-    () =>
-      new Promise<string[]>((resolve, reject) => {
-        const open = indexedDB.open('workbox-background-sync');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          if (!db.objectStoreNames.contains('requests')) return resolve([]);
-          const all = db.transaction('requests').objectStore('requests').getAll();
-          all.onerror = () => reject(all.error);
-          all.onsuccess = () =>
-            resolve(
-              all.result.map((record) =>
-                JSON.stringify(record, (_key, value) => (value instanceof ArrayBuffer ? new TextDecoder().decode(value) : value)),
-              ),
-            );
-        };
-      }),
-  );
-}
+const queueRecords = (page: Page) => page.evaluate(readQueueRecords);
 
 for (const { path, database, mode } of [
   { path: '/offline/', database: 'sw-token-broker:demo-offline', mode: 'handoff' },

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { freePort, launchFirefox, launchWebKit } from './drivers.mjs';
 import { everythingTheAppOriginHolds, installAttackerTools, vaultAttacks } from '../vault-attacks.mjs';
+import { queueRecords } from '../offline-queue-records.mjs';
 
 /** @typedef {import('./drivers.mjs').Tab} Tab */
 
@@ -132,20 +133,6 @@ const writeNote = (text) =>
     (response) => ({ status: response.status, queued: response.headers['x-sw-token-broker-queued'] ?? null }),
     (/** @type {any} */ error) => ({ status: error.response?.status ?? 0, queued: null, error: String(error.code) }),
   );
-
-/** In a page: every record of the offline queue's IndexedDB (workbox-background-sync), as text, bodies decoded. */
-const queueRecords = () =>
-  new Promise((resolve, reject) => {
-    const open = indexedDB.open('workbox-background-sync');
-    open.onerror = () => reject(open.error);
-    open.onsuccess = () => {
-      const db = open.result;
-      if (!db.objectStoreNames.contains('requests')) return resolve([]);
-      const all = db.transaction('requests').objectStore('requests').getAll();
-      all.onerror = () => reject(all.error);
-      all.onsuccess = () => resolve(all.result.map((/** @type {unknown} */ record) => JSON.stringify(record, (_key, value) => (value instanceof ArrayBuffer ? new TextDecoder().decode(value) : value))));
-    };
-  });
 
 /** In a page: the broker's stored session (the tokens the queue must not hold). @param {string} name */
 const storedSession = (name) =>

@@ -80,6 +80,42 @@ function install(overrides: Partial<TokenBrokerConfig> = {}) {
 }
 
 describe('installTokenBroker', () => {
+  it('with an offline queue in handoff mode: listens to fetches, keeps a failed write tokenless (202), reports it in the ping, replays it on replayQueue, and a logout empties it', async () => {
+    const entries: Array<{ request: Request; timestamp?: number; metadata?: object }> = [];
+    const memory = {
+      pushRequest: async (entry: (typeof entries)[number]) => void entries.push(entry),
+      unshiftRequest: async (entry: (typeof entries)[number]) => void entries.unshift(entry),
+      shiftRequest: async () => entries.shift(),
+      size: async () => entries.length,
+    };
+    let down = false;
+    const server = scriptedServer();
+    const offlineQueue = { kind: 'offline-queue' as const, options: {}, queue: () => memory };
+    const { send, installed, listeners, posted } = install({ offlineQueue, fetch: (async (input, init) => (down && String(new Request(input, init).url).includes('/api/') ? Promise.reject(new TypeError('Failed to fetch')) : server.fetch(input, init))) as typeof fetch });
+    expect(listeners.get('fetch')?.size).toBe(1);
+    await send('login', { credentials: { username: 'demo', password: 'demo' } });
+    down = true;
+    let response: Promise<Response> | undefined;
+    const write = new Request('https://app.test/api/notes', { method: 'POST', body: '{"text":"x"}', headers: { authorization: 'Bearer access-1' } });
+    expect(installed.handleFetch({ request: write, respondWith: (r: Promise<Response>) => (response = r), waitUntil: () => {} } as unknown as FetchEvent)).toBe(true);
+    expect((await response!).status).toBe(202);
+    expect(entries.map((entry) => entry.request.headers.get('authorization'))).toEqual([null]);
+    expect(await send('ping')).toMatchObject({ ok: true, queuePending: 1 });
+    // A GET is not the queue's: left to the browser.
+    expect(installed.handleFetch({ request: new Request('https://app.test/api/data'), respondWith: () => {}, waitUntil: () => {} } as unknown as FetchEvent)).toBe(false);
+    down = false;
+    expect(await send('replayQueue')).toMatchObject({ ok: true, pending: 0 });
+    expect(server.requests.filter((r) => r.url.endsWith('/api/notes')).map((r) => [r.body, r.authorization])).toEqual([['{"text":"x"}', 'Bearer access-1']]);
+    expect(posted.filter((e) => e.request).map((e) => [e.event, e.request!.method, e.request!.status])).toEqual([['queued', 'POST', undefined], ['replayed', 'POST', 200]]);
+    down = true;
+    const again = new Request('https://app.test/api/notes', { method: 'POST', body: '{"text":"y"}' });
+    await installed.handleFetch({ request: again, respondWith: (r: Promise<Response>) => (response = r), waitUntil: () => {} } as unknown as FetchEvent);
+    await response;
+    await send('logout');
+    expect(entries).toEqual([]);
+    expect(posted.filter((e) => e.request).map((e) => [e.event, e.request!.dropReason])).toEqual([['queued', undefined], ['replayed', undefined], ['queued', undefined], ['dropped', 'logout']]);
+  });
+
   it('answers page messages through the injected fetch and keeps the session in the injected store', async () => {
     const { send, server, store, posted } = install();
     expect(await send('login', { credentials: { username: 'demo', password: 'demo' } })).toMatchObject({ ok: true, id: 'm1', status: { loggedIn: true, generation: 1 } });
