@@ -230,6 +230,9 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       if (user === undefined) return;
       sendJson(res, 200, { notes });
     },
+    // What POST /api/notes received, in order, for the offline panel (and the tests) to show
+    // without an API call: the demo calls the API only when a button is pressed.
+    'GET /auth/demo/notes': (_req, res) => sendJson(res, 200, { notes }),
     // The offline demo's "network down": every connection but the demo's own controls (/auth/demo/) and
     // the stats is dropped, which a browser sees as offline (the mock server only).
     'POST /auth/demo/network': async (req, res) => {
@@ -319,8 +322,6 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       networkDown = body.down;
       sendJson(res, 200, { down: networkDown });
     },
-    // What POST /api/notes received, in order, without a token to read it.
-    'GET /auth/test/notes': (_req, res) => sendJson(res, 200, { notes }),
     'POST /auth/test/expire-access-tokens': (_req, res) => {
       auth.expireAccessTokens();
       sendJson(res, 200, { ok: true });

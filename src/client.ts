@@ -91,7 +91,23 @@ export class BrokerClient {
   #pendingRefresh = new Map<string, Promise<RefreshResult>>();
   #onMessage = (event: MessageEvent) => this.#receive(event);
   /** Firefox and WebKit have no Background Sync: the page tells the worker the network is back. */
-  #onOnline = () => void this.replayQueue().catch(() => undefined);
+  #onOnline = () => this.#replaySoon(0);
+  #replayRetry: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Asks the worker to replay its offline queue; while requests still wait (`online` comes
+   * before the network is usable, or the worker's own network is not back yet), asks again
+   * after 1, 2, 4, 8 and 16 s, then leaves it to the next trigger.
+   */
+  #replaySoon(attempt: number): void {
+    clearTimeout(this.#replayRetry);
+    void this.replayQueue().then(
+      ({ pending }) => {
+        if (pending > 0 && attempt < 5 && !this.#closed) this.#replayRetry = setTimeout(() => this.#replaySoon(attempt + 1), 1000 * 2 ** attempt);
+      },
+      () => undefined,
+    );
+  }
 
   /** Use {@link registerTokenBroker}; the constructor does not talk to the worker. */
   constructor(workbox: Workbox, registration: ServiceWorkerRegistration, options: BrokerClientOptions = {}) {
@@ -365,6 +381,7 @@ export class BrokerClient {
   close(): void {
     navigator.serviceWorker.removeEventListener('message', this.#onMessage);
     globalThis.removeEventListener?.('online', this.#onOnline);
+    clearTimeout(this.#replayRetry);
     this.#cached = undefined;
     this.#closed = true;
   }

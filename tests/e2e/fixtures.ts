@@ -78,7 +78,7 @@ export const test = base.extend<Fixtures>({
       isRefreshTokenActive: async (refreshToken) => (await post('/auth/test/refresh-token-active', { refreshToken })).active,
       setQuirks: async (quirks) => void (await post('/auth/test/config', { quirks })),
       setNetworkDown: async (down) => void (await post('/auth/test/network', { down })),
-      notes: async () => (await (await request.get('/auth/test/notes')).json()).notes,
+      notes: async () => (await (await request.get('/auth/demo/notes')).json()).notes,
     };
     await control.setFault('none');
     await control.setNetworkDown(false);

@@ -277,7 +277,7 @@ for (const [engineName, launch] of selected) {
         assert.equal(new Set(results.map((r) => r.queued)).size, 3);
         await second.evaluate(goOnline);
         const notes = await until(async () => {
-          const { notes: arrived } = await (await fetch(`${base}/auth/test/notes`)).json();
+          const { notes: arrived } = await (await fetch(`${base}/auth/demo/notes`)).json();
           return arrived.length >= 3 && arrived;
         }, 'the replayed writes');
         assert.deepEqual(notes.map((/** @type {{ text: string }} */ note) => note.text), ['one', 'two', 'three']);
@@ -286,7 +286,7 @@ for (const [engineName, launch] of selected) {
         assert.equal(counted.reuseDetected, 0);
         assert.deepEqual(await first.evaluate(() => window.demo.broker.replayQueue()), { pending: 0 });
         assert.deepEqual(await first.evaluate(queueRecords), []);
-        assert.equal((await (await fetch(`${base}/auth/test/notes`)).json()).notes.length, 3);
+        assert.equal((await (await fetch(`${base}/auth/demo/notes`)).json()).notes.length, 3);
       });
     }
 
@@ -305,7 +305,7 @@ for (const [engineName, launch] of selected) {
       await tabs[0].evaluate(goOnline);
       assert.deepEqual(await tabs[0].evaluate(() => window.demo.broker.replayQueue()), { pending: 0 });
       assert.deepEqual(await tabs[0].evaluate(queueRecords), []);
-      assert.deepEqual((await (await fetch(`${base}/auth/test/notes`)).json()).notes, []);
+      assert.deepEqual((await (await fetch(`${base}/auth/demo/notes`)).json()).notes, []);
     });
 
     it('the classic worker (importScripts of the classic build) logs in and calls the API, and its own handler still answers', async () => {

@@ -228,4 +228,17 @@ describe('the session snapshot, for UI state', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(withQueue.replayCalls).toBe(3); // the explicit call only: a closed client stops listening
   });
+
+  it('asks again, after a second, when requests still wait after an online event (the network not usable yet)', async () => {
+    const worker = new ScriptedWorker();
+    worker.queuePending = 0;
+    const client = await connectClient(worker);
+    worker.replayAnswers = [1, 0];
+    globalThis.dispatchEvent(new Event('online'));
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    expect(worker.replayCalls).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    expect(worker.replayCalls).toBe(2); // nothing waits any more: no further asks
+    client.close();
+  });
 });

@@ -59,6 +59,8 @@ export class ScriptedWorker {
   /** With a number: the worker has an offline queue holding that many requests (the ping says so). */
   queuePending: number | undefined;
   replayCalls = 0;
+  /** What successive `replayQueue` calls answer as still pending (then 0). */
+  replayAnswers: number[] = [];
 
   postMessage(data: BrokerRequest, transfer: MessagePort[]): void {
     this.received.push(data);
@@ -75,8 +77,8 @@ export class ScriptedWorker {
         return { ok: true, version: PROTOCOL_VERSION, name: this.name, mode: this.mode, apiAllowlist: this.apiAllowlist, loginKind: 'password', queuePending: this.queuePending };
       case 'replayQueue':
         this.replayCalls++;
-        this.queuePending = 0;
-        return { ok: true, pending: 0 };
+        this.queuePending = this.replayAnswers.shift() ?? 0;
+        return { ok: true, pending: this.queuePending };
       // A ping without the status (as older workers answer): the client asks for it.
       case 'status':
         return { ok: true, status: this.loggedIn ? { ...LOGGED_OUT, loggedIn: true, accessExpiresAt: 0, generation: this.current, mode: this.mode, persisted: true, dpopBound: false } : { ...LOGGED_OUT, mode: this.mode } };
