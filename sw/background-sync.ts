@@ -1,6 +1,6 @@
 /** The offline queue's storage and trigger: workbox-background-sync's `Queue`. */
 import { Queue } from 'workbox-background-sync';
-import type { OfflineQueueOptions, OfflineQueueSetup } from './offline-queue.js';
+import { reportUnexpected, type OfflineQueueOptions, type OfflineQueueSetup } from './offline-queue.js';
 
 /**
  * The offline queue for `installTokenBroker({ offlineQueue })`, on workbox-background-sync:
@@ -22,7 +22,7 @@ export function backgroundSyncQueue(options: OfflineQueueOptions = {}): OfflineQ
         // The broker checks the age itself, to report what it drops: Workbox's limit is set out of the way.
         maxRetentionTime: Number.MAX_SAFE_INTEGER,
         // On a sync event a failure makes the browser try again later; at a worker start nobody waits for it.
-        onSync: hasSync ? onSync : () => onSync().catch(() => undefined),
+        onSync: hasSync ? onSync : () => onSync().catch(reportUnexpected),
       });
     },
   };

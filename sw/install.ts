@@ -6,7 +6,7 @@ import { defaultLocks } from './lock.js';
 import { loginCallback } from './login-callback.js';
 import { errorReply, handleMessage, replyTargetOf, sendReply } from './message-handler.js';
 import { shouldSign, signedFetch } from './sealed-signing.js';
-import { OfflineQueue, type QueueNotify, type RequestQueueFactory } from './offline-queue.js';
+import { OfflineQueue, type QueueNotify } from './offline-queue.js';
 import { indexedDbStore, memoryStore } from './store.js';
 import { askWaitingVersionToTakeOver, isFromServiceWorker, isTakeOver } from './take-over.js';
 
@@ -44,12 +44,7 @@ export interface InstalledTokenBroker {
  *   apiAllowlist: ['https://api.example.com'],
  * });
  */
-export function installTokenBroker(
-  config: TokenBrokerConfig,
-  scope: ServiceWorkerGlobalScope = self as unknown as ServiceWorkerGlobalScope,
-  /** @internal tests give a queue without IndexedDB or Background Sync. */
-  queueFactory?: RequestQueueFactory,
-): InstalledTokenBroker {
+export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWorkerGlobalScope = self as unknown as ServiceWorkerGlobalScope): InstalledTokenBroker {
   let resolved: ResolvedTokenBrokerConfig;
   let name: string;
   try {
@@ -62,11 +57,13 @@ export function installTokenBroker(
   }
   const store = config.store ?? (resolved.storage === 'memory' ? memoryStore() : indexedDbStore(name));
 
-  const notify: Notify = async (event, status, reason, details) => {
-    const message: BrokerEvent = { protocol: PROTOCOL, v: PROTOCOL_VERSION, broker: name, event, status, reason, details };
+  /** Tells every tab of the origin, controlled or not. */
+  const broadcast = async (message: BrokerEvent) => {
     const clients = await scope.clients.matchAll({ type: 'window', includeUncontrolled: true });
     for (const client of clients) client.postMessage(message);
   };
+  const notify: Notify = (event, status, reason, details) => broadcast({ protocol: PROTOCOL, v: PROTOCOL_VERSION, broker: name, event, status, reason, details });
+
 
   const fetchFn = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   let offlineQueue: OfflineQueue | undefined;
@@ -84,16 +81,13 @@ export function installTokenBroker(
     },
   });
   if (resolved.offlineQueue) {
-    const notifyQueue: QueueNotify = async (event, request, reason) => {
-      const message: BrokerEvent = { protocol: PROTOCOL, v: PROTOCOL_VERSION, broker: name, event, status: await broker.status(), reason, request };
-      const clients = await scope.clients.matchAll({ type: 'window', includeUncontrolled: true });
-      for (const client of clients) client.postMessage(message);
-    };
+    const notifyQueue: QueueNotify = async (event, request, reason) =>
+      broadcast({ protocol: PROTOCOL, v: PROTOCOL_VERSION, broker: name, event, status: await broker.status(), reason, request });
     offlineQueue = new OfflineQueue({
       options: resolved.offlineQueue,
       allowlist: resolved.allowlist,
       broker,
-      queue: queueFactory ?? ((queueName, onSync) => resolved.offlineQueue!.queue(scope, queueName, onSync)),
+      queue: (queueName, onSync) => resolved.offlineQueue!.queue(scope, queueName, onSync),
       notify: notifyQueue,
       fetch: fetchFn,
       dpopFetch: resolved.endpoint.dpopFetch,
@@ -102,7 +96,7 @@ export function installTokenBroker(
   }
   const replayQueue = async () => {
     if (!offlineQueue) return 0;
-    await offlineQueue.replay().catch(() => undefined);
+    await offlineQueue.replayAndSettle();
     return offlineQueue.pending();
   };
 

@@ -135,7 +135,7 @@ export class OfflineQueue {
   async fetch(request: Request, send: (request: Request) => Promise<Response>): Promise<Response> {
     const copy = request.clone();
     // Writes wait behind the ones already queued, so the server sees them in the order they were made.
-    if ((await this.#pending()) > 0) await this.replay().catch(() => undefined);
+    if ((await this.#pending()) > 0) await this.replayAndSettle();
     try {
       return await send(request);
     } catch (error) {
@@ -153,6 +153,18 @@ export class OfflineQueue {
   replay(): Promise<void> {
     this.#replaying ??= this.#replayIfAny().finally(() => (this.#replaying = undefined));
     return this.#replaying;
+  }
+
+  /**
+   * {@link replay}, resolving whatever happens: offline, or without a session, the requests
+   * wait for the next trigger (expected, and said by `pending()`); anything else is logged.
+   */
+  async replayAndSettle(): Promise<void> {
+    try {
+      await this.replay();
+    } catch (error) {
+      reportUnexpected(error);
+    }
   }
 
   /** How many requests wait (replayQueue's answer). */
@@ -180,7 +192,7 @@ export class OfflineQueue {
       if (subject !== undefined && made === subject) await this.#queue.pushRequest(entry);
       else await this.#report('dropped', entry, { dropReason: 'other-user' }, 'Another user logged in before this request could be replayed');
     }
-    void this.replay().catch(() => undefined);
+    void this.replayAndSettle();
   }
 
   async #pending(): Promise<number> {
@@ -260,6 +272,16 @@ export class OfflineQueue {
     const { id } = metadataOf(entry);
     await this.#deps.notify(event, { id, method: entry.request.method, url: entry.request.url, queuedAt: entry.timestamp ?? 0, ...extra }, reason);
   }
+}
+
+/**
+ * A replay stops on a network failure (a `TypeError` from fetch) or a broker error (no
+ * session, the token endpoint down): the requests wait, nothing to report. Anything else is a
+ * bug worth seeing in the worker's console.
+ */
+export function reportUnexpected(error: unknown): void {
+  if (error instanceof TypeError || isBrokerError(error)) return;
+  console.error('sw-token-broker: the offline queue replay failed unexpectedly; the requests wait for the next replay', error);
 }
 
 function metadataOf(entry: QueueEntry): EntryMetadata {
