@@ -4,7 +4,7 @@
  * network returns, each signed at replay time with the session's current access token,
  * through the broker's one shared refresh.
  */
-import { isAllowedUrl, type AllowlistEntry, type BrokerEventType, type DropReason, type QueuedRequest, QUEUED_HEADER, isBrokerError, ErrorCode } from '../protocol/index.js';
+import { isAllowedUrl, type AllowlistEntry, type BrokerEventType, type QueuedRequest, QUEUED_HEADER, isBrokerError, ErrorCode } from '../protocol/index.js';
 import type { TokenBroker } from './broker.js';
 import { sendSigned, type SealedToken } from './sealed-signing.js';
 import type { DpopFetch } from './adapters/types.js';
@@ -135,7 +135,7 @@ export class OfflineQueue {
   async fetch(request: Request, send: (request: Request) => Promise<Response>): Promise<Response> {
     const copy = request.clone();
     // Writes wait behind the ones already queued, so the server sees them in the order they were made.
-    if ((await this.#pending()) > 0) await this.replayAndSettle();
+    if ((await this.pending()) > 0) await this.replayAndSettle();
     try {
       return await send(request);
     } catch (error) {
@@ -167,26 +167,22 @@ export class OfflineQueue {
     }
   }
 
-  /** How many requests wait (replayQueue's answer). */
-  async pending(): Promise<number> {
-    return this.#pending();
-  }
 
   /** A logout: every waiting request is dropped (`logout`). */
   async clear(reason: 'logout' | 'other-user'): Promise<void> {
     // Not waiting for a replay in flight (its request may hang): it must not put an entry back after this.
     this.#epoch++;
-    for (let entry = await this.#shift(); entry; entry = await this.#shift()) {
+    for (let entry = await this.#queue.shiftRequest(); entry; entry = await this.#queue.shiftRequest()) {
       await this.#report('dropped', entry, { dropReason: reason }, reason === 'logout' ? 'The session was logged out before this request could be replayed' : 'Another user logged in before this request could be replayed');
     }
   }
 
   /** A login: requests another user (or nobody known) made are dropped; the new user's own are replayed. */
   async sessionStarted(subject: string | undefined): Promise<void> {
-    if ((await this.#pending()) === 0) return;
+    if ((await this.pending()) === 0) return;
     this.#epoch++;
     const entries: QueueEntry[] = [];
-    for (let entry = await this.#shift(); entry; entry = await this.#shift()) entries.push(entry);
+    for (let entry = await this.#queue.shiftRequest(); entry; entry = await this.#queue.shiftRequest()) entries.push(entry);
     for (const entry of entries) {
       const made = metadataOf(entry).subject;
       if (subject !== undefined && made === subject) await this.#queue.pushRequest(entry);
@@ -195,16 +191,13 @@ export class OfflineQueue {
     void this.replayAndSettle();
   }
 
-  async #pending(): Promise<number> {
+  /** How many requests wait (replayQueue's answer); 0 when the queue's storage cannot be read. */
+  async pending(): Promise<number> {
     try {
       return await this.#queue.size();
     } catch {
       return 0;
     }
-  }
-
-  async #shift(): Promise<QueueEntry | undefined> {
-    return this.#queue.shiftRequest();
   }
 
   async #keep(copy: Request): Promise<{ id: string } | undefined> {
@@ -214,7 +207,7 @@ export class OfflineQueue {
     const id = crypto.randomUUID();
     const timestamp = this.#deps.now();
     const described: QueuedRequest = { id, method: copy.method, url: copy.url, queuedAt: timestamp };
-    if ((await this.#pending()) >= this.#deps.options.maxEntries) {
+    if ((await this.pending()) >= this.#deps.options.maxEntries) {
       await this.#deps.notify('dropped', { ...described, dropReason: 'full' }, `The offline queue is full (${this.#deps.options.maxEntries} requests): this one was not kept`);
       return undefined;
     }
@@ -228,13 +221,13 @@ export class OfflineQueue {
   }
 
   async #replayIfAny(): Promise<void> {
-    if ((await this.#pending()) > 0) await this.#replayAll();
+    if ((await this.pending()) > 0) await this.#replayAll();
   }
 
   async #replayAll(): Promise<void> {
     for (;;) {
       const epoch = this.#epoch;
-      const entry = await this.#shift();
+      const entry = await this.#queue.shiftRequest();
       if (!entry) return;
       if (this.#deps.now() - (entry.timestamp ?? 0) > this.#deps.options.maxRetentionMs) {
         await this.#report('dropped', entry, { dropReason: 'expired' }, 'The request waited longer than the offline queue keeps requests (maxRetentionTime)');

@@ -5,6 +5,7 @@ import { TokenBroker } from '../../sw/broker.js';
 import { resolveConfig, type TokenBrokerConfig } from '../../sw/config.js';
 import { inMemoryLocks, type LockRunner } from '../../sw/lock.js';
 import { memoryStore, type SessionStore } from '../../sw/store.js';
+import type { RequestQueue } from '../../sw/offline-queue.js';
 
 export type Outcome = 'ok' | 'reject' | 'unavailable' | 'hang';
 
@@ -92,4 +93,17 @@ export async function loggedIn(options: Parameters<typeof makeBroker>[0] = {}): 
   const harness = makeBroker(options);
   await harness.broker.login({ username: 'demo', password: 'demo' });
   return harness;
+}
+
+/** workbox-background-sync's `Queue` as the offline queue uses it, in memory: FIFO, entries copied in and out like its IndexedDB records. */
+export function memoryQueue() {
+  const entries: Array<{ request: Request; timestamp?: number; metadata?: object }> = [];
+  const copy = async (entry: (typeof entries)[number]) => ({ ...entry, request: entry.request.clone() });
+  const queue: RequestQueue = {
+    pushRequest: async (entry) => void entries.push(await copy(entry)),
+    unshiftRequest: async (entry) => void entries.unshift(await copy(entry)),
+    shiftRequest: async () => entries.shift(),
+    size: async () => entries.length,
+  };
+  return { queue, entries };
 }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GENERATION_HEADER, PROTOCOL, PROTOCOL_VERSION, RETRIED_HEADER, type BrokerEvent } from '../../protocol/index.js';
 import { installTokenBroker, jsonEndpoint, memoryStore, oauth2Endpoint, type TokenBrokerConfig } from '../../sw/index.js';
 import { TAKE_OVER } from '../../sw/take-over.js';
+import { memoryQueue } from './helpers.js';
 
 type Listener = (event: never) => void;
 
@@ -81,13 +82,7 @@ function install(overrides: Partial<TokenBrokerConfig> = {}) {
 
 describe('installTokenBroker', () => {
   it('with an offline queue in handoff mode: listens to fetches, keeps a failed write tokenless (202), reports it in the ping, replays it on replayQueue, and a logout empties it', async () => {
-    const entries: Array<{ request: Request; timestamp?: number; metadata?: object }> = [];
-    const memory = {
-      pushRequest: async (entry: (typeof entries)[number]) => void entries.push(entry),
-      unshiftRequest: async (entry: (typeof entries)[number]) => void entries.unshift(entry),
-      shiftRequest: async () => entries.shift(),
-      size: async () => entries.length,
-    };
+    const { queue: memory, entries } = memoryQueue();
     let down = false;
     const server = scriptedServer();
     const offlineQueue = { kind: 'offline-queue' as const, options: {}, queue: () => memory };

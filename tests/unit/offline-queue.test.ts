@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { QUEUED_HEADER, parseAllowlist, type QueuedRequest } from '../../protocol/index.js';
 import type { TokenSet } from '../../sw/adapters/types.js';
 import { resolveConfig } from '../../sw/config.js';
-import { OfflineQueue, resolveOfflineQueue, type OfflineQueueOptions, type OfflineQueueSetup, type RequestQueue } from '../../sw/offline-queue.js';
+import { OfflineQueue, resolveOfflineQueue, type OfflineQueueOptions, type OfflineQueueSetup } from '../../sw/offline-queue.js';
 
 /** What `backgroundSyncQueue(options)` returns, with the queue left to each test (Workbox's needs a worker). */
 const backgroundSyncQueue = (options: OfflineQueueOptions = {}): OfflineQueueSetup => ({ kind: 'offline-queue', options, queue: () => memoryQueue().queue });
-import { ScriptedEndpoint, makeBroker } from './helpers.js';
+import { ScriptedEndpoint, makeBroker, memoryQueue } from './helpers.js';
 
 /** Tokens that say who they are for, like a JWT's `sub` or an id_token would. */
 class UserEndpoint extends ScriptedEndpoint {
@@ -18,19 +18,6 @@ class UserEndpoint extends ScriptedEndpoint {
   override async refresh(refreshToken: string): Promise<TokenSet> {
     return { ...(await super.refresh(refreshToken)), subject: this.user };
   }
-}
-
-/** The Workbox queue's behaviour, in memory: FIFO, entries copied in and out like its IndexedDB records. */
-function memoryQueue() {
-  const entries: Array<{ request: Request; timestamp?: number; metadata?: object }> = [];
-  const copy = async (entry: (typeof entries)[number]) => ({ ...entry, request: entry.request.clone() });
-  const queue: RequestQueue = {
-    pushRequest: async (entry) => void entries.push(await copy(entry)),
-    unshiftRequest: async (entry) => void entries.unshift(await copy(entry)),
-    shiftRequest: async () => entries.shift(),
-    size: async () => entries.length,
-  };
-  return { queue, entries };
 }
 
 type Sent = { method: string; url: string; authorization: string | null; body: string };
