@@ -41,6 +41,17 @@ export const ErrorCode = {
    * is revoked at the server. `message` says why. Retryable.
    */
   StorageFailed: 'storage-failed',
+  /**
+   * The request was made in a session that has since been replaced by another login (in
+   * any tab): it is not sent with the new session's token, and a queued write of it is
+   * dropped (`other-user`). Not retryable: the new session's user decides whether to repeat it.
+   */
+  SessionChanged: 'session-changed',
+  /**
+   * The broker's service worker was unregistered (site data cleared, or code called
+   * `unregister()`): no broker message can be answered. Reload the page (or register again).
+   */
+  ServiceWorkerGone: 'sw-unregistered',
   /** Vault mode: the vault frame did not load or answer (blocked, wrong URL, or it refused this origin). Never a fallback to the app origin. */
   VaultUnavailable: 'vault-unavailable',
   /** A bug or an unexpected failure inside the worker. */
@@ -71,9 +82,11 @@ export interface ErrorDetails {
   retryAt?: number;
   /**
    * On `session-ended` for a request whose token belonged to a session a logout (in any tab)
-   * ended while it was in flight: `'logout'`. Absent when the server ended the session.
+   * ended while it was in flight: `'logout'`; for a session whose record vanished from the
+   * worker's storage (the browser cleared site data): `'storage-cleared'`. Absent when the
+   * server ended the session.
    */
-  endedBy?: 'logout';
+  endedBy?: 'logout' | 'storage-cleared';
 }
 
 /** The shape of an error on the wire. */
@@ -97,7 +110,7 @@ export function cleanDetails(value: unknown): ErrorDetails | undefined {
   if (text(record.errorDescription) !== undefined) details.errorDescription = text(record.errorDescription);
   if (text(record.url) !== undefined) details.url = text(record.url);
   if (number(record.retryAt) !== undefined) details.retryAt = number(record.retryAt);
-  if (record.endedBy === 'logout') details.endedBy = 'logout';
+  if (record.endedBy === 'logout' || record.endedBy === 'storage-cleared') details.endedBy = record.endedBy;
   return Object.keys(details).length > 0 ? details : undefined;
 }
 
@@ -134,6 +147,22 @@ export class SessionEndedError extends BrokerError {
   override name = 'SessionEndedError';
   constructor(message = 'The session has ended; log in again', options?: BrokerErrorOptions) {
     super(ErrorCode.SessionEnded, message, options);
+  }
+}
+
+/** The request's session was replaced by another login; it was not sent with the new session's token. */
+export class SessionChangedError extends BrokerError {
+  override name = 'SessionChangedError';
+  constructor(message = "The session this request was made in was replaced by another login: it was not sent with the new session's token", options?: BrokerErrorOptions) {
+    super(ErrorCode.SessionChanged, message, options);
+  }
+}
+
+/** The broker's service worker is gone (unregistered, site data cleared): reload the page or register again. */
+export class ServiceWorkerGoneError extends BrokerError {
+  override name = 'ServiceWorkerGoneError';
+  constructor(message = 'The service worker of the token broker was unregistered (site data cleared?): reload the page', options?: BrokerErrorOptions) {
+    super(ErrorCode.ServiceWorkerGone, message, options);
   }
 }
 
@@ -220,6 +249,8 @@ const classByCode: Partial<Record<ErrorCode, new (message?: string, options?: Br
   [ErrorCode.Misconfigured]: MisconfiguredError,
   [ErrorCode.VaultUnavailable]: VaultUnavailableError,
   [ErrorCode.StorageFailed]: StorageFailedError,
+  [ErrorCode.SessionChanged]: SessionChangedError,
+  [ErrorCode.ServiceWorkerGone]: ServiceWorkerGoneError,
 };
 
 /**

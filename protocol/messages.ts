@@ -34,6 +34,20 @@ export const RETRIED_HEADER = 'x-sw-token-broker-retried';
  */
 export const QUEUED_HEADER = 'x-sw-token-broker-queued';
 
+/**
+ * Sealed mode: on a 401 or 403 to a signed request, the identity of the session whose token
+ * the worker used (as `SessionStatus.session`), so the page's report of the 401 names the
+ * session it was made in and never gets another session's token.
+ */
+export const SESSION_HEADER = 'x-sw-token-broker-session';
+
+/**
+ * Sealed mode: on a `401` the worker answered itself instead of sending a request bare (the
+ * session it would have been signed with ended), the error code; the body is
+ * `{ error: { code, message } }`.
+ */
+export const ERROR_HEADER = 'x-sw-token-broker-error';
+
 /** How the page uses the access token. */
 export type BrokerMode = 'handoff' | 'sealed';
 
@@ -102,13 +116,20 @@ export function isRequestType(value: unknown): value is RequestType {
 export interface FailedCredential {
   failedToken?: string;
   failedGeneration?: number;
+  /**
+   * The identity of the session the request was made in (`SessionStatus.session`): when
+   * the worker's session is another one now, the report is answered `session-changed`,
+   * never with the other session's token.
+   */
+  session?: string;
 }
 
 /** The fields each request carries beside the envelope. */
 export interface RequestFieldsByType {
   ping: {};
   login: { credentials: Record<string, string> };
-  getToken: {};
+  /** `session`: the session this page knows of, so a worker that finds none can tell a vanished record from a logout. */
+  getToken: { session?: string };
   refresh: FailedCredential;
   logout: {};
   status: {};
@@ -165,6 +186,12 @@ export interface SessionStatus {
    * other tokens (`at_hash`, `c_hash`) are left out.
    */
   claims: Record<string, unknown> | null;
+  /**
+   * Which session this is: `sub:<subject>` where the tokens name the user, else
+   * `sid:<random id>` fixed at login. Not a credential; requests carry it so that none is
+   * ever sent with the token of another session. Null without a session.
+   */
+  session: string | null;
 }
 
 export interface PingResult {
@@ -187,6 +214,8 @@ interface TokenTiming {
   refreshAt: number;
   /** The token's generation: names it without revealing it. */
   generation: number;
+  /** The token's session (`SessionStatus.session`); absent from older workers. */
+  session?: string;
 }
 /** Handoff mode: the page gets the access token. */
 export interface HandoffTokenResult extends TokenTiming {
@@ -252,7 +281,9 @@ export type BrokerReply<T extends RequestType = RequestType> = OkReply<T> | Erro
  * (`subject-changed`: someone replaced the session record; see docs/security.md), and how
  * the background revocation of a logged-out or replaced session went (`revoked`, or
  * `revocation-failed` with the reason and what the server said in `details`), and what the
- * offline queue did with a write made offline (`queued`, `replayed`, `dropped`, with `request`).
+ * offline queue did with a write made offline (`queued`, `replayed`, `dropped`, with `request`;
+ * `requeued` when a replay got no answer: the server may have it, so it is sent again with
+ * the same `Idempotency-Key`).
  */
 export type BrokerEventType =
   | 'login'
@@ -264,6 +295,7 @@ export type BrokerEventType =
   | 'revoked'
   | 'revocation-failed'
   | 'queued'
+  | 'requeued'
   | 'replayed'
   | 'dropped';
 
@@ -271,9 +303,11 @@ export type BrokerEventType =
  * Why the offline queue dropped a request (`dropped` events): the server answered the
  * replay with an error status (`rejected`), it waited longer than `maxRetentionTime`
  * (`expired`), the queue was full when it failed (`full`), or the session it was made in
- * ended: a logout (`logout`) or a login of another user (`other-user`).
+ * ended: a logout (`logout`) or a login of another user (`other-user`); the browser
+ * deleted the queue's storage (`storage-cleared`: `count` says how many were lost); or the
+ * request carried a token the worker holds, which is never stored (`contains-token`).
  */
-export type DropReason = 'rejected' | 'expired' | 'full' | 'logout' | 'other-user';
+export type DropReason = 'rejected' | 'expired' | 'full' | 'logout' | 'other-user' | 'storage-cleared' | 'contains-token';
 
 /** A request of the offline queue, as events name it: never its headers or body. */
 export interface QueuedRequest {
@@ -287,6 +321,12 @@ export interface QueuedRequest {
   status?: number;
   /** For `dropped`. */
   dropReason?: DropReason;
+  /** The `Idempotency-Key` it is sent with, every time (absent when the queue adds none). */
+  idempotencyKey?: string;
+  /** For `requeued` and `replayed`: how many times it was sent. */
+  attempts?: number;
+  /** For `dropped` with `full` or `storage-cleared`: how many requests this one event stands for (a burst is told once). */
+  count?: number;
 }
 
 export interface BrokerEvent {

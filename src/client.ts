@@ -2,6 +2,7 @@
 import type { Workbox } from 'workbox-window';
 import {
   BrokerTimeoutError,
+  ServiceWorkerGoneError,
   ServiceWorkerUnavailableError,
   errorFromWire,
   ErrorCode,
@@ -59,6 +60,12 @@ export type SignOutReason = 'logout' | 'ended';
 /** Called after every snapshot change and every broker event (with the event). */
 export type SessionListener = (snapshot: SessionSnapshot, event?: BrokerEvent) => void;
 
+/** How often a message that waits for the worker checks that the worker still exists. */
+const GONE_CHECK_MS = 2_000;
+
+/** Tokens whose session a tab remembers: more than the requests a tab has in flight across a refresh. */
+const MAX_TOKENS_REMEMBERED = 16;
+
 const STARTING: SessionSnapshot = Object.freeze({ state: 'starting', status: null, claims: null });
 
 /**
@@ -89,6 +96,8 @@ export class BrokerClient {
    * must not join it: its answer would be about the wrong token.)
    */
   #pendingRefresh = new Map<string, Promise<RefreshResult>>();
+  /** The session each recent token of this tab belongs to, so a 401 report names the session its request was made in. */
+  #sessionOfToken = new Map<string, string>();
   #onMessage = (event: MessageEvent) => this.#receive(event);
   /** Firefox and WebKit have no Background Sync: the page tells the worker the network is back. */
   #onOnline = () => this.#replaySoon(0);
@@ -118,6 +127,46 @@ export class BrokerClient {
     navigator.serviceWorker.addEventListener('message', this.#onMessage);
     // Messages from the worker wait in a queue until this is called.
     navigator.serviceWorker.startMessages();
+    this.#watchWorker(registration.active);
+  }
+
+  /** Set once the broker's worker was unregistered: every message then fails at once with it. */
+  #gone: ServiceWorkerGoneError | undefined;
+
+  /**
+   * Rule 15: a worker that was unregistered (site data cleared) becomes `redundant` with no
+   * successor. Every tab notices within a second or so, instead of timing out each message.
+   */
+  #watchWorker(worker: ServiceWorker | null): void {
+    if (typeof worker?.addEventListener !== 'function') return;
+    worker.addEventListener('statechange', () => {
+      if (worker.state !== 'redundant') return;
+      // An update replaces the worker too: only a registration without any worker is gone.
+      setTimeout(() => {
+        const next = this.registration.active;
+        if (next && next !== worker) this.#watchWorker(next);
+        else void this.#checkGone();
+      }, 500);
+    });
+  }
+
+  /** Resolves true (and marks this client gone) when the registration no longer exists. */
+  async #checkGone(): Promise<boolean> {
+    if (this.#gone) return true;
+    let current: ServiceWorkerRegistration | undefined;
+    try {
+      current = await navigator.serviceWorker.getRegistration(this.registration.scope);
+    } catch {
+      return false; // cannot tell: the message's own timeout still bounds the wait
+    }
+    if (current?.active || current?.waiting || current?.installing) return false;
+    this.#gone = new ServiceWorkerGoneError(
+      `The token broker's service worker for ${this.registration.scope} was unregistered (this site's data was cleared, or code called unregister()): reload the page to register it again`,
+    );
+    this.#cached = undefined;
+    const last = this.#snapshot.status;
+    if (last?.loggedIn) this.#learn({ ...last, loggedIn: false, accessExpiresAt: null, generation: null, refreshRetryAt: null, persisted: null, dpopBound: null, claims: null, session: null }, undefined);
+    return true;
   }
 
   /** The broker's name (its storage namespace). */
@@ -296,7 +345,8 @@ export class BrokerClient {
     if (this.#mode === 'sealed') throw new BrokerError(ErrorCode.NotSupported, 'In sealed mode the page never holds the access token');
     const cached = this.#cached;
     if (cached && Date.now() < cached.refreshAt) return cached.accessToken;
-    this.#pendingToken ??= this.#send('getToken', {})
+    // The session this tab knows of: a worker that finds none can tell a vanished record from a logout.
+    this.#pendingToken ??= this.#send('getToken', { session: this.#snapshot.status?.session ?? undefined })
       .then((reply) => {
         const result = this.#remember(reply);
         if (result.mode !== 'handoff') throw new BrokerError(ErrorCode.Internal, 'The service worker answered getToken without a token');
@@ -316,9 +366,11 @@ export class BrokerClient {
    */
   reportUnauthorized(failed: FailedCredential): Promise<RefreshResult> {
     const key = failed.failedToken !== undefined ? `token:${failed.failedToken}` : `generation:${failed.failedGeneration ?? ''}`;
+    // Rule 11: the worker answers a report for another session than its own with `session-changed`, never with that session's token.
+    const session = failed.session ?? (failed.failedToken !== undefined ? this.#sessionOfToken.get(failed.failedToken) : undefined);
     let pending = this.#pendingRefresh.get(key);
     if (!pending) {
-      pending = this.#send('refresh', { failedToken: failed.failedToken, failedGeneration: failed.failedGeneration })
+      pending = this.#send('refresh', { failedToken: failed.failedToken, failedGeneration: failed.failedGeneration, session })
         .then((reply) => ({ ...this.#remember(reply), refreshed: reply.refreshed === true }))
         .finally(() => this.#pendingRefresh.delete(key));
       this.#pendingRefresh.set(key, pending);
@@ -401,6 +453,7 @@ export class BrokerClient {
     const state = status.loggedIn ? 'logged-in' : 'logged-out';
     const changed = previous.state !== state || JSON.stringify(previous.status) !== JSON.stringify(status);
     if (changed) this.#snapshot = Object.freeze({ state, status: { ...status }, claims: status.claims ?? null });
+    if (state === 'logged-out') this.#cached = undefined;
     if (previous.state === 'logged-in' && state === 'logged-out') {
       // Without a reason (a status read found the session gone): the worker or the server ended it.
       for (const handler of [...this.#signOutHandlers]) guarded(handler, reason ?? 'ended');
@@ -411,9 +464,13 @@ export class BrokerClient {
 
   /** Copies the fields a token reply should have; in handoff mode caches it unless this tab already holds a newer one. */
   #remember(reply: TokenResult): TokenResult {
-    const timing = { accessExpiresAt: reply.accessExpiresAt, refreshAt: reply.refreshAt, generation: reply.generation };
+    const timing = { accessExpiresAt: reply.accessExpiresAt, refreshAt: reply.refreshAt, generation: reply.generation, ...(typeof reply.session === 'string' ? { session: reply.session } : {}) };
     if (reply.mode === 'sealed' || typeof (reply as Partial<HandoffTokenResult>).accessToken !== 'string') return { mode: 'sealed', ...timing };
     const result: HandoffTokenResult = { mode: 'handoff', accessToken: reply.accessToken, ...timing };
+    if (result.session !== undefined) {
+      this.#sessionOfToken.set(result.accessToken, result.session);
+      if (this.#sessionOfToken.size > MAX_TOKENS_REMEMBERED) this.#sessionOfToken.delete(this.#sessionOfToken.keys().next().value!);
+    }
     if (!this.#cached || result.generation >= this.#cached.generation) this.#cached = result;
     return result;
   }
@@ -431,8 +488,22 @@ export class BrokerClient {
   }
 
   async #send<T extends RequestType>(type: T, fields: RequestFieldsByType[T]): Promise<OkReply<T>> {
+    if (this.#gone) throw this.#gone;
+    if (!this.registration.active && (await this.#checkGone())) throw this.#gone!;
     const worker = await this.#activeWorker();
-    return sendToWorker(worker, type, fields, { timeoutMs: this.#timeoutMs, resendAfterMs: this.#resendAfterMs });
+    const reply = sendToWorker(worker, type, fields, { timeoutMs: this.#timeoutMs, resendAfterMs: this.#resendAfterMs });
+    // While it waits, look every couple of seconds whether the worker was unregistered, so the
+    // caller gets `sw-unregistered` within seconds rather than a timeout.
+    let poll: ReturnType<typeof setInterval> | undefined;
+    const gone = new Promise<never>((_resolve, reject) => {
+      poll = setInterval(() => void this.#checkGone().then((isGone) => isGone && reject(this.#gone)), GONE_CHECK_MS);
+    });
+    gone.catch(() => undefined);
+    try {
+      return await Promise.race([reply, gone]);
+    } finally {
+      clearInterval(poll);
+    }
   }
 
   /** The registration's active worker, so an uncontrolled page (first load, Shift+Reload) works too. */

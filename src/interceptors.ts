@@ -3,7 +3,7 @@
  * 401 ask the worker for a newer token and retry the request once.
  */
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { GENERATION_HEADER, RETRIED_HEADER, errorFromWire, isBrokerError, toWireError } from '../protocol/index.js';
+import { ERROR_HEADER, GENERATION_HEADER, RETRIED_HEADER, SESSION_HEADER, errorFromWire, isBrokerError, toWireError } from '../protocol/index.js';
 import type { BrokerClient } from './client.js';
 import { tokenAfterUnauthorized, tokenToSend } from './handoff-token.js';
 import { hint, isDevelopment } from './hints.js';
@@ -85,7 +85,7 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
   /** The token to retry with (handoff; none in sealed mode, where the worker signs), and whether the worker refreshed for it. */
   const nextToken = async (config: InternalAxiosRequestConfig, error: AxiosError): Promise<{ token?: string; refreshed: boolean }> => {
     if (broker.mode === 'sealed') {
-      const { refreshed } = await broker.reportUnauthorized({ failedGeneration: generationOf(error) });
+      const { refreshed } = await broker.reportUnauthorized({ failedGeneration: generationOf(error), session: sessionOf(error) });
       return { refreshed };
     }
     return tokenAfterUnauthorized(broker, bearerOf(config));
@@ -102,6 +102,9 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     const previous = config.swTokenBrokerRetried;
     // Sealed mode: the worker already refreshed and retried this request; its answer is final.
     if (retriedByWorker(error)) throw error;
+    // Sealed mode: the worker did not send it (its session ended or was replaced); its answer is the typed error.
+    const refused = workerRefusal(error);
+    if (refused) throw refused;
     if (!broker.isApiUrl(urlOf(config)) && !config.skipTokenBroker && isDevelopment()) {
       const url = urlOf(config);
       hint(`outside:${url.origin}`, `a ${status} from ${url.origin}${url.pathname}, which is outside the worker's apiAllowlist: no token was sent and none is refreshed for it. Add its origin (and path prefix) to apiAllowlist in the worker if it is your API.`);
@@ -144,6 +147,22 @@ const attachments = new WeakMap<AxiosInstance, { broker: InterceptorBroker; deta
 function retriedByWorker(error: AxiosError): boolean {
   const headers = error.response?.headers as Record<string, unknown> | undefined;
   return headers?.[RETRIED_HEADER] === '1';
+}
+
+/** Sealed mode: the typed error of a 401 the worker answered itself (it did not send the request), else undefined. */
+function workerRefusal(error: AxiosError) {
+  const headers = error.response?.headers as Record<string, unknown> | undefined;
+  const code = headers?.[ERROR_HEADER];
+  if (typeof code !== 'string') return undefined;
+  const body = error.response?.data as { error?: unknown } | undefined;
+  return errorFromWire(typeof body === 'object' && body !== null && body.error ? body.error : { code, message: `The service worker did not send the request (${code})` }, error);
+}
+
+/** Sealed mode: the session of the token the worker used, from the header it adds to a 401. */
+function sessionOf(error: AxiosError): string | undefined {
+  const headers = error.response?.headers as Record<string, unknown> | undefined;
+  const value = headers?.[SESSION_HEADER];
+  return typeof value === 'string' && value.length <= 300 ? value : undefined;
 }
 
 /** Sealed mode: the generation of the token the worker used, from the header it adds to a 401. */

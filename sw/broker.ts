@@ -12,6 +12,7 @@ import {
   MisconfiguredError,
   NotLoggedInError,
   RefreshUnavailableError,
+  SessionChangedError,
   SessionEndedError,
   StorageFailedError,
   isBrokerError,
@@ -45,6 +46,11 @@ const MAX_PENDING_LOGINS = 10;
 const HARD_LIMIT_FACTOR = 6;
 const MIN_HARD_LIMIT_MS = 60_000;
 
+/** How often sealed mode's cached token is checked against the store (a vanished record is noticed within this). */
+const SEALED_RECHECK_MS = 1_000;
+/** A logout removes the session it read; a login landing in between is logged out too, a few times at most. */
+const MAX_LOGOUT_TURNS = 3;
+
 /** Spent refresh tokens remembered (the last few rotations are all that can come back). */
 const MAX_SPENT_TOKENS = 32;
 
@@ -71,7 +77,7 @@ export interface BrokerDependencies {
 }
 
 /** A login (with the new session's subject, when the tokens say) or a logout. */
-export type SessionChange = { kind: 'login'; subject: string | undefined } | { kind: 'logout' };
+export type SessionChange = { kind: 'login'; subject: string | undefined; session: string } | { kind: 'logout' };
 
 /**
  * One broker's sessions: login (by credentials or by redirect), tokens refreshed ahead of
@@ -107,18 +113,31 @@ export class TokenBroker {
   readonly #spent = new Set<string>();
   /** Who the session is for, as this worker last saw it; a record for someone else without a login is reported. */
   #subject: string | undefined;
+  /**
+   * The identity of the session this worker last saw in the store; cleared when the broker
+   * itself ends it. A read that finds no record while it is set means the record vanished
+   * (the browser cleared site data): every tab is told (`storage-cleared`).
+   */
+  #known: string | undefined;
 
   constructor(deps: BrokerDependencies) {
     this.#deps = deps;
     this.name = deps.name;
     this.#startedAt = deps.now();
     this.#sessions = new SessionKeeper(deps.store, deps.now);
+    // The browser closed the database under us (site data cleared): look whether the session is still there.
+    deps.store.onClosed?.(() => void this.#read().catch(() => undefined));
   }
 
   /** Reads the session; reports a record whose subject changed without a login (replaced outside the broker). */
   async #read(): Promise<StoredSession | undefined> {
     const session = await this.#sessions.read();
-    const subject = session && subjectOf(session);
+    if (!session) {
+      if (this.#known !== undefined) await this.#vanished(this.#known);
+      return undefined;
+    }
+    this.#known = identityOf(session);
+    const subject = subjectOf(session);
     if (subject !== undefined) {
       const known = this.#subject;
       this.#subject = subject;
@@ -131,6 +150,32 @@ export class TokenBroker {
       }
     }
     return session;
+  }
+
+  /**
+   * The session record is gone and the broker did not remove it (site data cleared, the
+   * database deleted): the session ends for every tab with a reason, and every later request
+   * for it gets the same typed error, never a token-less send as if nobody had logged in.
+   */
+  async #vanished(identity: string): Promise<void> {
+    if (this.#known !== identity && this.#known !== undefined) return;
+    this.#known = undefined;
+    this.#subject = undefined;
+    this.#sealedCache = undefined;
+    const ended = new SessionEndedError("The session's record vanished from the service worker's storage (this site's data was cleared): log in again", {
+      details: { endedBy: 'storage-cleared' },
+    });
+    this.#endedBy = ended;
+    await this.#deps.notify('session-ended', this.#statusOf(undefined), ended.message, ended.details);
+  }
+
+  /**
+   * A page names the session it knows (`getToken`, `refresh`) and the store has none: unless
+   * this worker saw that session end, its record vanished (a restarted worker remembers nothing).
+   */
+  async #noticeMissing(claimed: string | undefined): Promise<void> {
+    if (claimed === undefined || this.#endedBy || this.#loggedOut) return;
+    await this.#vanished(claimed);
   }
 
   #markSpent(refreshToken: string): void {
@@ -190,11 +235,23 @@ export class TokenBroker {
     return this.#deps.config.dpop ? generateDpopKey() : undefined;
   }
 
-  /** The session state any page may see. Never refreshes. */
-  /** Who the session is for (its subject), undefined when the tokens do not say, null without a session. Never refreshes. */
-  async sessionSubject(): Promise<string | undefined | null> {
+  /**
+   * True when any of `texts` contains a token the worker holds (the session's access or
+   * refresh token, or one it rotated away): the offline queue never stores such a request.
+   */
+  async holdsTokenIn(texts: readonly string[]): Promise<boolean> {
+    const session = await this.#sessions.read();
+    const tokens = [session?.accessToken, session?.refreshToken, this.#sealedCache?.accessToken, ...this.#spent].filter(
+      // A token shorter than this could match by chance; real ones are far longer.
+      (token): token is string => typeof token === 'string' && token.length >= 8,
+    );
+    return texts.some((text) => tokens.some((token) => text.includes(token)));
+  }
+
+  /** Which session is stored now ({@link identityOf}), null without one. Never refreshes. */
+  async sessionIdentity(): Promise<string | null> {
     const session = await this.#read();
-    return session ? subjectOf(session) : null;
+    return session ? identityOf(session) : null;
   }
 
   /** Tells the hook; its failure must not fail the login or logout. */
@@ -206,6 +263,7 @@ export class TokenBroker {
     }
   }
 
+  /** The session state any page may see. Never refreshes. */
   async status(): Promise<SessionStatus> {
     return this.#statusOf(await this.#read());
   }
@@ -244,20 +302,23 @@ export class TokenBroker {
     const previous = await this.#sessions.read();
     this.#endedBy = undefined;
     this.#loggedOut = undefined;
-    const session = this.#sessionFrom(tokens, tokens.refreshToken, (previous?.generation ?? 0) + 1, dpop);
+    const session = this.#sessionFrom(tokens, tokens.refreshToken, (previous?.generation ?? 0) + 1, dpop, crypto.randomUUID());
     try {
       await this.#sessions.write(session);
     } catch (error) {
       // A session nobody can keep past this worker's life: revoke it rather than leave it live at the server.
       this.#sessions.discardUnsaved();
+      // The write failure removed the record it replaced too: nothing is known to be stored.
+      this.#known = undefined;
       this.#revokeInBackground(session.refreshToken, dpop, 'a login that could not be stored');
       const reason = isBrokerError(error) ? error.message : 'The session could not be written to storage';
       throw new StorageFailedError(`${reason}. The new session was revoked at the server; free storage for this site and log in again`, { cause: error });
     }
     this.#subject = session.subject;
+    this.#known = identityOf(session);
     if (revokeReplaced && previous && previous.refreshToken !== session.refreshToken) this.#revokeInBackground(previous.refreshToken, previous.dpop, 'the session this login replaced');
     this.#sealedCache = undefined;
-    await this.#sessionChanged({ kind: 'login', subject: session.subject });
+    await this.#sessionChanged({ kind: 'login', subject: session.subject, session: identityOf(session) });
     const status = this.#statusOf(session);
     await this.#deps.notify('login', status);
     return status;
@@ -285,9 +346,9 @@ export class TokenBroker {
    *
    * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError; BrokerError `not-supported` in sealed mode.
    */
-  async getToken(): Promise<HandoffTokenResult> {
+  async getToken(claimed?: string): Promise<HandoffTokenResult> {
     if (this.#deps.config.mode === 'sealed') throw new BrokerError(ErrorCode.NotSupported, 'In sealed mode the worker never hands out the access token');
-    const session = await this.#validSession();
+    const session = await this.#validSession(claimed);
     return { mode: 'handoff', accessToken: session.accessToken, ...this.#timing(session) };
   }
 
@@ -297,21 +358,29 @@ export class TokenBroker {
    *
    * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError.
    */
-  async sealedToken(): Promise<{ accessToken: string; generation: number; dpop?: DpopKey }> {
+  async sealedToken(): Promise<{ accessToken: string; generation: number; dpop?: DpopKey; session: string }> {
     let session = this.#sealedCache;
-    if (!session || this.#isDue(session)) session = this.#sealedCache = await this.#validSession();
+    const now = this.#deps.now();
+    // Re-read at most every second: a record that vanished (site data cleared) is noticed within that.
+    if (!session || this.#isDue(session) || now - this.#sealedReadAt >= SEALED_RECHECK_MS) {
+      session = this.#sealedCache = await this.#validSession();
+      this.#sealedReadAt = now;
+    }
     // An unbound token (allowed by `dpop: { allowUnbound: true }`) is sent as Bearer.
     const dpop = session.dpopBound === false ? undefined : session.dpop;
-    return { accessToken: session.accessToken, generation: session.generation, dpop };
+    return { accessToken: session.accessToken, generation: session.generation, dpop, session: identityOf(session) };
   }
+
+  #sealedReadAt = 0;
 
   /**
    * The stored session, refreshed first when it is within the skew of its expiry. When that
    * ahead-of-time refresh fails with a retryable error (or is held back by the cool-down)
    * and the token has not expired yet, the token is still good: it is returned.
    */
-  async #validSession(): Promise<StoredSession> {
+  async #validSession(claimed?: string): Promise<StoredSession> {
     const session = await this.#read();
+    if (!session) await this.#noticeMissing(claimed);
     // After the server ended the session, every request gets why (in every tab), not
     // "not logged in", so none is sent without a token as if nobody had logged in.
     if (!session) throw this.#endedBy ?? new NotLoggedInError();
@@ -320,6 +389,11 @@ export class TokenBroker {
       return await this.#refreshShared((current) => this.#isDue(current));
     } catch (error) {
       if (isBrokerError(error) && error.retryable && this.#deps.now() < session.accessExpiresAt) return session;
+      // The session was replaced by a login while its refresh was out: a new request takes the new one.
+      if (isBrokerError(error) && error.code === ErrorCode.SessionChanged) {
+        const current = await this.#read();
+        if (current && !this.#isDue(current)) return current;
+      }
       throw error;
     }
   }
@@ -340,11 +414,17 @@ export class TokenBroker {
     const session = await this.#read();
     // A 401 for a token of a session that has since ended: tell the page why, not "log in first".
     if (!session) {
+      await this.#noticeMissing(failed.session);
       if (failed.failedToken === undefined && failed.failedGeneration === undefined) throw new NotLoggedInError();
       throw this.#endedBy ?? this.#loggedOut ?? new SessionEndedError();
     }
+    // The request was made in another session than the one stored now (a login in between):
+    // it never gets this session's token.
+    const made = failed.session ?? identityOf(session);
+    if (identityOf(session) !== made) throw new SessionChangedError();
     if (!isCurrent(session)) return { ...this.#tokenResult(session), refreshed: false };
     const refreshed = await this.#refreshShared(isCurrent);
+    if (identityOf(refreshed) !== made) throw new SessionChangedError();
     return { ...this.#tokenResult(refreshed), refreshed: refreshed.generation !== session.generation };
   }
 
@@ -413,13 +493,21 @@ export class TokenBroker {
    */
   async logout(): Promise<SessionStatus> {
     this.#epoch++;
-    const session = await this.#sessions.read();
     this.#endedBy = undefined;
-    // A 401 report for this session's token, from a request in flight now, is told why.
-    if (session) this.#loggedOut = new SessionEndedError('The session was logged out (in this tab or another) while this request was in flight', { details: { endedBy: 'logout' } });
     this.#subject = undefined;
-    await this.#sessions.clear();
-    if (session) this.#revokeInBackground(session.refreshToken, session.dpop, 'the logged-out session');
+    this.#known = undefined;
+    // Compare-and-delete: each session removed is the one read (and so the one revoked); a
+    // login that lands between the read and the delete is read and logged out in the next turn.
+    for (let turn = 0; turn < MAX_LOGOUT_TURNS; turn++) {
+      const session = await this.#sessions.read();
+      if (!session) break;
+      // A 401 report for this session's token, from a request in flight now, is told why.
+      this.#loggedOut = new SessionEndedError('The session was logged out (in this tab or another) while this request was in flight', { details: { endedBy: 'logout' } });
+      if (!(await this.#sessions.clearIf(session.refreshToken))) continue;
+      this.#revokeInBackground(session.refreshToken, session.dpop, 'the logged-out session');
+      break;
+    }
+    this.#known = undefined;
     this.#sealedCache = undefined;
     await this.#sessionChanged({ kind: 'logout' });
     const status = this.#statusOf(undefined);
@@ -513,13 +601,20 @@ export class TokenBroker {
           throw refusal;
         }
       } catch (error) {
-        if (isBrokerError(error) && error.code === 'session-ended') {
+        if (isBrokerError(error) && error.code === ErrorCode.SessionEnded) {
+          this.#coolDown.succeeded();
           // The reason first: a report that finds the store empty must find it.
-          ended = error;
+          const before = { endedBy: this.#endedBy, subject: this.#subject, known: this.#known };
           this.#endedBy = error;
           this.#subject = undefined;
-          await this.#sessions.clear();
-          this.#coolDown.succeeded();
+          this.#known = undefined;
+          // Compare-and-delete: only the session this refresh was for. A login that replaced it
+          // meanwhile (and may be why the server refused: it revoked the old token) stays.
+          if (!(await this.#sessions.clearIf(session.refreshToken))) {
+            ({ endedBy: this.#endedBy, subject: this.#subject, known: this.#known } = before);
+            throw new SessionChangedError("The session this refresh was for was replaced by another login while the refresh was out: the new session is kept, and this request is not sent with its token", { cause: error });
+          }
+          ended = error;
           throw error;
         }
         const failure = isBrokerError(error) ? error : new RefreshUnavailableError('The refresh failed unexpectedly', { cause: error });
@@ -534,9 +629,11 @@ export class TokenBroker {
         throw coolsDown ? this.#coolDown.failed(failure, this.#deps.now()) : failure;
       }
       this.#coolDown.succeeded();
-      const next = this.#sessionFrom(tokens, tokens.refreshToken ?? session.refreshToken, session.generation + 1, session.dpop);
+      const next = this.#sessionFrom(tokens, tokens.refreshToken ?? session.refreshToken, session.generation + 1, session.dpop, session.sessionId);
       // A refresh answer rarely carries a new id_token: the user is the same, so are the claims.
       if (!next.claims && (next.subject === undefined || next.subject === session.subject)) next.claims = session.claims;
+      // Nor a subject, often: the session is still the same user's (its identity must not change with a refresh).
+      if (next.subject === undefined) next.subject = session.subject;
       if (this.#epoch !== epoch) {
         // Logged out or logged in again while the request was out: the answer belongs to a
         // session that is gone. Revoke what it issued instead of writing it back.
@@ -588,7 +685,7 @@ export class TokenBroker {
     );
   }
 
-  #sessionFrom(tokens: TokenSet, refreshToken: string, generation: number, dpop: DpopKey | undefined): StoredSession {
+  #sessionFrom(tokens: TokenSet, refreshToken: string, generation: number, dpop: DpopKey | undefined, sessionId: string | undefined): StoredSession {
     const now = this.#deps.now();
     return {
       dpop,
@@ -601,6 +698,7 @@ export class TokenBroker {
       accessIssuedAt: now,
       accessExpiresAt: accessExpiry(now, tokens.accessToken, tokens.expiresInSeconds, this.#deps.config.defaultLifetimeMs),
       generation,
+      sessionId,
     };
   }
 
@@ -620,7 +718,7 @@ export class TokenBroker {
   }
 
   #timing(session: StoredSession) {
-    return { accessExpiresAt: session.accessExpiresAt, refreshAt: this.#refreshAt(session), generation: session.generation };
+    return { accessExpiresAt: session.accessExpiresAt, refreshAt: this.#refreshAt(session), generation: session.generation, session: identityOf(session) };
   }
 
   #statusOf(session: StoredSession | undefined): SessionStatus {
@@ -634,8 +732,18 @@ export class TokenBroker {
       persisted: session ? this.#sessions.persisted : null,
       dpopBound: session ? session.dpop !== undefined && session.dpopBound !== false : null,
       claims: session?.claims ?? null,
+      session: session ? identityOf(session) : null,
     };
   }
+}
+
+/**
+ * Which session this is, for rule 11 (a request is only sent with a token of its own
+ * session): the user where the tokens name one, else the id fixed at its login.
+ */
+export function identityOf(session: StoredSession): string {
+  const subject = subjectOf(session);
+  return subject !== undefined ? `sub:${subject}` : `sid:${session.sessionId ?? 'unknown'}`;
 }
 
 /** Who a session is for: its recorded subject, else a JWT access token's `sub`. */

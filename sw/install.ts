@@ -77,7 +77,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
     now: Date.now,
     onSessionChange: async (change) => {
       if (change.kind === 'logout') await offlineQueue?.clear('logout');
-      else await offlineQueue?.sessionStarted(change.subject);
+      else await offlineQueue?.sessionStarted(change.session);
     },
   });
   if (resolved.offlineQueue) {

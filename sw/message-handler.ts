@@ -50,10 +50,10 @@ function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, hook
     status: async () => ({ status: await broker.status() }),
     login: async ({ credentials }) => ({ status: await broker.login(credentials) }),
     logout: async () => ({ status: await broker.logout() }),
-    getToken: async () => broker.getToken(),
+    getToken: async ({ session }) => broker.getToken(session),
     claim: async () => ({ claimed: (await hooks.claim?.()) ?? false }),
     replayQueue: async () => ({ pending: (await hooks.replayQueue?.()) ?? 0 }),
-    refresh: async ({ failedToken, failedGeneration }) => broker.refresh({ failedToken, failedGeneration }),
+    refresh: async ({ failedToken, failedGeneration, session }) => broker.refresh({ failedToken, failedGeneration, session }),
   };
 }
 

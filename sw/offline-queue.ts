@@ -4,7 +4,7 @@
  * network returns, each signed at replay time with the session's current access token,
  * through the broker's one shared refresh.
  */
-import { isAllowedUrl, type AllowlistEntry, type BrokerEventType, type QueuedRequest, QUEUED_HEADER, isBrokerError, ErrorCode } from '../protocol/index.js';
+import { SessionChangedError, isAllowedUrl, type AllowlistEntry, type BrokerEventType, type DropReason, type QueuedRequest, QUEUED_HEADER, isBrokerError, hasErrorCode, ErrorCode } from '../protocol/index.js';
 import type { TokenBroker } from './broker.js';
 import { sendSigned, type SealedToken } from './sealed-signing.js';
 import type { DpopFetch } from './adapters/types.js';
@@ -21,6 +21,16 @@ export interface OfflineQueueOptions {
   maxEntries?: number;
   /** The Workbox queue's name (default `sw-token-broker:<broker name>`); one queue per name per worker. */
   name?: string;
+  /**
+   * The header that carries each queued write's idempotency key (draft-ietf-httpapi-idempotency-key-header),
+   * set when the write is first sent and kept across replays, so a server that honours it
+   * applies each write once even when an answer was lost. Default `Idempotency-Key`; a key
+   * the app set itself is kept as it is. `false`: none (for a cross-origin API whose CORS
+   * does not allow the header); then a write whose answer was lost may arrive twice.
+   */
+  idempotencyKey?: string | false;
+  /** Headers removed before a request is stored (for example `['X-Api-Key']`); `Authorization` and `DPoP` always are. */
+  stripHeaders?: readonly string[];
 }
 
 export interface ResolvedOfflineQueueOptions {
@@ -30,13 +40,18 @@ export interface ResolvedOfflineQueueOptions {
   maxRetentionMs: number;
   maxEntries: number;
   name: string | undefined;
+  idempotencyKey: string | undefined;
+  stripHeaders: readonly string[];
 }
 
 /** What the worker keeps with each queued request: who made it, never a token. */
 interface EntryMetadata {
   id: string;
-  /** The session's subject when it was queued; a login of someone else drops it. */
-  subject: string | null;
+  /** The identity of the session it was made in (rule 11); it is only ever sent with a token of that session. */
+  session: string | null;
+  /** How many times it was sent (a send whose answer was lost counts). */
+  attempts: number;
+  idempotencyKey?: string;
 }
 
 interface QueueEntry {
@@ -51,6 +66,13 @@ export interface RequestQueue {
   unshiftRequest(entry: QueueEntry): Promise<void>;
   shiftRequest(): Promise<QueueEntry | undefined>;
   size(): Promise<number>;
+  /** The waiting entries, oldest first (to find out what a storage loss took). */
+  getAll(): Promise<QueueEntry[]>;
+  /**
+   * Called when an operation failed because the browser closed the storage under it (site
+   * data cleared): reconnects, so the queue works again without a worker restart.
+   */
+  reconnect?(): void;
 }
 
 /** Builds the queue; `onSync` is called on the `sync` event (or at worker start where Background Sync is missing). */
@@ -63,7 +85,7 @@ export interface OfflineQueueSetup {
   queue(scope: ServiceWorkerGlobalScope, name: string, onSync: () => Promise<void>): RequestQueue;
 }
 
-export type QueueNotify = (event: Extract<BrokerEventType, 'queued' | 'replayed' | 'dropped'>, request: QueuedRequest, reason?: string) => Promise<void>;
+export type QueueNotify = (event: Extract<BrokerEventType, 'queued' | 'requeued' | 'replayed' | 'dropped'>, request: QueuedRequest, reason?: string) => Promise<void>;
 
 const DEFAULT_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
 /** Headers a queued copy never keeps: the credentials are added again at replay. */
@@ -87,13 +109,33 @@ export function resolveOfflineQueue(setup: OfflineQueueSetup | undefined): Resol
   const maxEntries = given.maxEntries ?? 50;
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new TypeError('backgroundSyncQueue: maxEntries must be an integer >= 1');
   if (given.name !== undefined && (typeof given.name !== 'string' || given.name === '')) throw new TypeError('backgroundSyncQueue: name must be a non-empty string');
-  return { queue: setup.queue, methods: new Set(methods.map((method) => method.toUpperCase())), match: given.match, maxRetentionMs: minutes * 60_000, maxEntries, name: given.name };
+  const key = given.idempotencyKey ?? 'Idempotency-Key';
+  if (key !== false && (typeof key !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key))) {
+    throw new TypeError('backgroundSyncQueue: idempotencyKey must be a header name, or false');
+  }
+  const strip = given.stripHeaders ?? [];
+  if (!Array.isArray(strip) || strip.some((header) => typeof header !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header))) {
+    throw new TypeError('backgroundSyncQueue: stripHeaders must be an array of header names');
+  }
+  return {
+    queue: setup.queue,
+    methods: new Set(methods.map((method) => method.toUpperCase())),
+    match: given.match,
+    maxRetentionMs: minutes * 60_000,
+    maxEntries,
+    name: given.name,
+    idempotencyKey: key === false ? undefined : key,
+    stripHeaders: [...CREDENTIAL_HEADERS, ...strip.map((header) => header.toLowerCase())],
+  };
 }
+
+/** The members of the broker the queue uses. */
+export type QueueBroker = Pick<TokenBroker, 'name' | 'sessionIdentity' | 'sealedToken' | 'refresh' | 'holdsTokenIn'>;
 
 export interface OfflineQueueDependencies {
   options: ResolvedOfflineQueueOptions;
   allowlist: readonly AllowlistEntry[];
-  broker: TokenBroker;
+  broker: QueueBroker;
   queue: RequestQueueFactory;
   notify: QueueNotify;
   fetch: typeof fetch;
@@ -101,12 +143,22 @@ export interface OfflineQueueDependencies {
   now: () => number;
 }
 
+/** `dropped` events of one reason within this window are told once, with a count (a flood of writes cannot flood every tab). */
+const BURST_MS = 250;
+
 export class OfflineQueue {
   readonly #deps: OfflineQueueDependencies;
   readonly #queue: RequestQueue;
   #replaying: Promise<void> | undefined;
   /** Bumped by every clear: a replay that took an entry before a clear never puts it back. */
   #epoch = 0;
+  /** Every store and every count goes through this chain, so `maxEntries` holds under any concurrency. */
+  #admissions: Promise<unknown> = Promise.resolve();
+  /** What this worker knows waits in the queue, by id: what a storage loss took is reported from it. */
+  readonly #known = new Map<string, QueuedRequest>();
+  #knownLoaded = false;
+  /** Drops of one reason waiting to be told as one event. */
+  readonly #bursts = new Map<DropReason, { first: QueuedRequest; count: number; reason: string }>();
 
   constructor(deps: OfflineQueueDependencies) {
     this.#deps = deps;
@@ -129,17 +181,21 @@ export class OfflineQueue {
 
   /**
    * Sends a request the queue accepts: after the requests already waiting (order is kept),
-   * with `send`; a network failure keeps a copy without its credentials and answers
-   * `202 Accepted` ({@link QUEUED_HEADER}), unless no session could sign it later, or the queue is full.
+   * with `send`, carrying an idempotency key; a network failure keeps a copy without its
+   * credentials and answers `202 Accepted` ({@link QUEUED_HEADER}), unless no session could
+   * sign it later, it carries a token, or the queue is full.
    */
   async fetch(request: Request, send: (request: Request) => Promise<Response>): Promise<Response> {
-    const copy = request.clone();
+    const keyed = withIdempotencyKey(request, this.#deps.options.idempotencyKey);
+    const copy = keyed.request.clone();
     // Writes wait behind the ones already queued, so the server sees them in the order they were made.
     if ((await this.pending()) > 0) await this.replayAndSettle();
+    // The session it is made in, before it goes out: a login meanwhile must not adopt it.
+    const session = await this.#deps.broker.sessionIdentity();
     try {
-      return await send(request);
+      return await send(keyed.request);
     } catch (error) {
-      const kept = await this.#keep(copy);
+      const kept = await this.#keep(copy, session, keyed.key);
       if (!kept) throw error;
       return new Response(JSON.stringify({ queued: true, id: kept.id }), {
         status: 202,
@@ -167,104 +223,244 @@ export class OfflineQueue {
     }
   }
 
-
   /** A logout: every waiting request is dropped (`logout`). */
   async clear(reason: 'logout' | 'other-user'): Promise<void> {
     // Not waiting for a replay in flight (its request may hang): it must not put an entry back after this.
     this.#epoch++;
-    for (let entry = await this.#queue.shiftRequest(); entry; entry = await this.#queue.shiftRequest()) {
+    for (let entry = await this.#shift(); entry; entry = await this.#shift()) {
       await this.#report('dropped', entry, { dropReason: reason }, reason === 'logout' ? 'The session was logged out before this request could be replayed' : 'Another user logged in before this request could be replayed');
     }
   }
 
-  /** A login: requests another user (or nobody known) made are dropped; the new user's own are replayed. */
-  async sessionStarted(subject: string | undefined): Promise<void> {
+  /** A login: requests made in another session (another user, or nobody known) are dropped; the new user's own are replayed. */
+  async sessionStarted(session: string): Promise<void> {
     if ((await this.pending()) === 0) return;
     this.#epoch++;
     const entries: QueueEntry[] = [];
-    for (let entry = await this.#queue.shiftRequest(); entry; entry = await this.#queue.shiftRequest()) entries.push(entry);
+    for (let entry = await this.#shift(); entry; entry = await this.#shift()) entries.push(entry);
     for (const entry of entries) {
-      const made = metadataOf(entry).subject;
-      if (subject !== undefined && made === subject) await this.#queue.pushRequest(entry);
+      if (metadataOf(entry).session === session) await this.#storage(() => this.#queue.pushRequest(entry)).then(() => this.#remember(entry));
       else await this.#report('dropped', entry, { dropReason: 'other-user' }, 'Another user logged in before this request could be replayed');
     }
     void this.replayAndSettle();
   }
 
-  /** How many requests wait (replayQueue's answer); 0 when the queue's storage cannot be read. */
+  /** How many requests wait (replayQueue's answer). */
   async pending(): Promise<number> {
     try {
-      return await this.#queue.size();
+      return await this.#storage(() => this.#queue.size());
     } catch {
+      // The queue's storage cannot be read even after reconnecting: nothing can be replayed now.
       return 0;
     }
   }
 
-  async #keep(copy: Request): Promise<{ id: string } | undefined> {
-    const subject = await this.#deps.broker.sessionSubject();
+  /**
+   * Runs a storage operation; when the browser closed the storage under it (site data
+   * cleared), reconnects, reports what the loss took, and tries once more.
+   */
+  async #storage<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isClosedStorage(error) || !this.#queue.reconnect) throw error;
+      this.#queue.reconnect();
+      await this.#reportLost();
+      return operation();
+    }
+  }
+
+  /** After a storage loss: every request this worker knew of that is no longer stored is reported dropped (`storage-cleared`), once. */
+  async #reportLost(): Promise<void> {
+    const present = new Set((await this.#queue.getAll()).map((entry) => metadataOf(entry).id));
+    for (const [id, described] of this.#known) {
+      if (present.has(id)) continue;
+      this.#known.delete(id);
+      this.#dropInBurst({ ...described, dropReason: 'storage-cleared' }, "The browser deleted the offline queue's storage (this site's data was cleared) before this request could be replayed");
+    }
+  }
+
+  async #shift(): Promise<QueueEntry | undefined> {
+    const entry = await this.#storage(() => this.#queue.shiftRequest());
+    if (entry) this.#known.delete(metadataOf(entry).id);
+    return entry;
+  }
+
+  #remember(entry: QueueEntry): void {
+    const metadata = metadataOf(entry);
+    this.#known.set(metadata.id, describe(entry, metadata));
+  }
+
+  /** Keeps a copy of a request whose send failed; undefined when it cannot be kept (told to every tab where it matters). */
+  async #keep(copy: Request, session: string | null, idempotencyKey: string | undefined): Promise<{ id: string } | undefined> {
     // Nobody is logged in: nothing could sign it later; it fails as the network failed.
-    if (subject === null) return undefined;
+    if (session === null) return undefined;
     const id = crypto.randomUUID();
     const timestamp = this.#deps.now();
-    const described: QueuedRequest = { id, method: copy.method, url: copy.url, queuedAt: timestamp };
-    if ((await this.pending()) >= this.#deps.options.maxEntries) {
-      await this.#deps.notify('dropped', { ...described, dropReason: 'full' }, `The offline queue is full (${this.#deps.options.maxEntries} requests): this one was not kept`);
+    const described: QueuedRequest = { id, method: copy.method, url: copy.url, queuedAt: timestamp, ...(idempotencyKey ? { idempotencyKey } : {}) };
+    const headers = new Headers(copy.headers);
+    for (const name of this.#deps.options.stripHeaders) headers.delete(name);
+    // No token is ever stored: a request that carries one the worker holds (in a header the
+    // app did not name, or in its body) is not kept.
+    const body = await copy.clone().text().catch(() => '');
+    const texts: string[] = [body];
+    headers.forEach((value) => texts.push(value));
+    if (await this.#deps.broker.holdsTokenIn(texts)) {
+      await this.#deps.notify('dropped', { ...described, dropReason: 'contains-token' }, 'The request carries a token of the session (in a header or its body): it is not stored. Name the header in stripHeaders, or leave the token out of the body');
       return undefined;
     }
-    const headers = new Headers(copy.headers);
-    for (const name of CREDENTIAL_HEADERS) headers.delete(name);
     const tokenless = new Request(copy, { headers });
-    const metadata: EntryMetadata = { id, subject: subject ?? null };
-    await this.#queue.pushRequest({ request: tokenless, timestamp, metadata });
+    const metadata: EntryMetadata = { id, session, attempts: 1, ...(idempotencyKey ? { idempotencyKey } : {}) };
+    // One admission at a time: the count and the store are one step, so maxEntries holds under any concurrency.
+    const admitted = this.#admissions.then(async () => {
+      await this.#loadKnown();
+      if ((await this.pending()) >= this.#deps.options.maxEntries) return false;
+      const entry = { request: tokenless, timestamp, metadata };
+      await this.#storage(() => this.#queue.pushRequest(entry));
+      this.#remember(entry);
+      return true;
+    });
+    this.#admissions = admitted.catch(() => undefined);
+    if (!(await admitted)) {
+      this.#dropInBurst({ ...described, dropReason: 'full' }, `The offline queue is full (${this.#deps.options.maxEntries} requests): not kept`);
+      return undefined;
+    }
     await this.#deps.notify('queued', described);
     return { id };
   }
 
+  /** Reads what the queue holds once per worker life, so a loss of entries a previous worker stored is reported too. */
+  async #loadKnown(): Promise<void> {
+    if (this.#knownLoaded) return;
+    this.#knownLoaded = true;
+    for (const entry of await this.#storage(() => this.#queue.getAll())) this.#remember(entry);
+  }
+
+  /** Tells every tab about drops of one reason once per burst, with how many. */
+  #dropInBurst(request: QueuedRequest, reason: string): void {
+    const dropReason = request.dropReason!;
+    const burst = this.#bursts.get(dropReason);
+    if (burst) {
+      burst.count++;
+      return;
+    }
+    this.#bursts.set(dropReason, { first: request, count: 1, reason });
+    setTimeout(() => {
+      const done = this.#bursts.get(dropReason)!;
+      this.#bursts.delete(dropReason);
+      const more = done.count > 1 ? ` (${done.count} requests; the event names the first)` : '';
+      void this.#deps.notify('dropped', { ...done.first, count: done.count }, `${done.reason}${more}`).catch(reportUnexpected);
+    }, BURST_MS);
+  }
+
   async #replayIfAny(): Promise<void> {
+    await this.#loadKnown();
     if ((await this.pending()) > 0) await this.#replayAll();
   }
 
   async #replayAll(): Promise<void> {
     for (;;) {
       const epoch = this.#epoch;
-      const entry = await this.#queue.shiftRequest();
+      const entry = await this.#shift();
       if (!entry) return;
+      const metadata = metadataOf(entry);
       if (this.#deps.now() - (entry.timestamp ?? 0) > this.#deps.options.maxRetentionMs) {
         await this.#report('dropped', entry, { dropReason: 'expired' }, 'The request waited longer than the offline queue keeps requests (maxRetentionTime)');
         continue;
       }
+      const attempt = { sent: false };
       let response: Response;
       try {
-        response = await this.#sendWithToken(entry.request);
+        response = await this.#sendWithToken(entry.request, metadata.session, attempt);
       } catch (error) {
+        // Rule 11: the session it was made in was replaced (another login): never sent with the new one's token.
+        if (hasErrorCode(error, ErrorCode.SessionChanged)) {
+          await this.#report('dropped', entry, { dropReason: 'other-user' }, 'Another session (a login) replaced the one this request was made in: it is not sent with its token');
+          continue;
+        }
+        if (epoch !== this.#epoch) {
+          await this.#report('dropped', entry, { dropReason: 'logout' }, 'The session ended before this request could be replayed');
+          return;
+        }
         // Offline, no session (yet), or the token endpoint down: it waits for the next replay, first in line.
-        if (epoch === this.#epoch) await this.#queue.unshiftRequest(entry);
-        else await this.#report('dropped', entry, { dropReason: 'logout' }, 'The session ended before this request could be replayed');
+        const next = attempt.sent ? { ...entry, metadata: { ...metadata, attempts: metadata.attempts + 1 } } : entry;
+        await this.#storage(() => this.#queue.unshiftRequest(next));
+        this.#remember(next);
+        // Sent, and no answer: the server may have applied it. Said once per request (the first
+        // replay that got no answer; offline, every replay attempt does), not hidden; the next send carries the same key.
+        if (attempt.sent && metadata.attempts === 1) {
+          const keyNote = metadata.idempotencyKey ? 'with the same idempotency key' : 'without an idempotency key: it may arrive twice';
+          await this.#report('requeued', next, {}, `The replay was sent but no answer came; it is sent again ${keyNote}`);
+        }
         if (isBrokerError(error) && (error.code === ErrorCode.NotLoggedIn || error.code === ErrorCode.SessionEnded)) return;
         throw error;
       }
       if (response.ok || (response.status >= 300 && response.status < 400) || response.type === 'opaqueredirect') {
-        await this.#report('replayed', entry, { status: response.status });
+        await this.#report('replayed', entry, { status: response.status, attempts: metadata.attempts + 1 });
       } else {
         await this.#report('dropped', entry, { status: response.status, dropReason: 'rejected' }, `The server answered the replayed request with ${response.status}`);
       }
     }
   }
 
-  /** Signs with the current token (a due one is refreshed first, once for everyone); a 401 refreshes and retries once. */
-  async #sendWithToken(request: Request): Promise<Response> {
+  /**
+   * Signs with the current token of the request's own session (a due one is refreshed first,
+   * once for everyone); a 401 refreshes and retries once.
+   *
+   * @throws SessionChangedError when the session it was made in is no longer the stored one.
+   */
+  async #sendWithToken(request: Request, session: string | null, attempt: { sent: boolean }): Promise<Response> {
     const { broker, fetch: fetchFn, dpopFetch } = this.#deps;
-    const token: SealedToken = await broker.sealedToken();
+    const ownToken = async (): Promise<SealedToken> => {
+      const token = await broker.sealedToken();
+      if (session === null || token.session !== session) throw new SessionChangedError();
+      return token;
+    };
+    const token = await ownToken();
+    attempt.sent = true;
     const response = await sendSigned(request.clone(), token, fetchFn, dpopFetch);
     if (response.status !== 401) return response;
-    await broker.refresh({ failedGeneration: token.generation });
-    return sendSigned(request.clone(), await broker.sealedToken(), fetchFn, dpopFetch);
+    attempt.sent = false;
+    await broker.refresh({ failedGeneration: token.generation, session: session ?? undefined });
+    const next = await ownToken();
+    attempt.sent = true;
+    return sendSigned(request.clone(), next, fetchFn, dpopFetch);
   }
 
-  async #report(event: 'replayed' | 'dropped', entry: QueueEntry, extra: Partial<QueuedRequest>, reason?: string): Promise<void> {
-    const { id } = metadataOf(entry);
-    await this.#deps.notify(event, { id, method: entry.request.method, url: entry.request.url, queuedAt: entry.timestamp ?? 0, ...extra }, reason);
+  async #report(event: 'requeued' | 'replayed' | 'dropped', entry: QueueEntry, extra: Partial<QueuedRequest>, reason?: string): Promise<void> {
+    const metadata = metadataOf(entry);
+    if (event !== 'requeued') this.#known.delete(metadata.id);
+    await this.#deps.notify(event, { ...describe(entry, metadata), ...extra }, reason);
   }
+}
+
+/** The request as events name it: never a header (but its idempotency key) or the body. */
+function describe(entry: QueueEntry, metadata: EntryMetadata): QueuedRequest {
+  return {
+    id: metadata.id,
+    method: entry.request.method,
+    url: entry.request.url,
+    queuedAt: entry.timestamp ?? 0,
+    attempts: metadata.attempts,
+    ...(metadata.idempotencyKey ? { idempotencyKey: metadata.idempotencyKey } : {}),
+  };
+}
+
+/** The request with an idempotency key header (a key the app set is kept), and the key. */
+function withIdempotencyKey(request: Request, header: string | undefined): { request: Request; key: string | undefined } {
+  if (!header) return { request, key: undefined };
+  const given = request.headers.get(header);
+  if (given) return { request, key: given };
+  const key = crypto.randomUUID();
+  const headers = new Headers(request.headers);
+  headers.set(header, key);
+  return { request: new Request(request, { headers }), key };
+}
+
+/** An IndexedDB operation that failed because the browser closed the connection (the database was deleted). */
+function isClosedStorage(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'InvalidStateError' || name === 'UnknownError' || name === 'AbortError';
 }
 
 /**
@@ -278,6 +474,13 @@ export function reportUnexpected(error: unknown): void {
 }
 
 function metadataOf(entry: QueueEntry): EntryMetadata {
-  const metadata = entry.metadata as Partial<EntryMetadata> | undefined;
-  return { id: typeof metadata?.id === 'string' ? metadata.id : 'unknown', subject: typeof metadata?.subject === 'string' ? metadata.subject : null };
+  const metadata = entry.metadata as (Partial<EntryMetadata> & { subject?: unknown }) | undefined;
+  // Entries an earlier version stored name the subject only.
+  const session = typeof metadata?.session === 'string' ? metadata.session : typeof metadata?.subject === 'string' ? `sub:${metadata.subject}` : null;
+  return {
+    id: typeof metadata?.id === 'string' ? metadata.id : 'unknown',
+    session,
+    attempts: typeof metadata?.attempts === 'number' ? metadata.attempts : 1,
+    ...(typeof metadata?.idempotencyKey === 'string' ? { idempotencyKey: metadata.idempotencyKey } : {}),
+  };
 }

@@ -3,7 +3,7 @@
  * holds it. Only requests to the allowlist are touched; navigations, no-cors requests
  * and every other origin pass through untouched, without a token.
  */
-import { GENERATION_HEADER, RETRIED_HEADER, isAllowedUrl, type AllowlistEntry } from '../protocol/index.js';
+import { ERROR_HEADER, ErrorCode, GENERATION_HEADER, RETRIED_HEADER, SESSION_HEADER, hasErrorCode, isAllowedUrl, toWireError, type AllowlistEntry, type BrokerError } from '../protocol/index.js';
 import type { DpopFetch } from './adapters/types.js';
 import type { TokenBroker } from './broker.js';
 import type { DpopKey } from './dpop.js';
@@ -17,7 +17,7 @@ export function shouldSign(request: Pick<Request, 'url' | 'mode' | 'headers'>, a
 }
 
 /** The token a signed request carries (`TokenBroker.sealedToken()`). */
-export type SealedToken = { accessToken: string; generation: number; dpop?: DpopKey };
+export type SealedToken = { accessToken: string; generation: number; dpop?: DpopKey; session?: string };
 
 /**
  * Fetches `request` with the access token added (`Authorization: Bearer`, or DPoP with a
@@ -28,14 +28,19 @@ export type SealedToken = { accessToken: string; generation: number; dpop?: Dpop
  * token) and retries once, when it could keep a copy of the request: `fetch`, ky or
  * ofetch need no page-side code. The answer to a retried request carries
  * {@link RETRIED_HEADER}; a 401 or 403 carries the generation of the token used, so the
- * page can report it without holding it. Without a usable session the request goes out
- * unsigned and the server decides.
+ * page can report it without holding it. Without a session the request goes out unsigned
+ * and the server decides; when the session it would carry ended (the server refused it,
+ * its record vanished) or was replaced by another login, it is not sent at all: the answer
+ * is a `401` the worker makes, with {@link ERROR_HEADER} and the typed error as its body.
+ * A retry after a 401 is only ever signed with a token of the same session.
  */
 export async function signedFetch(request: Request, broker: TokenBroker, fetchFn: typeof fetch, dpopFetch?: DpopFetch): Promise<Response> {
   let token: SealedToken | undefined;
   try {
     token = await broker.sealedToken();
-  } catch {
+  } catch (error) {
+    // A request meant for a session that is over is never sent bare as if nobody had logged in.
+    if (hasErrorCode(error, ErrorCode.SessionEnded) || hasErrorCode(error, ErrorCode.SessionChanged)) return refusal(error);
     token = undefined;
   }
   if (!token) return fetchFn(request);
@@ -53,15 +58,27 @@ export async function signedFetch(request: Request, broker: TokenBroker, fetchFn
   if (response.status === 401 && replay) {
     let next: SealedToken | undefined;
     try {
-      await broker.refresh({ failedGeneration: token.generation });
+      await broker.refresh({ failedGeneration: token.generation, session: token.session });
       next = await broker.sealedToken();
+      // Rule 11: a login in another tab meanwhile must not get this request sent with its token.
+      if (next.session !== token.session) next = undefined;
     } catch {
       // Session ended or endpoint down: the page's report of this 401 gets the typed error.
       next = undefined;
     }
-    if (next) return marked(await sendSigned(replay, next, fetchFn, dpopFetch), next.generation, true);
+    if (next) return marked(await sendSigned(replay, next, fetchFn, dpopFetch), next, true);
   }
-  return marked(response, token.generation, false);
+  return marked(response, token, false);
+}
+
+/** The worker's own 401 for a request it did not send: the typed error, in a header and as the body. */
+export function refusal(error: BrokerError): Response {
+  const wire = toWireError(error);
+  return new Response(JSON.stringify({ error: wire }), {
+    status: 401,
+    statusText: 'Unauthorized',
+    headers: { 'content-type': 'application/json', [ERROR_HEADER]: wire.code },
+  });
 }
 
 /** Sends `request` once with `token` (no retry), never following a redirect. */
@@ -86,13 +103,14 @@ export async function sendSigned(request: Request, token: SealedToken, fetchFn: 
   return response;
 }
 
-/** Adds the generation of the token used to a 401 or 403, and the retried mark. */
-function marked(response: Response, generation: number, retried: boolean): Response {
+/** Adds the generation and session of the token used to a 401 or 403, and the retried mark. */
+function marked(response: Response, { generation, session }: SealedToken, retried: boolean): Response {
   const rejected = response.status === 401 || response.status === 403;
   if (!rejected && !retried) return response;
   if (response.type === 'opaqueredirect' || response.type === 'error') return response;
   const headers = new Headers(response.headers);
   if (rejected) headers.set(GENERATION_HEADER, String(generation));
+  if (rejected && session !== undefined) headers.set(SESSION_HEADER, session);
   if (retried) headers.set(RETRIED_HEADER, '1');
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

@@ -71,6 +71,25 @@ export class SessionKeeper {
     await this.#store.clear();
   }
 
+  /**
+   * Compare-and-delete: forgets the session only if it is still the one with this refresh
+   * token (a login may have replaced it meanwhile). Resolves true when it did.
+   */
+  async clearIf(refreshToken: string): Promise<boolean> {
+    if (this.#unsaved) {
+      if (this.#unsaved.refreshToken !== refreshToken) return false;
+      this.#unsaved = undefined;
+      // The stored record, if any, is older than the kept session: its refresh token is spent.
+      await this.#store.clear();
+      return true;
+    }
+    if (this.#store.clearIf) return this.#store.clearIf(refreshToken);
+    // A custom store without an atomic compare-and-delete: read, then clear (a login between the two would be lost).
+    if ((await this.#store.read())?.refreshToken !== refreshToken) return false;
+    await this.#store.clear();
+    return true;
+  }
+
   /** Forgets a kept session without touching the store (a login whose write failed never happened). */
   discardUnsaved(): void {
     this.#unsaved = undefined;

@@ -4,7 +4,7 @@
  * IndexedDB (through idb-keyval) by default, so the session outlives the worker, which
  * the browser stops after seconds of idleness. `memory` keeps it in the worker only.
  */
-import { createStore, del, get, getMany, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
+import { del, get, getMany, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import type { PendingAuthorization } from './adapters/types.js';
 import { isDpopKey, type DpopKey } from './dpop.js';
 
@@ -30,6 +30,8 @@ export interface StoredSession {
   subject?: string;
   /** The id_token's claims (no tokens), kept across refreshes that bring no new id_token: `status().claims`. */
   claims?: Record<string, unknown>;
+  /** A random id fixed at login and kept across refreshes: names the session where no subject does. */
+  sessionId?: string;
 }
 
 /** A login by redirect in progress: kept in the store so a worker restart during the redirect loses nothing. */
@@ -46,6 +48,17 @@ export interface SessionStore {
   read(): Promise<StoredSession | undefined>;
   write(session: StoredSession): Promise<void>;
   clear(): Promise<void>;
+  /**
+   * Compare-and-delete: removes the session only if the store still holds the one with this
+   * refresh token, in one transaction, so a refused refresh of an old session never wipes
+   * the login that replaced it. Resolves true when it removed it.
+   */
+  clearIf?(refreshToken: string): Promise<boolean>;
+  /**
+   * Calls `listener` when the browser closed the store's connection under it (site data
+   * cleared, the database deleted): the session record may be gone. Optional.
+   */
+  onClosed?(listener: () => void): void;
   savePending(pending: StoredPendingLogin): Promise<void>;
   /** Reads and deletes in one transaction, so a replayed callback finds nothing. */
   takePending(state: string): Promise<StoredPendingLogin | undefined>;
@@ -72,12 +85,28 @@ export function databaseName(brokerName: string): string {
  */
 export function indexedDbStore(brokerName: string, useStore?: UseStore): SessionStore {
   let store = useStore;
+  const closedListeners: Array<() => void> = [];
   // Created lazily: opening IndexedDB in the worker's first synchronous run delays activation.
-  const target = () => (store ??= createStore(databaseName(brokerName), 'kv'));
+  const target = () => (store ??= watchedStore(databaseName(brokerName), 'kv', () => closedListeners.forEach((listener) => listener())));
   return {
     read: async () => migrate(await get(SESSION_KEY, target())),
     write: (session) => set(SESSION_KEY, session, target()),
     clear: () => del(SESSION_KEY, target()),
+    clearIf: (refreshToken) =>
+      target()('readwrite', (objectStore) => {
+        let removed = false;
+        const request = objectStore.get(SESSION_KEY);
+        request.onsuccess = () => {
+          const current = request.result as { refreshToken?: unknown } | undefined;
+          if (current?.refreshToken === refreshToken) {
+            objectStore.delete(SESSION_KEY);
+            removed = true;
+          }
+        };
+        // Resolves when the transaction completed: the delete is durable, or there was none.
+        return promisifyRequest(objectStore.transaction).then(() => removed);
+      }),
+    onClosed: (listener) => void closedListeners.push(listener),
     savePending: (pending) => set(pendingKey(pending.state), pending, target()),
     takePending: (state) =>
       target()('readwrite', (objectStore) => {
@@ -113,7 +142,45 @@ export function memoryStore(): SessionStore {
     clear: async () => {
       current = undefined;
     },
+    clearIf: async (refreshToken) => {
+      if (current?.refreshToken !== refreshToken) return false;
+      current = undefined;
+      return true;
+    },
   };
+}
+
+/**
+ * idb-keyval's `createStore`, plus a callback when the browser closes the connection under
+ * us: Chromium does so when site data is cleared (the database is deleted), and idb-keyval
+ * alone would reopen an empty database without a word.
+ */
+function watchedStore(dbName: string, storeName: string, onClosed: () => void): UseStore {
+  let database: Promise<IDBDatabase> | undefined;
+  const open = () => {
+    if (database) return database;
+    const request = indexedDB.open(dbName);
+    request.onupgradeneeded = () => request.result.createObjectStore(storeName);
+    const opened = promisifyRequest(request);
+    database = opened;
+    opened.then(
+      (db) => {
+        db.onclose = () => {
+          database = undefined;
+          onClosed();
+        };
+        // Another context deleting the database (a page's `indexedDB.deleteDatabase`): step aside, then report.
+        db.onversionchange = () => {
+          db.close();
+          database = undefined;
+          onClosed();
+        };
+      },
+      () => (database = undefined),
+    );
+    return opened;
+  };
+  return (mode, callback) => open().then((db) => callback(db.transaction(storeName, mode).objectStore(storeName)));
 }
 
 /** Accepts what an earlier version wrote; anything unreadable counts as no session. */
@@ -135,5 +202,6 @@ function migrate(value: unknown): StoredSession | undefined {
     dpopBound: record.dpopBound === false ? false : undefined,
     subject: typeof record.subject === 'string' ? record.subject : undefined,
     claims: typeof record.claims === 'object' && record.claims !== null && !Array.isArray(record.claims) ? (record.claims as Record<string, unknown>) : undefined,
+    sessionId: typeof record.sessionId === 'string' ? record.sessionId : undefined,
   };
 }

@@ -86,7 +86,10 @@ export function parseMessage(data: unknown, ownsAllMessages: boolean): ParsedMes
  */
 const readFields: { [T in RequestType]: (data: Record<string, unknown>) => RequestFieldsByType[T] | string } = {
   ping: () => ({}),
-  getToken: () => ({}),
+  getToken({ session }) {
+    if (session !== undefined && !isSessionIdentity(session)) return 'getToken.session must be a session identity string';
+    return { session: session as string | undefined };
+  },
   logout: () => ({}),
   status: () => ({}),
   claim: () => ({}),
@@ -95,14 +98,15 @@ const readFields: { [T in RequestType]: (data: Record<string, unknown>) => Reque
     const credentials = readCredentials(data.credentials);
     return credentials ? { credentials } : `login.credentials must be an object of at most ${MAX_CREDENTIAL_FIELDS} string fields`;
   },
-  refresh({ failedToken, failedGeneration }) {
+  refresh({ failedToken, failedGeneration, session }) {
+    if (session !== undefined && !isSessionIdentity(session)) return 'refresh.session must be a session identity string';
     if (failedToken !== undefined && (typeof failedToken !== 'string' || failedToken.length > MAX_TOKEN_LENGTH)) {
       return 'refresh.failedToken must be a string';
     }
     if (failedGeneration !== undefined && !(Number.isSafeInteger(failedGeneration) && (failedGeneration as number) >= 0)) {
       return 'refresh.failedGeneration must be a non-negative integer';
     }
-    return { failedToken: failedToken as string | undefined, failedGeneration: failedGeneration as number | undefined };
+    return { failedToken: failedToken as string | undefined, failedGeneration: failedGeneration as number | undefined, session: session as string | undefined };
   },
   authorize({ returnTo, check }) {
     if (!isSameOriginPath(returnTo)) return 'authorize.returnTo must be a same-origin path starting with /';
@@ -114,6 +118,11 @@ const readFields: { [T in RequestType]: (data: Record<string, unknown>) => Reque
     return { callbackSearch };
   },
 };
+
+/** `SessionStatus.session`'s shape: `sub:` or `sid:` and at most 300 characters. */
+function isSessionIdentity(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 300 && /^(sub|sid):/.test(value);
+}
 
 /**
  * A path on this origin, judged on the parsed URL as the browser will read it (the parser

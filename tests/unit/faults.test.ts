@@ -271,7 +271,8 @@ describe('a session record replaced by page script', () => {
     await store.write({ ...(await store.read())!, subject: 'victim' });
     const real = endpoint.refresh.bind(endpoint);
     endpoint.refresh = async (token) => ({ ...(await real(token)), subject: 'attacker' });
-    await broker.refresh({ failedToken: 'access-1' });
+    // Rule 11: the request was made as the victim; it is never retried with the attacker's token.
+    await expect(broker.refresh({ failedToken: 'access-1' })).rejects.toMatchObject({ code: 'session-changed' });
     expect(events.map((e) => e.event)).toEqual(['login', 'refreshed', 'subject-changed']);
   });
 });

@@ -104,6 +104,7 @@ export function memoryQueue() {
     unshiftRequest: async (entry) => void entries.unshift(await copy(entry)),
     shiftRequest: async () => entries.shift(),
     size: async () => entries.length,
+    getAll: async () => Promise.all(entries.map(copy)),
   };
   return { queue, entries };
 }

@@ -31,7 +31,7 @@ describe('message validation', () => {
       mode: 'handoff',
       apiAllowlist: ['https://api.test'],
       loginKind: 'password',
-      status: { loggedIn: false, accessExpiresAt: null, generation: null, mode: 'handoff', refreshRetryAt: null, workerStartedAt: expect.any(Number), persisted: null, dpopBound: null, claims: null },
+      status: { loggedIn: false, accessExpiresAt: null, generation: null, mode: 'handoff', refreshRetryAt: null, workerStartedAt: expect.any(Number), persisted: null, dpopBound: null, claims: null, session: null },
     });
   });
 

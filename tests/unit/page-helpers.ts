@@ -102,7 +102,7 @@ export class ScriptedWorker {
   }
 }
 
-const LOGGED_OUT: SessionStatus = { loggedIn: false, accessExpiresAt: null, generation: null, mode: 'handoff', refreshRetryAt: null, workerStartedAt: 0, persisted: null, dpopBound: null, claims: null };
+const LOGGED_OUT: SessionStatus = { loggedIn: false, accessExpiresAt: null, generation: null, mode: 'handoff', refreshRetryAt: null, workerStartedAt: 0, persisted: null, dpopBound: null, claims: null, session: null };
 
 /** A connected BrokerClient talking to `worker`. */
 export async function connectClient(worker: ScriptedWorker): Promise<BrokerClient> {
@@ -125,7 +125,7 @@ export function dispatchBrokerEvent(
     v: PROTOCOL_VERSION,
     broker,
     event,
-    status: { loggedIn: generation !== null, accessExpiresAt: null, generation, mode: 'handoff', refreshRetryAt: null, workerStartedAt: 0, persisted: generation !== null ? true : null, dpopBound: generation !== null ? false : null, claims },
+    status: { loggedIn: generation !== null, accessExpiresAt: null, generation, mode: 'handoff', refreshRetryAt: null, workerStartedAt: 0, persisted: generation !== null ? true : null, dpopBound: generation !== null ? false : null, claims, session: generation !== null ? 'sid:test' : null },
   };
   container.dispatchEvent(new MessageEvent('message', { data }));
   return data;
