@@ -23,6 +23,8 @@ const accessTokens = new Map();
 const revoked = new Set();
 /** @type {string[]} */
 let notes = [];
+/** Idempotency-Key → the first answer to the write that carried it. */
+const answered = new Map();
 const token = () => randomBytes(18).toString('base64url');
 
 /** @param {string} family */
@@ -88,10 +90,16 @@ createServer(async (req, res) => {
       return json(res, 401, { error: 'invalid_token' });
     }
     if (route === 'GET /api/me') return json(res, 200, { user: 'demo' });
+    // Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): the same key gets the first answer again, not a second note.
+    const key = req.headers['idempotency-key'];
+    const seen = typeof key === 'string' ? answered.get(key) : undefined;
+    if (seen) return json(res, seen.status, seen.body);
     const { text } = await body(req);
     if (typeof text !== 'string' || text === '') return json(res, 422, { error: 'invalid_note' });
     notes.push(text);
-    return json(res, 201, { n: notes.length });
+    const answer = { status: 201, body: { n: notes.length } };
+    if (typeof key === 'string' && key.length <= 200) answered.set(key, answer);
+    return json(res, answer.status, answer.body);
   }
   if (route === 'GET /auth/test/notes') return json(res, 200, { notes });
   if (route === 'GET /auth/stats') return json(res, 200, stats);
@@ -99,6 +107,7 @@ createServer(async (req, res) => {
   if (route === 'POST /auth/test/reset') {
     Object.assign(stats, { logins: 0, refreshes: 0, reuseDetected: 0, apiCalls: 0, api401: 0 });
     notes = [];
+    answered.clear();
     return json(res, 200, stats);
   }
   if (route === 'POST /auth/test/expire') {

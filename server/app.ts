@@ -92,7 +92,26 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
   let retryAfterSeconds = 0;
   const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   /** `POST /api/notes`: what arrived, in order; cleared with the stats. */
-  let notes: Array<{ n: number; text: string; user: string; tab: string | null; madeAt: number | null; arrivedAt: number }> = [];
+  let notes: Array<{ n: number; text: string; user: string; tab: string | null; madeAt: number | null; arrivedAt: number; idempotencyKey: string | null }> = [];
+  /**
+   * `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header) → the first answer to the
+   * write that carried it, per user: the same key gets that answer again, never a second write.
+   */
+  let answeredWrites = new Map<string, { status: number; body: unknown }>();
+  /** Writes answered from `answeredWrites` (a repeat the server recognised). */
+  let writesDeduplicated = 0;
+  /** Refresh requests that arrived, counted before the simulated latency (`refreshes` counts them once the server looked). */
+  let refreshesReceived = 0;
+  /** When each successful login was granted, and to whom (`GET /auth/test/logins`: the soak's witness of who was logged in when). */
+  let loginLog: Array<{ user: string; at: number }> = [];
+  const logged = (grant: GrantResult, user: unknown): GrantResult => {
+    if (grant.ok && typeof user === 'string' && loginLog.length < 10_000) loginLog.push({ user, at: Date.now() });
+    return grant;
+  };
+  /** Test hook: how long a refresh's answer takes on its way back, after the server rotated (a slow network). */
+  let refreshAnswerDelayMs = 0;
+  /** Test hook: this many writes are applied and then their answer is lost (the connection dropped). */
+  let loseWriteAnswers = 0;
 
   /** Checks the API request's token (Bearer or DPoP with its proof); answers 401 and returns undefined when it fails. */
   async function authorizeApi(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<string | undefined> {
@@ -117,6 +136,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
    * on real servers.
    */
   async function refreshGate(res: ServerResponse, rotate: () => void): Promise<boolean> {
+    refreshesReceived++;
     let clientGone = false;
     res.on('close', () => {
       if (!res.writableFinished) clientGone = true;
@@ -146,10 +166,14 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
   /** The mock auth server and the API: one handler per `METHOD /path`. */
   const routes: Record<string, Handler> = {
     // The counters, and whether the demo's network switch is down (its offline panel shows it in every tab).
-    'GET /auth/stats': (_req, res) => sendJson(res, 200, { ...auth.stats, networkDown }),
+    'GET /auth/stats': (_req, res) => sendJson(res, 200, { ...auth.stats, networkDown, writesDeduplicated, refreshesReceived }),
     'POST /auth/stats/reset': (_req, res) => {
       auth.resetStats();
       notes = [];
+      answeredWrites = new Map();
+      writesDeduplicated = 0;
+      refreshesReceived = 0;
+      loginLog = [];
       sendJson(res, 200, auth.stats);
     },
     // The demo's "Expire the access token at the server": the API starts answering 401 before
@@ -170,12 +194,14 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     // Custom JSON flavour.
     'POST /auth/login': async (req, res) => {
       const body = await readJsonBody(req);
-      sendGrant(res, auth.login(body.username, body.password), 'json', omitExpiresIn);
+      sendGrant(res, logged(auth.login(body.username, body.password), body.username), 'json', omitExpiresIn);
     },
     'POST /auth/refresh': async (req, res) => {
       const body = await readJsonBody(req);
       if (await refreshGate(res, () => auth.refresh(body.refreshToken))) return;
-      sendGrant(res, auth.refresh(body.refreshToken), 'json', omitExpiresIn);
+      const grant = auth.refresh(body.refreshToken);
+      if (refreshAnswerDelayMs) await delay(refreshAnswerDelayMs);
+      sendGrant(res, grant, 'json', omitExpiresIn);
     },
     'POST /auth/logout': async (req, res) => {
       const body = await readJsonBody(req);
@@ -193,10 +219,12 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
         if (!proof.ok) return sendJson(res, 400, { error: 'invalid_dpop_proof', error_description: proof.reason });
         jkt = proof.jkt;
       }
-      if (grantType === 'password') return sendGrant(res, auth.login(form.get('username'), form.get('password'), jkt), 'oauth', omitExpiresIn);
+      if (grantType === 'password') return sendGrant(res, logged(auth.login(form.get('username'), form.get('password'), jkt), form.get('username')), 'oauth', omitExpiresIn);
       if (grantType === 'refresh_token') {
         if (await refreshGate(res, () => auth.refresh(form.get('refresh_token'), jkt))) return;
-        return sendGrant(res, auth.refresh(form.get('refresh_token'), jkt), 'oauth', omitExpiresIn);
+        const grant = auth.refresh(form.get('refresh_token'), jkt);
+        if (refreshAnswerDelayMs) await delay(refreshAnswerDelayMs);
+        return sendGrant(res, grant, 'oauth', omitExpiresIn);
       }
       sendJson(res, 400, { error: 'unsupported_grant_type', error_description: `Unsupported grant_type: ${grantType}` });
     },
@@ -216,13 +244,30 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
     'POST /api/notes': async (req, res) => {
       const user = await authorizeApi(req, res, 'POST', '/api/notes');
       if (user === undefined) return;
+      const key = req.headers['idempotency-key'];
+      const idempotencyKey = typeof key === 'string' && key.length > 0 && key.length <= 200 ? key : null;
+      const seen = idempotencyKey ? answeredWrites.get(`${user}\n${idempotencyKey}`) : undefined;
+      if (seen) {
+        writesDeduplicated++;
+        if (loseWriteAnswers > 0) {
+          loseWriteAnswers--;
+          return void req.socket.destroy();
+        }
+        return sendJson(res, seen.status, seen.body, { 'idempotent-replayed': 'true' });
+      }
       const body = await readJsonBody(req);
       const text = body.text;
       if (typeof text !== 'string' || text.trim() === '' || text.length > 200) {
         return sendJson(res, 422, { error: 'invalid_note', error_description: 'text must be 1 to 200 characters' });
       }
-      const note = { n: notes.length + 1, text, user, tab: typeof body.tab === 'string' ? body.tab.slice(0, 40) : null, madeAt: typeof body.madeAt === 'number' ? body.madeAt : null, arrivedAt: Date.now() };
+      const note = { n: notes.length + 1, text, user, tab: typeof body.tab === 'string' ? body.tab.slice(0, 40) : null, madeAt: typeof body.madeAt === 'number' ? body.madeAt : null, arrivedAt: Date.now(), idempotencyKey };
       notes.push(note);
+      if (idempotencyKey) answeredWrites.set(`${user}\n${idempotencyKey}`, { status: 201, body: { note } });
+      if (loseWriteAnswers > 0) {
+        // Applied, and the answer never reaches the client: what a dropped connection after the commit looks like.
+        loseWriteAnswers--;
+        return void req.socket.destroy();
+      }
       sendJson(res, 201, { note });
     },
     'GET /api/notes': async (req, res) => {
@@ -260,6 +305,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       sendJson(res, 200, { echoed: true });
     },
     'GET /auth/test/echoes': (_req, res) => sendJson(res, 200, echoes),
+    'GET /auth/test/logins': (_req, res) => sendJson(res, 200, loginLog),
     'POST /auth/test/echoes/reset': (_req, res) => {
       echoes = [];
       sendJson(res, 200, echoes);
@@ -304,6 +350,14 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
         if (typeof workerVersion !== 'string' || !/^[\w.-]{0,40}$/.test(workerVersion)) throw new HttpError(400, 'invalid_request', 'bad workerVersion');
         workerVersionTag = workerVersion;
       }
+      if (body.refreshAnswerDelayMs !== undefined) {
+        if (typeof body.refreshAnswerDelayMs !== 'number' || !(body.refreshAnswerDelayMs >= 0)) throw new HttpError(400, 'invalid_request', 'refreshAnswerDelayMs must be >= 0');
+        refreshAnswerDelayMs = body.refreshAnswerDelayMs;
+      }
+      if (body.loseWriteAnswers !== undefined) {
+        if (!Number.isSafeInteger(body.loseWriteAnswers) || (body.loseWriteAnswers as number) < 0) throw new HttpError(400, 'invalid_request', 'loseWriteAnswers must be an integer >= 0');
+        loseWriteAnswers = body.loseWriteAnswers as number;
+      }
       if (body.quirks !== undefined) setQuirks(body.quirks);
       sendJson(res, 200, {
         quirks: { ...auth.quirks, ignoreDpop, omitExpiresIn, retryAfterSeconds },
@@ -314,6 +368,8 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
         rotationGraceMs: auth.rotationGraceMs,
         rotateWhenClientGone,
         dpopMaxAgeSeconds,
+        loseWriteAnswers,
+        refreshAnswerDelayMs,
       });
     },
     'POST /auth/test/network': async (req, res) => {

@@ -154,6 +154,8 @@ export class OfflineQueue {
   #epoch = 0;
   /** Every store and every count goes through this chain, so `maxEntries` holds under any concurrency. */
   #admissions: Promise<unknown> = Promise.resolve();
+  /** 1 while a replay holds an entry out of the queue: it still counts against `maxEntries` (it may be put back). */
+  #outForReplay = 0;
   /** What this worker knows waits in the queue, by id: what a storage loss took is reported from it. */
   readonly #known = new Map<string, QueuedRequest>();
   #knownLoaded = false;
@@ -314,7 +316,7 @@ export class OfflineQueue {
     // One admission at a time: the count and the store are one step, so maxEntries holds under any concurrency.
     const admitted = this.#admissions.then(async () => {
       await this.#loadKnown();
-      if ((await this.pending()) >= this.#deps.options.maxEntries) return false;
+      if ((await this.pending()) + this.#outForReplay >= this.#deps.options.maxEntries) return false;
       const entry = { request: tokenless, timestamp, metadata };
       await this.#storage(() => this.#queue.pushRequest(entry));
       this.#remember(entry);
@@ -360,47 +362,58 @@ export class OfflineQueue {
 
   async #replayAll(): Promise<void> {
     for (;;) {
-      const epoch = this.#epoch;
-      const entry = await this.#shift();
-      if (!entry) return;
-      const metadata = metadataOf(entry);
-      if (this.#deps.now() - (entry.timestamp ?? 0) > this.#deps.options.maxRetentionMs) {
-        await this.#report('dropped', entry, { dropReason: 'expired' }, 'The request waited longer than the offline queue keeps requests (maxRetentionTime)');
-        continue;
-      }
-      const attempt = { sent: false };
-      let response: Response;
+      this.#outForReplay = 1;
       try {
-        response = await this.#sendWithToken(entry.request, metadata.session, attempt);
-      } catch (error) {
-        // Rule 11: the session it was made in was replaced (another login): never sent with the new one's token.
-        if (hasErrorCode(error, ErrorCode.SessionChanged)) {
-          await this.#report('dropped', entry, { dropReason: 'other-user' }, 'Another session (a login) replaced the one this request was made in: it is not sent with its token');
-          continue;
-        }
-        if (epoch !== this.#epoch) {
-          await this.#report('dropped', entry, { dropReason: 'logout' }, 'The session ended before this request could be replayed');
-          return;
-        }
-        // Offline, no session (yet), or the token endpoint down: it waits for the next replay, first in line.
-        const next = attempt.sent ? { ...entry, metadata: { ...metadata, attempts: metadata.attempts + 1 } } : entry;
-        await this.#storage(() => this.#queue.unshiftRequest(next));
-        this.#remember(next);
-        // Sent, and no answer: the server may have applied it. Said once per request (the first
-        // replay that got no answer; offline, every replay attempt does), not hidden; the next send carries the same key.
-        if (attempt.sent && metadata.attempts === 1) {
-          const keyNote = metadata.idempotencyKey ? 'with the same idempotency key' : 'without an idempotency key: it may arrive twice';
-          await this.#report('requeued', next, {}, `The replay was sent but no answer came; it is sent again ${keyNote}`);
-        }
-        if (isBrokerError(error) && (error.code === ErrorCode.NotLoggedIn || error.code === ErrorCode.SessionEnded)) return;
-        throw error;
-      }
-      if (response.ok || (response.status >= 300 && response.status < 400) || response.type === 'opaqueredirect') {
-        await this.#report('replayed', entry, { status: response.status, attempts: metadata.attempts + 1 });
-      } else {
-        await this.#report('dropped', entry, { status: response.status, dropReason: 'rejected' }, `The server answered the replayed request with ${response.status}`);
+        if (!(await this.#replayNext())) return;
+      } finally {
+        this.#outForReplay = 0;
       }
     }
+  }
+
+  /** Replays the oldest request; false when there was none, or the replay must stop (no session). */
+  async #replayNext(): Promise<boolean> {
+    const epoch = this.#epoch;
+    const entry = await this.#shift();
+    if (!entry) return false;
+    const metadata = metadataOf(entry);
+    if (this.#deps.now() - (entry.timestamp ?? 0) > this.#deps.options.maxRetentionMs) {
+      await this.#report('dropped', entry, { dropReason: 'expired' }, 'The request waited longer than the offline queue keeps requests (maxRetentionTime)');
+      return true;
+    }
+    const attempt = { sent: false };
+    let response: Response;
+    try {
+      response = await this.#sendWithToken(entry.request, metadata.session, attempt);
+    } catch (error) {
+      // Rule 11: the session it was made in was replaced (another login): never sent with the new one's token.
+      if (hasErrorCode(error, ErrorCode.SessionChanged)) {
+        await this.#report('dropped', entry, { dropReason: 'other-user' }, 'Another session (a login) replaced the one this request was made in: it is not sent with its token');
+        return true;
+      }
+      if (epoch !== this.#epoch) {
+        await this.#report('dropped', entry, { dropReason: 'logout' }, 'The session ended before this request could be replayed');
+        return false;
+      }
+      // Offline, no session (yet), or the token endpoint down: it waits for the next replay, first in line.
+      const next = attempt.sent ? { ...entry, metadata: { ...metadata, attempts: metadata.attempts + 1 } } : entry;
+      await this.#storage(() => this.#queue.unshiftRequest(next));
+      this.#remember(next);
+      // Sent, and no answer: the server may have applied it. Said once per request (the first
+      // replay that got no answer; offline, every replay attempt does), not hidden; the next send carries the same key.
+      if (attempt.sent && metadata.attempts === 1) {
+        const keyNote = metadata.idempotencyKey ? 'with the same idempotency key' : 'without an idempotency key: it may arrive twice';
+        await this.#report('requeued', next, {}, `The replay was sent but no answer came; it is sent again ${keyNote}`);
+      }
+      if (isBrokerError(error) && (error.code === ErrorCode.NotLoggedIn || error.code === ErrorCode.SessionEnded)) return false;
+      throw error;
+    }
+    if (response.ok || (response.status >= 300 && response.status < 400) || response.type === 'opaqueredirect') {
+      await this.#report('replayed', entry, { status: response.status, attempts: metadata.attempts + 1 });
+    } else {
+      await this.#report('dropped', entry, { status: response.status, dropReason: 'rejected' }, `The server answered the replayed request with ${response.status}`);
+    }
+    return true;
   }
 
   /**

@@ -14,7 +14,8 @@ installTokenBroker({
   endpoint: jsonEndpoint({ loginUrl: '/auth/login', refreshUrl: '/auth/refresh', logoutUrl: '/auth/logout' }),
   apiAllowlist: [`${self.location.origin}/api/`],
   // Writes to /api/ made offline are kept and replayed with a fresh token (the demo's offline panel).
-  offlineQueue: backgroundSyncQueue({ maxEntries: 20 }),
+  // An app's own key header is never stored with a queued write (docs/recipes.md).
+  offlineQueue: backgroundSyncQueue({ maxEntries: 20, stripHeaders: ['X-Api-Key'] }),
   skipWaiting: true,
   ownsAllMessages: true,
 });

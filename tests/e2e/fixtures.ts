@@ -16,6 +16,10 @@ export interface Stats {
   revocations: number;
   apiCalls: number;
   api401: number;
+  /** Writes the demo server answered again from their Idempotency-Key instead of applying them twice. */
+  writesDeduplicated: number;
+  /** Refresh requests that reached the server, counted before its simulated latency. */
+  refreshesReceived: number;
 }
 
 export interface ServerControl {
@@ -34,7 +38,9 @@ export interface ServerControl {
   /** True: the server drops every connection but the test hooks' and the stats' (a browser sees it as offline). */
   setNetworkDown(down: boolean): Promise<void>;
   /** What `POST /api/notes` received, in arrival order. */
-  notes(): Promise<Array<{ n: number; text: string; user: string; tab: string | null }>>;
+  notes(): Promise<Array<{ n: number; text: string; user: string; tab: string | null; idempotencyKey: string | null }>>;
+  /** Any other `POST /auth/test/config` setting (server/app.ts); every test starts from the defaults. */
+  configure(settings: Record<string, unknown>): Promise<void>;
   /** Quirks of real servers and proxies (server/app.ts `setQuirks`); every test starts without any. */
   setQuirks(quirks: Partial<ServerQuirks>): Promise<void>;
 }
@@ -77,6 +83,7 @@ export const test = base.extend<Fixtures>({
       expireAccessTokens: async () => void (await post('/auth/test/expire-access-tokens')),
       isRefreshTokenActive: async (refreshToken) => (await post('/auth/test/refresh-token-active', { refreshToken })).active,
       setQuirks: async (quirks) => void (await post('/auth/test/config', { quirks })),
+      configure: async (settings) => void (await post('/auth/test/config', settings)),
       setNetworkDown: async (down) => void (await post('/auth/test/network', { down })),
       notes: async () => (await (await request.get('/auth/demo/notes')).json()).notes,
     };
@@ -90,6 +97,8 @@ export const test = base.extend<Fixtures>({
       rotationGraceMs: 0,
       rotateWhenClientGone: false,
       dpopMaxAgeSeconds: 60,
+      loseWriteAnswers: 0,
+      refreshAnswerDelayMs: 0,
       quirks: NO_QUIRKS,
     });
     await control.reset();
