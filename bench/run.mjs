@@ -25,6 +25,7 @@ import { TRUSTED_RATIO_RANGE, measureOverhead } from './overhead.mjs';
 import { API_OF, BASE, PAGES, REFRESH_DELAY_MS, armStorm, loginIn, median, openTab, post, round, startServer, stats } from './shared.mjs';
 import { measurePeers } from './peers/index.mjs';
 import { measureColdStart, measureWorkerHeap } from './worker.mjs';
+import { runChaos } from '../tests/soak/chaos.mjs';
 
 const args = process.argv.slice(2);
 const jsonIndex = args.indexOf('--json');
@@ -46,6 +47,8 @@ const ROUND_REQUESTS = quick ? 150 : 400;
 const IN_FLIGHT = 50;
 const COLD_STARTS = quick ? 5 : 20;
 const HEAP_CHECKPOINTS = [1000, 10_000];
+/** The chaos soak's length in the benchmark (the tests run 40 s of it). */
+const SOAK_SECONDS = quick ? 60 : 600;
 /** The peer comparison (bench/peers/): the libraries users would pick instead, against one oidc-provider. */
 const PEER_SETTINGS = {
   tabs: quick ? [1, 2] : [1, 2, 4, 8],
@@ -249,6 +252,19 @@ async function measureSlowRotation(/** @type {import('playwright-core').Browser}
 }
 
 /** Minified, gzip -9: what a page loads first, its lazy chunks, and the workers. */
+/** The long chaos soak (tests/soak/chaos.mjs; `npm test` runs 40 s of it): its report, invariants included. */
+async function measureSoak(/** @type {import('playwright-core').Browser} */ browser) {
+  const context = await browser.newContext();
+  try {
+    const report = await runChaos({ context, baseURL: BASE, seconds: SOAK_SECONDS, seed: 37 });
+    // The soak leaves the server with 2 s tokens and JWTs: back to the benchmark's settings.
+    await post('/auth/test/config', { accessTtlSeconds: 600, quirks: { jwtAccessTokens: false } });
+    return report;
+  } finally {
+    await context.close();
+  }
+}
+
 async function measureBundles() {
   const out = mkdtempSync(join(tmpdir(), 'swtb-bundle-'));
   try {
@@ -342,6 +358,7 @@ async function main() {
     const slowRotation = await measureSlowRotation(browser);
     const coldStart = await measureColdStart(browser, COLD_STARTS);
     const workerHeap = await measureWorkerHeap(browser, HEAP_CHECKPOINTS);
+    const soak = await measureSoak(browser);
     const bundle = await measureBundles();
     const peers = await measurePeers(browser, PEER_SETTINGS, { brokerPageGzipBytes: bundle.pageGzipBytes, brokerWorkerGzipBytes: bundle.workerOauthGzipBytes });
     /** @type {any} */
@@ -354,6 +371,7 @@ async function main() {
       roundTrip,
       coldStart,
       workerHeap,
+      soak,
       bundle,
       peers,
       browser: `Chromium ${browser.version()}`,
@@ -400,6 +418,10 @@ function print(r) {
     console.log(
       `${row.impl.padEnd(20)} ${String(row.tabs).padStart(4)}  ${String(row.requests).padStart(8)}  ${String(row.refreshes).padStart(9)}  ${String(row.reuseDetected).padStart(5)}  ${String(row.failed).padStart(6)}  ${String(row.sessionsLost).padStart(13)}`,
     );
+  }
+  if (r.soak) {
+    const k = r.soak;
+    console.log(`\nChaos soak (${k.seconds} s, seed ${k.seed}): ${k.requests} requests, ${k.answered2xx} answered 2xx, ${k.queued} queued, ${k.notes} writes arrived, ${k.refreshes} refreshes, reuse ${k.reuseDetected}; invariants: ${k.violations.length === 0 ? 'all held' : k.violations.join('; ')}`);
   }
   const s = r.steady;
   console.log(`\n2. Steady use: ${s.tabs} tabs for ${s.durationS} s, access tokens of ${s.lifetimeS} s: ${s.requests} requests, ${s.failed} failed, ${s.refreshes} refreshes = ${s.refreshesPerLifetime} per lifetime (floor 1), ${s.api401} 401s`);

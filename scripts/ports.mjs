@@ -55,6 +55,11 @@ export function benchPorts() {
   ]);
 }
 
+/** `npm run soak`: its own demo server (the soak changes the server's settings for its whole run). */
+export function soakPorts() {
+  return /** @type {PortUse[]} */ ([{ variable: 'SOAK_PORT', port: portFrom('SOAK_PORT', 5420), what: "the soak's demo server" }]);
+}
+
 /** `npm run bench`'s peer comparison: one provider, one origin per library (bench/peers/). */
 export function peerPorts() {
   const port = portFrom('PEER_IDP_PORT', 5403);

@@ -16,13 +16,20 @@
  */
 import { stopWorkers } from '../../scripts/service-workers.mjs';
 
+/** @typedef {import('playwright-core').Page} Page */
+/** @typedef {{ status?: number, user?: string | null, queued?: string | null, code?: string | null, untyped?: boolean, hung?: boolean, tabClosed?: boolean }} Outcome */
+/** @typedef {{ kind: 'read' | 'write', text: string, madeAt: number, outcome: Outcome | null }} SoakRequest */
+/** @typedef {{ event: string, id: string | null, dropReason: string | null, endedBy: string | null }} SoakEvent */
+/** @typedef {{ text: string, user: string, madeAt: number | null }} Note */
+/** @typedef {{ user: string, at: number }} Login */
+
 /** A request that has not ended after this long counts as hung. */
 const REQUEST_BOUND_MS = 60_000;
 /** Logins this close to when a request was made leave its session ambiguous (the tab may not have heard yet). */
 const AMBIGUOUS_BEFORE_MS = 1_500;
 const AMBIGUOUS_AFTER_MS = 100;
 
-/** A small seeded generator, so a failing run can be repeated with its seed. */
+/** A small seeded generator, so a failing run can be repeated with its seed. @param {number} seed */
 function random(seed) {
   let state = seed >>> 0 || 1;
   return () => {
@@ -33,12 +40,18 @@ function random(seed) {
   };
 }
 
-/** Runs in the page: one request through the demo's axios instance, and how it ended. */
+/**
+ * Runs in the page: one request through the demo's axios instance, and how it ended.
+ * @param {{ kind: 'read' | 'write', text: string, madeAt: number }} request
+ * @returns {Promise<Outcome>}
+ */
 async function callInPage({ kind, text, madeAt }) {
+  const { demo } = /** @type {any} */ (window);
   try {
-    const response = kind === 'read' ? await window.demo.api.get('/api/data') : await window.demo.api.post('/api/notes', { text, madeAt });
+    const response = kind === 'read' ? await demo.api.get('/api/data') : await demo.api.post('/api/notes', { text, madeAt });
     return { status: response.status, user: response.data?.user ?? response.data?.note?.user ?? null, queued: response.headers['x-sw-token-broker-queued'] ?? null };
-  } catch (error) {
+  } catch (caught) {
+    const error = /** @type {any} */ (caught);
     if (error?.response) return { status: error.response.status, code: error.response.headers?.['x-sw-token-broker-error'] ?? null };
     // A typed broker error (it has a code the broker defines) or axios's network error (the API unreachable).
     const code = typeof error?.code === 'string' ? error.code : null;
@@ -48,10 +61,12 @@ async function callInPage({ kind, text, madeAt }) {
 
 /** Runs in the page: records broker events for the run to read. */
 function recordInPage() {
+  const page = /** @type {any} */ (window);
+  /** @type {SoakEvent[]} */
   const seen = [];
-  window.__soakEvents = seen;
+  page.__soakEvents = seen;
   for (const type of ['queued', 'requeued', 'replayed', 'dropped', 'session-ended', 'logged-out', 'login']) {
-    window.demo.broker.on(type, (event) => seen.push({ event: type, id: event.request?.id ?? null, dropReason: event.request?.dropReason ?? null, endedBy: event.details?.endedBy ?? null }));
+    page.demo.broker.on(type, (/** @type {any} */ event) => seen.push({ event: type, id: event.request?.id ?? null, dropReason: event.request?.dropReason ?? null, endedBy: event.details?.endedBy ?? null }));
   }
 }
 
@@ -60,12 +75,15 @@ function recordInPage() {
  */
 export async function runChaos({ context, baseURL, seconds, tabs: tabCount = 4, seed = 37, log = () => {} }) {
   const rand = random(seed);
+  /** @type {<T>(items: T[]) => T} */
   const pick = (items) => items[Math.floor(rand() * items.length)];
+  /** @param {string} path @param {unknown} [data] */
   const post = async (path, data) => {
     const response = await fetch(`${baseURL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(data ?? {}) });
     if (!response.ok) throw new Error(`${path} answered ${response.status}`);
     return response.json();
   };
+  /** @param {string} path */
   const get = async (path) => (await fetch(`${baseURL}${path}`)).json();
 
   await post('/auth/test/fault', { refresh: 'none' });
@@ -73,11 +91,13 @@ export async function runChaos({ context, baseURL, seconds, tabs: tabCount = 4, 
   await post('/auth/test/config', { accessTtlSeconds: 2, refreshDelayMs: 50, quirks: { jwtAccessTokens: true } });
   await post('/auth/stats/reset');
 
-  /** Every request the run made: what, when, how it ended. */
+  /** @type {SoakRequest[]} Every request the run made: what, when, how it ended. */
   const requests = [];
-  /** Events read from tabs, by tab. */
+  /** @type {SoakEvent[]} Events read from the tabs. */
   const events = [];
+  /** @type {Record<string, number>} */
   const actions = {};
+  /** @param {string} name */
   const count = (name) => (actions[name] = (actions[name] ?? 0) + 1);
   let user = 'demo';
   let serial = 0;
@@ -89,39 +109,47 @@ export async function runChaos({ context, baseURL, seconds, tabs: tabCount = 4, 
     await page.evaluate(recordInPage);
     return page;
   };
+  /** @param {Page} page */
   const collect = async (page) => {
     try {
-      events.push(...(await page.evaluate(() => window.__soakEvents.splice(0))));
+      events.push(...(await page.evaluate(() => /** @type {SoakEvent[]} */ (/** @type {any} */ (window).__soakEvents.splice(0)))));
     } catch {
       // A page that is gone has nothing left to give; its events reached the other tabs too.
     }
   };
-  const login = async (page, name) => page.evaluate((who) => window.demo.broker.login({ username: who, password: who }), name);
+  /** @param {Page} page @param {string} name */
+  const login = async (page, name) => page.evaluate((who) => /** @type {any} */ (window).demo.broker.login({ username: who, password: who }), name);
 
+  /** @type {Page[]} */
   const tabs = [];
   for (let i = 0; i < tabCount; i++) tabs.push(await open());
   await login(tabs[0], user);
 
   /** One request in a tab, bounded; a tab closed under it ends it as `tab-closed`. */
+  /** @param {Page} page */
   const request = (page) => {
-    const kind = rand() < 0.5 ? 'write' : 'read';
-    const entry = { kind, text: `w${++serial}`, madeAt: Date.now(), outcome: /** @type {any} */ (null) };
+    /** @type {SoakRequest} */
+    const entry = { kind: rand() < 0.5 ? 'write' : 'read', text: `w${++serial}`, madeAt: Date.now(), outcome: null };
     requests.push(entry);
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
     let timer;
+    /** @type {Promise<Outcome>} */
     const bound = new Promise((resolve) => (timer = setTimeout(() => resolve({ hung: true }), REQUEST_BOUND_MS)));
-    const done = page.evaluate(callInPage, { kind, text: entry.text, madeAt: entry.madeAt }).catch(() => ({ tabClosed: true }));
+    /** @type {Promise<Outcome>} */
+    const done = page.evaluate(callInPage, { kind: entry.kind, text: entry.text, madeAt: entry.madeAt }).catch(() => ({ tabClosed: true }));
     return Promise.race([done, bound]).then((outcome) => {
       clearTimeout(timer);
       entry.outcome = outcome;
     });
   };
 
+  /** @type {Record<string, () => Promise<unknown>>} */
   const chaos = {
     'network down': async () => {
       await post('/auth/test/network', { down: true });
       await new Promise((resolve) => setTimeout(resolve, 500 + rand() * 1500));
       await post('/auth/test/network', { down: false });
-      for (const page of tabs) await page.evaluate(() => window.dispatchEvent(new Event('online'))).catch(() => undefined);
+      for (const page of tabs) await page.evaluate(() => void window.dispatchEvent(new Event('online'))).catch(() => undefined);
     },
     'token endpoint 503': async () => {
       await post('/auth/test/fault', { refresh: '503' });
@@ -152,6 +180,7 @@ export async function runChaos({ context, baseURL, seconds, tabs: tabCount = 4, 
   const names = Object.keys(chaos);
 
   const stopAt = Date.now() + seconds * 1000;
+  /** @type {Set<Promise<void>>} */
   const inFlight = new Set();
   let nextChaos = Date.now() + 1500;
   while (Date.now() < stopAt) {
@@ -175,11 +204,11 @@ export async function runChaos({ context, baseURL, seconds, tabs: tabCount = 4, 
   await post('/auth/test/network', { down: false });
   await post('/auth/test/fault', { refresh: 'none' });
   await Promise.all(inFlight);
-  const status = await tabs[0].evaluate(() => window.demo.broker.status());
+  const status = await tabs[0].evaluate(() => /** @type {any} */ (window).demo.broker.status());
   if (!status.loggedIn) await login(tabs[0], user);
   let pending = -1;
   for (let attempt = 0; attempt < 30 && pending !== 0; attempt++) {
-    pending = (await tabs[0].evaluate(() => window.demo.broker.replayQueue())).pending;
+    pending = (await tabs[0].evaluate(() => /** @type {any} */ (window).demo.broker.replayQueue())).pending;
     if (pending) await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   await new Promise((resolve) => setTimeout(resolve, 500)); // the last events reach every tab
@@ -193,9 +222,16 @@ export async function runChaos({ context, baseURL, seconds, tabs: tabCount = 4, 
   return judge({ requests, events, stats, notes, logins, pending, actions, seed, seconds });
 }
 
-/** The invariants, from what the run saw and what the server received. */
-export function judge({ requests, events, stats, notes, logins, pending, actions, seed, seconds }) {
+/**
+ * The invariants, from what the run saw and what the server received.
+ * @param {{ requests: SoakRequest[], events: SoakEvent[], stats: Record<string, number>, notes: Note[], logins: Login[], pending: number, actions: Record<string, number>, seed: number, seconds: number }} run
+ */
+export function judge({ requests, events: seenInTabs, stats, notes, logins, pending, actions, seed, seconds }) {
   const violations = [];
+  // Every tab hears every queue event: count each once.
+  const unique = new Map(seenInTabs.map((e) => [e.id ? `${e.event}:${e.id}:${e.dropReason}` : JSON.stringify(e), e]));
+  const events = [...unique.values()];
+  /** @param {number} madeAt @returns {string | undefined} */
   const expectedUser = (madeAt) => {
     if (logins.some((login) => login.at >= madeAt - AMBIGUOUS_BEFORE_MS && login.at <= madeAt + AMBIGUOUS_AFTER_MS)) return undefined;
     return logins.filter((login) => login.at < madeAt).at(-1)?.user;
@@ -205,8 +241,8 @@ export function judge({ requests, events, stats, notes, logins, pending, actions
 
   // No request answered for another user than the one logged in when it was made.
   const answeredAs = [
-    ...requests.filter((r) => r.kind === 'read' && r.outcome?.status === 200).map((r) => ({ what: `read at ${r.madeAt}`, madeAt: r.madeAt, user: r.outcome.user })),
-    ...notes.filter((note) => typeof note.madeAt === 'number').map((note) => ({ what: `note ${note.text}`, madeAt: note.madeAt, user: note.user })),
+    ...requests.filter((r) => r.kind === 'read' && r.outcome?.status === 200).map((r) => ({ what: `read at ${r.madeAt}`, madeAt: r.madeAt, user: r.outcome?.user })),
+    ...notes.flatMap((note) => (typeof note.madeAt === 'number' ? [{ what: `note ${note.text}`, madeAt: note.madeAt, user: note.user }] : [])),
   ];
   let wrongUser = 0;
   for (const answer of answeredAs) {
@@ -218,6 +254,7 @@ export function judge({ requests, events, stats, notes, logins, pending, actions
   }
 
   // At most once each; exactly once (or reported dropped) when it was answered 2xx or queued.
+  /** @type {Map<string, number>} */
   const arrived = new Map();
   for (const note of notes) arrived.set(note.text, (arrived.get(note.text) ?? 0) + 1);
   for (const [text, times] of arrived) if (times > 1) violations.push(`write ${text} arrived ${times} times`);
@@ -226,8 +263,9 @@ export function judge({ requests, events, stats, notes, logins, pending, actions
   for (const write of writes) {
     const { outcome } = write;
     const times = arrived.get(write.text) ?? 0;
-    if (outcome?.status >= 200 && outcome.status < 300 && outcome.status !== 202 && times !== 1) violations.push(`write ${write.text} was answered ${outcome.status} but arrived ${times} times`);
-    if (outcome?.status === 202 && times !== 1 && !dropped.has(outcome.queued)) violations.push(`write ${write.text} was queued (${outcome.queued}) but neither arrived nor was reported dropped`);
+    const status = outcome?.status ?? 0;
+    if (status >= 200 && status < 300 && status !== 202 && times !== 1) violations.push(`write ${write.text} was answered ${status} but arrived ${times} times`);
+    if (status === 202 && times !== 1 && !dropped.has(outcome?.queued ?? null)) violations.push(`write ${write.text} was queued (${outcome?.queued}) but neither arrived nor was reported dropped`);
   }
 
   const hung = requests.filter((r) => r.outcome?.hung).length;
@@ -238,15 +276,16 @@ export function judge({ requests, events, stats, notes, logins, pending, actions
   if (lost.length) violations.push(`the session ended ${lost.length} times without the run causing it (${[...new Set(lost.map((e) => e.event))].join(', ')})`);
   if (pending !== 0) violations.push(`${pending} queued writes still waited after the calm`);
 
+  /** @param {(outcome: Outcome) => boolean} predicate */
   const ended = (predicate) => requests.filter((r) => r.outcome && predicate(r.outcome)).length;
   return {
     seed,
     seconds,
     requests: requests.length,
     writes: writes.length,
-    answered2xx: ended((o) => o.status >= 200 && o.status < 300 && o.status !== 202),
+    answered2xx: ended((o) => (o.status ?? 0) >= 200 && (o.status ?? 0) < 300 && o.status !== 202),
     queued: ended((o) => o.status === 202),
-    httpErrors: ended((o) => o.status >= 300),
+    httpErrors: ended((o) => (o.status ?? 0) >= 300),
     typedErrors: ended((o) => o.status === 0 && !o.untyped),
     tabClosed: ended((o) => o.tabClosed === true),
     notes: notes.length,

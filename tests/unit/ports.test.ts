@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { benchPorts, demoPorts, peerPorts, testPorts } from '../../scripts/ports.mjs';
+import { benchPorts, demoPorts, peerPorts, soakPorts, testPorts } from '../../scripts/ports.mjs';
 
 /** Runs a command to its end; its exit code and output. */
 function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
@@ -55,9 +55,9 @@ describe('ports', () => {
     const readme = readFileSync('CONTRIBUTING.md', 'utf8');
     const rows = [...readme.matchAll(/^\| (\d{4}) \| `([A-Z0-9_]+)`/gm)].map((match) => [Number(match[1]), match[2]]);
     const env = { ...process.env };
-    for (const variable of ['PORT', 'VAULT_PORT', 'BENCH_PORT', 'BENCH_VAULT_PORT', ...testPorts().map((use) => use.variable), ...peerPorts().map((use) => use.variable)]) delete process.env[variable];
+    for (const variable of ['PORT', 'VAULT_PORT', 'BENCH_PORT', 'BENCH_VAULT_PORT', ...testPorts().map((use) => use.variable), ...peerPorts().map((use) => use.variable), 'SOAK_PORT']) delete process.env[variable];
     try {
-      const all = [...demoPorts(), ...testPorts(), ...benchPorts(), ...peerPorts()].map((use) => [use.port, use.variable]);
+      const all = [...demoPorts(), ...testPorts(), ...benchPorts(), ...peerPorts(), ...soakPorts()].map((use) => [use.port, use.variable]);
       expect(rows).toEqual(all);
     } finally {
       Object.assign(process.env, env);
