@@ -308,6 +308,67 @@ for (const [engineName, launch] of selected) {
       assert.deepEqual((await (await fetch(`${base}/auth/demo/notes`)).json()).notes, []);
     });
 
+    it("rule 11: a queued write replayed across another user's login is dropped other-user, never filed under that user", async () => {
+      const [first, second] = offline;
+      await first.evaluate(login);
+      await post('/auth/stats/reset');
+      await post('/auth/test/network', { down: true });
+      try {
+        assert.equal((await first.evaluate(writeNote, 'made by demo')).status, 202);
+        // The replay's token will be refused, and its refresh answered slowly after the server rotated.
+        await post('/auth/test/expire-access-tokens');
+        await post('/auth/test/config', { refreshAnswerDelayMs: 1500 });
+      } finally {
+        await post('/auth/test/network', { down: false });
+      }
+      try {
+        const replay = first.evaluate(() => window.demo.broker.replayQueue());
+        await until(async () => (await stats()).refreshes >= 1, 'the replay to refresh');
+        await second.evaluate(() => window.demo.broker.login({ username: 'alice', password: 'alice' }).then(() => true));
+        await replay;
+        assert.deepEqual((await (await fetch(`${base}/auth/demo/notes`)).json()).notes, []);
+        assert.equal(await second.evaluate(() => window.demo.api.get('/api/data').then((r) => r.data.user)), 'alice');
+        assert.equal((await stats()).reuseDetected, 0);
+      } finally {
+        await post('/auth/test/config', { refreshAnswerDelayMs: 0 });
+      }
+    });
+
+    it('rule 12: a login made while the old session refresh was out survives that refresh being refused', async () => {
+      await tabs[0].evaluate(login);
+      await post('/auth/stats/reset');
+      await post('/auth/test/expire-access-tokens');
+      await post('/auth/test/config', { refreshDelayMs: 1500 });
+      try {
+        const inFlight = tabs[0].evaluate(() => window.demo.api.get('/api/data').then((r) => `answered for ${r.data.user}`, (/** @type {any} */ e) => String(e.code)));
+        await until(async () => (await stats()).refreshesReceived >= 1, 'the refresh to reach the server');
+        await tabs[1].evaluate(() => window.demo.broker.login({ username: 'alice', password: 'alice' }).then(() => true));
+        assert.equal(await inFlight, 'session-changed');
+        for (const tab of tabs) assert.equal((await tab.evaluate(status)).loggedIn, true);
+        assert.equal(await tabs[2].evaluate(() => window.demo.api.get('/api/data').then((r) => r.data.user)), 'alice');
+      } finally {
+        await post('/auth/test/config', { refreshDelayMs: 50 });
+      }
+    });
+
+    it('rule 13: a write the server applied whose answer was lost is queued, replayed with its Idempotency-Key, and arrives once', async () => {
+      await offline[0].evaluate(login);
+      await post('/auth/stats/reset');
+      await post('/auth/test/config', { loseWriteAnswers: 10 });
+      let result;
+      try {
+        result = await offline[0].evaluate(writeNote, 'exactly once');
+      } finally {
+        await post('/auth/test/config', { loseWriteAnswers: 0 });
+      }
+      assert.equal(result.status, 202);
+      await offline[0].evaluate(goOnline);
+      assert.deepEqual(await until(async () => (await offline[0].evaluate(() => window.demo.broker.replayQueue())).pending === 0 && true, 'the replay'), true);
+      const { notes } = await (await fetch(`${base}/auth/demo/notes`)).json();
+      assert.deepEqual(notes.map((/** @type {{ text: string }} */ note) => note.text), ['exactly once']);
+      assert.ok((await stats()).writesDeduplicated >= 1);
+    });
+
     it('the classic worker (importScripts of the classic build) logs in and calls the API, and its own handler still answers', async () => {
       await classic.evaluate(login);
       assert.deepEqual(await classic.evaluate(fire, 3), ['ok', 'ok', 'ok']);

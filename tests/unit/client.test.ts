@@ -89,7 +89,7 @@ describe('BrokerClient', () => {
     worker.mode = 'sealed';
     const client = await connectClient(worker);
     const result = await client.reportUnauthorized({ failedGeneration: 1 });
-    expect(result).toEqual({ mode: 'sealed', accessExpiresAt: 0, refreshAt: 0, generation: 2, refreshed: true });
+    expect(result).toEqual({ mode: 'sealed', accessExpiresAt: 0, refreshAt: 0, generation: 2, session: 'sid:one', refreshed: true });
     await expect(client.getAccessToken()).rejects.toMatchObject({ code: 'not-supported' });
     expect(worker.getCalls).toBe(0);
   });
@@ -240,5 +240,32 @@ describe('the session snapshot, for UI state', () => {
     await new Promise((resolve) => setTimeout(resolve, 2200));
     expect(worker.replayCalls).toBe(2); // nothing waits any more: no further asks
     client.close();
+  });
+});
+
+describe('BrokerClient and the session a request was made in (rules 11 and 15)', () => {
+  it('a 401 report names the session its token was handed out in, and getToken the session the tab knows', async () => {
+    const worker = new ScriptedWorker();
+    worker.refreshAt = FAR_FUTURE;
+    const client = await connectClient(worker);
+    await client.getAccessToken();
+    expect(worker.received.find((m) => m.type === 'getToken')).toMatchObject({ session: 'sid:one' });
+    worker.session = 'sid:two'; // another login, in another tab
+    await client.reportUnauthorized({ failedToken: 'token-1' });
+    expect(worker.received.find((m) => m.type === 'refresh')).toMatchObject({ failedToken: 'token-1', session: 'sid:one' });
+  });
+
+  it('a worker that was unregistered: calls fail at once with sw-unregistered, and the snapshot turns logged-out', async () => {
+    const worker = new ScriptedWorker();
+    const client = await connectClient(worker);
+    expect(client.getSnapshot().state).toBe('logged-in');
+    const signedOut: string[] = [];
+    client.onSignedOut((reason) => signedOut.push(reason));
+    (client.registration as { active: unknown }).active = null;
+    Object.assign(navigator.serviceWorker, { getRegistration: async () => undefined });
+    await expect(client.status()).rejects.toMatchObject({ code: 'sw-unregistered', name: 'ServiceWorkerGoneError' });
+    await expect(client.getAccessToken()).rejects.toMatchObject({ code: 'sw-unregistered' });
+    expect(client.getSnapshot().state).toBe('logged-out');
+    expect(signedOut).toEqual(['ended']);
   });
 });

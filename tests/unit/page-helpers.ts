@@ -48,6 +48,8 @@ export class ScriptedWorker {
   current = 1;
   getCalls = 0;
   refreshCalls = 0;
+  /** The session identity in token replies and the status. */
+  session = 'sid:one';
   /** `refreshAt` in token replies: 0 means "do not cache". */
   refreshAt = 0;
   delayMs = 10;
@@ -70,8 +72,8 @@ export class ScriptedWorker {
   async #answer(request: BrokerRequest): Promise<Record<string, unknown>> {
     const token = () =>
       this.mode === 'handoff'
-        ? { ok: true, mode: 'handoff', accessToken: `token-${this.current}`, accessExpiresAt: 0, refreshAt: this.refreshAt, generation: this.current }
-        : { ok: true, mode: 'sealed', accessExpiresAt: 0, refreshAt: this.refreshAt, generation: this.current };
+        ? { ok: true, mode: 'handoff', accessToken: `token-${this.current}`, accessExpiresAt: 0, refreshAt: this.refreshAt, generation: this.current, session: this.session }
+        : { ok: true, mode: 'sealed', accessExpiresAt: 0, refreshAt: this.refreshAt, generation: this.current, session: this.session };
     switch (request.type) {
       case 'ping':
         return { ok: true, version: PROTOCOL_VERSION, name: this.name, mode: this.mode, apiAllowlist: this.apiAllowlist, loginKind: 'password', queuePending: this.queuePending };
@@ -81,7 +83,7 @@ export class ScriptedWorker {
         return { ok: true, pending: this.queuePending };
       // A ping without the status (as older workers answer): the client asks for it.
       case 'status':
-        return { ok: true, status: this.loggedIn ? { ...LOGGED_OUT, loggedIn: true, accessExpiresAt: 0, generation: this.current, mode: this.mode, persisted: true, dpopBound: false } : { ...LOGGED_OUT, mode: this.mode } };
+        return { ok: true, status: this.loggedIn ? { ...LOGGED_OUT, loggedIn: true, accessExpiresAt: 0, generation: this.current, mode: this.mode, persisted: true, dpopBound: false, session: this.session } : { ...LOGGED_OUT, mode: this.mode } };
       case 'logout':
         this.loggedIn = false;
         return { ok: true, status: { ...LOGGED_OUT, mode: this.mode } };
