@@ -206,6 +206,12 @@ export interface PingResult {
   status?: SessionStatus;
   /** With an offline queue: how many requests wait in it; absent without one (pages then forward no `online` event). */
   queuePending?: number;
+  /**
+   * With an offline queue that keys its writes: the header's name (`Idempotency-Key`). Pages
+   * set it on their writes to the API, so a request the browser dispatches to the worker
+   * again (the worker was stopped while it was out) keeps its key.
+   */
+  idempotencyKey?: string;
 }
 
 interface TokenTiming {

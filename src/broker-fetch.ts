@@ -6,9 +6,10 @@
  */
 import type { BrokerClient } from './client.js';
 import { tokenAfterUnauthorized, tokenToSend } from './handoff-token.js';
+import { idempotencyKeyFor } from './idempotency-key.js';
 
 /** The part of BrokerClient the fetch wrapper uses. */
-export type FetchBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'> & Partial<Pick<BrokerClient, 'queuesOffline'>>;
+export type FetchBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'> & Partial<Pick<BrokerClient, 'queuesOffline' | 'idempotencyKeyHeader'>>;
 
 export interface BrokerFetchOptions {
   /** The fetch to wrap (default: the page's `fetch`). */
@@ -42,7 +43,13 @@ export function createBrokerFetch(broker: FetchBroker, options: BrokerFetchOptio
 
   return async (input, init) => {
     // The Request constructor resolves a relative URL as the browser will: against document.baseURI.
-    const request = new Request(input, init);
+    let request = new Request(input, init);
+    const keyed = broker.isApiUrl(request.url) ? idempotencyKeyFor(broker, request.method, (header) => request.headers.has(header)) : undefined;
+    if (keyed) {
+      const headers = new Headers(request.headers);
+      headers.set(keyed.header, keyed.key);
+      request = new Request(request, { headers });
+    }
     if (broker.mode === 'sealed' || request.headers.has('authorization') || !broker.isApiUrl(request.url)) return send(request);
     const spare = request.clone();
     const token = await tokenToSend(broker);

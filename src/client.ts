@@ -178,6 +178,15 @@ export class BrokerClient {
     return this.#queuesOffline;
   }
   #queuesOffline = false;
+  /**
+   * The header the worker's offline queue keys writes with (`Idempotency-Key`), when it does:
+   * the interceptors and the fetch wrapper set it on writes to the API, so the key survives
+   * the browser dispatching a request to the worker again.
+   */
+  get idempotencyKeyHeader(): string | undefined {
+    return this.#idempotencyKeyHeader;
+  }
+  #idempotencyKeyHeader: string | undefined;
   /** `handoff` or `sealed`, as the worker is configured. */
   get mode(): BrokerMode {
     return this.#mode;
@@ -194,6 +203,7 @@ export class BrokerClient {
     else await this.status();
     if (typeof reply.queuePending === 'number') {
       this.#queuesOffline = true;
+      if (typeof reply.idempotencyKey === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(reply.idempotencyKey)) this.#idempotencyKeyHeader = reply.idempotencyKey;
       globalThis.addEventListener?.('online', this.#onOnline);
       // Writes left from an earlier visit go out now, not at the next write or `online`.
       if (reply.queuePending > 0) this.#onOnline();

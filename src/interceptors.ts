@@ -7,6 +7,7 @@ import { ERROR_HEADER, GENERATION_HEADER, RETRIED_HEADER, SESSION_HEADER, errorF
 import type { BrokerClient } from './client.js';
 import { tokenAfterUnauthorized, tokenToSend } from './handoff-token.js';
 import { hint, isDevelopment } from './hints.js';
+import { idempotencyKeyFor } from './idempotency-key.js';
 import { resolveRequestUrl } from './request-url.js';
 
 declare module 'axios' {
@@ -24,7 +25,7 @@ declare module 'axios' {
 }
 
 /** The part of BrokerClient the interceptors use; tests supply a scripted one. */
-export type InterceptorBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'> & Partial<Pick<BrokerClient, 'queuesOffline'>>;
+export type InterceptorBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'> & Partial<Pick<BrokerClient, 'queuesOffline' | 'idempotencyKeyHeader'>>;
 
 export interface AttachOptions {
   /** Statuses that mean "token rejected" (default `[401]`); used when `shouldRefresh` is not given. */
@@ -75,7 +76,11 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
   const urlOf = (config: InternalAxiosRequestConfig) => resolveRequestUrl(instance.getUri(config));
 
   const onRequest = async (config: InternalAxiosRequestConfig) => {
-    if (config.skipTokenBroker || broker.mode === 'sealed' || !broker.isApiUrl(urlOf(config))) return config;
+    if (config.skipTokenBroker || !broker.isApiUrl(urlOf(config))) return config;
+    // Set once: a retry after a 401 goes out with the same config, and so the same key.
+    const keyed = idempotencyKeyFor(broker, config.method, (header) => config.headers.has(header));
+    if (keyed) config.headers.set(keyed.header, keyed.key);
+    if (broker.mode === 'sealed') return config;
     const token = await tokenToSend(broker);
     if (token !== undefined) config.headers.set('Authorization', `Bearer ${token}`);
     return config;

@@ -37,6 +37,7 @@ function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, hook
       loginKind: config.endpoint.redirectLogin ? 'redirect' : 'password',
       status: await broker.status(),
       ...(hooks.queuePending ? { queuePending: await hooks.queuePending() } : {}),
+      ...(hooks.queuePending && config.offlineQueue?.idempotencyKey ? { idempotencyKey: config.offlineQueue.idempotencyKey } : {}),
     }),
     authorize: async ({ returnTo, check }) => ({ authorizationUrl: await broker.startRedirectLogin(returnTo, check) }),
     async finishLogin({ callbackSearch }) {

@@ -245,3 +245,40 @@ describe.each([
     });
   });
 });
+
+describe('the idempotency key set by the page (rule 13)', () => {
+  it('a write to the API gets the key the worker queue names, once: the retry after a 401 carries the same key; reads and other origins get none', async () => {
+    const worker = new ScriptedWorker();
+    worker.queuePending = 0;
+    worker.idempotencyKey = 'Idempotency-Key';
+    const client = await connectClient(worker);
+    const seen: Array<[string, string | undefined]> = [];
+    const instance = axiosLatest.create({
+      adapter: async (config) => {
+        seen.push([`${config.method} ${config.url}`, config.headers.get('Idempotency-Key') as string | undefined]);
+        const accepted = config.headers.get('Authorization') === `Bearer token-${worker.current}` && worker.current > 1;
+        const response: AxiosResponse = { data: {}, status: accepted ? 201 : 401, statusText: '', headers: {}, config };
+        if (!accepted) throw new axiosLatest.AxiosError('401', axiosLatest.AxiosError.ERR_BAD_REQUEST, config, null, response);
+        return response;
+      },
+    });
+    attachTokenBroker(instance, client);
+    await instance.post('https://api.test/notes', {});
+    await instance.get('https://api.test/data').catch(() => undefined);
+    await instance.post('https://other.test/notes', {}).catch(() => undefined);
+    await instance.post('https://api.test/notes', {}, { headers: { 'Idempotency-Key': 'mine' } });
+    const [first, retry, read, other, mine] = seen;
+    expect(first[1]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(retry).toEqual(first);
+    expect([read[1], other[1], mine[1]]).toEqual([undefined, undefined, 'mine']);
+  });
+
+  it('no key without a queue that keys writes', async () => {
+    const client = await connectClient(new ScriptedWorker());
+    let key: unknown = 'unset';
+    const instance = axiosLatest.create({ adapter: async (config) => ((key = config.headers.get('Idempotency-Key')), { data: {}, status: 201, statusText: '', headers: {}, config }) });
+    attachTokenBroker(instance, client);
+    await instance.post('https://api.test/notes', {});
+    expect(key).toBeUndefined();
+  });
+});

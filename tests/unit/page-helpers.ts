@@ -60,6 +60,8 @@ export class ScriptedWorker {
   loggedIn = true;
   /** With a number: the worker has an offline queue holding that many requests (the ping says so). */
   queuePending: number | undefined;
+  /** With a queue: the idempotency key header the ping names. */
+  idempotencyKey: string | undefined;
   replayCalls = 0;
   /** What successive `replayQueue` calls answer as still pending (then 0). */
   replayAnswers: number[] = [];
@@ -76,7 +78,7 @@ export class ScriptedWorker {
         : { ok: true, mode: 'sealed', accessExpiresAt: 0, refreshAt: this.refreshAt, generation: this.current, session: this.session };
     switch (request.type) {
       case 'ping':
-        return { ok: true, version: PROTOCOL_VERSION, name: this.name, mode: this.mode, apiAllowlist: this.apiAllowlist, loginKind: 'password', queuePending: this.queuePending };
+        return { ok: true, version: PROTOCOL_VERSION, name: this.name, mode: this.mode, apiAllowlist: this.apiAllowlist, loginKind: 'password', queuePending: this.queuePending, idempotencyKey: this.idempotencyKey };
       case 'replayQueue':
         this.replayCalls++;
         this.queuePending = this.replayAnswers.shift() ?? 0;
