@@ -58,6 +58,8 @@ const MAX_SPENT_TOKENS = 32;
 interface Flight {
   outcome: Promise<StoredSession>;
   sent: Promise<void>;
+  /** The identity of the session it refreshes: callers of another session never join it. */
+  session: string;
 }
 
 /** Tells every tab of the origin about a session change; `session-ended` says why, with what the server said. */
@@ -386,7 +388,7 @@ export class TokenBroker {
     if (!session) throw this.#endedBy ?? new NotLoggedInError();
     if (!this.#isDue(session)) return session;
     try {
-      return await this.#refreshShared((current) => this.#isDue(current));
+      return await this.#refreshShared((current) => this.#isDue(current), identityOf(session));
     } catch (error) {
       if (isBrokerError(error) && error.retryable && this.#deps.now() < session.accessExpiresAt) return session;
       // The session was replaced by a login while its refresh was out: a new request takes the new one.
@@ -423,7 +425,7 @@ export class TokenBroker {
     const made = failed.session ?? identityOf(session);
     if (identityOf(session) !== made) throw new SessionChangedError();
     if (!isCurrent(session)) return { ...this.#tokenResult(session), refreshed: false };
-    const refreshed = await this.#refreshShared(isCurrent);
+    const refreshed = await this.#refreshShared(isCurrent, made);
     if (identityOf(refreshed) !== made) throw new SessionChangedError();
     return { ...this.#tokenResult(refreshed), refreshed: refreshed.generation !== session.generation };
   }
@@ -522,11 +524,21 @@ export class TokenBroker {
    * longer hard limit) and its answer is stored when it comes, for the next caller. Within
    * the cool-down after a failed request, no new one is sent.
    */
-  async #refreshShared(stillNeeded: (session: StoredSession) => boolean): Promise<StoredSession> {
+  async #refreshShared(stillNeeded: (session: StoredSession) => boolean, session: string): Promise<StoredSession> {
+    const other = this.#flight;
+    if (other && other.session !== session) {
+      // A refresh of the session a login replaced is still out (its answer will be refused or
+      // revoked): this session's refresh waits for it (one at a time), never joins it, whose
+      // outcome is about another session.
+      await this.#waitFor(other).catch(() => undefined);
+      if (this.#flight === other) {
+        throw new RefreshUnavailableError('A refresh of the session that this one replaced is still waiting for the token endpoint; try again shortly');
+      }
+    }
     if (!this.#flight) {
       const blocked = this.#coolDown.blocked(this.#deps.now());
       if (blocked) throw blocked;
-      const flight = this.#startFlight(stillNeeded);
+      const flight = this.#startFlight(stillNeeded, session);
       this.#flight = flight;
       void flight.outcome.then(
         () => this.#flight === flight && (this.#flight = undefined),
@@ -561,13 +573,13 @@ export class TokenBroker {
     }
   }
 
-  #startFlight(stillNeeded: (session: StoredSession) => boolean): Flight {
+  #startFlight(stillNeeded: (session: StoredSession) => boolean, session: string): Flight {
     let markSent!: () => void;
     const sent = new Promise<void>((resolve) => (markSent = resolve));
     const outcome = this.#refreshUnderLock(stillNeeded, markSent);
     // Nobody may be waiting any more when it fails; the failure is handled inside.
     outcome.catch(() => undefined);
-    return { outcome, sent };
+    return { outcome, sent, session };
   }
 
   async #refreshUnderLock(stillNeeded: (session: StoredSession) => boolean, markSent: () => void): Promise<StoredSession> {

@@ -146,6 +146,22 @@ const storedSession = (name) =>
     };
   });
 
+/**
+ * In a page: starts a replay of the offline queue (`replay`) or an API read (`read`), waits
+ * until its refresh reached the server, logs in another user meanwhile, and says how it ended.
+ * @param {'replay' | 'read'} what
+ */
+const loginDuringRefresh = async (what) => {
+  const outcome =
+    what === 'replay'
+      ? window.demo.broker.replayQueue().then(() => 'replayed')
+      : window.demo.api.get('/api/data').then((r) => `answered for ${r.data.user}`, (/** @type {any} */ e) => String(e.code));
+  const field = what === 'replay' ? 'refreshes' : 'refreshesReceived';
+  for (let i = 0; i < 200 && !((await (await fetch('/auth/stats')).json())[field] >= 1); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  await window.demo.broker.login({ username: 'alice', password: 'alice' });
+  return outcome;
+};
+
 /** In a page: what the browser does when the network returns, which these engines' automation cannot do (no Background Sync either). */
 const goOnline = () => (window.dispatchEvent(new Event('online')), true);
 
@@ -317,15 +333,14 @@ for (const [engineName, launch] of selected) {
         assert.equal((await first.evaluate(writeNote, 'made by demo')).status, 202);
         // The replay's token will be refused, and its refresh answered slowly after the server rotated.
         await post('/auth/test/expire-access-tokens');
-        await post('/auth/test/config', { refreshAnswerDelayMs: 1500 });
+        // Long: a WebDriver round trip to WebKit takes hundreds of milliseconds, and the login below must land inside it.
+        await post('/auth/test/config', { refreshAnswerDelayMs: 5000 });
       } finally {
         await post('/auth/test/network', { down: false });
       }
       try {
-        const replay = first.evaluate(() => window.demo.broker.replayQueue());
-        await until(async () => (await stats()).refreshes >= 1, 'the replay to refresh');
-        await second.evaluate(() => window.demo.broker.login({ username: 'alice', password: 'alice' }).then(() => true));
-        await replay;
+        // One script: WebDriver runs one script at a time, so the login cannot wait in another tab's script.
+        await first.evaluate(loginDuringRefresh, 'replay');
         assert.deepEqual((await (await fetch(`${base}/auth/demo/notes`)).json()).notes, []);
         assert.equal(await second.evaluate(() => window.demo.api.get('/api/data').then((r) => r.data.user)), 'alice');
         assert.equal((await stats()).reuseDetected, 0);
@@ -338,14 +353,14 @@ for (const [engineName, launch] of selected) {
       await tabs[0].evaluate(login);
       await post('/auth/stats/reset');
       await post('/auth/test/expire-access-tokens');
-      await post('/auth/test/config', { refreshDelayMs: 1500 });
+      await post('/auth/test/config', { refreshDelayMs: 5000 }); // long enough for a WebDriver round trip or two
       try {
-        const inFlight = tabs[0].evaluate(() => window.demo.api.get('/api/data').then((r) => `answered for ${r.data.user}`, (/** @type {any} */ e) => String(e.code)));
-        await until(async () => (await stats()).refreshesReceived >= 1, 'the refresh to reach the server');
-        await tabs[1].evaluate(() => window.demo.broker.login({ username: 'alice', password: 'alice' }).then(() => true));
-        assert.equal(await inFlight, 'session-changed');
+        assert.equal(await tabs[0].evaluate(loginDuringRefresh, 'read'), 'session-changed');
+        // The old session's refresh is refused at the server (the login revoked its token), and nothing else happened.
+        await until(async () => (await stats()).refreshesRejected >= 1, 'the old refresh to be refused');
         for (const tab of tabs) assert.equal((await tab.evaluate(status)).loggedIn, true);
-        assert.equal(await tabs[2].evaluate(() => window.demo.api.get('/api/data').then((r) => r.data.user)), 'alice');
+        // In the tab that logged in (its own login cleared its cache): other tabs keep no token of alice's for the tests after.
+        assert.equal(await tabs[0].evaluate(() => window.demo.api.get('/api/data').then((r) => r.data.user)), 'alice');
       } finally {
         await post('/auth/test/config', { refreshDelayMs: 50 });
       }

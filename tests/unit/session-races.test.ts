@@ -76,6 +76,24 @@ describe('a request belongs to its session (rule 11)', () => {
     await expect(broker.refresh({ failedToken: first.accessToken, session: first.session })).rejects.toMatchObject({ code: 'session-changed' });
   });
 
+  it("a new session's refresh never joins the refresh of the session it replaced: it waits for it, then refreshes its own token", async () => {
+    const endpoint = new ScriptedEndpoint();
+    const { broker, clock } = await loggedIn({ endpoint });
+    endpoint.next = 'hang';
+    clock.now += 120_000;
+    const old = broker.refresh({ failedToken: 'access-1' }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    endpoint.next = 'ok';
+    const second = await broker.login(credentials); // access-2, refresh-2
+    const report = broker.refresh({ failedToken: 'access-2', session: second.session! });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(endpoint.refreshCalls).toEqual(['refresh-1']); // one refresh at a time: it waits
+    endpoint.release();
+    expect(await report).toMatchObject({ refreshed: true, session: second.session });
+    expect(endpoint.refreshCalls).toEqual(['refresh-1', 'refresh-2']);
+    expect(await old).toMatchObject({ code: 'session-changed' });
+  });
+
   it('a report without a session (an older page) still gets the newer token of the same session', async () => {
     const { broker, clock } = await loggedIn();
     clock.now += 120_000;
