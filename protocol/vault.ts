@@ -4,7 +4,8 @@
  * over that port. Nothing in it is ever a token: requests go out from the vault with the
  * token added by the vault's worker, and only their responses come back.
  */
-import type { SessionStatus, WireError } from './index.js';
+import type { WireError } from './errors.js';
+import type { SessionStatus } from './messages.js';
 
 export const VAULT_PROTOCOL = 'sw-token-broker-vault';
 export const VAULT_PROTOCOL_VERSION = 1;

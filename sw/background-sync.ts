@@ -1,6 +1,7 @@
 /** The offline queue's storage and trigger: workbox-background-sync's `Queue`. */
 import { Queue } from 'workbox-background-sync';
-import { reportUnexpected, type OfflineQueueOptions, type OfflineQueueSetup } from './offline-queue.js';
+import type { OfflineQueueOptions, OfflineQueueSetup } from './offline-queue-options.js';
+import { reportUnexpected } from './offline-queue.js';
 
 /**
  * The offline queue for `installTokenBroker({ offlineQueue })`, on workbox-background-sync:

@@ -9,15 +9,12 @@ import {
   BrokerError,
   ErrorCode,
   LoginFailedError,
-  MisconfiguredError,
   NotLoggedInError,
   RefreshUnavailableError,
   SessionChangedError,
   SessionEndedError,
   StorageFailedError,
   isBrokerError,
-  type BrokerEventType,
-  type ErrorDetails,
   type FailedCredential,
   type HandoffTokenResult,
   type RefreshResult,
@@ -29,15 +26,15 @@ import type { EndpointContext, TokenSet } from './adapters/types.js';
 import type { ResolvedTokenBrokerConfig } from './config.js';
 import { generateDpopKey, type DpopKey } from './dpop.js';
 import { CoolDown } from './cool-down.js';
-import { accessExpiry, jwtClaims, refreshDueAt } from './expiry.js';
+import { refreshDueAt } from './expiry.js';
 import type { LockRunner } from './lock.js';
 import { SessionKeeper } from './session-keeper.js';
-import { SESSION_VERSION, type SessionStore, type StoredSession } from './store.js';
+import { bindingRefusal, identityOf, sessionFrom, subjectOf } from './session/record.js';
+import { RedirectLogins } from './session/redirect-login.js';
+import { BackgroundRevocations } from './session/revocation.js';
 
-/** How long a login by redirect may take, from start to callback. */
-const PENDING_LOGIN_TTL_MS = 10 * 60 * 1000;
-/** Pending logins kept at most: a page that starts logins in a loop cannot fill the store. */
-const MAX_PENDING_LOGINS = 10;
+export { identityOf } from './session/record.js';
+import type { SessionStore, StoredSession } from './store.js';
 
 /**
  * A refresh request is never abandoned (the server rotates whether or not we listen), but
@@ -62,8 +59,9 @@ interface Flight {
   session: string;
 }
 
-/** Tells every tab of the origin about a session change; `session-ended` says why, with what the server said. */
-export type Notify = (event: BrokerEventType, status: SessionStatus, reason?: string, details?: ErrorDetails) => void | Promise<void>;
+import type { Notify } from './session/notify.js';
+
+export type { Notify } from './session/notify.js';
 
 /** What a broker works with; `installTokenBroker` wires the real ones, tests inject their own. */
 export interface BrokerDependencies {
@@ -104,8 +102,9 @@ export class TokenBroker {
    * arrives does not write: its session was replaced or ended meanwhile.
    */
   #epoch = 0;
-  /** Work the worker must stay alive for after its reply (revocations). */
-  readonly #background = new Set<Promise<unknown>>();
+  /** Revocations in the background: the worker stays alive for them. */
+  readonly #revocations: BackgroundRevocations;
+  readonly #redirectLogins: RedirectLogins;
   /** The session: the store's, or the one kept in memory while writing it fails. */
   readonly #sessions: SessionKeeper;
   /**
@@ -127,6 +126,15 @@ export class TokenBroker {
     this.name = deps.name;
     this.#startedAt = deps.now();
     this.#sessions = new SessionKeeper(deps.store, deps.now);
+    this.#revocations = new BackgroundRevocations({ endpoint: deps.config.endpoint, context: (dpop) => this.#context(dpop), notify: deps.notify, status: () => this.status() });
+    this.#redirectLogins = new RedirectLogins({
+      redirect: deps.config.endpoint.redirectLogin,
+      store: deps.store,
+      now: deps.now,
+      context: (dpop) => this.#context(dpop),
+      newDpopKey: () => this.#newDpopKey(),
+      storeLogin: (tokens, dpop) => this.#storeLogin(tokens, dpop, { revokeReplaced: false }),
+    });
     // The browser closed the database under us (site data cleared): look whether the session is still there.
     deps.store.onClosed?.(() => void this.#read().catch(() => undefined));
   }
@@ -198,38 +206,12 @@ export class TokenBroker {
    * kept alive until a refresh whose callers stopped waiting has stored its answer.
    */
   whenIdle(): Promise<void> {
-    const pending = [...this.#background, ...(this.#flight ? [this.#flight.outcome] : [])];
+    const pending = [...this.#revocations.inFlight(), ...(this.#flight ? [this.#flight.outcome] : [])];
     return Promise.allSettled(pending).then(() => undefined);
   }
 
-  /**
-   * Revokes a refresh token without making anyone wait for it (RFC 7009 §2.2), and tells
-   * every tab how it went: `revoked`, or `revocation-failed` with what the server said, so
-   * a logout that left the token live at the server is never silent.
-   *
-   * @param why what the token was, for the event's reason ("the logged-out session").
-   */
   #revokeInBackground(refreshToken: string, dpop: DpopKey | undefined, why: string): void {
-    const { endpoint } = this.#deps.config;
-    const attempt = endpoint.revoke
-      ? endpoint.revoke(refreshToken, this.#context(dpop))
-      : Promise.reject(
-          new MisconfiguredError(
-            'No revocation endpoint configured: the refresh token stays valid at the server until it expires. Set revocationEndpoint (oauth2Endpoint, oidcEndpoint) or logoutUrl (jsonEndpoint)',
-          ),
-        );
-    const done = attempt
-      .then(
-        async () => this.#deps.notify('revoked', await this.status(), `The refresh token of ${why} was revoked at the server`),
-        async (error: unknown) => {
-          const failure = isBrokerError(error) ? error : new RefreshUnavailableError('The revocation failed unexpectedly', { cause: error });
-          console.warn(`sw-token-broker: the refresh token of ${why} was not revoked: ${failure.message}`);
-          await this.#deps.notify('revocation-failed', await this.status(), `The refresh token of ${why} was not revoked: ${failure.message}`, failure.details);
-        },
-      )
-      .catch(() => undefined) // only a failing notify lands here: nobody is left to tell
-      .finally(() => this.#background.delete(done));
-    this.#background.add(done);
+    this.#revocations.revoke(refreshToken, dpop, why);
   }
 
   /** A new session gets a new DPoP key; none without DPoP. */
@@ -326,21 +308,8 @@ export class TokenBroker {
     return status;
   }
 
-  /**
-   * With DPoP on, a token response must say `token_type: DPoP`: anything else is a server
-   * that ignored the proof (or a proxy that stripped it), and its tokens work from anywhere.
-   * Refused unless the config allows unbound tokens.
-   */
   #bindingRefusal(tokens: TokenSet, grant: 'login' | 'refresh'): BrokerError | undefined {
-    const { dpop, dpopAllowUnbound } = this.#deps.config;
-    if (!dpop || dpopAllowUnbound || tokens.tokenType?.toLowerCase() === 'dpop') return undefined;
-    const answered = tokens.tokenType === undefined ? 'no token_type' : `token_type ${JSON.stringify(tokens.tokenType)}`;
-    const message =
-      `DPoP is configured, but the token endpoint answered with ${answered}: its tokens are not bound to the worker's key, ` +
-      'and would work for anyone who copied them. They were revoked. Turn DPoP on at the server (or remove a proxy that strips the DPoP header), ' +
-      'or allow unbound tokens with dpop: { allowUnbound: true }';
-    const details = { error: 'dpop_not_bound', errorDescription: answered };
-    return grant === 'login' ? new MisconfiguredError(message, { details }) : new SessionEndedError(message, { details });
+    return bindingRefusal(tokens, grant, this.#deps.config);
   }
 
   /**
@@ -431,60 +400,17 @@ export class TokenBroker {
   }
 
   /**
-   * Starts a login by redirect: keeps state, nonce and PKCE verifier in the store and
-   * returns the authorization URL for the page to navigate to.
+   * Starts a login by redirect: returns the authorization URL for the page to navigate to.
    *
-   * @throws BrokerError `not-supported` when the endpoint has no redirect login; RefreshUnavailableError.
+   * @throws BrokerError `not-supported` when the endpoint has no redirect login; StorageFailedError; RefreshUnavailableError.
    */
-  async startRedirectLogin(returnTo: string, check?: string): Promise<string> {
-    const redirect = this.#deps.config.endpoint.redirectLogin;
-    if (!redirect) throw new BrokerError(ErrorCode.NotSupported, 'This token endpoint logs in with credentials, not a redirect');
-    const { authorizationUrl, pending } = await redirect.start(this.#context());
-    await this.#prunePending(MAX_PENDING_LOGINS - 1);
-    try {
-      await this.#deps.store.savePending({ ...pending, returnTo, check, createdAt: this.#deps.now() });
-    } catch (error) {
-      throw new StorageFailedError('The login could not be started: its state could not be written to storage', { cause: error });
-    }
-    return authorizationUrl;
+  startRedirectLogin(returnTo: string, check?: string): Promise<string> {
+    return this.#redirectLogins.start(returnTo, check);
   }
 
-  /** Deletes expired pending logins and the oldest beyond `keep`. */
-  async #prunePending(keep: number): Promise<void> {
-    const now = this.#deps.now();
-    const pending = (await this.#deps.store.listPending()).sort((a, b) => b.createdAt - a.createdAt);
-    const stale = pending.filter((login, index) => index >= keep || now - login.createdAt > PENDING_LOGIN_TTL_MS);
-    await Promise.all(stale.map((login) => this.#deps.store.deletePending(login.state)));
-  }
-
-  /**
-   * Finishes a login by redirect when the browser comes back to the callback URL: checks
-   * the state against a pending login (each is used once), exchanges the code, stores the
-   * session and tells every tab. Returns where to send the browser, and the error if any.
-   */
-  async finishRedirectLogin(callback: URL, fallbackReturnTo: string): Promise<{ returnTo: string; check?: string; error?: BrokerError }> {
-    const redirect = this.#deps.config.endpoint.redirectLogin;
-    const state = callback.searchParams.get('state');
-    const pending = state && state.length <= 256 ? await this.#deps.store.takePending(state) : undefined;
-    if (!redirect || !pending) {
-      return { returnTo: fallbackReturnTo, error: new LoginFailedError('Unknown or already used login state (a replayed or forged callback)') };
-    }
-    const { returnTo, check } = pending;
-    if (this.#deps.now() - pending.createdAt > PENDING_LOGIN_TTL_MS) {
-      return { returnTo, check, error: new LoginFailedError('The login took too long; start it again') };
-    }
-    try {
-      const dpop = await this.#newDpopKey();
-      const tokens = await redirect.finish(callback, pending, this.#context(dpop));
-      await this.#storeLogin(tokens, dpop, { revokeReplaced: false });
-      return { returnTo, check };
-    } catch (error) {
-      return {
-        returnTo,
-        check,
-        error: isBrokerError(error) ? error : new LoginFailedError('The login could not be completed', { cause: error }),
-      };
-    }
+  /** Finishes a login by redirect at its callback: where to send the browser, and the error if any. */
+  finishRedirectLogin(callback: URL, fallbackReturnTo: string): Promise<{ returnTo: string; check?: string; error?: BrokerError }> {
+    return this.#redirectLogins.finish(callback, fallbackReturnTo);
   }
 
   /**
@@ -698,20 +624,7 @@ export class TokenBroker {
   }
 
   #sessionFrom(tokens: TokenSet, refreshToken: string, generation: number, dpop: DpopKey | undefined, sessionId: string | undefined): StoredSession {
-    const now = this.#deps.now();
-    return {
-      dpop,
-      dpopBound: dpop && tokens.tokenType?.toLowerCase() !== 'dpop' ? false : undefined,
-      subject: tokens.subject ?? (typeof tokens.claims?.sub === 'string' ? tokens.claims.sub : undefined) ?? jwtClaims(tokens.accessToken)?.sub,
-      claims: tokens.claims,
-      version: SESSION_VERSION,
-      refreshToken,
-      accessToken: tokens.accessToken,
-      accessIssuedAt: now,
-      accessExpiresAt: accessExpiry(now, tokens.accessToken, tokens.expiresInSeconds, this.#deps.config.defaultLifetimeMs),
-      generation,
-      sessionId,
-    };
+    return sessionFrom(tokens, { refreshToken, generation, dpop, sessionId, now: this.#deps.now(), defaultLifetimeMs: this.#deps.config.defaultLifetimeMs });
   }
 
   #refreshAt(session: StoredSession): number {
@@ -747,18 +660,4 @@ export class TokenBroker {
       session: session ? identityOf(session) : null,
     };
   }
-}
-
-/**
- * Which session this is, for rule 11 (a request is only sent with a token of its own
- * session): the user where the tokens name one, else the id fixed at its login.
- */
-export function identityOf(session: StoredSession): string {
-  const subject = subjectOf(session);
-  return subject !== undefined ? `sub:${subject}` : `sid:${session.sessionId ?? 'unknown'}`;
-}
-
-/** Who a session is for: its recorded subject, else a JWT access token's `sub`. */
-function subjectOf(session: StoredSession): string | undefined {
-  return session.subject ?? jwtClaims(session.accessToken)?.sub;
 }

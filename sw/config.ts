@@ -4,7 +4,7 @@ import { endpointMistake } from './adapters/misconfigured.js';
 import type { TokenEndpoint } from './adapters/types.js';
 import type { SessionStore } from './store.js';
 import type { LockRunner } from './lock.js';
-import { resolveOfflineQueue, type OfflineQueueSetup, type ResolvedOfflineQueueOptions } from './offline-queue.js';
+import { resolveOfflineQueue, type OfflineQueueSetup, type ResolvedOfflineQueueOptions } from './offline-queue-options.js';
 
 /** How long one token-endpoint request may take before the worker gives up on it. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;

@@ -13,7 +13,7 @@ export type { TokenBroker } from './broker.js';
 
 // The offline queue: writes made offline, replayed with a fresh token.
 export { backgroundSyncQueue } from './background-sync.js';
-export type { OfflineQueueOptions, OfflineQueueSetup } from './offline-queue.js';
+export type { OfflineQueueOptions, OfflineQueueSetup } from './offline-queue-options.js';
 
 // Token-endpoint adapters, and what a custom one implements.
 export { oauth2Endpoint, type OAuth2EndpointOptions } from './adapters/oauth2.js';

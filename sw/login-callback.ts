@@ -4,7 +4,7 @@
  * never reaches a page) and sends the browser on to where the login started.
  */
 import { REDIRECT_CHECK_KEY, REDIRECT_RESULT_KEY, toWireError } from '../protocol/index.js';
-import type { TokenBroker } from './broker.js';
+import type { RedirectLoginFinisher } from './token-source.js';
 
 /**
  * Returns the handler for navigations to `callbackUrl`, or undefined when the endpoint has
@@ -14,7 +14,7 @@ import type { TokenBroker } from './broker.js';
  * @param scopePath where to send the browser when the callback is unknown (forged or replayed).
  */
 export function loginCallback(
-  broker: TokenBroker,
+  broker: RedirectLoginFinisher,
   callbackUrl: string | undefined,
   scopePath: string,
 ): ((request: Request) => Promise<Response> | undefined) | undefined {
@@ -28,7 +28,7 @@ export function loginCallback(
   };
 }
 
-async function answer(broker: TokenBroker, url: URL, scopePath: string): Promise<Response> {
+async function answer(broker: RedirectLoginFinisher, url: URL, scopePath: string): Promise<Response> {
   const { returnTo, check, error } = await broker.finishRedirectLogin(url, scopePath);
   let target = new URL(returnTo, url.origin);
   // Checked when the login started; checked again here, on the URL the browser will follow.

@@ -5,8 +5,7 @@
  */
 import { ERROR_HEADER, ErrorCode, GENERATION_HEADER, RETRIED_HEADER, SESSION_HEADER, hasErrorCode, isAllowedUrl, toWireError, type AllowlistEntry, type BrokerError } from '../protocol/index.js';
 import type { DpopFetch } from './adapters/types.js';
-import type { TokenBroker } from './broker.js';
-import type { DpopKey } from './dpop.js';
+import type { SealedToken, TokenSource } from './token-source.js';
 
 /** True when the worker may sign this request. */
 export function shouldSign(request: Pick<Request, 'url' | 'mode' | 'headers'>, allowlist: readonly AllowlistEntry[]): boolean {
@@ -15,9 +14,6 @@ export function shouldSign(request: Pick<Request, 'url' | 'mode' | 'headers'>, a
   if (request.headers.has('authorization')) return false;
   return isAllowedUrl(request.url, allowlist);
 }
-
-/** The token a signed request carries (`TokenBroker.sealedToken()`). */
-export type SealedToken = { accessToken: string; generation: number; dpop?: DpopKey; session?: string };
 
 /**
  * Fetches `request` with the access token added (`Authorization: Bearer`, or DPoP with a
@@ -34,7 +30,7 @@ export type SealedToken = { accessToken: string; generation: number; dpop?: Dpop
  * is a `401` the worker makes, with {@link ERROR_HEADER} and the typed error as its body.
  * A retry after a 401 is only ever signed with a token of the same session.
  */
-export async function signedFetch(request: Request, broker: TokenBroker, fetchFn: typeof fetch, dpopFetch?: DpopFetch): Promise<Response> {
+export async function signedFetch(request: Request, broker: TokenSource, fetchFn: typeof fetch, dpopFetch?: DpopFetch): Promise<Response> {
   let token: SealedToken | undefined;
   try {
     token = await broker.sealedToken();

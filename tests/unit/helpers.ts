@@ -5,7 +5,7 @@ import { TokenBroker } from '../../sw/broker.js';
 import { resolveConfig, type TokenBrokerConfig } from '../../sw/config.js';
 import { inMemoryLocks, type LockRunner } from '../../sw/lock.js';
 import { memoryStore, type SessionStore } from '../../sw/store.js';
-import type { RequestQueue } from '../../sw/offline-queue.js';
+import type { RequestQueue } from '../../sw/offline-queue-options.js';
 
 export type Outcome = 'ok' | 'reject' | 'unavailable' | 'hang';
 

@@ -1,0 +1,69 @@
+/**
+ * A session record from a token response, and what the broker reads off one: who it is for
+ * (rule 11), and whether the server bound its tokens to the DPoP key.
+ */
+import { MisconfiguredError, SessionEndedError, type BrokerError } from '../../protocol/index.js';
+import type { TokenSet } from '../adapters/types.js';
+import type { DpopKey } from '../dpop.js';
+import { accessExpiry, jwtClaims } from '../expiry.js';
+import { SESSION_VERSION, type StoredSession } from '../store.js';
+
+/** What a new record is made of beside the token response. */
+export interface RecordParts {
+  refreshToken: string;
+  generation: number;
+  dpop: DpopKey | undefined;
+  /** Fixed at login, kept across refreshes. */
+  sessionId: string | undefined;
+  now: number;
+  /** The access token's lifetime when neither `expires_in` nor a JWT `exp` says it. */
+  defaultLifetimeMs: number;
+}
+
+/** The record to store for a token response. */
+export function sessionFrom(tokens: TokenSet, parts: RecordParts): StoredSession {
+  const { refreshToken, generation, dpop, sessionId, now, defaultLifetimeMs } = parts;
+  return {
+    dpop,
+    dpopBound: dpop && tokens.tokenType?.toLowerCase() !== 'dpop' ? false : undefined,
+    subject: tokens.subject ?? (typeof tokens.claims?.sub === 'string' ? tokens.claims.sub : undefined) ?? jwtClaims(tokens.accessToken)?.sub,
+    claims: tokens.claims,
+    version: SESSION_VERSION,
+    refreshToken,
+    accessToken: tokens.accessToken,
+    accessIssuedAt: now,
+    accessExpiresAt: accessExpiry(now, tokens.accessToken, tokens.expiresInSeconds, defaultLifetimeMs),
+    generation,
+    sessionId,
+  };
+}
+
+/**
+ * Which session this is, for rule 11 (a request is only sent with a token of its own
+ * session): the user where the tokens name one, else the id fixed at its login.
+ */
+export function identityOf(session: StoredSession): string {
+  const subject = subjectOf(session);
+  return subject !== undefined ? `sub:${subject}` : `sid:${session.sessionId ?? 'unknown'}`;
+}
+
+/** Who a session is for: its recorded subject, else a JWT access token's `sub`. */
+export function subjectOf(session: StoredSession): string | undefined {
+  return session.subject ?? jwtClaims(session.accessToken)?.sub;
+}
+
+/**
+ * With DPoP on, a token response must say `token_type: DPoP`: anything else is a server
+ * that ignored the proof (or a proxy that stripped it), and its tokens work from anywhere.
+ * Refused unless the config allows unbound tokens.
+ */
+export function bindingRefusal(tokens: TokenSet, grant: 'login' | 'refresh', config: { dpop: unknown; dpopAllowUnbound: boolean }): BrokerError | undefined {
+  if (!config.dpop || config.dpopAllowUnbound || tokens.tokenType?.toLowerCase() === 'dpop') return undefined;
+  const answered = tokens.tokenType === undefined ? 'no token_type' : `token_type ${JSON.stringify(tokens.tokenType)}`;
+  const message =
+    `DPoP is configured, but the token endpoint answered with ${answered}: its tokens are not bound to the worker's key, ` +
+    'and would work for anyone who copied them. They were revoked. Turn DPoP on at the server (or remove a proxy that strips the DPoP header), ' +
+    'or allow unbound tokens with dpop: { allowUnbound: true }';
+  const details = { error: 'dpop_not_bound', errorDescription: answered };
+  return grant === 'login' ? new MisconfiguredError(message, { details }) : new SessionEndedError(message, { details });
+}
