@@ -21,47 +21,27 @@ import {
   type SessionStatus,
   type TokenResult,
 } from '../protocol/index.js';
-import { rotatedRefreshTokenOf } from './adapters/http.js';
 import type { EndpointContext, TokenSet } from './adapters/types.js';
 import type { ResolvedTokenBrokerConfig } from './config.js';
 import { generateDpopKey, type DpopKey } from './dpop.js';
-import { CoolDown } from './cool-down.js';
 import { refreshDueAt } from './expiry.js';
 import type { LockRunner } from './lock.js';
 import { SessionKeeper } from './session-keeper.js';
 import { bindingRefusal, identityOf, sessionFrom, subjectOf } from './session/record.js';
 import { RedirectLogins } from './session/redirect-login.js';
 import { BackgroundRevocations } from './session/revocation.js';
+import { RefreshFlight, type FlightHost, type RefreshOutcome } from './session/refresh-flight.js';
+
+import type { SessionStore, StoredSession } from './store.js';
+import type { Notify } from './session/notify.js';
 
 export { identityOf } from './session/record.js';
-import type { SessionStore, StoredSession } from './store.js';
-
-/**
- * A refresh request is never abandoned (the server rotates whether or not we listen), but
- * one that never answers must end some time: this many times the callers' bound, at least a minute.
- */
-const HARD_LIMIT_FACTOR = 6;
-const MIN_HARD_LIMIT_MS = 60_000;
+export type { Notify } from './session/notify.js';
 
 /** How often sealed mode's cached token is checked against the store (a vanished record is noticed within this). */
 const SEALED_RECHECK_MS = 1_000;
 /** A logout removes the session it read; a login landing in between is logged out too, a few times at most. */
 const MAX_LOGOUT_TURNS = 3;
-
-/** Spent refresh tokens remembered (the last few rotations are all that can come back). */
-const MAX_SPENT_TOKENS = 32;
-
-/** A refresh in flight: its outcome, and when its request went out (callers' waits are bounded from then). */
-interface Flight {
-  outcome: Promise<StoredSession>;
-  sent: Promise<void>;
-  /** The identity of the session it refreshes: callers of another session never join it. */
-  session: string;
-}
-
-import type { Notify } from './session/notify.js';
-
-export type { Notify } from './session/notify.js';
 
 /** What a broker works with; `installTokenBroker` wires the real ones, tests inject their own. */
 export interface BrokerDependencies {
@@ -90,9 +70,9 @@ export class TokenBroker {
   readonly #deps: BrokerDependencies;
   /** When this worker instance started: `status().workerStartedAt`. */
   readonly #startedAt: number;
-  #flight: Flight | undefined;
+  /** Rule 1: the one refresh at a time. */
+  readonly #flights: RefreshFlight;
   #sealedCache: StoredSession | undefined;
-  readonly #coolDown = new CoolDown();
   /** Why the last session ended, so every late 401 report for it gets the same, full error. */
   #endedBy: BrokerError | undefined;
   /** Set by a logout: what a late 401 report for the logged-out session's token gets (`details.endedBy: 'logout'`). */
@@ -107,11 +87,6 @@ export class TokenBroker {
   readonly #redirectLogins: RedirectLogins;
   /** The session: the store's, or the one kept in memory while writing it fails. */
   readonly #sessions: SessionKeeper;
-  /**
-   * Refresh tokens this worker sent and the server answered with a rotation: never sent
-   * again, whatever the store returns (a refresh token presented twice revokes the session).
-   */
-  readonly #spent = new Set<string>();
   /** Who the session is for, as this worker last saw it; a record for someone else without a login is reported. */
   #subject: string | undefined;
   /**
@@ -127,6 +102,13 @@ export class TokenBroker {
     this.#startedAt = deps.now();
     this.#sessions = new SessionKeeper(deps.store, deps.now);
     this.#revocations = new BackgroundRevocations({ endpoint: deps.config.endpoint, context: (dpop) => this.#context(dpop), notify: deps.notify, status: () => this.status() });
+    this.#flights = new RefreshFlight(this.#flightHost(), {
+      locks: deps.locks,
+      lockName: `sw-token-broker:${deps.name}`,
+      lockTimeoutMs: deps.config.lockTimeoutMs,
+      requestTimeoutMs: deps.config.requestTimeoutMs,
+      now: deps.now,
+    });
     this.#redirectLogins = new RedirectLogins({
       redirect: deps.config.endpoint.redirectLogin,
       store: deps.store,
@@ -188,15 +170,6 @@ export class TokenBroker {
     await this.#vanished(claimed);
   }
 
-  #markSpent(refreshToken: string): void {
-    this.#spent.add(refreshToken);
-    if (this.#spent.size > MAX_SPENT_TOKENS) this.#spent.delete(this.#spent.values().next().value!);
-  }
-
-  get #lockName(): string {
-    return `sw-token-broker:${this.name}`;
-  }
-
   #context(dpop?: DpopKey, timeoutMs = this.#deps.config.requestTimeoutMs): EndpointContext {
     return { fetch: this.#deps.fetch, timeoutMs, dpop };
   }
@@ -206,7 +179,8 @@ export class TokenBroker {
    * kept alive until a refresh whose callers stopped waiting has stored its answer.
    */
   whenIdle(): Promise<void> {
-    const pending = [...this.#revocations.inFlight(), ...(this.#flight ? [this.#flight.outcome] : [])];
+    const flight = this.#flights.inFlight();
+    const pending = [...this.#revocations.inFlight(), ...(flight ? [flight] : [])];
     return Promise.allSettled(pending).then(() => undefined);
   }
 
@@ -225,7 +199,7 @@ export class TokenBroker {
    */
   async holdsTokenIn(texts: readonly string[]): Promise<boolean> {
     const session = await this.#sessions.read();
-    const tokens = [session?.accessToken, session?.refreshToken, this.#sealedCache?.accessToken, ...this.#spent].filter(
+    const tokens = [session?.accessToken, session?.refreshToken, this.#sealedCache?.accessToken, ...this.#flights.spentTokens()].filter(
       // A token shorter than this could match by chance; real ones are far longer.
       (token): token is string => typeof token === 'string' && token.length >= 8,
     );
@@ -281,7 +255,7 @@ export class TokenBroker {
       throw refusal;
     }
     // The token endpoint answered: whatever failed before, it works now.
-    this.#coolDown.succeeded();
+    this.#flights.coolDown.succeeded();
     this.#epoch++;
     const previous = await this.#sessions.read();
     this.#endedBy = undefined;
@@ -450,158 +424,54 @@ export class TokenBroker {
    * longer hard limit) and its answer is stored when it comes, for the next caller. Within
    * the cool-down after a failed request, no new one is sent.
    */
-  async #refreshShared(stillNeeded: (session: StoredSession) => boolean, session: string): Promise<StoredSession> {
-    const other = this.#flight;
-    if (other && other.session !== session) {
-      // A refresh of the session a login replaced is still out (its answer will be refused or
-      // revoked): this session's refresh waits for it (one at a time), never joins it, whose
-      // outcome is about another session.
-      await this.#waitFor(other).catch(() => undefined);
-      if (this.#flight === other) {
-        throw new RefreshUnavailableError('A refresh of the session that this one replaced is still waiting for the token endpoint; try again shortly');
-      }
-    }
-    if (!this.#flight) {
-      const blocked = this.#coolDown.blocked(this.#deps.now());
-      if (blocked) throw blocked;
-      const flight = this.#startFlight(stillNeeded, session);
-      this.#flight = flight;
-      void flight.outcome.then(
-        () => this.#flight === flight && (this.#flight = undefined),
-        () => this.#flight === flight && (this.#flight = undefined),
-      );
-    }
-    return this.#waitFor(this.#flight);
+  #refreshShared(stillNeeded: (session: StoredSession) => boolean, session: string): Promise<StoredSession> {
+    return this.#flights.run(stillNeeded, session);
   }
 
-  /** Waits for a flight's outcome, at most `requestTimeoutMs` from when its request went out (or from joining). */
-  async #waitFor(flight: Flight): Promise<StoredSession> {
-    const timeoutMs = this.#deps.config.requestTimeoutMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = flight.sent.then(
-      () =>
-        new Promise<never>((_resolve, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(
-                new RefreshUnavailableError(
-                  `The token endpoint did not answer within ${timeoutMs} ms; the refresh goes on, and its answer will be kept for the next request`,
-                ),
-              ),
-            timeoutMs,
-          );
-        }),
-    );
-    try {
-      return await Promise.race([flight.outcome, timedOut]);
-    } finally {
-      clearTimeout(timer);
+  /** What the flight needs of the broker: the store, the endpoint, the record, and what to do with each outcome. */
+  #flightHost(): FlightHost {
+    return {
+      epoch: () => this.#epoch,
+      read: () => this.#read(),
+      sessions: this.#sessions,
+      request: (session, timeoutMs) => this.#deps.config.endpoint.refresh(session.refreshToken, this.#context(session.dpop, timeoutMs)),
+      bindingRefusal: (tokens) => this.#bindingRefusal(tokens, 'refresh'),
+      revoke: (refreshToken, dpop, why) => this.#revokeInBackground(refreshToken, dpop, why),
+      next: (tokens, session) => {
+        const next = this.#sessionFrom(tokens, tokens.refreshToken ?? session.refreshToken, session.generation + 1, session.dpop, session.sessionId);
+        // A refresh answer rarely carries a new id_token: the user is the same, so are the claims.
+        if (!next.claims && (next.subject === undefined || next.subject === session.subject)) next.claims = session.claims;
+        // Nor a subject, often: the session is still the same user's (its identity must not change with a refresh).
+        if (next.subject === undefined) next.subject = session.subject;
+        return next;
+      },
+      ending: (error) => {
+        const before = { endedBy: this.#endedBy, subject: this.#subject, known: this.#known };
+        this.#endedBy = error;
+        this.#subject = undefined;
+        this.#known = undefined;
+        return () => ({ endedBy: this.#endedBy, subject: this.#subject, known: this.#known } = before);
+      },
+      settle: (outcome) => this.#settle(outcome),
+    };
+  }
+
+  /** Turns one refresh's outcome into events and the callers' result (once per refresh, however many wait). */
+  async #settle(outcome: RefreshOutcome): Promise<StoredSession> {
+    this.#sealedCache = undefined;
+    if (outcome.kind === 'ended') {
+      await this.#deps.notify('session-ended', this.#statusOf(undefined), outcome.error.message, outcome.error.details);
+      throw outcome.error;
     }
-  }
-
-  #startFlight(stillNeeded: (session: StoredSession) => boolean, session: string): Flight {
-    let markSent!: () => void;
-    const sent = new Promise<void>((resolve) => (markSent = resolve));
-    const outcome = this.#refreshUnderLock(stillNeeded, markSent);
-    // Nobody may be waiting any more when it fails; the failure is handled inside.
-    outcome.catch(() => undefined);
-    return { outcome, sent, session };
-  }
-
-  async #refreshUnderLock(stillNeeded: (session: StoredSession) => boolean, markSent: () => void): Promise<StoredSession> {
-    let ended: BrokerError | undefined;
-    let unstored: BrokerError | undefined;
-    let previousSubject: string | undefined;
-    const { requestTimeoutMs } = this.#deps.config;
-    const hardLimitMs = Math.max(MIN_HARD_LIMIT_MS, requestTimeoutMs * HARD_LIMIT_FACTOR);
-    const refreshed = await this.#deps.locks(this.#lockName, this.#deps.config.lockTimeoutMs, async () => {
-      // Re-read under the lock: another worker version may have refreshed meanwhile.
-      const epoch = this.#epoch;
-      const session = await this.#read();
-      if (!session) throw new NotLoggedInError();
-      if (!stillNeeded(session)) return undefined;
-      // The one rule that keeps reuse detection quiet: a refresh token the server already rotated is never sent again.
-      if (this.#spent.has(session.refreshToken)) {
-        throw new StorageFailedError(
-          'The stored refresh token was already used, and its rotation was not stored: it is not sent again (the server would see reuse and revoke the session)',
-        );
-      }
-      previousSubject = subjectOf(session);
-      let tokens: TokenSet;
-      try {
-        const request = this.#deps.config.endpoint.refresh(session.refreshToken, this.#context(session.dpop, hardLimitMs));
-        markSent();
-        tokens = await request;
-        if (tokens.refreshToken !== undefined && tokens.refreshToken !== session.refreshToken) this.#markSpent(session.refreshToken);
-        const refusal = this.#bindingRefusal(tokens, 'refresh');
-        if (refusal) {
-          if (tokens.refreshToken) this.#revokeInBackground(tokens.refreshToken, session.dpop, 'a refresh the server answered with unbound tokens');
-          throw refusal;
-        }
-      } catch (error) {
-        if (isBrokerError(error) && error.code === ErrorCode.SessionEnded) {
-          this.#coolDown.succeeded();
-          // The reason first: a report that finds the store empty must find it.
-          const before = { endedBy: this.#endedBy, subject: this.#subject, known: this.#known };
-          this.#endedBy = error;
-          this.#subject = undefined;
-          this.#known = undefined;
-          // Compare-and-delete: only the session this refresh was for. A login that replaced it
-          // meanwhile (and may be why the server refused: it revoked the old token) stays.
-          if (!(await this.#sessions.clearIf(session.refreshToken))) {
-            ({ endedBy: this.#endedBy, subject: this.#subject, known: this.#known } = before);
-            throw new SessionChangedError("The session this refresh was for was replaced by another login while the refresh was out: the new session is kept, and this request is not sent with its token", { cause: error });
-          }
-          ended = error;
-          throw error;
-        }
-        const failure = isBrokerError(error) ? error : new RefreshUnavailableError('The refresh failed unexpectedly', { cause: error });
-        // An answer refused for its access token may still carry a rotated refresh token: keep it, the old one is spent.
-        const rotated = rotatedRefreshTokenOf(error);
-        if (rotated && rotated !== session.refreshToken && this.#epoch === epoch) {
-          this.#markSpent(session.refreshToken);
-          await this.#sessions.write({ ...session, refreshToken: rotated }).catch((storeError: unknown) => void (unstored = storeError as BrokerError));
-        }
-        // A misconfigured URL (a redirect) is not hammered either: it will answer the same way.
-        const coolsDown = failure.retryable || failure.code === ErrorCode.Misconfigured;
-        throw coolsDown ? this.#coolDown.failed(failure, this.#deps.now()) : failure;
-      }
-      this.#coolDown.succeeded();
-      const next = this.#sessionFrom(tokens, tokens.refreshToken ?? session.refreshToken, session.generation + 1, session.dpop, session.sessionId);
-      // A refresh answer rarely carries a new id_token: the user is the same, so are the claims.
-      if (!next.claims && (next.subject === undefined || next.subject === session.subject)) next.claims = session.claims;
-      // Nor a subject, often: the session is still the same user's (its identity must not change with a refresh).
-      if (next.subject === undefined) next.subject = session.subject;
-      if (this.#epoch !== epoch) {
-        // Logged out or logged in again while the request was out: the answer belongs to a
-        // session that is gone. Revoke what it issued instead of writing it back.
-        if (tokens.refreshToken) this.#revokeInBackground(tokens.refreshToken, session.dpop, 'a refresh answered after its session ended');
-        return undefined;
-      }
-      // The rotated refresh token is durable before any page sees the new access token, or,
-      // when the write fails, kept in memory (the keeper retries it) and every tab is told.
-      // (No await between the epoch check and this write: a logout after it is ordered after it.)
-      try {
-        await this.#sessions.write(next);
-      } catch (error) {
-        unstored = isBrokerError(error) ? error : new StorageFailedError(undefined, { cause: error });
-      }
-      return next;
-    })
-      .catch(async (error: unknown) => {
-        if (ended) await this.#deps.notify('session-ended', this.#statusOf(undefined), ended.message, ended.details);
-        throw error;
-      })
-      .finally(async () => {
-        this.#sealedCache = undefined;
-        if (unstored) await this.#reportUnstored(unstored);
-      });
-    if (refreshed === undefined) {
+    if ((outcome.kind === 'failed' || outcome.kind === 'refreshed') && outcome.unstored) await this.#reportUnstored(outcome.unstored);
+    if (outcome.kind === 'failed') throw outcome.error;
+    if (outcome.kind !== 'refreshed') {
       const current = await this.#read();
       // Logged out while the refresh was out: say so, as for a late 401 report.
       if (!current) throw this.#loggedOut ?? new NotLoggedInError();
       return current;
     }
+    const { session: refreshed, previousSubject } = outcome;
     this.#subject = subjectOf(refreshed) ?? this.#subject;
     await this.#deps.notify('refreshed', this.#statusOf(refreshed));
     const nextSubject = subjectOf(refreshed);
@@ -652,7 +522,7 @@ export class TokenBroker {
       accessExpiresAt: session?.accessExpiresAt ?? null,
       generation: session?.generation ?? null,
       mode: this.#deps.config.mode,
-      refreshRetryAt: session ? (this.#coolDown.retryAt(this.#deps.now()) ?? null) : null,
+      refreshRetryAt: session ? (this.#flights.coolDown.retryAt(this.#deps.now()) ?? null) : null,
       workerStartedAt: this.#startedAt,
       persisted: session ? this.#sessions.persisted : null,
       dpopBound: session ? session.dpop !== undefined && session.dpopBound !== false : null,

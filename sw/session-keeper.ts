@@ -83,7 +83,7 @@ export class SessionKeeper {
       await this.#store.clear();
       return true;
     }
-    if (this.#store.clearIf) return this.#store.clearIf(refreshToken);
+    if (this.#store.clearIf) return await this.#store.clearIf(refreshToken);
     // A custom store without an atomic compare-and-delete: read, then clear (a login between the two would be lost).
     if ((await this.#store.read())?.refreshToken !== refreshToken) return false;
     await this.#store.clear();
