@@ -11,6 +11,8 @@
 import { StorageFailedError } from '../protocol/index.js';
 import type { SessionStore, StoredSession } from './store.js';
 
+/** A logout's compare-and-delete turns at most (a login landing between read and delete each time). */
+const MAX_CLEAR_TURNS = 3;
 /** A failed write is tried again at most this often, however many requests read the session. */
 const RETRY_INTERVAL_MS = 1_000;
 
@@ -88,6 +90,22 @@ export class SessionKeeper {
     if ((await this.#store.read())?.refreshToken !== refreshToken) return false;
     await this.#store.clear();
     return true;
+  }
+
+  /**
+   * Removes the current session and returns it (the one to revoke), by compare-and-delete: a
+   * login that lands between the read and the delete is read and removed in the next turn.
+   *
+   * @param found called before each delete, so a report that finds the store empty finds why.
+   */
+  async clearCurrent(found: () => void): Promise<StoredSession | undefined> {
+    for (let turn = 0; turn < MAX_CLEAR_TURNS; turn++) {
+      const session = await this.read();
+      if (!session) return undefined;
+      found();
+      if (await this.clearIf(session.refreshToken)) return session;
+    }
+    return undefined;
   }
 
   /** Forgets a kept session without touching the store (a login whose write failed never happened). */

@@ -38,6 +38,16 @@ export function sessionFrom(tokens: TokenSet, parts: RecordParts): StoredSession
   };
 }
 
+/** The record for a refresh answer: the same session (its id, key and user), the next generation. */
+export function refreshedRecord(tokens: TokenSet, session: StoredSession, parts: Pick<RecordParts, 'now' | 'defaultLifetimeMs'>): StoredSession {
+  const next = sessionFrom(tokens, { ...parts, refreshToken: tokens.refreshToken ?? session.refreshToken, generation: session.generation + 1, dpop: session.dpop, sessionId: session.sessionId });
+  // A refresh answer rarely carries a new id_token: the user is the same, so are the claims.
+  if (!next.claims && (next.subject === undefined || next.subject === session.subject)) next.claims = session.claims;
+  // Nor a subject, often: the session is still the same user's (its identity must not change with a refresh).
+  if (next.subject === undefined) next.subject = session.subject;
+  return next;
+}
+
 /**
  * Which session this is, for rule 11 (a request is only sent with a token of its own
  * session): the user where the tokens name one, else the id fixed at its login.
@@ -66,4 +76,10 @@ export function bindingRefusal(tokens: TokenSet, grant: 'login' | 'refresh', con
     'or allow unbound tokens with dpop: { allowUnbound: true }';
   const details = { error: 'dpop_not_bound', errorDescription: answered };
   return grant === 'login' ? new MisconfiguredError(message, { details }) : new SessionEndedError(message, { details });
+}
+
+/** True when any of `texts` contains any of `tokens` (those shorter than 8 characters could match by chance and are skipped). */
+export function containsAny(texts: readonly string[], tokens: ReadonlyArray<string | undefined>): boolean {
+  const real = tokens.filter((token): token is string => typeof token === 'string' && token.length >= 8);
+  return texts.some((text) => real.some((token) => text.includes(token)));
 }

@@ -61,10 +61,14 @@ test.describe('a request belongs to the session it was made in (rule 11)', () =>
       await server.expireAccessTokens();
       await server.configure({ refreshAnswerDelayMs: 1500 });
       await server.setNetworkDown(false);
-      const replay = a.evaluate(() => window.demo.broker.replayQueue());
-      await expect.poll(async () => (await server.stats()).refreshes).toBe(1);
+      // Asked until it goes out, as the page itself asks again while requests wait (a first
+      // replay right after the network returns sometimes fails before it reaches the server).
+      await expect.poll(async () => {
+        await a.evaluate(() => void window.demo.broker.replayQueue());
+        return (await server.stats()).refreshes;
+      }).toBe(1);
       await loginAs(b, 'alice'); // meanwhile, another user logs in in another tab
-      await replay;
+      await a.evaluate(() => window.demo.broker.replayQueue());
       await expect.poll(async () => (await events(a)).filter((e) => e.event === 'dropped').map((e) => e.request?.dropReason)).toEqual(['other-user']);
       expect(await server.notes()).toEqual([]);
       // Alice's session is intact.
@@ -129,8 +133,10 @@ test.describe('writes are delivered once where the server honours Idempotency-Ke
     expect((await call(page, 'post', '/api/notes', { text: 'exactly once' })).status).toBe(202);
     expect((await server.notes()).map((note) => note.text)).toEqual(['exactly once']);
     await server.configure({ loseWriteAnswers: 0 });
-    await page.evaluate(() => window.demo.broker.replayQueue());
-    await expect.poll(async () => (await events(page)).filter((e) => e.event === 'replayed').length).toBe(1);
+    await expect.poll(async () => {
+      await page.evaluate(() => window.demo.broker.replayQueue());
+      return (await events(page)).filter((e) => e.event === 'replayed').length;
+    }).toBe(1);
     const notes = await server.notes();
     expect(notes.map((note) => note.text)).toEqual(['exactly once']);
     expect(notes[0].idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
@@ -148,12 +154,16 @@ test.describe('writes are delivered once where the server honours Idempotency-Ke
     // The replay reaches the server, which applies it; its answer is lost (and those of Chromium's own repeats).
     await server.configure({ loseWriteAnswers: 10 });
     await server.setNetworkDown(false);
-    await page.evaluate(() => window.demo.broker.replayQueue());
-    await expect.poll(async () => (await server.notes()).length).toBe(1);
+    await expect.poll(async () => {
+      await page.evaluate(() => window.demo.broker.replayQueue());
+      return (await server.notes()).length;
+    }).toBe(1);
     await expect.poll(async () => (await events(page)).filter((e) => e.event === 'requeued').length).toBe(1);
     await server.configure({ loseWriteAnswers: 0 });
-    await page.evaluate(() => window.demo.broker.replayQueue());
-    await expect.poll(async () => (await events(page)).filter((e) => e.event === 'replayed').length).toBe(1);
+    await expect.poll(async () => {
+      await page.evaluate(() => window.demo.broker.replayQueue());
+      return (await events(page)).filter((e) => e.event === 'replayed').length;
+    }).toBe(1);
     expect((await server.notes()).map((note) => note.text)).toEqual(['replayed once']);
     expect((await server.stats()).writesDeduplicated).toBeGreaterThanOrEqual(1);
     const seen = (await events(page)).filter((e) => e.request);
@@ -198,8 +208,10 @@ test.describe('storage loss is told, not hidden (rule 15)', () => {
     expect((await call(page, 'post', '/api/notes', { text: 'kept' })).status).toBe(202);
     await expect.poll(async () => (await events(page)).filter((e) => e.request?.dropReason === 'storage-cleared').map((e) => e.request!.count)).toEqual([2]);
     await server.setNetworkDown(false);
-    await page.evaluate(() => window.demo.broker.replayQueue());
-    await expect.poll(async () => (await server.notes()).map((note) => note.text)).toEqual(['kept']);
+    await expect.poll(async () => {
+      await page.evaluate(() => window.demo.broker.replayQueue());
+      return (await server.notes()).map((note) => note.text);
+    }).toEqual(['kept']);
   });
 
   test('a worker unregistered by clearing site data is noticed by every tab: sw-unregistered, not a 25 s timeout', async ({ openTab }) => {
