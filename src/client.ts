@@ -2,9 +2,6 @@
 import type { Workbox } from 'workbox-window';
 import {
   BrokerTimeoutError,
-  ServiceWorkerGoneError,
-  ServiceWorkerUnavailableError,
-  errorFromWire,
   ErrorCode,
   BrokerError,
   isAllowedUrl,
@@ -25,6 +22,10 @@ import {
   type TokenResult,
 } from '../protocol/index.js';
 import { hint, isDevelopment } from './hints.js';
+import { WorkerPresence, waitForActive } from './worker-presence.js';
+import { waitForControl } from './wait-for-control.js';
+import { ReplayForwarding } from './replay-forwarding.js';
+import { SessionListeners, type BrokerEventHandler, type SessionListener, type SessionSnapshot, type SignOutReason } from './session-listeners.js';
 import { resolveRequestUrl } from './request-url.js';
 import { sendToWorker } from './send-to-worker.js';
 import { startRedirectCheck, takeRedirectResult } from './redirect-result.js';
@@ -39,34 +40,13 @@ export interface BrokerClientOptions {
   resendAfterMs?: number;
 }
 
-/** A handler for broker events; receives the event without any token. */
-export type BrokerEventHandler = (event: BrokerEvent) => void;
+export { waitForActive } from './worker-presence.js';
+export { STARTING_SNAPSHOT, type BrokerEventHandler, type SessionListener, type SessionSnapshot, type SignOutReason } from './session-listeners.js';
 
-/**
- * The session as this page last learnt it, for UI state (`useSyncExternalStore`, a Vue
- * ref): `starting` until the worker first answered. The same object until something changes.
- */
-export interface SessionSnapshot {
-  state: 'starting' | 'logged-in' | 'logged-out';
-  /** The worker's last word on the session; null while starting. */
-  status: SessionStatus | null;
-  /** The id_token's claims (`status.claims`), or null. */
-  claims: Record<string, unknown> | null;
-}
-
-/** Why a session this page saw ended: a logout (in any tab) or the server (revoked, expired, reuse). */
-export type SignOutReason = 'logout' | 'ended';
-
-/** Called after every snapshot change and every broker event (with the event). */
-export type SessionListener = (snapshot: SessionSnapshot, event?: BrokerEvent) => void;
-
-/** How often a message that waits for the worker checks that the worker still exists. */
-const GONE_CHECK_MS = 2_000;
 
 /** Tokens whose session a tab remembers: more than the requests a tab has in flight across a refresh. */
 const MAX_TOKENS_REMEMBERED = 16;
 
-const STARTING: SessionSnapshot = Object.freeze({ state: 'starting', status: null, claims: null });
 
 /**
  * The page's handle on the broker. It never holds, exposes or logs a refresh token: the
@@ -82,10 +62,8 @@ export class BrokerClient {
   #mode: BrokerMode = 'handoff';
   #loginKind: 'password' | 'redirect' = 'password';
   #allowlist: AllowlistEntry[] = [];
-  #handlers = new Map<BrokerEventType, Set<BrokerEventHandler>>();
-  #listeners = new Set<SessionListener>();
-  #signOutHandlers = new Set<(reason: SignOutReason) => void>();
-  #snapshot: SessionSnapshot = STARTING;
+  /** The snapshot and everyone listening: one registry. */
+  readonly #session = new SessionListeners();
   /** Handoff: the newest token this tab has seen, reused until its `refreshAt`. */
   #cached: HandoffTokenResult | undefined;
   /** The `getToken` message in flight: concurrent callers in this tab share it. */
@@ -100,23 +78,7 @@ export class BrokerClient {
   #sessionOfToken = new Map<string, string>();
   #onMessage = (event: MessageEvent) => this.#receive(event);
   /** Firefox and WebKit have no Background Sync: the page tells the worker the network is back. */
-  #onOnline = () => this.#replaySoon(0);
-  #replayRetry: ReturnType<typeof setTimeout> | undefined;
-
-  /**
-   * Asks the worker to replay its offline queue; while requests still wait (`online` comes
-   * before the network is usable, or the worker's own network is not back yet), asks again
-   * after 1, 2, 4, 8 and 16 s, then leaves it to the next trigger.
-   */
-  #replaySoon(attempt: number): void {
-    clearTimeout(this.#replayRetry);
-    void this.replayQueue().then(
-      ({ pending }) => {
-        if (pending > 0 && attempt < 5 && !this.#closed) this.#replayRetry = setTimeout(() => this.#replaySoon(attempt + 1), 1000 * 2 ** attempt);
-      },
-      () => undefined,
-    );
-  }
+  readonly #replays = new ReplayForwarding(() => this.replayQueue());
 
   /** Use {@link registerTokenBroker}; the constructor does not talk to the worker. */
   constructor(workbox: Workbox, registration: ServiceWorkerRegistration, options: BrokerClientOptions = {}) {
@@ -127,47 +89,15 @@ export class BrokerClient {
     navigator.serviceWorker.addEventListener('message', this.#onMessage);
     // Messages from the worker wait in a queue until this is called.
     navigator.serviceWorker.startMessages();
-    this.#watchWorker(registration.active);
-  }
-
-  /** Set once the broker's worker was unregistered: every message then fails at once with it. */
-  #gone: ServiceWorkerGoneError | undefined;
-
-  /**
-   * Rule 15: a worker that was unregistered (site data cleared) becomes `redundant` with no
-   * successor. Every tab notices within a second or so, instead of timing out each message.
-   */
-  #watchWorker(worker: ServiceWorker | null): void {
-    if (typeof worker?.addEventListener !== 'function') return;
-    worker.addEventListener('statechange', () => {
-      if (worker.state !== 'redundant') return;
-      // An update replaces the worker too: only a registration without any worker is gone.
-      setTimeout(() => {
-        const next = this.registration.active;
-        if (next && next !== worker) this.#watchWorker(next);
-        else void this.#checkGone();
-      }, 500);
+    this.#presence = new WorkerPresence(registration, () => {
+      this.#cached = undefined;
+      const last = this.#session.snapshot.status;
+      if (last?.loggedIn) this.#learn({ ...last, loggedIn: false, accessExpiresAt: null, generation: null, refreshRetryAt: null, persisted: null, dpopBound: null, claims: null, session: null });
     });
   }
 
-  /** Resolves true (and marks this client gone) when the registration no longer exists. */
-  async #checkGone(): Promise<boolean> {
-    if (this.#gone) return true;
-    let current: ServiceWorkerRegistration | undefined;
-    try {
-      current = await navigator.serviceWorker.getRegistration(this.registration.scope);
-    } catch {
-      return false; // cannot tell: the message's own timeout still bounds the wait
-    }
-    if (current?.active || current?.waiting || current?.installing) return false;
-    this.#gone = new ServiceWorkerGoneError(
-      `The token broker's service worker for ${this.registration.scope} was unregistered (this site's data was cleared, or code called unregister()): reload the page to register it again`,
-    );
-    this.#cached = undefined;
-    const last = this.#snapshot.status;
-    if (last?.loggedIn) this.#learn({ ...last, loggedIn: false, accessExpiresAt: null, generation: null, refreshRetryAt: null, persisted: null, dpopBound: null, claims: null, session: null }, undefined);
-    return true;
-  }
+  /** Rule 15: whether the worker still exists (`worker-presence.ts`). */
+  readonly #presence: WorkerPresence;
 
   /** The broker's name (its storage namespace). */
   get name(): string {
@@ -204,9 +134,8 @@ export class BrokerClient {
     if (typeof reply.queuePending === 'number') {
       this.#queuesOffline = true;
       if (typeof reply.idempotencyKey === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(reply.idempotencyKey)) this.#idempotencyKeyHeader = reply.idempotencyKey;
-      globalThis.addEventListener?.('online', this.#onOnline);
       // Writes left from an earlier visit go out now, not at the next write or `online`.
-      if (reply.queuePending > 0) this.#onOnline();
+      this.#replays.start(reply.queuePending);
     }
   }
 
@@ -314,7 +243,7 @@ export class BrokerClient {
   }
 
   /** The session as this page last learnt it, synchronously; the same object until it changes. */
-  getSnapshot = (): SessionSnapshot => this.#snapshot;
+  getSnapshot = (): SessionSnapshot => this.#session.snapshot;
 
   /**
    * Calls `listener` after every change of {@link getSnapshot} and after every broker event
@@ -325,10 +254,8 @@ export class BrokerClient {
    */
   subscribe = (listener: SessionListener): (() => void) => {
     if (typeof listener !== 'function') throw new TypeError('subscribe() needs a listener function');
-    // A wrapper per call: subscribing one function twice gives two deliveries and two independent unsubscribes.
-    const entry: SessionListener = (snapshot, event) => listener(snapshot, event);
-    this.#listeners.add(entry);
-    return () => void this.#listeners.delete(entry);
+    // An entry per call: subscribing one function twice gives two deliveries and two independent unsubscribes.
+    return this.#session.add({ kind: 'session', listener });
   };
 
   /**
@@ -340,9 +267,7 @@ export class BrokerClient {
    */
   onSignedOut(handler: (reason: SignOutReason) => void): () => void {
     if (typeof handler !== 'function') throw new TypeError('onSignedOut() needs a handler function');
-    const entry = (reason: SignOutReason) => handler(reason);
-    this.#signOutHandlers.add(entry);
-    return () => void this.#signOutHandlers.delete(entry);
+    return this.#session.add({ kind: 'signed-out', handler });
   }
 
   /**
@@ -356,7 +281,7 @@ export class BrokerClient {
     const cached = this.#cached;
     if (cached && Date.now() < cached.refreshAt) return cached.accessToken;
     // The session this tab knows of: a worker that finds none can tell a vanished record from a logout.
-    this.#pendingToken ??= this.#send('getToken', { session: this.#snapshot.status?.session ?? undefined })
+    this.#pendingToken ??= this.#send('getToken', { session: this.#session.snapshot.status?.session ?? undefined })
       .then((reply) => {
         const result = this.#remember(reply);
         if (result.mode !== 'handoff') throw new BrokerError(ErrorCode.Internal, 'The service worker answered getToken without a token');
@@ -398,52 +323,22 @@ export class BrokerClient {
    */
   on(event: BrokerEventType, handler: BrokerEventHandler): () => void {
     if (typeof handler !== 'function') throw new TypeError('on() needs a handler function');
-    let set = this.#handlers.get(event);
-    if (!set) this.#handlers.set(event, (set = new Set()));
-    set.add(handler);
-    return () => set.delete(handler);
+    return this.#session.add({ kind: 'event', type: event, handler });
   }
 
   /**
-   * Sealed mode: resolves once this page is controlled by the broker's worker, so its
-   * requests can be signed. A page loaded with Shift+Reload is never controlled: the
-   * worker is asked to claim it, and failing that the page reloads once (a flag in
-   * sessionStorage prevents a loop).
-   *
+   * Sealed mode: resolves once this page is controlled by the broker's worker (claimed, or
+   * reloaded once after Shift+Reload: `wait-for-control.ts`), so its requests can be signed.
    * @throws ServiceWorkerUnavailableError when the page is still not controlled after that reload.
    */
   async waitForControl(): Promise<void> {
-    const flag = `sw-token-broker:reloaded:${this.registration.scope}`;
-    const controlled = () => navigator.serviceWorker.controller?.scriptURL === this.registration.active?.scriptURL;
-    const changed = (ms: number) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        navigator.serviceWorker.addEventListener('controllerchange', () => (clearTimeout(timer), resolve()), { once: true });
-      });
-    if (!controlled()) await changed(1000);
-    if (!controlled()) {
-      await this.#send('claim', {});
-      if (!controlled()) await changed(2000);
-    }
-    if (controlled()) {
-      sessionStorage.removeItem(flag);
-      return;
-    }
-    if (sessionStorage.getItem(flag)) {
-      sessionStorage.removeItem(flag);
-      throw new ServiceWorkerUnavailableError('The page is not controlled by the broker worker, even after a reload; its requests cannot be signed');
-    }
-    sessionStorage.setItem(flag, '1');
-    location.reload();
-    // The reload replaces this page; nothing after this runs.
-    await new Promise(() => {});
+    return waitForControl(this.registration, () => this.#send('claim', {}));
   }
 
   /** Stops listening to the worker; a later {@link registerTokenBroker} for its script makes a new client. */
   close(): void {
     navigator.serviceWorker.removeEventListener('message', this.#onMessage);
-    globalThis.removeEventListener?.('online', this.#onOnline);
-    clearTimeout(this.#replayRetry);
+    this.#replays.stop();
     this.#cached = undefined;
     this.#closed = true;
   }
@@ -454,21 +349,9 @@ export class BrokerClient {
     return this.#closed;
   }
 
-  /**
-   * Takes in a status the worker sent, updates the snapshot when it changed, and reports a
-   * sign-out when a session this page knew of is gone (`reason`: how it ended, when known).
-   */
+  /** Takes in a status the worker sent (the snapshot, sign-outs: `session-listeners.ts`); a logged-out session drops the cached token. */
   #learn(status: SessionStatus, reason?: SignOutReason, event?: BrokerEvent): SessionStatus {
-    const previous = this.#snapshot;
-    const state = status.loggedIn ? 'logged-in' : 'logged-out';
-    const changed = previous.state !== state || JSON.stringify(previous.status) !== JSON.stringify(status);
-    if (changed) this.#snapshot = Object.freeze({ state, status: { ...status }, claims: status.claims ?? null });
-    if (state === 'logged-out') this.#cached = undefined;
-    if (previous.state === 'logged-in' && state === 'logged-out') {
-      // Without a reason (a status read found the session gone): the worker or the server ended it.
-      for (const handler of [...this.#signOutHandlers]) guarded(handler, reason ?? 'ended');
-    }
-    if (changed || event) for (const listener of [...this.#listeners]) guarded(listener, this.#snapshot, event);
+    if (this.#session.learn(status, reason, event)) this.#cached = undefined;
     return status;
   }
 
@@ -492,28 +375,17 @@ export class BrokerClient {
     // A logout that left the refresh token live at the server is worth a word in development.
     if (data.event === 'revocation-failed' && isDevelopment()) hint(`revocation-failed:${data.details?.url ?? ''}`, data.reason ?? 'the refresh token was not revoked');
     const copy: BrokerEvent = { ...data, status: { ...data.status } };
-    for (const handler of this.#handlers.get(data.event) ?? []) guarded(handler, copy);
+    this.#session.event(copy);
     const reason = data.event === 'logged-out' ? 'logout' : data.event === 'session-ended' ? 'ended' : undefined;
     if (typeof data.status === 'object' && data.status !== null) this.#learn(data.status, reason, copy);
   }
 
   async #send<T extends RequestType>(type: T, fields: RequestFieldsByType[T]): Promise<OkReply<T>> {
-    if (this.#gone) throw this.#gone;
-    if (!this.registration.active && (await this.#checkGone())) throw this.#gone!;
+    if (!this.registration.active) await this.#presence.check();
+    if (this.#presence.gone) throw this.#presence.gone;
     const worker = await this.#activeWorker();
-    const reply = sendToWorker(worker, type, fields, { timeoutMs: this.#timeoutMs, resendAfterMs: this.#resendAfterMs });
-    // While it waits, look every couple of seconds whether the worker was unregistered, so the
-    // caller gets `sw-unregistered` within seconds rather than a timeout.
-    let poll: ReturnType<typeof setInterval> | undefined;
-    const gone = new Promise<never>((_resolve, reject) => {
-      poll = setInterval(() => void this.#checkGone().then((isGone) => isGone && reject(this.#gone)), GONE_CHECK_MS);
-    });
-    gone.catch(() => undefined);
-    try {
-      return await Promise.race([reply, gone]);
-    } finally {
-      clearInterval(poll);
-    }
+    // While it waits: `sw-unregistered` within seconds if the worker was unregistered, rather than a timeout.
+    return this.#presence.whileWaiting(sendToWorker(worker, type, fields, { timeoutMs: this.#timeoutMs, resendAfterMs: this.#resendAfterMs }));
   }
 
   /** The registration's active worker, so an uncontrolled page (first load, Shift+Reload) works too. */
@@ -522,35 +394,4 @@ export class BrokerClient {
     if (active) return active;
     return waitForActive(this.registration, this.#timeoutMs);
   }
-}
-
-/** Calls a user's callback; one that throws must not stop the others (its error is rethrown on its own). */
-function guarded<A extends unknown[]>(callback: (...args: A) => void, ...args: A): void {
-  try {
-    callback(...args);
-  } catch (error) {
-    setTimeout(() => {
-      throw error;
-    });
-  }
-}
-
-/** Resolves when the registration has an active worker. */
-export function waitForActive(registration: ServiceWorkerRegistration, timeoutMs: number): Promise<ServiceWorker> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (registration.active) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve(registration.active);
-      }
-    };
-    // statechange fires on the installing worker, which may be replaced; polling is simpler and bounded.
-    const poll = setInterval(check, 25);
-    const timer = setTimeout(() => {
-      clearInterval(poll);
-      reject(new BrokerTimeoutError(`The service worker did not activate within ${timeoutMs} ms`));
-    }, timeoutMs);
-    check();
-  });
 }
