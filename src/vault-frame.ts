@@ -56,6 +56,7 @@ export function serveVault(options: VaultFrameOptions): void {
     if (client.mode !== 'sealed') throw new MisconfiguredError("The vault's worker must run in sealed mode: the token must not reach the vault frame either");
     return client;
   });
+  // Not an unhandled rejection: every app call awaits `broker` and gets its typed error in the reply.
   broker.catch(() => undefined);
   window.addEventListener('message', (event) => {
     // Only the embedding app, only from an allowed origin, only the connect message with its port.

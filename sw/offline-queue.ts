@@ -118,7 +118,7 @@ export class OfflineQueue {
     }
   }
 
-  /** A logout: every waiting request is dropped (`logout`). */
+  /** A logout (`logout`), or a login of someone else (`other-user`): every waiting request is dropped, and told. */
   async clear(reason: 'logout' | 'other-user'): Promise<void> {
     // Not waiting for a replay in flight (its request may hang): it must not put an entry back after this.
     this.#epoch++;
