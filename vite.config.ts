@@ -49,7 +49,7 @@ const builds: Record<string, UserConfig> = {
         entry: {
           index: resolve(root, 'src/index.ts'),
           sw: resolve(root, 'sw/index.ts'),
-          vault: resolve(root, 'src/vault-index.ts'),
+          vault: resolve(root, 'vault/index.ts'),
           react: resolve(root, 'react/index.ts'),
           vue: resolve(root, 'vue/index.ts'),
         },

@@ -1,5 +1,5 @@
 /** The vault frame: answers the demo app (the demo server's first port) and nobody else. */
-import { serveVault } from '../../src/vault-index.js';
+import { serveVault } from '../../vault/index.js';
 
 // The app origin comes from the vault's own server (see sw.ts), never from the embedding page.
 const configUrl = '/vault-frame/config.js';

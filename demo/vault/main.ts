@@ -4,7 +4,7 @@
  * no token at all; axios's fetch adapter sends every request through the vault.
  */
 import axios from 'axios';
-import { createVaultFetch, openVault, type VaultClient } from '../../src/vault-index.js';
+import { createVaultFetch, openVault, type VaultClient } from '../../vault/index.js';
 import { renderLayout } from '../layout.js';
 import { wireControls } from '../controls.js';
 import { $, describe, log, tabName, watchCounters } from '../ui.js';

@@ -6,7 +6,7 @@
  * benchmark) everything has been seen to run several times slower than on a quiet one.
  * Only a wait longer than the code's own bound could hide a hang, and none is.
  */
-import { DEFAULT_VAULT_CONNECT_TIMEOUT_MS } from '../../src/vault.js';
+import { DEFAULT_VAULT_CONNECT_TIMEOUT_MS } from '../../vault/vault-client.js';
 import { DEFAULT_MESSAGE_TIMEOUT_MS } from '../../src/client.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../../sw/config.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as page from '../../src/index.js';
 import * as worker from '../../sw/index.js';
-import * as vault from '../../src/vault-index.js';
+import * as vault from '../../vault/index.js';
 import * as react from '../../react/index.js';
 import * as vue from '../../vue/index.js';
 

@@ -9,6 +9,6 @@
  * const vault = await openVault('https://vault.example.com/vault/');
  * const api = axios.create({ adapter: 'fetch', env: { fetch: createVaultFetch(vault) } });
  */
-export { VaultClient, createVaultFetch, openVault, type VaultOptions } from './vault.js';
+export { VaultClient, createVaultFetch, openVault, type VaultOptions } from './vault-client.js';
 export { serveVault, type VaultFrameOptions } from './vault-frame.js';
 export { VaultUnavailableError, type VaultRequest, type VaultResponse } from '../protocol/index.js';

@@ -4,7 +4,7 @@
  * realm: it sends request descriptions to the vault frame, which makes them with the token
  * added by its worker, and gets the responses back.
  */
-import { startRedirectCheck, takeRedirectResult } from './redirect-result.js';
+import { startRedirectCheck, takeRedirectResult } from '../src/redirect-result.js';
 import {
   BrokerTimeoutError,
   REDIRECT_CHECK_KEY,

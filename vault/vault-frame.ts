@@ -23,8 +23,8 @@ import {
   type VaultResponse,
   type VaultResultByType,
 } from '../protocol/index.js';
-import type { BrokerClient } from './client.js';
-import { registerTokenBroker } from './register.js';
+import type { BrokerClient } from '../src/client.js';
+import { registerTokenBroker } from '../src/register.js';
 
 export interface VaultFrameOptions {
   /** The app origins allowed to use this vault, exactly (`https://app.example.com`). */
