@@ -16,7 +16,6 @@ import {
   type OkReply,
   type RefreshResult,
   type RequestFieldsByType,
-  type ResultByType,
   type RequestType,
   type SessionStatus,
   type TokenResult,
@@ -86,6 +85,7 @@ export class BrokerClient {
     this.registration = registration;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS;
     this.#resendAfterMs = options.resendAfterMs ?? 3_000;
+    messengers.set(this, (type, fields) => this.#send(type, fields));
     navigator.serviceWorker.addEventListener('message', this.#onMessage);
     // Messages from the worker wait in a queue until this is called.
     navigator.serviceWorker.startMessages();
@@ -185,33 +185,8 @@ export class BrokerClient {
    */
   async loginWithRedirect(options: { returnTo?: string } = {}): Promise<never> {
     const returnTo = options.returnTo ?? location.pathname + location.search;
-    location.assign(await this.prepareRedirectLogin(returnTo, startRedirectCheck(this.#checkKey)));
+    location.assign((await this.#send('authorize', { returnTo, check: startRedirectCheck(this.#checkKey) })).authorizationUrl);
     return new Promise<never>(() => {});
-  }
-
-  /**
-   * The worker's half of {@link loginWithRedirect} without navigating: the worker keeps the
-   * login's state and answers with the provider's authorization URL. For vault mode, whose
-   * frame hands the URL to the app's page; pages use `loginWithRedirect`.
-   *
-   * @param returnTo same-origin path the browser comes back to.
-   * @param check the tab's one-time value, carried back in the result.
-   */
-  async prepareRedirectLogin(returnTo: string, check: string): Promise<string> {
-    return (await this.#send('authorize', { returnTo, check })).authorizationUrl;
-  }
-
-  /**
-   * Finishes a login by redirect whose callback navigation the worker did not answer (for
-   * vault mode in WebKit, where the callback's top-level page is outside the vault frame's
-   * partition): the worker checks the state, exchanges the code and stores the session.
-   *
-   * @param callbackSearch the callback URL's query string.
-   * @returns where the login started, its one-time value, and the error if it failed.
-   */
-  async finishRedirectLogin(callbackSearch: string): Promise<ResultByType['finishLogin']> {
-    const { returnTo, check, error } = await this.#send('finishLogin', { callbackSearch });
-    return { returnTo, check, error };
   }
 
   /**
@@ -394,4 +369,20 @@ export class BrokerClient {
     if (active) return active;
     return waitForActive(this.registration, this.#timeoutMs);
   }
+}
+
+type Send = <T extends RequestType>(type: T, fields: RequestFieldsByType[T]) => Promise<OkReply<T>>;
+/** Each client's way to the worker, for the vault frame's relay: not a method, so not part of the client users see. */
+const messengers = new WeakMap<BrokerClient, Send>();
+
+/**
+ * Sends a request through `client` to its worker (bounded, re-sent when safe, `sw-unregistered`
+ * when the worker is gone). For the vault frame, which relays the app's `authorize` and
+ * `finishLogin` calls (WebKit keys a frame's workers by the top-level origin, so its callback
+ * comes back to the app); pages use the client's methods. Not exported by the package.
+ */
+export function sendThrough<T extends RequestType>(client: BrokerClient, type: T, fields: RequestFieldsByType[T]): Promise<OkReply<T>> {
+  const send = messengers.get(client);
+  if (!send) throw new TypeError('sendThrough needs a BrokerClient');
+  return send(type, fields);
 }

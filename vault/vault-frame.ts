@@ -120,6 +120,9 @@ async function answer(broker: BrokerClient, appOrigin: string, message: unknown)
   }
 }
 
+/** The client module's relay, loaded as `registerTokenBroker` loads the client: not in the app side's bundle. */
+const relayTo = async () => (await import('../src/client.js')).sendThrough;
+
 /** Runs one checked call. */
 async function run(broker: BrokerClient, call: VaultCall): Promise<VaultResultByType[VaultCall['type']]> {
   switch (call.type) {
@@ -128,7 +131,7 @@ async function run(broker: BrokerClient, call: VaultCall): Promise<VaultResultBy
     case 'login':
       return broker.login(call.credentials);
     case 'authorize':
-      return { authorizationUrl: await broker.prepareRedirectLogin(vaultReturnPath(call.returnTo), call.check) };
+      return { authorizationUrl: (await (await relayTo())(broker, 'authorize', { returnTo: vaultReturnPath(call.returnTo), check: call.check })).authorizationUrl };
     case 'finishLogin':
       return finishLogin(broker, call.callbackSearch);
     case 'logout':
@@ -139,7 +142,7 @@ async function run(broker: BrokerClient, call: VaultCall): Promise<VaultResultBy
 }
 
 async function finishLogin(broker: BrokerClient, callbackSearch: string): Promise<VaultResultByType['finishLogin']> {
-  const { returnTo, check, error } = await broker.finishRedirectLogin(callbackSearch);
+  const { returnTo, check, error } = await (await relayTo())(broker, 'finishLogin', { callbackSearch });
   return { returnTo: appReturnUrl(returnTo), check, error };
 }
 
