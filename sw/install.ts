@@ -110,7 +110,9 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
       if (resolved.skipWaiting && isTakeOver(event.data)) event.waitUntil(scope.skipWaiting());
       return;
     }
-    const done = handleMessage(broker, resolved, event.data, replyTargetOf(event), { claim, replayQueue, queuePending: offlineQueue && (() => offlineQueue!.pending()) });
+    // The ping says a queue exists; a count it cannot read is 1 ("ask for a replay"), whose answer then carries the storage error.
+    const queuePending = offlineQueue && (() => offlineQueue!.pending().catch(() => 1));
+    const done = handleMessage(broker, resolved, event.data, replyTargetOf(event), { claim, replayQueue, queuePending });
     // Keeps the worker alive until the reply is sent and any refresh behind it has stored
     // its answer, even one whose callers stopped waiting.
     if (done) event.waitUntil(done.then(() => broker.whenIdle()));
