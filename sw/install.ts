@@ -110,9 +110,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
       if (resolved.skipWaiting && isTakeOver(event.data)) event.waitUntil(scope.skipWaiting());
       return;
     }
-    // The ping says a queue exists; a count it cannot read is 1 ("ask for a replay"), whose answer then carries the storage error.
-    const queuePending = offlineQueue && (() => offlineQueue!.pending().catch(() => 1));
-    const done = handleMessage(broker, resolved, event.data, replyTargetOf(event), { claim, replayQueue, queuePending });
+    const done = handleMessage(broker, resolved, event.data, replyTargetOf(event), { claim, replayQueue, queuePending: offlineQueue && (() => offlineQueue!.pending()) });
     // Keeps the worker alive until the reply is sent and any refresh behind it has stored
     // its answer, even one whose callers stopped waiting.
     if (done) event.waitUntil(done.then(() => broker.whenIdle()));

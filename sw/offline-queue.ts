@@ -4,14 +4,23 @@
  * network returns, each signed at replay time with the session's current access token,
  * through the broker's one shared refresh.
  */
-import { SessionChangedError, StorageFailedError, isAllowedUrl, type AllowlistEntry, type BrokerEventType, type DropReason, type QueuedRequest, QUEUED_HEADER, isBrokerError, hasErrorCode, ErrorCode } from '../protocol/index.js';
+import { SessionChangedError, isAllowedUrl, type AllowlistEntry, type BrokerEventType, type DropReason, type QueuedRequest, QUEUED_HEADER, isBrokerError, hasErrorCode, ErrorCode } from '../protocol/index.js';
 import type { DpopFetch } from './adapters/types.js';
 import type { QueueEntry, RequestQueue, RequestQueueFactory, ResolvedOfflineQueueOptions } from './offline-queue-options.js';
-import { describe, isClosedStorage, metadataOf, withIdempotencyKey, type EntryMetadata } from './offline-queue-entry.js';
 import { sendSigned } from './sealed-signing.js';
 import type { QueueSession, SealedToken } from './token-source.js';
 
 export { resolveOfflineQueue, type OfflineQueueOptions, type OfflineQueueSetup } from './offline-queue-options.js';
+
+/** What the worker keeps with each queued request: who made it, never a token. */
+interface EntryMetadata {
+  id: string;
+  /** The identity of the session it was made in (rule 11); it is only ever sent with a token of that session. */
+  session: string | null;
+  /** How many times it was sent (a send whose answer was lost counts). */
+  attempts: number;
+  idempotencyKey?: string;
+}
 
 export type QueueNotify = (event: Extract<BrokerEventType, 'queued' | 'requeued' | 'replayed' | 'dropped'>, request: QueuedRequest, reason?: string) => Promise<void>;
 
@@ -75,7 +84,7 @@ export class OfflineQueue {
     const keyed = withIdempotencyKey(request, this.#deps.options.idempotencyKey);
     const copy = keyed.request.clone();
     // Writes wait behind the ones already queued, so the server sees them in the order they were made.
-    if ((await this.#count()) !== 0) await this.replayAndSettle();
+    if ((await this.pending()) > 0) await this.replayAndSettle();
     // The session it is made in, before it goes out: a login meanwhile must not adopt it.
     const session = await this.#deps.broker.sessionIdentity();
     try {
@@ -120,7 +129,7 @@ export class OfflineQueue {
 
   /** A login: requests made in another session (another user, or nobody known) are dropped; the new user's own are replayed. */
   async sessionStarted(session: string): Promise<void> {
-    if ((await this.#count()) === 0) return;
+    if ((await this.pending()) === 0) return;
     this.#epoch++;
     const entries: QueueEntry[] = [];
     for (let entry = await this.#shift(); entry; entry = await this.#shift()) entries.push(entry);
@@ -131,22 +140,14 @@ export class OfflineQueue {
     void this.replayAndSettle();
   }
 
-  /**
-   * How many requests wait (replayQueue's answer).
-   *
-   * @throws StorageFailedError when the queue's storage cannot be read, even after reconnecting: never a 0 that would say nothing waits.
-   */
+  /** How many requests wait (replayQueue's answer). */
   async pending(): Promise<number> {
     try {
       return await this.#storage(() => this.#queue.size());
-    } catch (error) {
-      throw new StorageFailedError(`The offline queue's storage cannot be read (${(error as { name?: string } | null)?.name ?? 'unknown error'}): how many requests wait is unknown`, { cause: error });
+    } catch {
+      // The queue's storage cannot be read even after reconnecting: nothing can be replayed now.
+      return 0;
     }
-  }
-
-  /** {@link pending}, or undefined when it is unknown (the callers then try, and the storage reports itself). */
-  async #count(): Promise<number | undefined> {
-    return this.pending().catch(() => undefined);
   }
 
   /**
@@ -208,8 +209,7 @@ export class OfflineQueue {
     // One admission at a time: the count and the store are one step, so maxEntries holds under any concurrency.
     const admitted = this.#admissions.then(async () => {
       await this.#loadKnown();
-      // Unknown (storage unreadable): the push below fails and says why.
-      if (((await this.#count()) ?? 0) + this.#outForReplay >= this.#deps.options.maxEntries) return false;
+      if ((await this.pending()) + this.#outForReplay >= this.#deps.options.maxEntries) return false;
       const entry = { request: tokenless, timestamp, metadata };
       await this.#storage(() => this.#queue.pushRequest(entry));
       this.#remember(entry);
@@ -250,7 +250,7 @@ export class OfflineQueue {
 
   async #replayIfAny(): Promise<void> {
     await this.#loadKnown();
-    if ((await this.#count()) !== 0) await this.#replayAll();
+    if ((await this.pending()) > 0) await this.#replayAll();
   }
 
   async #replayAll(): Promise<void> {
@@ -340,6 +340,35 @@ export class OfflineQueue {
   }
 }
 
+/** The request as events name it: never a header (but its idempotency key) or the body. */
+function describe(entry: QueueEntry, metadata: EntryMetadata): QueuedRequest {
+  return {
+    id: metadata.id,
+    method: entry.request.method,
+    url: entry.request.url,
+    queuedAt: entry.timestamp ?? 0,
+    attempts: metadata.attempts,
+    ...(metadata.idempotencyKey ? { idempotencyKey: metadata.idempotencyKey } : {}),
+  };
+}
+
+/** The request with an idempotency key header (a key the app set is kept), and the key. */
+function withIdempotencyKey(request: Request, header: string | undefined): { request: Request; key: string | undefined } {
+  if (!header) return { request, key: undefined };
+  const given = request.headers.get(header);
+  if (given) return { request, key: given };
+  const key = crypto.randomUUID();
+  const headers = new Headers(request.headers);
+  headers.set(header, key);
+  return { request: new Request(request, { headers }), key };
+}
+
+/** An IndexedDB operation that failed because the browser closed the connection (the database was deleted). */
+function isClosedStorage(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'InvalidStateError' || name === 'UnknownError' || name === 'AbortError';
+}
+
 /**
  * A replay stops on a network failure (a `TypeError` from fetch) or a broker error (no
  * session, the token endpoint down): the requests wait, nothing to report. Anything else is a
@@ -348,4 +377,16 @@ export class OfflineQueue {
 export function reportUnexpected(error: unknown): void {
   if (error instanceof TypeError || isBrokerError(error)) return;
   console.error('sw-token-broker: the offline queue replay failed unexpectedly; the requests wait for the next replay', error);
+}
+
+function metadataOf(entry: QueueEntry): EntryMetadata {
+  const metadata = entry.metadata as (Partial<EntryMetadata> & { subject?: unknown }) | undefined;
+  // Entries an earlier version stored name the subject only.
+  const session = typeof metadata?.session === 'string' ? metadata.session : typeof metadata?.subject === 'string' ? `sub:${metadata.subject}` : null;
+  return {
+    id: typeof metadata?.id === 'string' ? metadata.id : 'unknown',
+    session,
+    attempts: typeof metadata?.attempts === 'number' ? metadata.attempts : 1,
+    ...(typeof metadata?.idempotencyKey === 'string' ? { idempotencyKey: metadata.idempotencyKey } : {}),
+  };
 }

@@ -332,16 +332,6 @@ describe('the offline queue under races and losses (rules 11, 13, 15)', () => {
   });
 });
 
-describe('the offline queue when its storage cannot be read', () => {
-  it('pending() rejects with storage-failed, never a 0 that says nothing waits', async () => {
-    const t = await setUp();
-    t.memory.queue.size = async () => {
-      throw new DOMException('The database connection is closing.', 'InvalidStateError');
-    };
-    await expect(t.offline.pending()).rejects.toMatchObject({ code: 'storage-failed' });
-  });
-});
-
 describe('offline queue options', () => {
   it.each([
     [{ methods: 'POST' }, 'methods'],
