@@ -215,6 +215,7 @@ export class OfflineQueue {
       this.#remember(entry);
       return true;
     });
+    // The chain only orders admissions: a failed one rejects `admitted` below for its own request, and must not stop the next.
     this.#admissions = admitted.catch(() => undefined);
     if (!(await admitted)) {
       this.#dropInBurst({ ...described, dropReason: 'full' }, `The offline queue is full (${this.#deps.options.maxEntries} requests): not kept`);

@@ -116,6 +116,7 @@ export class RefreshFlight {
   async run(stillNeeded: (session: StoredSession) => boolean, session: string): Promise<StoredSession> {
     const other = this.#flight;
     if (other && other.session !== session) {
+      // Only its end matters here: its outcome (and error) is its own callers', who get it.
       await this.#waitFor(other).catch(() => undefined);
       if (this.#flight === other) {
         throw new RefreshUnavailableError('A refresh of the session that this one replaced is still waiting for the token endpoint; try again shortly');
