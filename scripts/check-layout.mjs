@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The library's layout rules (issue 38), checked by `npm test` (tests/unit/layout.test.ts)
+ * The library's layout rules (issue 38), checked by `npm test` (tests/unit/repo/layout.test.ts)
  * and runnable alone (`node scripts/check-layout.mjs`): no import circle among the library's
  * own modules (type imports count: they are a boundary too), no library file over 400 lines,
  * and `sw/broker.ts`, the session's front door, at most 350.

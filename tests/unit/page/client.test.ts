@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BrokerEvent } from '../../protocol/index.js';
-import { connectClient, dispatchBrokerEvent, installPageGlobals, ScriptedWorker } from './page-helpers.js';
+import type { BrokerEvent } from '../../../protocol/index.js';
+import { connectClient, dispatchBrokerEvent, installPageGlobals, ScriptedWorker } from '../page-helpers.js';
 
 let container: ReturnType<typeof installPageGlobals>;
 beforeAll(() => {

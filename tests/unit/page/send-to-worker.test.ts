@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sendToWorker } from '../../src/send-to-worker.js';
+import { sendToWorker } from '../../../src/send-to-worker.js';
 
 /** A stand-in for a ServiceWorker: answers on the transferred port, or never. */
 function fakeWorker(answer: ((data: any) => unknown) | 'never') {

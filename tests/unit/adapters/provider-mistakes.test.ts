@@ -4,12 +4,12 @@
  * redirect names the URL; a logout that did not revoke says so to every tab.
  */
 import { describe, expect, it } from 'vitest';
-import { jsonEndpoint } from '../../sw/adapters/json.js';
-import { oauth2Endpoint } from '../../sw/adapters/oauth2.js';
-import { oidcEndpoint } from '../../sw/adapters/openid.js';
-import type { EndpointContext, TokenEndpoint } from '../../sw/adapters/types.js';
-import { resolveConfig } from '../../sw/config.js';
-import { loggedIn, makeBroker, ScriptedEndpoint } from './helpers.js';
+import { jsonEndpoint } from '../../../sw/adapters/json.js';
+import { oauth2Endpoint } from '../../../sw/adapters/oauth2.js';
+import { oidcEndpoint } from '../../../sw/adapters/openid.js';
+import type { EndpointContext, TokenEndpoint } from '../../../sw/adapters/types.js';
+import { resolveConfig } from '../../../sw/config.js';
+import { loggedIn, makeBroker, ScriptedEndpoint } from '../helpers.js';
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });

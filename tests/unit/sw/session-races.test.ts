@@ -5,9 +5,9 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { identityOf } from '../../sw/broker.js';
-import { indexedDbStore, memoryStore, type StoredSession } from '../../sw/store.js';
-import { ScriptedEndpoint, loggedIn, makeBroker } from './helpers.js';
+import { identityOf } from '../../../sw/broker.js';
+import { indexedDbStore, memoryStore, type StoredSession } from '../../../sw/store.js';
+import { ScriptedEndpoint, loggedIn, makeBroker } from '../helpers.js';
 
 const credentials = { username: 'demo', password: 'demo' };
 

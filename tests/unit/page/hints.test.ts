@@ -1,8 +1,8 @@
 import axios, { AxiosError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { checkRegistration } from '../../src/registration-checks.js';
-import { attachTokenBroker } from '../../src/interceptors.js';
-import { connectClient, installPageGlobals, ScriptedWorker } from './page-helpers.js';
+import { checkRegistration } from '../../../src/registration-checks.js';
+import { attachTokenBroker } from '../../../src/interceptors.js';
+import { connectClient, installPageGlobals, ScriptedWorker } from '../page-helpers.js';
 
 let container: ReturnType<typeof installPageGlobals>;
 beforeAll(() => {

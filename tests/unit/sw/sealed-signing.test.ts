@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GENERATION_HEADER, RETRIED_HEADER, parseAllowlist } from '../../protocol/index.js';
-import { shouldSign, signedFetch } from '../../sw/sealed-signing.js';
-import { makeBroker } from './helpers.js';
+import { GENERATION_HEADER, RETRIED_HEADER, parseAllowlist } from '../../../protocol/index.js';
+import { shouldSign, signedFetch } from '../../../sw/sealed-signing.js';
+import { makeBroker } from '../helpers.js';
 
 const allowlist = parseAllowlist(['https://api.test/v1/']);
 const request = (url: string, mode: RequestMode = 'cors', headers: Record<string, string> = {}) => ({ url, mode, headers: new Headers(headers) });

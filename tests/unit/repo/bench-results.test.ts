@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderChart } from '../../bench/chart.mjs';
-import { detailTables, peerSetup, peerTables, sizeLine, summaryTables } from '../../bench/report.mjs';
+import { renderChart } from '../../../bench/chart.mjs';
+import { detailTables, peerSetup, peerTables, sizeLine, summaryTables } from '../../../bench/report.mjs';
 
 const results = JSON.parse(readFileSync('docs/bench.json', 'utf8'));
 

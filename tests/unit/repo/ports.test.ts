@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { benchPorts, demoPorts, peerPorts, soakPorts, testPorts } from '../../scripts/ports.mjs';
+import { benchPorts, demoPorts, peerPorts, soakPorts, testPorts } from '../../../scripts/ports.mjs';
 
 /** Runs a command to its end; its exit code and output. */
 function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { inMemoryLocks } from '../../sw/lock.js';
-import { indexedDbStore, memoryStore, type SessionStore, type StoredSession } from '../../sw/store.js';
-import { loggedIn, makeBroker, ScriptedEndpoint } from './helpers.js';
-import type { TokenResult } from '../../protocol/index.js';
+import { inMemoryLocks } from '../../../sw/lock.js';
+import { memoryStore, type SessionStore, type StoredSession } from '../../../sw/store.js';
+import { loggedIn, makeBroker, ScriptedEndpoint } from '../helpers.js';
+import type { TokenResult } from '../../../protocol/index.js';
 
 /** The token a result carries (handoff), or undefined (sealed). */
 const tokenOf = (result: TokenResult) => ('accessToken' in result ? result.accessToken : undefined);
@@ -60,37 +60,6 @@ describe('single-flight refresh', () => {
     ]);
     expect(endpoint.refreshCalls).toEqual(['refresh-1']);
     expect(new Set(results.map(tokenOf))).toEqual(new Set(['access-2']));
-  });
-});
-
-describe('refresh ahead of expiry', () => {
-  it('refreshes a token that is within the skew of its expiry', async () => {
-    const { broker, endpoint, clock } = await loggedIn({ refreshSkewSeconds: 10, maxSkewFraction: 0.5 });
-    clock.now += 49_000;
-    expect((await broker.getToken()).accessToken).toBe('access-1');
-    clock.now += 2_000; // 9 s left, inside the 10 s skew
-    expect((await broker.getToken()).accessToken).toBe('access-2');
-    expect(endpoint.refreshCalls).toHaveLength(1);
-  });
-
-  it('caps the skew at a fraction of a short lifetime, so a 2-second token is not refreshed on every request', async () => {
-    const endpoint = new ScriptedEndpoint();
-    endpoint.expiresIn = 2;
-    const { broker, clock } = await loggedIn({ endpoint, refreshSkewSeconds: 30, maxSkewFraction: 0.2 });
-    clock.now += 1_500; // 0.5 s left; the skew is capped at 0.4 s
-    expect((await broker.getToken()).accessToken).toBe('access-1');
-    expect(endpoint.refreshCalls).toHaveLength(0);
-    clock.now += 200;
-    expect((await broker.getToken()).accessToken).toBe('access-2');
-  });
-
-  it('reads the expiry from the JWT exp when the server gives no expires_in', async () => {
-    const endpoint = new ScriptedEndpoint();
-    const exp = Math.floor(1_000_000 / 1000) + 120;
-    const jwt = `e30.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}.sig`;
-    endpoint.login = async () => ({ accessToken: jwt, refreshToken: 'r' });
-    const { broker } = await loggedIn({ endpoint });
-    expect((await broker.getToken()).accessExpiresAt).toBe(exp * 1000);
   });
 });
 
@@ -243,39 +212,6 @@ describe('login, logout and status', () => {
     expect(endpoint.refreshCalls).toHaveLength(0);
     expect(status).toEqual({ loggedIn: true, accessExpiresAt: 1_060_000, generation: 1, mode: 'handoff', refreshRetryAt: null, workerStartedAt: 1_000_000, persisted: true, dpopBound: false, claims: null, session: expect.stringMatching(/^sid:[0-9a-f-]{36}$/) });
     expect(JSON.stringify(status)).not.toMatch(/refresh-|access-/);
-  });
-});
-
-describe('storage', () => {
-  it('keeps the session in IndexedDB across broker instances (a worker restart)', async () => {
-    const name = `restart-${Math.random()}`;
-    const store = indexedDbStore(name);
-    const endpoint = new ScriptedEndpoint();
-    await makeBroker({ store, endpoint }).broker.login(credentials);
-    const again = makeBroker({ store: indexedDbStore(name), endpoint });
-    expect(await again.broker.status()).toMatchObject({ loggedIn: true, generation: 1 });
-    expect((await again.broker.getToken()).accessToken).toBe('access-1');
-  });
-
-  it('keeps two brokers on one origin apart (one database per name)', async () => {
-    const endpoint = new ScriptedEndpoint();
-    const a = makeBroker({ store: indexedDbStore(`a-${Math.random()}`), endpoint });
-    const b = makeBroker({ store: indexedDbStore(`b-${Math.random()}`), endpoint });
-    await a.broker.login(credentials);
-    expect(await b.broker.status()).toMatchObject({ loggedIn: false });
-  });
-
-  it('treats a stored record of another version as no session', async () => {
-    const store = indexedDbStore(`v-${Math.random()}`);
-    await store.write({ version: 99 } as unknown as StoredSession);
-    expect(await store.read()).toBeUndefined();
-  });
-
-  it('behaves the same with memory storage', async () => {
-    const { broker, endpoint, clock } = await loggedIn({ storage: 'memory' });
-    clock.now += 61_000;
-    await Promise.all(Array.from({ length: 20 }, () => broker.getToken()));
-    expect(endpoint.refreshCalls).toHaveLength(1);
   });
 });
 

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { jsonEndpoint } from '../../sw/adapters/json.js';
-import { oauth2Endpoint } from '../../sw/adapters/oauth2.js';
-import { resolveConfig } from '../../sw/config.js';
-import { dpopResourceFetch } from '../../sw/adapters/dpop-proofs.js';
-import { generateDpopKey } from '../../sw/dpop.js';
-import { signedFetch } from '../../sw/sealed-signing.js';
-import { makeBroker } from './helpers.js';
+import { jsonEndpoint } from '../../../sw/adapters/json.js';
+import { oauth2Endpoint } from '../../../sw/adapters/oauth2.js';
+import { resolveConfig } from '../../../sw/config.js';
+import { dpopResourceFetch } from '../../../sw/adapters/dpop-proofs.js';
+import { generateDpopKey } from '../../../sw/dpop.js';
+import { signedFetch } from '../../../sw/sealed-signing.js';
+import { makeBroker } from '../helpers.js';
 
 /** Verifies a proof like a server would and returns its header and claims. */
 async function readProof(proof: string | null) {
@@ -62,7 +62,7 @@ describe('DPoP proofs', () => {
     const { broker } = makeBroker({
       mode: 'sealed',
       dpop: true,
-      endpoint: Object.assign(new (await import('./helpers.js')).ScriptedEndpoint(), { dpopFetch: dpopResourceFetch, tokenType: 'DPoP' }),
+      endpoint: Object.assign(new (await import('../helpers.js')).ScriptedEndpoint(), { dpopFetch: dpopResourceFetch, tokenType: 'DPoP' }),
     });
     await broker.login({ username: 'demo', password: 'demo' });
     const seen: Request[] = [];
@@ -83,7 +83,7 @@ describe('DPoP proofs', () => {
   });
 
   it('keeps one key per session: refreshes reuse it, a new login makes a new one', async () => {
-    const { ScriptedEndpoint } = await import('./helpers.js');
+    const { ScriptedEndpoint } = await import('../helpers.js');
     const { broker, store, clock } = makeBroker({ mode: 'sealed', dpop: true, endpoint: Object.assign(new ScriptedEndpoint(), { dpopFetch: dpopResourceFetch, tokenType: 'DPoP' }) });
     await broker.login({ username: 'demo', password: 'demo' });
     const first = (await store.read())!.dpop!;
@@ -97,7 +97,7 @@ describe('DPoP proofs', () => {
   });
 
   it('stores the key pair in IndexedDB and reads it back still non-extractable', async () => {
-    const { indexedDbStore } = await import('../../sw/store.js');
+    const { indexedDbStore } = await import('../../../sw/store.js');
     const store = indexedDbStore(`dpop-${Math.random()}`);
     const dpop = await generateDpopKey();
     await store.write({ version: 1, refreshToken: 'r', accessToken: 'a', accessExpiresAt: 2, accessIssuedAt: 1, generation: 1, dpop });

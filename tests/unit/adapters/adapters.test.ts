@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { jsonEndpoint } from '../../sw/adapters/json.js';
-import { oauth2Endpoint } from '../../sw/adapters/oauth2.js';
-import type { EndpointContext, TokenEndpoint } from '../../sw/adapters/types.js';
-import { resolveConfig } from '../../sw/config.js';
+import { jsonEndpoint } from '../../../sw/adapters/json.js';
+import { oauth2Endpoint } from '../../../sw/adapters/oauth2.js';
+import type { EndpointContext, TokenEndpoint } from '../../../sw/adapters/types.js';
+import { resolveConfig } from '../../../sw/config.js';
 
 /** Checks a config built around `endpoint`, as installTokenBroker does. */
 const configWith = (endpoint: TokenEndpoint) => resolveConfig({ endpoint, apiAllowlist: ['https://api.test'] });

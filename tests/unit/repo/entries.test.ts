@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import * as page from '../../src/index.js';
-import * as worker from '../../sw/index.js';
-import * as vault from '../../vault/index.js';
-import * as react from '../../react/index.js';
-import * as vue from '../../vue/index.js';
+import * as page from '../../../src/index.js';
+import * as worker from '../../../sw/index.js';
+import * as vault from '../../../vault/index.js';
+import * as react from '../../../react/index.js';
+import * as vue from '../../../vue/index.js';
 
 describe('package entries', () => {
   it('the worker entry exports exactly what an app or a custom adapter needs, and no internals', () => {

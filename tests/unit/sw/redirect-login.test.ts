@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { oidcEndpoint } from '../../sw/adapters/openid.js';
-import { TokenBroker } from '../../sw/broker.js';
-import { resolveConfig } from '../../sw/config.js';
-import { inMemoryLocks } from '../../sw/lock.js';
-import { indexedDbStore, memoryStore, type SessionStore } from '../../sw/store.js';
-import { handleMessage } from '../../sw/message-handler.js';
-import { jsonEndpoint } from '../../sw/adapters/json.js';
-import { PROTOCOL } from '../../protocol/index.js';
+import { oidcEndpoint } from '../../../sw/adapters/openid.js';
+import { TokenBroker } from '../../../sw/broker.js';
+import { resolveConfig } from '../../../sw/config.js';
+import { inMemoryLocks } from '../../../sw/lock.js';
+import { indexedDbStore, memoryStore, type SessionStore } from '../../../sw/store.js';
+import { handleMessage } from '../../../sw/message-handler.js';
+import { jsonEndpoint } from '../../../sw/adapters/json.js';
+import { PROTOCOL } from '../../../protocol/index.js';
 
 const issuer = 'https://id.test';
 

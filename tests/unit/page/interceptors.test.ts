@@ -1,9 +1,9 @@
 import axiosLatest, { type AxiosError as AxiosErrorType, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import axios17 from 'axios-1.7';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GENERATION_HEADER } from '../../protocol/index.js';
-import { attachTokenBroker } from '../../src/interceptors.js';
-import { connectClient, installPageGlobals, ScriptedWorker } from './page-helpers.js';
+import { GENERATION_HEADER } from '../../../protocol/index.js';
+import { attachTokenBroker } from '../../../src/interceptors.js';
+import { connectClient, installPageGlobals, ScriptedWorker } from '../page-helpers.js';
 
 beforeAll(() => {
   // The interceptors resolve relative URLs against the page's location.

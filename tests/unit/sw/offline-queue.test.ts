@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { QUEUED_HEADER, parseAllowlist, type QueuedRequest } from '../../protocol/index.js';
-import type { TokenSet } from '../../sw/adapters/types.js';
-import { resolveConfig } from '../../sw/config.js';
-import { OfflineQueue, resolveOfflineQueue, type OfflineQueueOptions, type OfflineQueueSetup } from '../../sw/offline-queue.js';
+import { QUEUED_HEADER, parseAllowlist, type QueuedRequest } from '../../../protocol/index.js';
+import type { TokenSet } from '../../../sw/adapters/types.js';
+import { resolveConfig } from '../../../sw/config.js';
+import { OfflineQueue, resolveOfflineQueue, type OfflineQueueOptions, type OfflineQueueSetup } from '../../../sw/offline-queue.js';
 
 /** What `backgroundSyncQueue(options)` returns, with the queue left to each test (Workbox's needs a worker). */
 const backgroundSyncQueue = (options: OfflineQueueOptions = {}): OfflineQueueSetup => ({ kind: 'offline-queue', options, queue: () => memoryQueue().queue });
-import { ScriptedEndpoint, makeBroker, memoryQueue } from './helpers.js';
+import { ScriptedEndpoint, makeBroker, memoryQueue } from '../helpers.js';
 
 /** Tokens that say who they are for, like a JWT's `sub` or an id_token would. */
 class UserEndpoint extends ScriptedEndpoint {

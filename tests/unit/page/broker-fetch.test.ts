@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createBrokerFetch } from '../../src/broker-fetch.js';
-import { connectClient, installPageGlobals, ScriptedWorker } from './page-helpers.js';
+import { createBrokerFetch } from '../../../src/broker-fetch.js';
+import { connectClient, installPageGlobals, ScriptedWorker } from '../page-helpers.js';
 
 beforeAll(() => {
   installPageGlobals('https://app.test/page');

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { GENERATION_HEADER, PROTOCOL, PROTOCOL_VERSION, RETRIED_HEADER, type BrokerEvent } from '../../protocol/index.js';
-import { installTokenBroker, jsonEndpoint, memoryStore, oauth2Endpoint, type TokenBrokerConfig } from '../../sw/index.js';
-import { TAKE_OVER } from '../../sw/take-over.js';
-import { memoryQueue } from './helpers.js';
+import { GENERATION_HEADER, PROTOCOL, PROTOCOL_VERSION, RETRIED_HEADER, type BrokerEvent } from '../../../protocol/index.js';
+import { installTokenBroker, jsonEndpoint, memoryStore, oauth2Endpoint, type TokenBrokerConfig } from '../../../sw/index.js';
+import { TAKE_OVER } from '../../../sw/take-over.js';
+import { memoryQueue } from '../helpers.js';
 
 type Listener = (event: never) => void;
 

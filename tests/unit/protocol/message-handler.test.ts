@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_BYTES, PROTOCOL } from '../../protocol/index.js';
-import { jsonEndpoint } from '../../sw/adapters/json.js';
-import { resolveConfig } from '../../sw/config.js';
-import { handleMessage } from '../../sw/message-handler.js';
-import { makeBroker } from './helpers.js';
-import { TokenBroker } from '../../sw/broker.js';
-import { inMemoryLocks } from '../../sw/lock.js';
-import { memoryStore } from '../../sw/store.js';
+import { MAX_MESSAGE_BYTES, PROTOCOL } from '../../../protocol/index.js';
+import { jsonEndpoint } from '../../../sw/adapters/json.js';
+import { resolveConfig } from '../../../sw/config.js';
+import { handleMessage } from '../../../sw/message-handler.js';
+import { makeBroker } from '../helpers.js';
+import { TokenBroker } from '../../../sw/broker.js';
+import { inMemoryLocks } from '../../../sw/lock.js';
+import { memoryStore } from '../../../sw/store.js';
 
 const envelope = { protocol: PROTOCOL, v: 1, id: 'm1' };
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { screenshotSourcesHash } from '../../scripts/screenshot-sources.mjs';
+import { screenshotSourcesHash } from '../../../scripts/screenshot-sources.mjs';
 
 describe('the pictures in the README and CONTRIBUTING', () => {
   it('were taken from the demo as its UI sources are now (else: npm run screenshots)', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { jsonEndpoint } from '../../sw/adapters/json.js';
-import type { TokenSet } from '../../sw/adapters/types.js';
-import { idTokenClaims } from '../../sw/claims.js';
-import { loggedIn, ScriptedEndpoint } from './helpers.js';
+import { jsonEndpoint } from '../../../sw/adapters/json.js';
+import type { TokenSet } from '../../../sw/adapters/types.js';
+import { idTokenClaims } from '../../../sw/claims.js';
+import { loggedIn, ScriptedEndpoint } from '../helpers.js';
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const jwt = (payload: Record<string, unknown>) => `${base64url({ alg: 'RS256' })}.${base64url(payload)}.signature`;

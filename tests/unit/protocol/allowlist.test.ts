@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAllowedUrl, parseAllowlist } from '../../protocol/index.js';
+import { isAllowedUrl, parseAllowlist } from '../../../protocol/index.js';
 
 describe('the allowlist rule', () => {
   const origin = parseAllowlist(['https://api.example.com']);

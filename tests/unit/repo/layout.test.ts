@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_BROKER_LINES, checkLayout } from '../../scripts/check-layout.mjs';
+import { MAX_BROKER_LINES, checkLayout } from '../../../scripts/check-layout.mjs';
 
 describe("the library's layout (scripts/check-layout.mjs)", () => {
   const layout = checkLayout();

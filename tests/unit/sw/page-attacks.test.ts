@@ -3,11 +3,11 @@
  * the worker-side half of the attacker suite (tests/e2e/attacker.spec.ts has the browser half).
  */
 import { describe, expect, it } from 'vitest';
-import { PROTOCOL } from '../../protocol/index.js';
-import { resolveConfig } from '../../sw/config.js';
-import { handleMessage } from '../../sw/message-handler.js';
-import { isSameOriginPath } from '../../sw/validate-message.js';
-import { loggedIn, makeBroker, ScriptedEndpoint } from './helpers.js';
+import { PROTOCOL } from '../../../protocol/index.js';
+import { resolveConfig } from '../../../sw/config.js';
+import { handleMessage } from '../../../sw/message-handler.js';
+import { isSameOriginPath } from '../../../sw/validate-message.js';
+import { loggedIn, makeBroker, ScriptedEndpoint } from '../helpers.js';
 
 const envelope = { protocol: PROTOCOL, v: 1, id: 'm1' };
 
