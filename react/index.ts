@@ -15,9 +15,10 @@
  */
 import type { AxiosInstance } from 'axios';
 import { createContext, createElement, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { attachAll } from '../bindings/attach-all.js';
 import {
-  attachTokenBroker,
   registerTokenBroker,
+  STARTING_SNAPSHOT,
   type AttachOptions,
   type BrokerClient,
   type RegisterOptions,
@@ -62,8 +63,7 @@ interface Startup {
 }
 
 const TokenBrokerContext = createContext<Startup | null>(null);
-const STARTING: SessionSnapshot = Object.freeze({ state: 'starting', status: null, claims: null });
-const starting = () => STARTING;
+const starting = () => STARTING_SNAPSHOT;
 const noSubscription = () => () => {};
 
 /** Registers the broker once per page and provides it to {@link useSession} and {@link useTokenBroker}. */
@@ -72,8 +72,7 @@ export function TokenBrokerProvider(props: TokenBrokerProviderProps): ReactNode 
   const latest = useRef(props);
   latest.current = props;
   const attach = (client: BrokerClient) => {
-    const { axios, attachOptions } = latest.current;
-    for (const instance of axios === undefined ? [] : Array.isArray(axios) ? axios : [axios]) attachTokenBroker(instance as AxiosInstance, client, attachOptions);
+    attachAll(latest.current.axios, client, latest.current.attachOptions);
   };
 
   useEffect(() => {

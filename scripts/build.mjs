@@ -30,7 +30,7 @@ let outOfDate = 0;
 const verbose = process.env.BUILD_VERBOSE === '1';
 
 /** What every part depends on: the library's sources, the build configuration, the installed packages. */
-const SHARED_INPUTS = ['src', 'sw', 'protocol', 'vault', 'react', 'vue', 'vite.config.ts', 'tsconfig.base.json', 'package-lock.json', 'scripts/build.mjs'];
+const SHARED_INPUTS = ['src', 'sw', 'protocol', 'vault', 'react', 'vue', 'bindings', 'vite.config.ts', 'tsconfig.base.json', 'package-lock.json', 'scripts/build.mjs'];
 
 /**
  * Runs one build step, printing its name and time; its output only when it fails.

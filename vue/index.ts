@@ -13,9 +13,10 @@
  */
 import type { AxiosInstance } from 'axios';
 import { computed, inject, onScopeDispose, shallowRef, type App, type ComputedRef, type InjectionKey, type ShallowRef } from 'vue';
+import { attachAll } from '../bindings/attach-all.js';
 import {
-  attachTokenBroker,
   registerTokenBroker,
+  STARTING_SNAPSHOT,
   type AttachOptions,
   type BrokerClient,
   type RegisterOptions,
@@ -68,17 +69,15 @@ interface Store {
 }
 
 const KEY: InjectionKey<Store> = Symbol('sw-token-broker');
-const STARTING: SessionSnapshot = Object.freeze({ state: 'starting', status: null, claims: null });
 
 /** Creates the plugin; registration starts at once in a browser (never during server rendering). */
 export function createTokenBroker(options: TokenBrokerPluginOptions): TokenBrokerPlugin {
   const client = shallowRef<BrokerClient | null>(null);
-  const snapshot = shallowRef<SessionSnapshot>(STARTING);
+  const snapshot = shallowRef<SessionSnapshot>(STARTING_SNAPSHOT);
   const error = shallowRef<unknown>(null);
   const start = async () => {
     const broker = await registerTokenBroker(options.scriptUrl, options.options);
-    const { axios, attachOptions } = options;
-    for (const instance of axios === undefined ? [] : Array.isArray(axios) ? axios : [axios]) attachTokenBroker(instance as AxiosInstance, broker, attachOptions);
+    attachAll(options.axios, broker, options.attachOptions);
     snapshot.value = broker.getSnapshot();
     broker.subscribe((next) => (snapshot.value = next));
     if (options.onSignedOut) broker.onSignedOut(options.onSignedOut);

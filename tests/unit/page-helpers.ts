@@ -16,16 +16,25 @@ import {
 } from '../../protocol/index.js';
 import { BrokerClient } from '../../src/client.js';
 
+/** Lifts Node's listener cap on `target`; happy-dom's EventTarget (the bindings' tests) has none to lift. */
+function uncapListeners(target: EventTarget): void {
+  try {
+    setMaxListeners(0, target);
+  } catch {
+    // Not Node's EventTarget: nothing is capped.
+  }
+}
+
 /** Installs `location` and a `navigator.serviceWorker` event target in this realm; returns the target. */
 export function installPageGlobals(href = 'https://app.test/page'): EventTarget & { startMessages(): void } {
   (globalThis as { location?: unknown }).location = new URL(href);
   const container = Object.assign(new EventTarget(), { startMessages() {}, controller: null });
-  // Every BrokerClient a test connects listens here.
-  setMaxListeners(0, container);
+  // Every BrokerClient a test connects listens here (Node's EventTarget caps listeners; happy-dom's does not).
+  uncapListeners(container);
   Object.defineProperty(globalThis, 'navigator', { value: { serviceWorker: container }, configurable: true, writable: true });
   // The window's own events (`online`): Node's global is no EventTarget.
   const windowEvents = new EventTarget();
-  setMaxListeners(0, windowEvents);
+  uncapListeners(windowEvents);
   Object.assign(globalThis, {
     addEventListener: windowEvents.addEventListener.bind(windowEvents),
     removeEventListener: windowEvents.removeEventListener.bind(windowEvents),

@@ -41,6 +41,7 @@ describe('package entries', () => {
         'NotLoggedInError',
         'QUEUED_HEADER',
         'ProtocolMismatchError',
+        'STARTING_SNAPSHOT',
         'RefreshUnavailableError',
         'ServiceWorkerUnavailableError',
         'SessionEndedError',
