@@ -16,16 +16,14 @@ import {
   type RequestFieldsByType,
   type RequestType,
 } from '../protocol/index.js';
+import { MAX_CREDENTIAL_FIELDS, MAX_DEPTH, MAX_ID_LENGTH, MAX_NODES, isPlainRecord, plainDataShape, readCredentials, serialisedSize } from '../protocol/plain-data.js';
 
 export type ParsedMessage =
   | { kind: 'foreign' }
   | { kind: 'invalid'; id?: string; error: BrokerError }
   | { kind: 'request'; request: BrokerRequest };
 
-const MAX_ID_LENGTH = 64;
 const MAX_TOKEN_LENGTH = 16 * 1024;
-const MAX_CREDENTIAL_FIELDS = 16;
-const MAX_CREDENTIAL_LENGTH = 4096;
 
 const invalid = (message: string, id?: string): ParsedMessage => ({
   kind: 'invalid',
@@ -137,62 +135,5 @@ export function isSameOriginPath(value: unknown): value is string {
     return new URL(value, probe).origin === probe;
   } catch {
     return false;
-  }
-}
-
-function readCredentials(value: unknown): Record<string, string> | undefined {
-  if (!isPlainRecord(value)) return undefined;
-  const keys = Object.keys(value);
-  if (keys.length > MAX_CREDENTIAL_FIELDS) return undefined;
-  // A null-prototype object: a key named __proto__ stays a plain key.
-  const credentials = Object.create(null) as Record<string, string>;
-  for (const key of keys) {
-    const field = value[key];
-    if (typeof field !== 'string' || field.length > MAX_CREDENTIAL_LENGTH) return undefined;
-    credentials[key] = field;
-  }
-  return credentials;
-}
-
-const MAX_NODES = 4096;
-const MAX_DEPTH = 16;
-
-/**
- * Whether structured-clone data is plain JSON-like data. Structured clone delivers
- * ArrayBuffers, Maps, Sets and cycles that JSON measures as `{}` or cannot measure at all,
- * so the size limit only means something once this holds. Bounded in values and depth.
- */
-function plainDataShape(value: unknown): 'plain' | 'not-plain' | 'cycle' | 'too-large' {
-  let nodes = 0;
-  const ancestors = new Set<object>();
-  const walk = (item: unknown, depth: number): 'plain' | 'not-plain' | 'cycle' | 'too-large' => {
-    if (++nodes > MAX_NODES || depth > MAX_DEPTH) return 'too-large';
-    if (item === null || item === undefined || typeof item === 'string' || typeof item === 'boolean') return 'plain';
-    if (typeof item === 'number') return Number.isFinite(item) ? 'plain' : 'not-plain';
-    const isArray = Array.isArray(item) && Object.getPrototypeOf(item) === Array.prototype;
-    if (!isArray && !isPlainRecord(item)) return 'not-plain';
-    if (ancestors.has(item)) return 'cycle';
-    ancestors.add(item);
-    for (const child of Object.values(item)) {
-      const shape = walk(child, depth + 1);
-      if (shape !== 'plain') return shape;
-    }
-    ancestors.delete(item);
-    return 'plain';
-  };
-  return walk(value, 0);
-}
-
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
-
-function serialisedSize(value: unknown): number | undefined {
-  try {
-    return new TextEncoder().encode(JSON.stringify(value)).length;
-  } catch {
-    return undefined;
   }
 }

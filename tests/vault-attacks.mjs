@@ -155,9 +155,9 @@ export const vaultAttacks = [
     check(results) {
       assert.equal(results.connected, 'ready');
       assert.deepEqual(results.codes, [
-        'unknown-type',
-        'unknown-type',
-        'unknown-type',
+        'malformed-message',
+        'malformed-message',
+        'message-too-large',
         'malformed-message',
         'malformed-message',
         'malformed-message',

@@ -14,7 +14,6 @@ import {
   VAULT_CALLBACK_KEY,
   VAULT_RETURN_PARAM,
   REDIRECT_RESULT_KEY,
-  isCallbackSearch,
   toWireError,
   type VaultCall,
   type VaultConnected,
@@ -25,6 +24,7 @@ import {
 } from '../protocol/index.js';
 import type { BrokerClient } from '../src/client.js';
 import { registerTokenBroker } from '../src/register.js';
+import { parseUrl, parseVaultCall } from './validate-call.js';
 
 export interface VaultFrameOptions {
   /** The app origins allowed to use this vault, exactly (`https://app.example.com`). */
@@ -40,9 +40,6 @@ export interface VaultFrameOptions {
    */
   callbackReturnUrl?: string;
 }
-
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
-const MAX_BODY_CHARS = 1024 * 1024;
 
 /**
  * Starts answering the app. Call once, in the vault frame's page.
@@ -111,9 +108,11 @@ function appReturnUrl(returnTo: string): string | null {
 }
 
 async function answer(broker: BrokerClient, appOrigin: string, message: unknown): Promise<VaultReply> {
-  const id = typeof (message as { id?: unknown })?.id === 'string' ? (message as { id: string }).id : '';
+  const parsed = parseVaultCall(message, appOrigin);
+  const { id } = parsed;
+  if ('error' in parsed) return { id, ok: false, error: toWireError(parsed.error) };
   try {
-    const result = await run(broker, readCall(message, appOrigin));
+    const result = await run(broker, parsed.call);
     return { id, ok: true, result };
   } catch (error) {
     return { id, ok: false, error: toWireError(error) };
@@ -149,54 +148,6 @@ async function finishLogin(broker: BrokerClient, callbackSearch: string): Promis
 /** Where the worker sends the browser after the code exchange: this page, which forwards to the app's `returnTo`. */
 function vaultReturnPath(returnTo: string): string {
   return `${location.pathname}?${new URLSearchParams({ [VAULT_RETURN_PARAM]: returnTo })}`;
-}
-
-/** The app's message, checked field by field: plain strings only, nothing else reaches fetch. */
-function readCall(message: unknown, appOrigin: string): VaultCall {
-  const malformed = (why: string) => new BrokerError(ErrorCode.MalformedMessage, `Vault: ${why}`);
-  if (typeof message !== 'object' || message === null) throw malformed('a message must be an object');
-  const { type } = message as { type?: unknown };
-  if (type === 'logout' || type === 'status') return { type };
-  if (type === 'login') {
-    const credentials = (message as { credentials?: unknown }).credentials;
-    if (!isStringRecord(credentials)) throw malformed('credentials must be an object of strings');
-    return { type, credentials };
-  }
-  if (type === 'finishLogin') {
-    const { callbackSearch } = message as { callbackSearch?: unknown };
-    // The worker checks it again; this keeps a non-string from reaching BrokerClient.
-    if (!isCallbackSearch(callbackSearch)) throw malformed('finishLogin.callbackSearch must be a query string');
-    return { type, callbackSearch };
-  }
-  if (type === 'authorize') {
-    const { returnTo, check } = message as { returnTo?: unknown; check?: unknown };
-    // The browser comes back to the page of the app that asked, never elsewhere.
-    const url = typeof returnTo === 'string' && returnTo.length <= 1024 ? parseUrl(returnTo) : null;
-    if (!url || url.origin !== appOrigin) throw malformed(`authorize.returnTo must be an absolute URL on ${appOrigin}`);
-    if (typeof check !== 'string') throw malformed('authorize.check must be a string');
-    url.hash = '';
-    return { type, returnTo: url.href, check };
-  }
-  if (type !== 'request') throw new BrokerError(ErrorCode.UnknownType, `Vault: unknown message type ${String(type)}`);
-  const request = (message as { request?: unknown }).request as Partial<VaultRequest> | undefined;
-  if (!request || typeof request.method !== 'string' || !METHODS.has(request.method.toUpperCase())) throw malformed('request.method must be GET, HEAD, POST, PUT, PATCH or DELETE');
-  if (typeof request.url !== 'string' || !/^https?:\/\//.test(request.url)) throw malformed('request.url must be an absolute http(s) URL');
-  if (!isStringRecord(request.headers)) throw malformed('request.headers must be an object of strings');
-  if (request.body !== null && (typeof request.body !== 'string' || request.body.length > MAX_BODY_CHARS)) throw malformed('request.body must be a string (at most 1 MiB) or null');
-  return { type, request: { method: request.method.toUpperCase(), url: request.url, headers: request.headers, body: request.body } };
-}
-
-/** `URL.parse` for browsers before 2024: null when not an absolute URL. */
-function parseUrl(value: string | null): URL | null {
-  try {
-    return value === null ? null : new URL(value);
-  } catch {
-    return null;
-  }
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((each) => typeof each === 'string');
 }
 
 /**
