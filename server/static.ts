@@ -1,0 +1,49 @@
+/** The built demo's files. */
+import type { ServerResponse } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import { HttpError } from './http.js';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.map': 'application/json',
+};
+
+/** Serves `path` under `root` (never outside it), with `suffix` appended (a worker version tag). */
+export async function serveStatic(root: string, path: string, res: ServerResponse, suffix = ''): Promise<void> {
+
+  let relative: string;
+  try {
+    relative = decodeURIComponent(path);
+  } catch {
+    throw new HttpError(400, 'invalid_request', 'Bad path encoding');
+  }
+  if (relative.endsWith('/')) relative += 'index.html';
+  const file = normalize(join(root, relative));
+  if (!file.startsWith(normalize(root + sep))) throw new HttpError(404, 'not_found', 'Not found');
+  let target = file;
+  try {
+    if ((await stat(target)).isDirectory()) target = join(target, 'index.html');
+  } catch {
+    throw new HttpError(404, 'not_found', `Not found: ${path}`);
+  }
+  let data: Buffer;
+  try {
+    data = await readFile(target);
+  } catch {
+    throw new HttpError(404, 'not_found', `Not found: ${path}`);
+  }
+  res.writeHead(200, {
+    'content-type': CONTENT_TYPES[extname(target)] ?? 'application/octet-stream',
+    // Workers and pages must update at once in the demo and the tests.
+    'cache-control': 'no-cache',
+  });
+  res.end(suffix ? Buffer.concat([data, Buffer.from(suffix)]) : data);
+}
