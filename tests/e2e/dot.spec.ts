@@ -5,9 +5,10 @@
  * 403 (not 401) to an expired token. The provider serves the fixture page and worker
  * (tests/e2e/idp/oidc-page.ts, oidc-sw.ts) configured as a DOT user would.
  */
-import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
+import type { APIRequestContext, Page } from '@playwright/test';
 import { DOT_PORT } from '../../playwright.config.js';
-import { expect, fireCalls, fireInAllTabsAtOnce, readWorkerSession, stopWorkers, test } from './fixtures.js';
+import { expect, fireCalls, fireInAllTabsAtOnce, stopWorkers, test } from './fixtures.js';
+import { providerScenarios, workerSession } from './provider-scenarios.js';
 
 const origin = `http://127.0.0.1:${DOT_PORT}`;
 
@@ -52,10 +53,6 @@ async function loginThroughDot(page: Page, scope = '/'): Promise<void> {
   expect(await page.evaluate(() => window.redirectResult)).toBe(true);
 }
 
-/** The broker's stored session, read inside the worker of `scope` (never through a page). */
-const workerSession = (context: BrowserContext, scope = '/'): Promise<{ refreshToken: string; accessToken: string } | undefined> =>
-  readWorkerSession(context, `sw-token-broker:idp-oidc:${scope}`, `${scope}oidc-sw.js`);
-
 const events = (page: Page) => page.evaluate(() => [...window.brokerEvents]);
 
 test.describe('Django OAuth Toolkit 1.7', () => {
@@ -66,48 +63,17 @@ test.describe('Django OAuth Toolkit 1.7', () => {
     await dot.reset();
   });
 
-  test('login by redirect with PKCE through its own login and consent pages; an expiry storm in 4 tabs through its 403s: one refresh grant, rotation, no reuse', async ({ openTab, context }) => {
-    const first = await openTab(`${origin}/`);
-    await loginThroughDot(first);
-    const tabs = [first];
-    for (let i = 0; i < 3; i++) tabs.push(await openTab(`${origin}/`));
-    for (const tab of tabs) expect(await fireCalls(tab, 1)).toEqual({ ok: 1, errors: [] });
-    const before = await workerSession(context);
-    await dot.expireAccessTokens();
-    await dot.reset();
-    const results = await fireInAllTabsAtOnce(tabs, 10);
-    expect(results).toEqual(tabs.map(() => ({ ok: 10, errors: [] })));
-    const stats = await dot.stats();
-    expect(stats).toMatchObject({ refreshes: 1, refreshesRejected: 0, reuseDetected: 0 });
-    // DOT's resource view refused the expired token with 403; the page's statusCodes include it.
-    expect(stats.api403).toBeGreaterThanOrEqual(1);
-    const after = await workerSession(context);
-    expect(after!.refreshToken).not.toBe(before!.refreshToken);
-    expect(await dot.isRefreshTokenActive(before!.refreshToken)).toBe(false);
-  });
-
-  test('the browser stops the worker: the session survives, and the next expiry is one refresh', async ({ openTab }) => {
-    const page = await openTab(`${origin}/`);
-    await loginThroughDot(page);
-    await stopWorkers(page);
-    expect(await fireCalls(page, 3)).toEqual({ ok: 3, errors: [] });
-    await dot.expireAccessTokens();
-    await dot.reset();
-    await stopWorkers(page);
-    expect(await fireCalls(page, 5)).toEqual({ ok: 5, errors: [] });
-    expect(await dot.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0 });
-  });
-
-  test('sealed mode: the worker signs, refreshes once through the 403 and retries, no token in the page', async ({ openTab }) => {
-    const page = await openTab(`${origin}/sealed/`);
-    await loginThroughDot(page, '/sealed/');
-    await dot.expireAccessTokens();
-    await dot.reset();
-    expect(await fireCalls(page, 10)).toEqual({ ok: 10, errors: [] });
-    expect(await dot.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0 });
-    const refused = await page.evaluate(() => window.demo.broker.getAccessToken().then(() => 'token', (error) => error.code));
-    expect(refused).toBe('not-supported');
-  });
+  // The storm (through DOT's 403s), the stopped worker, sealed mode: tests/e2e/provider-scenarios.ts.
+  providerScenarios(() => ({
+    origin,
+    login: loginThroughDot,
+    stats: () => dot.stats(),
+    reset: () => dot.reset(),
+    expireAccessTokens: () => dot.expireAccessTokens(),
+    isRefreshTokenLive: (refreshToken) => dot.isRefreshTokenActive(refreshToken),
+    // DOT's resource views refuse an expired token with 403 (not 401): the broker refreshed through them.
+    afterStorm: (stats) => expect(stats.api403).toBeGreaterThanOrEqual(1),
+  }));
 
   test('logout revokes the refresh token at DOT (its revocation endpoint, configured because discovery names none): a replay is refused, and every tab is told revoked', async ({ openTab, context, request }) => {
     const page = await openTab(`${origin}/`);

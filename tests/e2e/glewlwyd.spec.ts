@@ -5,9 +5,10 @@
  * authentication. tests/e2e/idp/glewlwyd-server.mjs sets it up from nothing and is its public
  * origin; the fixture page and worker are tests/e2e/idp/oidc-page.ts and oidc-sw.ts.
  */
-import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
+import type { APIRequestContext, Page } from '@playwright/test';
 import { GLEWLWYD_PORT } from '../../playwright.config.js';
-import { expect, fireCalls, fireInAllTabsAtOnce, readWorkerSession, stopWorkers, test } from './fixtures.js';
+import { expect, fireCalls, test } from './fixtures.js';
+import { providerScenarios, workerSession } from './provider-scenarios.js';
 
 const origin = `http://127.0.0.1:${GLEWLWYD_PORT}`;
 
@@ -55,10 +56,6 @@ async function loginThroughGlewlwyd(page: Page, scope = '/'): Promise<void> {
   expect(await page.evaluate(() => window.redirectResult)).toBe(true);
 }
 
-/** The broker's stored session, read inside the worker of `scope` (never through a page). */
-const workerSession = (context: BrowserContext, scope = '/'): Promise<{ refreshToken: string; accessToken: string } | undefined> =>
-  readWorkerSession(context, `sw-token-broker:idp-oidc:${scope}`, `${scope}oidc-sw.js`);
-
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
 const events = (page: Page) => page.evaluate(() => [...window.brokerEvents]);
 
@@ -69,45 +66,16 @@ test.describe('Glewlwyd 2.7', () => {
     await glewlwyd.reset();
   });
 
-  test('login by redirect with PKCE through its own pages; an expiry storm in 4 tabs: one refresh grant, rotation, no reuse', async ({ openTab, context }) => {
-    const first = await openTab(`${origin}/`);
-    await loginThroughGlewlwyd(first);
-    const tabs = [first];
-    for (let i = 0; i < 3; i++) tabs.push(await openTab(`${origin}/`));
-    for (const tab of tabs) expect(await fireCalls(tab, 1)).toEqual({ ok: 1, errors: [] });
-    const before = await workerSession(context);
-    await glewlwyd.expireAccessTokens();
-    await glewlwyd.reset();
-    const results = await fireInAllTabsAtOnce(tabs, 10);
-    expect(results).toEqual(tabs.map(() => ({ ok: 10, errors: [] })));
-    expect(await glewlwyd.stats()).toMatchObject({ refreshes: 1, refreshesRejected: 0, reuseDetected: 0 });
-    const after = await workerSession(context);
-    expect(after!.refreshToken).not.toBe(before!.refreshToken);
-    // One-time refresh tokens: the one exchanged is refused now.
-    expect(await glewlwyd.replay(before!.refreshToken)).not.toBe(200);
-  });
-
-  test('the browser stops the worker: the session survives, and the next expiry is one refresh', async ({ openTab }) => {
-    const page = await openTab(`${origin}/`);
-    await loginThroughGlewlwyd(page);
-    await stopWorkers(page);
-    expect(await fireCalls(page, 3)).toEqual({ ok: 3, errors: [] });
-    await glewlwyd.expireAccessTokens();
-    await glewlwyd.reset();
-    await stopWorkers(page);
-    expect(await fireCalls(page, 5)).toEqual({ ok: 5, errors: [] });
-    expect(await glewlwyd.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0 });
-  });
-
-  test('sealed mode: the worker signs, refreshes once and retries, no token in the page', async ({ openTab }) => {
-    const page = await openTab(`${origin}/sealed/`);
-    await loginThroughGlewlwyd(page, '/sealed/');
-    await glewlwyd.expireAccessTokens();
-    await glewlwyd.reset();
-    expect(await fireCalls(page, 10)).toEqual({ ok: 10, errors: [] });
-    expect(await glewlwyd.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0 });
-    expect(await page.evaluate(() => window.demo.broker.getAccessToken().then(() => 'token', (error) => error.code))).toBe('not-supported');
-  });
+  // The storm, the stopped worker, sealed mode: tests/e2e/provider-scenarios.ts.
+  providerScenarios(() => ({
+    origin,
+    login: loginThroughGlewlwyd,
+    stats: () => glewlwyd.stats(),
+    reset: () => glewlwyd.reset(),
+    expireAccessTokens: () => glewlwyd.expireAccessTokens(),
+    // One-time refresh tokens: a grant with a spent one is refused.
+    isRefreshTokenLive: async (refreshToken) => (await glewlwyd.replay(refreshToken)) === 200,
+  }));
 
   test("DPoP: Glewlwyd binds the tokens to the worker's key (cnf.jkt), the API checks every proof, and an expiry storm is one refresh", async ({ openTab, context }) => {
     const page = await openTab(`${origin}/dpop/`);
