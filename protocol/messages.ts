@@ -204,7 +204,11 @@ export interface PingResult {
   loginKind: 'password' | 'redirect';
   /** The session state, so a page knows it from its first message (older workers may leave it out). */
   status?: SessionStatus;
-  /** With an offline queue: how many requests wait in it; absent without one (pages then forward no `online` event). */
+  /**
+   * With an offline queue: how many requests wait in it; absent without one (pages then forward no
+   * `online` event). 1 when the queue's storage cannot be read: the page asks for a replay, whose
+   * answer is the typed `storage-failed`.
+   */
   queuePending?: number;
   /**
    * With an offline queue that keys its writes: the header's name (`Idempotency-Key`). Pages

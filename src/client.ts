@@ -144,6 +144,7 @@ export class BrokerClient {
    * Sync, at its start, and on every `online` event of a page). Joins a replay in flight.
    *
    * @returns how many requests still wait (0 when the worker has no offline queue).
+   * @throws StorageFailedError when the queue's storage cannot be read.
    */
   async replayQueue(): Promise<{ pending: number }> {
     const reply = await this.#send('replayQueue', {});

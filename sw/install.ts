@@ -100,6 +100,10 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
     return offlineQueue.pending();
   };
 
+  // The ping must answer even when the queue's storage cannot be read: then 1, so the page asks
+  // for a replay at once, and that answer is the typed storage-failed.
+  const queuePendingForPing = () => offlineQueue!.pending().catch(() => 1);
+
   const claim = async () => {
     await scope.clients.claim();
     return true;
@@ -110,7 +114,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
       if (resolved.skipWaiting && isTakeOver(event.data)) event.waitUntil(scope.skipWaiting());
       return;
     }
-    const done = handleMessage(broker, resolved, event.data, replyTargetOf(event), { claim, replayQueue, queuePending: offlineQueue && (() => offlineQueue!.pending()) });
+    const done = handleMessage(broker, resolved, event.data, replyTargetOf(event), { claim, replayQueue, queuePending: offlineQueue && queuePendingForPing });
     // Keeps the worker alive until the reply is sent and any refresh behind it has stored
     // its answer, even one whose callers stopped waiting.
     if (done) event.waitUntil(done.then(() => broker.whenIdle()));

@@ -4,7 +4,7 @@
  * network returns, each signed at replay time with the session's current access token,
  * through the broker's one shared refresh.
  */
-import { SessionChangedError, isAllowedUrl, type AllowlistEntry, type BrokerEventType, type DropReason, type QueuedRequest, QUEUED_HEADER, isBrokerError, hasErrorCode, ErrorCode } from '../protocol/index.js';
+import { SessionChangedError, StorageFailedError, isAllowedUrl, type AllowlistEntry, type BrokerEventType, type DropReason, type QueuedRequest, QUEUED_HEADER, isBrokerError, hasErrorCode, ErrorCode } from '../protocol/index.js';
 import type { DpopFetch } from './adapters/types.js';
 import type { QueueEntry, RequestQueue, RequestQueueFactory, ResolvedOfflineQueueOptions } from './offline-queue-options.js';
 import { sendSigned } from './sealed-signing.js';
@@ -84,7 +84,7 @@ export class OfflineQueue {
     const keyed = withIdempotencyKey(request, this.#deps.options.idempotencyKey);
     const copy = keyed.request.clone();
     // Writes wait behind the ones already queued, so the server sees them in the order they were made.
-    if ((await this.pending()) > 0) await this.replayAndSettle();
+    if ((await this.#waiting()) > 0) await this.replayAndSettle();
     // The session it is made in, before it goes out: a login meanwhile must not adopt it.
     const session = await this.#deps.broker.sessionIdentity();
     try {
@@ -129,7 +129,7 @@ export class OfflineQueue {
 
   /** A login: requests made in another session (another user, or nobody known) are dropped; the new user's own are replayed. */
   async sessionStarted(session: string): Promise<void> {
-    if ((await this.pending()) === 0) return;
+    if ((await this.#waiting()) === 0) return;
     this.#epoch++;
     const entries: QueueEntry[] = [];
     for (let entry = await this.#shift(); entry; entry = await this.#shift()) entries.push(entry);
@@ -140,14 +140,18 @@ export class OfflineQueue {
     void this.replayAndSettle();
   }
 
-  /** How many requests wait (replayQueue's answer). */
+  /** How many requests wait (replayQueue's answer); @throws StorageFailedError when its storage cannot be read (never 0: "nothing waits"). */
   async pending(): Promise<number> {
     try {
       return await this.#storage(() => this.#queue.size());
-    } catch {
-      // The queue's storage cannot be read even after reconnecting: nothing can be replayed now.
-      return 0;
+    } catch (error) {
+      throw new StorageFailedError(`The offline queue's storage cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
+  }
+
+  /** {@link pending} for the queue's own choices: unreadable counts as none; the storage step that follows fails and reports it. */
+  #waiting(): Promise<number> {
+    return this.pending().catch(() => 0);
   }
 
   /**
@@ -209,7 +213,7 @@ export class OfflineQueue {
     // One admission at a time: the count and the store are one step, so maxEntries holds under any concurrency.
     const admitted = this.#admissions.then(async () => {
       await this.#loadKnown();
-      if ((await this.pending()) + this.#outForReplay >= this.#deps.options.maxEntries) return false;
+      if ((await this.#waiting()) + this.#outForReplay >= this.#deps.options.maxEntries) return false;
       const entry = { request: tokenless, timestamp, metadata };
       await this.#storage(() => this.#queue.pushRequest(entry));
       this.#remember(entry);
@@ -251,7 +255,7 @@ export class OfflineQueue {
 
   async #replayIfAny(): Promise<void> {
     await this.#loadKnown();
-    if ((await this.pending()) > 0) await this.#replayAll();
+    if ((await this.#waiting()) > 0) await this.#replayAll();
   }
 
   async #replayAll(): Promise<void> {

@@ -111,6 +111,15 @@ describe('installTokenBroker', () => {
     expect(posted.filter((e) => e.request).map((e) => [e.event, e.request!.dropReason])).toEqual([['queued', undefined], ['replayed', undefined], ['queued', undefined], ['dropped', 'logout']]);
   });
 
+  it("with an offline queue whose storage cannot be read: the ping still answers (1, so the page asks), and replayQueue answers storage-failed, not 0", async () => {
+    const { queue: memory } = memoryQueue();
+    memory.size = async () => Promise.reject(new DOMException('The operation failed for reasons unrelated to the database itself.', 'UnknownError'));
+    const offlineQueue = { kind: 'offline-queue' as const, options: {}, queue: () => memory };
+    const { send } = install({ offlineQueue });
+    expect(await send('ping')).toMatchObject({ ok: true, queuePending: 1 });
+    expect(await send('replayQueue')).toMatchObject({ ok: false, error: { code: 'storage-failed' } });
+  });
+
   it('answers page messages through the injected fetch and keeps the session in the injected store', async () => {
     const { send, server, store, posted } = install();
     expect(await send('login', { credentials: { username: 'demo', password: 'demo' } })).toMatchObject({ ok: true, id: 'm1', status: { loggedIn: true, generation: 1 } });

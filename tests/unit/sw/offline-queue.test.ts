@@ -330,6 +330,29 @@ describe('the offline queue under races and losses (rules 11, 13, 15)', () => {
     expect(t.events.filter((e) => e.request.dropReason === 'storage-cleared').map((e) => e.request.count)).toEqual([2]);
     expect(await t.offline.pending()).toBe(1);
   });
+
+  it('a count it cannot read is storage-failed, never 0; the queue still takes writes and keeps them in order once it can', async () => {
+    const t = await setUp();
+    t.net.state.down = true;
+    await t.write('one');
+    const { queue } = t.memory;
+    const size = queue.size;
+    let broken = true;
+    queue.size = async () => {
+      if (broken) throw new DOMException('The operation failed for reasons unrelated to the database itself.', 'UnknownError');
+      return size();
+    };
+    const error = await t.offline.pending().catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'StorageFailedError', code: 'storage-failed' });
+    expect((error as Error).message).toMatch(/^The offline queue's storage cannot be read: The operation failed/);
+    // A write meanwhile is still queued (the queue's own choices read an unknown count as none).
+    expect((await t.write('two')).status).toBe(202);
+    broken = false;
+    expect(await t.offline.pending()).toBe(2);
+    t.net.state.down = false;
+    await t.offline.replay();
+    expect(t.net.sent.map((r) => r.body)).toEqual(['one', 'two']);
+  });
 });
 
 describe('offline queue options', () => {
