@@ -317,7 +317,7 @@ export type BrokerEventType =
  * deleted the queue's storage (`storage-cleared`: `count` says how many were lost); or the
  * request carried a token the worker holds, which is never stored (`contains-token`).
  */
-export type DropReason = 'rejected' | 'expired' | 'full' | 'logout' | 'other-user' | 'storage-cleared' | 'contains-token';
+export type DropReason = 'rejected' | 'expired' | 'full' | 'logout' | 'other-user' | 'storage-cleared' | 'storage-failed' | 'contains-token';
 
 /** A request of the offline queue, as events name it: never its headers or body. */
 export interface QueuedRequest {

@@ -7,23 +7,13 @@
 import { SessionChangedError, StorageFailedError, isAllowedUrl, type AllowlistEntry, type BrokerEventType, type DropReason, type QueuedRequest, QUEUED_HEADER, isBrokerError, hasErrorCode, ErrorCode } from '../protocol/index.js';
 import type { DpopFetch } from './adapters/types.js';
 import type { QueueEntry, RequestQueue, RequestQueueFactory, ResolvedOfflineQueueOptions } from './offline-queue-options.js';
+import { describe, metadataOf, withIdempotencyKey, type EntryMetadata } from './offline-queue-entry.js';
 import { sendSigned } from './sealed-signing.js';
 import type { QueueSession, SealedToken } from './token-source.js';
 
 export { resolveOfflineQueue, type OfflineQueueOptions, type OfflineQueueSetup } from './offline-queue-options.js';
 
-/** What the worker keeps with each queued request: who made it, never a token. */
-interface EntryMetadata {
-  id: string;
-  /** The identity of the session it was made in (rule 11); it is only ever sent with a token of that session. */
-  session: string | null;
-  /** How many times it was sent (a send whose answer was lost counts). */
-  attempts: number;
-  idempotencyKey?: string;
-}
-
 export type QueueNotify = (event: Extract<BrokerEventType, 'queued' | 'requeued' | 'replayed' | 'dropped'>, request: QueuedRequest, reason?: string) => Promise<void>;
-
 
 export interface OfflineQueueDependencies {
   options: ResolvedOfflineQueueOptions;
@@ -70,7 +60,7 @@ export class OfflineQueue {
     try {
       return match ? match(new URL(request.url), request) === true : true;
     } catch {
-      return false;
+      return false; // the app's `match` threw: not the queue's to keep; the request goes out as it would
     }
   }
 
@@ -221,7 +211,13 @@ export class OfflineQueue {
     });
     // The chain only orders admissions: a failed one rejects `admitted` below for its own request, and must not stop the next.
     this.#admissions = admitted.catch(() => undefined);
-    if (!(await admitted)) {
+    const fits = await admitted.catch(async (error: unknown) => {
+      // The write fails as offline (the caller rethrows its network error); every tab is told why it was not kept.
+      await this.#deps.notify('dropped', { ...described, dropReason: 'storage-failed' }, `The offline queue could not store this request: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    });
+    if (fits === undefined) return undefined;
+    if (!fits) {
       this.#dropInBurst({ ...described, dropReason: 'full' }, `The offline queue is full (${this.#deps.options.maxEntries} requests): not kept`);
       return undefined;
     }
@@ -345,29 +341,6 @@ export class OfflineQueue {
   }
 }
 
-/** The request as events name it: never a header (but its idempotency key) or the body. */
-function describe(entry: QueueEntry, metadata: EntryMetadata): QueuedRequest {
-  return {
-    id: metadata.id,
-    method: entry.request.method,
-    url: entry.request.url,
-    queuedAt: entry.timestamp ?? 0,
-    attempts: metadata.attempts,
-    ...(metadata.idempotencyKey ? { idempotencyKey: metadata.idempotencyKey } : {}),
-  };
-}
-
-/** The request with an idempotency key header (a key the app set is kept), and the key. */
-function withIdempotencyKey(request: Request, header: string | undefined): { request: Request; key: string | undefined } {
-  if (!header) return { request, key: undefined };
-  const given = request.headers.get(header);
-  if (given) return { request, key: given };
-  const key = crypto.randomUUID();
-  const headers = new Headers(request.headers);
-  headers.set(header, key);
-  return { request: new Request(request, { headers }), key };
-}
-
 /** An IndexedDB operation that failed because the browser closed the connection (the database was deleted). */
 function isClosedStorage(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
@@ -382,16 +355,4 @@ function isClosedStorage(error: unknown): boolean {
 export function reportUnexpected(error: unknown): void {
   if (error instanceof TypeError || isBrokerError(error)) return;
   console.error('sw-token-broker: the offline queue replay failed unexpectedly; the requests wait for the next replay', error);
-}
-
-function metadataOf(entry: QueueEntry): EntryMetadata {
-  const metadata = entry.metadata as (Partial<EntryMetadata> & { subject?: unknown }) | undefined;
-  // Entries an earlier version stored name the subject only.
-  const session = typeof metadata?.session === 'string' ? metadata.session : typeof metadata?.subject === 'string' ? `sub:${metadata.subject}` : null;
-  return {
-    id: typeof metadata?.id === 'string' ? metadata.id : 'unknown',
-    session,
-    attempts: typeof metadata?.attempts === 'number' ? metadata.attempts : 1,
-    ...(typeof metadata?.idempotencyKey === 'string' ? { idempotencyKey: metadata.idempotencyKey } : {}),
-  };
 }

@@ -331,6 +331,15 @@ describe('the offline queue under races and losses (rules 11, 13, 15)', () => {
     expect(await t.offline.pending()).toBe(1);
   });
 
+  it('a write the queue cannot store fails as offline (its network error) and every tab hears dropped: storage-failed, with the reason', async () => {
+    const t = await setUp();
+    t.net.state.down = true;
+    t.memory.queue.pushRequest = async () => Promise.reject(new DOMException('The quota has been exceeded.', 'QuotaExceededError'));
+    await expect(t.write('one')).rejects.toThrow(TypeError);
+    expect(t.events.map((e) => [e.event, e.request.dropReason, e.reason])).toEqual([['dropped', 'storage-failed', 'The offline queue could not store this request: The quota has been exceeded.']]);
+    expect(t.memory.entries).toEqual([]);
+  });
+
   it('a count it cannot read is storage-failed, never 0; the queue still takes writes and keeps them in order once it can', async () => {
     const t = await setUp();
     t.net.state.down = true;
