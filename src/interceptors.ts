@@ -86,7 +86,6 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     return config;
   };
 
-  /** The token to retry with (handoff), or undefined (sealed: the worker signs the retry). */
   /** The token to retry with (handoff; none in sealed mode, where the worker signs), and whether the worker refreshed for it. */
   const nextToken = async (config: InternalAxiosRequestConfig, error: AxiosError): Promise<{ token?: string; refreshed: boolean }> => {
     if (broker.mode === 'sealed') {

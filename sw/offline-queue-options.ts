@@ -2,6 +2,7 @@
  * The offline queue's options and the storage it needs, apart from its runtime, so the
  * worker's config can check them without importing the queue (or the broker it signs with).
  */
+
 /** `installTokenBroker({ offlineQueue })`: which failed requests to keep, and for how long. */
 export interface OfflineQueueOptions {
   /** Methods that queue (default POST, PUT, PATCH, DELETE: writes; a GET is the app's cache's business). */
