@@ -10,7 +10,7 @@
  */
 export { registerTokenBroker, type RegisterOptions } from './register.js';
 // A type: a client comes from registerTokenBroker (its code loads with the registration).
-export { STARTING_SNAPSHOT } from './session-listeners.js';
+export { STARTING_SNAPSHOT } from './session-snapshot.js';
 export type {
   BrokerClient,
   BrokerClientOptions,

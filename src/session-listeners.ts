@@ -4,30 +4,18 @@
  * `Subscribable` idea), and one place (`learn`) that rebuilds the snapshot.
  */
 import type { BrokerEvent, BrokerEventType, SessionStatus } from '../protocol/index.js';
+import { STARTING_SNAPSHOT, type SessionSnapshot } from './session-snapshot.js';
+
+export { STARTING_SNAPSHOT, type SessionSnapshot } from './session-snapshot.js';
 
 /** A handler for broker events; receives the event without any token. */
 export type BrokerEventHandler = (event: BrokerEvent) => void;
-
-/**
- * The session as this page last learnt it, for UI state (`useSyncExternalStore`, a Vue
- * ref): `starting` until the worker first answered. The same object until something changes.
- */
-export interface SessionSnapshot {
-  state: 'starting' | 'logged-in' | 'logged-out';
-  /** The worker's last word on the session; null while starting. */
-  status: SessionStatus | null;
-  /** The id_token's claims (`status.claims`), or null. */
-  claims: Record<string, unknown> | null;
-}
 
 /** Why a session this page saw ended: a logout (in any tab) or the server (revoked, expired, reuse). */
 export type SignOutReason = 'logout' | 'ended';
 
 /** Called after every snapshot change and every broker event (with the event). */
 export type SessionListener = (snapshot: SessionSnapshot, event?: BrokerEvent) => void;
-
-/** The snapshot before the worker first answered: the bindings start from it. */
-export const STARTING_SNAPSHOT: SessionSnapshot = Object.freeze({ state: 'starting', status: null, claims: null });
 
 /** One registered callback, by what it listens to. */
 type Entry =
