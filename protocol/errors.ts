@@ -52,6 +52,13 @@ export const ErrorCode = {
    * `unregister()`): no broker message can be answered. Reload the page (or register again).
    */
   ServiceWorkerGone: 'sw-unregistered',
+  /**
+   * A page asked for an authorization parameter the worker's config does not let pages set
+   * (`client_id`, `redirect_uri`, `state`, `nonce`, PKCE values never; a scope or audience
+   * outside the configured ones; any name not listed), or gave a value that is not a short
+   * string without control characters. Nothing was sent to the provider. Not retryable.
+   */
+  ForbiddenParameter: 'forbidden-parameter',
   /** Vault mode: the vault frame did not load or answer (blocked, wrong URL, or it refused this origin). Never a fallback to the app origin. */
   VaultUnavailable: 'vault-unavailable',
   /** A bug or an unexpected failure inside the worker. */

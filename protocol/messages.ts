@@ -138,8 +138,10 @@ export interface RequestFieldsByType {
    * `returnTo` is the same-origin path the browser comes back to. `check` is a one-time
    * value the page keeps (sessionStorage) and the worker puts in the result fragment, so a
    * link that merely carries a result fragment is not taken for a login.
+   * `authorizationParams`: what the page asks the provider for (`prompt`, `login_hint`, …);
+   * the worker sends only what its config lets pages set (rule 14).
    */
-  authorize: { returnTo: string; check: string };
+  authorize: { returnTo: string; check: string; authorizationParams?: Record<string, string | number> };
   /** The callback URL's query (`?code=…&state=…`, or an error response's). */
   finishLogin: { callbackSearch: string };
   replayQueue: {};
@@ -359,4 +361,16 @@ export function isBrokerEvent(data: unknown): data is BrokerEvent {
   if (typeof data !== 'object' || data === null) return false;
   const record = data as Record<string, unknown>;
   return record.protocol === PROTOCOL && typeof record.event === 'string' && typeof record.broker === 'string';
+}
+
+/** `loginWithRedirect`'s options (the page client, the vault client, the bindings). */
+export interface RedirectLoginOptions {
+  /** Where the browser comes back to: a path on this origin (default: this page). */
+  returnTo?: string;
+  /**
+   * Asked of the provider for this login (`prompt`, `login_hint`, `ui_locales`, `acr_values`,
+   * `max_age` by default; more where the worker's config allows). Rule 14: the worker sends only
+   * what its config lets pages set; anything else rejects with `forbidden-parameter`.
+   */
+  authorizationParams?: Readonly<Record<string, string | number>>;
 }

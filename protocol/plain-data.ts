@@ -68,3 +68,21 @@ export function readCredentials(value: unknown): Record<string, string> | undefi
   }
   return credentials;
 }
+
+/**
+ * Authorization parameters' shape: an object of at most 20 string or number values, read into a
+ * fresh null-prototype object. Which names and values are allowed is the worker's policy (rule 14).
+ */
+export function readAuthorizationParams(value: unknown): Record<string, string | number> | undefined {
+  if (!isPlainRecord(value)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length > 20) return undefined;
+  const params = Object.create(null) as Record<string, string | number>;
+  for (const key of keys) {
+    const field = value[key];
+    if (typeof field !== 'string' && typeof field !== 'number') return undefined;
+    params[key] = field;
+  }
+  return params;
+}
+

@@ -49,7 +49,7 @@ export type VaultCall =
   | { type: 'request'; request: VaultRequest }
   | { type: 'login'; credentials: Record<string, string> }
   /** Starts a login by redirect: `returnTo` is the app page's absolute URL, `check` the tab's one-time value. */
-  | { type: 'authorize'; returnTo: string; check: string }
+  | { type: 'authorize'; returnTo: string; check: string; authorizationParams?: Record<string, string | number> }
   /** Finishes a login whose callback the vault's worker did not answer (see VAULT_CALLBACK_KEY). */
   | { type: 'finishLogin'; callbackSearch: string }
   | { type: 'logout' }

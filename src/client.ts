@@ -14,6 +14,7 @@ import {
   type FailedCredential,
   type HandoffTokenResult,
   type OkReply,
+  type RedirectLoginOptions,
   type RefreshResult,
   type RequestFieldsByType,
   type RequestType,
@@ -182,11 +183,16 @@ export class BrokerClient {
    * this page navigates to the provider. The browser comes back to `returnTo` (default:
    * this page) after the worker exchanged the code; call {@link takeRedirectResult} there.
    *
-   * @throws BrokerError `not-supported` when the worker's endpoint logs in with credentials.
+   * `authorizationParams` asks the provider for more (`prompt`, `login_hint`, `ui_locales`,
+   * `acr_values`, `max_age` by default): the worker sends only what its config lets pages set.
+   *
+   * @throws BrokerError `not-supported` when the worker's endpoint logs in with credentials;
+   *   `forbidden-parameter` for a parameter the worker does not let pages set (no navigation).
    */
-  async loginWithRedirect(options: { returnTo?: string } = {}): Promise<never> {
+  async loginWithRedirect(options: RedirectLoginOptions = {}): Promise<never> {
     const returnTo = options.returnTo ?? location.pathname + location.search;
-    location.assign((await this.#send('authorize', { returnTo, check: startRedirectCheck(this.#checkKey) })).authorizationUrl);
+    const { authorizationParams } = options;
+    location.assign((await this.#send('authorize', { returnTo, check: startRedirectCheck(this.#checkKey), ...(authorizationParams ? { authorizationParams } : {}) })).authorizationUrl);
     return new Promise<never>(() => {});
   }
 

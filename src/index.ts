@@ -43,6 +43,7 @@ export {
   type DropReason,
   type ErrorDetails,
   type QueuedRequest,
+  type RedirectLoginOptions,
   type FailedCredential,
   type HandoffTokenResult,
   type SealedTokenResult,

@@ -19,6 +19,7 @@ import {
   type SessionStatus,
 } from '../protocol/index.js';
 import type { EndpointContext, TokenSet } from './adapters/types.js';
+import type { AuthorizationParams } from './authorization-params.js';
 import type { ResolvedTokenBrokerConfig } from './config.js';
 import { generateDpopKey, type DpopKey } from './dpop.js';
 import type { LockRunner } from './lock.js';
@@ -298,10 +299,10 @@ export class TokenBroker {
 
   /**
    * Starts a login by redirect: returns the authorization URL for the page to navigate to.
-   * @throws BrokerError `not-supported` when the endpoint has no redirect login; StorageFailedError; RefreshUnavailableError.
+   * @throws BrokerError `not-supported` when the endpoint has no redirect login, `forbidden-parameter` (rule 14); StorageFailedError; RefreshUnavailableError.
    */
-  startRedirectLogin(returnTo: string, check?: string): Promise<string> {
-    return this.#redirectLogins.start(returnTo, check);
+  startRedirectLogin(returnTo: string, check?: string, authorizationParams?: AuthorizationParams): Promise<string> {
+    return this.#redirectLogins.start(returnTo, check, authorizationParams);
   }
 
   /** Finishes a login by redirect at its callback: where to send the browser, and the error if any. */

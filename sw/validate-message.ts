@@ -16,7 +16,7 @@ import {
   type RequestFieldsByType,
   type RequestType,
 } from '../protocol/index.js';
-import { MAX_CREDENTIAL_FIELDS, MAX_DEPTH, MAX_ID_LENGTH, MAX_NODES, isPlainRecord, plainDataShape, readCredentials, serialisedSize } from '../protocol/plain-data.js';
+import { MAX_CREDENTIAL_FIELDS, MAX_DEPTH, MAX_ID_LENGTH, MAX_NODES, isPlainRecord, plainDataShape, readAuthorizationParams, readCredentials, serialisedSize } from '../protocol/plain-data.js';
 
 export type ParsedMessage =
   | { kind: 'foreign' }
@@ -106,10 +106,13 @@ const readFields: { [T in RequestType]: (data: Record<string, unknown>) => Reque
     }
     return { failedToken: failedToken as string | undefined, failedGeneration: failedGeneration as number | undefined, session: session as string | undefined };
   },
-  authorize({ returnTo, check }) {
+  authorize({ returnTo, check, authorizationParams }) {
     if (!isSameOriginPath(returnTo)) return 'authorize.returnTo must be a same-origin path starting with /';
     if (typeof check !== 'string' || !/^[\w-]{16,64}$/.test(check)) return 'authorize.check must be 16 to 64 characters of [A-Za-z0-9_-]';
-    return { returnTo, check };
+    if (authorizationParams === undefined) return { returnTo, check };
+    // The shape here; which names and values the worker allows is the endpoint's policy (rule 14).
+    const params = readAuthorizationParams(authorizationParams);
+    return params ? { returnTo, check, authorizationParams: params } : 'authorize.authorizationParams must be an object of strings or numbers';
   },
   finishLogin({ callbackSearch }) {
     if (!isCallbackSearch(callbackSearch)) return `finishLogin.callbackSearch must be a query string (starting with ?) of at most ${MAX_CALLBACK_SEARCH_LENGTH} characters`;

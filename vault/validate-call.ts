@@ -5,7 +5,7 @@
  * only reach fetch.
  */
 import { BrokerError, ErrorCode, MAX_MESSAGE_BYTES, isCallbackSearch, type VaultCall, type VaultRequest } from '../protocol/index.js';
-import { MAX_CREDENTIAL_FIELDS, MAX_DEPTH, MAX_ID_LENGTH, MAX_NODES, isPlainRecord, plainDataShape, readCredentials, serialisedSize } from '../protocol/plain-data.js';
+import { MAX_CREDENTIAL_FIELDS, MAX_DEPTH, MAX_ID_LENGTH, MAX_NODES, isPlainRecord, plainDataShape, readAuthorizationParams, readCredentials, serialisedSize } from '../protocol/plain-data.js';
 
 /** A request body the vault relays: at most 1 MiB of text. Every other call keeps the worker's 64 KiB. */
 export const MAX_VAULT_BODY_CHARS = 1024 * 1024;
@@ -50,13 +50,16 @@ const readCall: { [T in VaultCall['type']]: (message: Record<string, unknown>, a
     // The worker checks it again; this keeps a non-string from reaching BrokerClient.
     return isCallbackSearch(callbackSearch) ? { type: 'finishLogin', callbackSearch } : 'finishLogin.callbackSearch must be a query string';
   },
-  authorize({ returnTo, check }, appOrigin) {
+  authorize({ returnTo, check, authorizationParams }, appOrigin) {
     // The browser comes back to the page of the app that asked, never elsewhere.
     const url = typeof returnTo === 'string' && returnTo.length <= 1024 ? parseUrl(returnTo) : null;
     if (!url || url.origin !== appOrigin) return `authorize.returnTo must be an absolute URL on ${appOrigin}`;
     if (typeof check !== 'string' || !/^[\w-]{16,64}$/.test(check)) return 'authorize.check must be 16 to 64 characters of [A-Za-z0-9_-]';
     url.hash = '';
-    return { type: 'authorize', returnTo: url.href, check };
+    if (authorizationParams === undefined) return { type: 'authorize', returnTo: url.href, check };
+    // The shape here; the vault's worker decides which names and values it sends (rule 14).
+    const params = readAuthorizationParams(authorizationParams);
+    return params ? { type: 'authorize', returnTo: url.href, check, authorizationParams: params } : 'authorize.authorizationParams must be an object of strings or numbers';
   },
   request({ request }) {
     if (!isPlainRecord(request)) return 'request must be an object';

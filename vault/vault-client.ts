@@ -22,6 +22,7 @@ import {
   type VaultRequest,
   type VaultResponse,
   type VaultResultByType,
+  type RedirectLoginOptions,
 } from '../protocol/index.js';
 
 /** How long openVault waits for the frame to load and connect. */
@@ -72,11 +73,12 @@ export class VaultClient {
    * vault sends it on to `returnTo` (default: this page). Call {@link takeRedirectResult} there.
    *
    * @param options.returnTo an absolute URL or a path on this page's origin.
-   * @throws BrokerError `not-supported` when the vault's worker logs in with credentials.
+   * @param options.authorizationParams asked of the provider; the vault's worker sends only what its config lets pages set.
+   * @throws BrokerError `not-supported` when the vault's worker logs in with credentials; `forbidden-parameter`.
    */
-  async loginWithRedirect(options: { returnTo?: string } = {}): Promise<never> {
+  async loginWithRedirect(options: RedirectLoginOptions = {}): Promise<never> {
     const returnTo = new URL(options.returnTo ?? location.href, location.href);
-    const { authorizationUrl } = await this.#call({ type: 'authorize', returnTo: returnTo.href, check: startRedirectCheck(this.#checkKey) });
+    const { authorizationUrl } = await this.#call({ type: 'authorize', returnTo: returnTo.href, check: startRedirectCheck(this.#checkKey), ...(options.authorizationParams ? { authorizationParams: { ...options.authorizationParams } } : {}) });
     location.assign(authorizationUrl);
     return new Promise<never>(() => {});
   }

@@ -130,7 +130,7 @@ async function run(broker: BrokerClient, call: VaultCall): Promise<VaultResultBy
     case 'login':
       return broker.login(call.credentials);
     case 'authorize':
-      return { authorizationUrl: (await (await relayTo())(broker, 'authorize', { returnTo: vaultReturnPath(call.returnTo), check: call.check })).authorizationUrl };
+      return { authorizationUrl: (await (await relayTo())(broker, 'authorize', { returnTo: vaultReturnPath(call.returnTo), check: call.check, ...(call.authorizationParams ? { authorizationParams: call.authorizationParams } : {}) })).authorizationUrl };
     case 'finishLogin':
       return finishLogin(broker, call.callbackSearch);
     case 'logout':

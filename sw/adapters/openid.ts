@@ -13,6 +13,7 @@ import { dpopResourceFetch, withNonceRetry } from './dpop-proofs.js';
 import { boundedRequest, isRedirect, redirectMistake, resolveEndpointUrl } from './http.js';
 import { checkClientId, checkSecure, oauthGrants, processTokenResponse, requestOptions } from './oauth-grants.js';
 import { buildEndpoint } from './misconfigured.js';
+import { AuthorizationPolicy, DEFAULT_PAGE_PARAMETERS } from '../authorization-params.js';
 import type { EndpointContext, PendingAuthorization, TokenEndpoint } from './types.js';
 
 export interface OidcEndpointOptions {
@@ -38,8 +39,20 @@ export interface OidcEndpointOptions {
   clientId: string;
   /** The redirect URI registered for the client; must be in the worker's scope, which answers it. */
   redirectUri: string;
-  /** Default `openid`. */
+  /** Default `openid` (or `authorizationParams.scope`). A page may ask only for a part of it. */
   scope?: string;
+  /**
+   * Sent with every authorization request: `audience` (Auth0), `resource` (RFC 8707),
+   * `prompt`, `acr_values`, or any extra parameter the provider takes. Never `client_id`,
+   * `redirect_uri`, `response_type`, `state`, `nonce` or PKCE values: the worker sets those.
+   */
+  authorizationParams?: Readonly<Record<string, string>>;
+  /**
+   * The parameters a page may set per login (`loginWithRedirect({ authorizationParams })`).
+   * Default: `prompt`, `login_hint`, `ui_locales`, `acr_values`, `max_age`. List `scope`,
+   * `audience` or `resource` to let a page narrow them; it can never widen them.
+   */
+  pageAuthorizationParams?: readonly string[];
   /** Allows `http:` endpoints. Only for loopback development and tests. */
   allowInsecureRequests?: boolean;
 }
@@ -65,6 +78,10 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
     const metadata = options.metadata === undefined ? undefined : checkMetadata(options.metadata, issuer.href);
     checkSecure([issuer.href, discoveryUrl?.href, revocationEndpoint], options.allowInsecureRequests);
     const insecure = options.allowInsecureRequests === true;
+    const policy = new AuthorizationPolicy({
+      defaults: { ...options.authorizationParams, scope: options.scope ?? options.authorizationParams?.scope ?? 'openid' },
+      pageParameters: options.pageAuthorizationParams ?? DEFAULT_PAGE_PARAMETERS,
+    });
     const client: oauth.Client = { client_id: options.clientId };
     let discovered: Promise<oauth.AuthorizationServer> | undefined = metadata ? Promise.resolve(metadata) : undefined;
     const discover = (context: EndpointContext) => {
@@ -121,20 +138,23 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
       },
       redirectLogin: {
         callbackUrl: redirectUri,
-        async start(context) {
+        async start(context, requested) {
+          // Rule 14, before anything else: a refused parameter costs no discovery and keeps no state.
+          const parameters = policy.parameters(requested);
           const as = await discover(context);
           if (!as.authorization_endpoint) throw new RefreshUnavailableError('The provider has no authorization endpoint');
           const pending: PendingAuthorization = {
             state: oauth.generateRandomState(),
             nonce: oauth.generateRandomNonce(),
             codeVerifier: oauth.generateRandomCodeVerifier(),
+            ...(parameters.max_age === undefined ? {} : { maxAge: Number(parameters.max_age) }),
           };
           const url = new URL(as.authorization_endpoint);
           url.search = new URLSearchParams({
+            ...parameters,
             client_id: client.client_id,
             redirect_uri: redirectUri,
             response_type: 'code',
-            scope: options.scope ?? 'openid',
             state: pending.state,
             nonce: pending.nonce,
             code_challenge: await oauth.calculatePKCECodeChallenge(pending.codeVerifier),
@@ -160,7 +180,7 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
               url,
             );
             return processTokenResponse(response, { url, grant: 'login', context, leniency: { validateIdToken: true } }, (answer) =>
-              oauth.processAuthorizationCodeResponse(as, client, answer, { expectedNonce: pending.nonce, requireIdToken: true }),
+              oauth.processAuthorizationCodeResponse(as, client, answer, { expectedNonce: pending.nonce, requireIdToken: true, ...(pending.maxAge === undefined ? {} : { maxAge: pending.maxAge }) }),
             );
           });
         },

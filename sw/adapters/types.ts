@@ -1,4 +1,5 @@
 /** What every token-endpoint adapter provides to the broker. */
+import type { AuthorizationParams } from '../authorization-params.js';
 import type { DpopKey } from '../dpop.js';
 
 /** Tokens from a successful grant. */
@@ -54,13 +55,19 @@ export interface PendingAuthorization {
   state: string;
   nonce: string;
   codeVerifier: string;
+  /** The `max_age` sent, in seconds: the id_token's `auth_time` is then required and checked. */
+  maxAge?: number;
 }
 
 /** A login by redirect: the worker starts it, and finishes it when the browser comes back. */
 export interface RedirectLogin {
   /** The registered redirect URI; the worker answers navigations to it. */
   readonly callbackUrl: string;
-  start(context: EndpointContext): Promise<{ authorizationUrl: string; pending: PendingAuthorization }>;
+  /**
+   * @param authorizationParams what the page asked for (rule 14: the adapter sends only what its
+   *   config lets pages set, and rejects the rest with `forbidden-parameter`).
+   */
+  start(context: EndpointContext, authorizationParams?: AuthorizationParams): Promise<{ authorizationUrl: string; pending: PendingAuthorization }>;
   /** Rejects with LoginFailedError on an error response, a state mismatch or a refused code. */
   finish(callback: URL, pending: PendingAuthorization, context: EndpointContext): Promise<TokenSet>;
 }

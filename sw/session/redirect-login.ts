@@ -4,6 +4,7 @@
  */
 import { BrokerError, ErrorCode, LoginFailedError, StorageFailedError, isBrokerError } from '../../protocol/index.js';
 import type { EndpointContext, RedirectLogin, TokenSet } from '../adapters/types.js';
+import type { AuthorizationParams } from '../authorization-params.js';
 import type { DpopKey } from '../dpop.js';
 import type { SessionStore } from '../store.js';
 
@@ -32,12 +33,13 @@ export class RedirectLogins {
   /**
    * Starts a login: keeps its state and returns the authorization URL for the page to navigate to.
    *
-   * @throws BrokerError `not-supported` when the endpoint has no redirect login; StorageFailedError; RefreshUnavailableError.
+   * @throws BrokerError `not-supported` when the endpoint has no redirect login, `forbidden-parameter` for a parameter a page may not set; StorageFailedError; RefreshUnavailableError.
    */
-  async start(returnTo: string, check?: string): Promise<string> {
+  async start(returnTo: string, check?: string, authorizationParams?: AuthorizationParams): Promise<string> {
     const { redirect, store, now, context } = this.#deps;
     if (!redirect) throw new BrokerError(ErrorCode.NotSupported, 'This token endpoint logs in with credentials, not a redirect');
-    const { authorizationUrl, pending } = await redirect.start(context());
+    // A parameter the config does not allow rejects here: nothing is kept, nothing reaches the provider.
+    const { authorizationUrl, pending } = await redirect.start(context(), authorizationParams);
     await this.#prune(MAX_PENDING_LOGINS - 1);
     try {
       await store.savePending({ ...pending, returnTo, check, createdAt: now() });

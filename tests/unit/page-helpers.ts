@@ -88,6 +88,10 @@ export class ScriptedWorker {
     switch (request.type) {
       case 'ping':
         return { ok: true, version: PROTOCOL_VERSION, name: this.name, mode: this.mode, apiAllowlist: this.apiAllowlist, loginKind: 'password', queuePending: this.queuePending, idempotencyKey: this.idempotencyKey };
+      // Rule 14 as the worker applies it: a parameter a page may not set is refused.
+      case 'authorize':
+        if (request.authorizationParams && 'client_id' in request.authorizationParams) return { ok: false, error: { code: 'forbidden-parameter', message: 'client_id is set by the broker itself; a page can never set it' } };
+        return { ok: true, authorizationUrl: `https://id.test/auth?${new URLSearchParams(Object.entries(request.authorizationParams ?? {}).map(([k, v]) => [k, String(v)]))}` };
       case 'replayQueue':
         this.replayCalls++;
         this.queuePending = this.replayAnswers.shift() ?? 0;

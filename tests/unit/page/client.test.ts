@@ -268,4 +268,20 @@ describe('BrokerClient and the session a request was made in (rules 11 and 15)',
     expect(client.getSnapshot().state).toBe('logged-out');
     expect(signedOut).toEqual(['ended']);
   });
+
+  it('loginWithRedirect sends the authorization parameters to the worker, and navigates only when the worker accepted them', async () => {
+    const worker = new ScriptedWorker();
+    const client = await connectClient(worker);
+    const assigned: string[] = [];
+    const storage = new Map<string, string>();
+    Object.assign(globalThis, { sessionStorage: { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => void storage.set(k, v), removeItem: (k: string) => void storage.delete(k) } });
+    Object.assign(globalThis.location, { assign: (url: string) => void assigned.push(url), pathname: '/page', search: '' });
+    const refused = await client.loginWithRedirect({ authorizationParams: { client_id: 'evil' } }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'forbidden-parameter' });
+    expect(assigned).toEqual([]);
+    void client.loginWithRedirect({ returnTo: '/after', authorizationParams: { prompt: 'login', max_age: 0 } });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(assigned).toEqual(['https://id.test/auth?prompt=login&max_age=0']);
+    expect(worker.received.filter((m) => m.type === 'authorize').map((m) => ('authorizationParams' in m ? m.authorizationParams : undefined))).toEqual([{ client_id: 'evil' }, { prompt: 'login', max_age: 0 }]);
+  });
 });

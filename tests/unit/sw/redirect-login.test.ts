@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { oidcEndpoint } from '../../../sw/adapters/openid.js';
+import { endpointMistake } from '../../../sw/adapters/misconfigured.js';
+import { oidcEndpoint, type OidcEndpointOptions } from '../../../sw/adapters/openid.js';
 import { TokenBroker } from '../../../sw/broker.js';
 import { resolveConfig } from '../../../sw/config.js';
 import { inMemoryLocks } from '../../../sw/lock.js';
 import { indexedDbStore, memoryStore, type SessionStore } from '../../../sw/store.js';
 import { handleMessage } from '../../../sw/message-handler.js';
 import { jsonEndpoint } from '../../../sw/adapters/json.js';
-import { PROTOCOL } from '../../../protocol/index.js';
+import { PROTOCOL, PROTOCOL_VERSION } from '../../../protocol/index.js';
 
 const issuer = 'https://id.test';
 
@@ -56,8 +57,8 @@ function provider() {
   return { fetchFn, approve, seen };
 }
 
-function makeBroker(fetchFn: typeof fetch, store: SessionStore = memoryStore(), now: () => number = Date.now) {
-  const endpoint = oidcEndpoint({ issuer, clientId: 'spa', redirectUri: 'https://app.test/callback' });
+function makeBroker(fetchFn: typeof fetch, store: SessionStore = memoryStore(), now: () => number = Date.now, options: Partial<OidcEndpointOptions> = {}) {
+  const endpoint = oidcEndpoint({ issuer, clientId: 'spa', redirectUri: 'https://app.test/callback', ...options });
   const config = resolveConfig({ endpoint, apiAllowlist: ['https://api.test'] });
   const events: string[] = [];
   const broker = new TokenBroker({ config, name: 'oidc', store, locks: inMemoryLocks(), notify: (e) => void events.push(e), fetch: fetchFn, now });
@@ -188,5 +189,82 @@ describe('finishLogin: a callback no worker answered, passed back as a message (
     }
     const json = resolveConfig({ endpoint: jsonEndpoint({ loginUrl: 'https://id.test/login', refreshUrl: 'https://id.test/refresh' }), apiAllowlist: ['https://api.test'] });
     expect(await send(broker, json, { type: 'finishLogin', callbackSearch: '?code=x&state=y' })).toMatchObject({ ok: false, error: { code: 'not-supported' } });
+  });
+});
+
+describe('authorization parameters: the worker decides (rule 14)', () => {
+  const configured = { scope: 'openid profile email offline_access', authorizationParams: { audience: 'https://api.test', prompt: 'consent' } };
+
+  it('sends the configured defaults and what the page may set, after them, with the worker’s own values last', async () => {
+    const idp = provider();
+    const { broker } = makeBroker(idp.fetchFn, memoryStore(), Date.now, configured);
+    const url = new URL(await broker.startRedirectLogin('/', undefined, { prompt: 'select_account', login_hint: 'ada@example.com', max_age: 300, ui_locales: 'de' }));
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      scope: 'openid profile email offline_access',
+      audience: 'https://api.test',
+      prompt: 'select_account',
+      login_hint: 'ada@example.com',
+      max_age: '300',
+      ui_locales: 'de',
+      client_id: 'spa',
+      redirect_uri: 'https://app.test/callback',
+      response_type: 'code',
+      code_challenge_method: 'S256',
+    });
+  });
+
+  it.each([
+    ['client_id', { client_id: 'evil' }, /client_id is set by the broker itself/],
+    ['redirect_uri', { redirect_uri: 'https://evil.example/cb' }, /redirect_uri is set by the broker itself/],
+    ['state', { state: 'x' }, /state is set by the broker itself/],
+    ['nonce', { nonce: 'x' }, /nonce is set by the broker itself/],
+    ['code_challenge', { code_challenge: 'x' }, /code_challenge is set by the broker itself/],
+    ['response_mode', { response_mode: 'form_post' }, /response_mode is set by the broker itself/],
+    ['an unlisted name', { organization: 'org_1' }, /organization is not among the parameters the worker lets pages set \(prompt, login_hint, ui_locales, acr_values, max_age\)/],
+    ['a scope (not listed)', { scope: 'openid' }, /scope is not among/],
+    ['a control character', { login_hint: 'ada\r\nx' }, /login_hint must be a string .* without control characters/],
+    ['a long value', { login_hint: 'a'.repeat(1025) }, /at most 1024 characters/],
+    ['an object value', { login_hint: { a: 1 } }, /login_hint must be a string/],
+    ['a max_age that is not a number of seconds', { max_age: '5 minutes' }, /max_age must be a whole number of seconds/],
+  ])('refuses %s with forbidden-parameter, before any request and without keeping a pending login', async (_what, params, message) => {
+    const idp = provider();
+    const { broker, store } = makeBroker(idp.fetchFn, memoryStore(), Date.now, configured);
+    const error = await broker.startRedirectLogin('/', undefined, params as never).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'forbidden-parameter' });
+    expect((error as Error).message).toMatch(message);
+    expect(idp.seen).toEqual([]);
+    expect(await store.listPending()).toEqual([]);
+  });
+
+  it('lets a page narrow a scope or pick a configured audience when the config lists them, never widen or pick another', async () => {
+    const idp = provider();
+    const { broker } = makeBroker(idp.fetchFn, memoryStore(), Date.now, { ...configured, pageAuthorizationParams: ['scope', 'audience'] });
+    const narrowed = new URL(await broker.startRedirectLogin('/', undefined, { scope: 'openid email', audience: 'https://api.test' }));
+    expect(narrowed.searchParams.get('scope')).toBe('openid email');
+    await expect(broker.startRedirectLogin('/', undefined, { scope: 'openid admin' })).rejects.toMatchObject({ code: 'forbidden-parameter', message: expect.stringMatching(/not configured: admin/) });
+    await expect(broker.startRedirectLogin('/', undefined, { audience: 'https://other.example' })).rejects.toMatchObject({ code: 'forbidden-parameter', message: expect.stringMatching(/not one the worker is configured for/) });
+  });
+
+  it('takes a config that sets a reserved parameter, or lets pages set one, for a mistake (installTokenBroker answers misconfigured, naming it)', () => {
+    const base = { issuer, clientId: 'spa', redirectUri: 'https://app.test/callback' };
+    expect(endpointMistake(oidcEndpoint({ ...base, authorizationParams: { client_id: 'x' } }))?.message).toBe('authorizationParams.client_id is set by the broker itself and cannot be configured');
+    expect(endpointMistake(oidcEndpoint({ ...base, pageAuthorizationParams: ['state'] }))?.message).toBe('pageAuthorizationParams cannot include state: the broker sets it itself');
+    expect(endpointMistake(oidcEndpoint({ ...base, authorizationParams: { audience: 'a\nb' } }))?.message).toMatch(/authorizationParams\.audience must be a string/);
+    expect(endpointMistake(oidcEndpoint({ ...base, authorizationParams: { audience: 'https://api.test' }, pageAuthorizationParams: ['prompt'] }))).toBeUndefined();
+  });
+
+  it('arrives through the page message: a forbidden parameter is a typed reply, and a malformed one is malformed-message', async () => {
+    const idp = provider();
+    const { broker } = makeBroker(idp.fetchFn, memoryStore(), Date.now, configured);
+    const config = resolveConfig({ endpoint: oidcEndpoint({ issuer, clientId: 'spa', redirectUri: 'https://app.test/callback', ...configured }), apiAllowlist: ['https://api.test'] });
+    const ask = async (authorizationParams: unknown) => {
+      const replies: unknown[] = [];
+      await handleMessage(broker, config, { protocol: PROTOCOL, v: PROTOCOL_VERSION, id: 'a', type: 'authorize', returnTo: '/', check: 'c'.repeat(20), authorizationParams }, { postMessage: (m: unknown) => void replies.push(m) }, {});
+      return replies[0];
+    };
+    expect(await ask({ login_hint: 'ada' })).toMatchObject({ ok: true, authorizationUrl: expect.stringContaining('login_hint=ada') });
+    expect(await ask({ client_id: 'evil' })).toMatchObject({ ok: false, error: { code: 'forbidden-parameter' } });
+    expect(await ask({ login_hint: ['a'] })).toMatchObject({ ok: false, error: { code: 'malformed-message' } });
+    expect(await ask('prompt=login')).toMatchObject({ ok: false, error: { code: 'malformed-message' } });
   });
 });
