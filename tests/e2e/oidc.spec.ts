@@ -89,3 +89,33 @@ test('logging in again at the provider (its session still open) keeps the new se
   expect(await fireCalls(page, 3)).toEqual({ ok: 3, errors: [] });
   expect(await server.stats()).toMatchObject({ refreshes: 1, refreshesRejected: 0, reuseDetected: 0 });
 });
+
+test('rule 14: parameters the worker allows reach the provider (prompt=login asks again with its session open, login_hint fills its form); a forbidden one rejects typed, with no navigation and nothing sent to the provider', async ({ openTab }) => {
+  const page = await openTab('/');
+  await loginThroughProvider(page);
+  const toProvider: string[] = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname.startsWith('/oidc/auth')) toProvider.push(request.url());
+  });
+  const forbidden: Array<Record<string, string>> = [{ client_id: 'evil' }, { redirect_uri: 'https://evil.example/cb' }, { state: 'x' }, { code_challenge: 'x' }, { scope: 'openid admin' }, { organization: 'org_1' }, { login_hint: 'bob\r\nx' }];
+  for (const authorizationParams of forbidden) {
+    const code = await page.evaluate((params) => window.demo.broker.loginWithRedirect({ authorizationParams: params }).then(() => 'navigated', (error: { code?: string }) => error.code), authorizationParams);
+    expect(code, JSON.stringify(authorizationParams)).toBe('forbidden-parameter');
+  }
+  expect(page.url()).toBe(`${OIDC_ORIGIN}/`);
+  expect(toProvider).toEqual([]);
+
+  void page.evaluate(() => window.demo.broker.loginWithRedirect({ authorizationParams: { prompt: 'login', login_hint: 'bob' } })).catch(() => undefined);
+  await page.waitForURL(/\/oidc\/interaction\//);
+  // The provider's session for alice is open: without prompt=login it would have come straight back.
+  await expect(page.locator('input[name=login]')).toHaveValue('bob');
+  expect(new URL(toProvider[0]).searchParams.get('prompt')).toBe('login');
+  await page.fill('input[name=password]', 'anything');
+  await page.locator('button[type=submit]').click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/oidc/') || url.pathname.includes('/interaction/'));
+  const consent = page.locator('button:has-text("Continue")');
+  if (page.url().includes('/interaction/') && (await consent.count())) await consent.click();
+  await page.waitForURL(`${OIDC_ORIGIN}/`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  expect(await page.evaluate(() => window.demo.broker.status().then((status) => status.claims?.sub))).toBe('bob');
+});

@@ -878,6 +878,21 @@ for (const [engineName, launch] of selected) {
         assert.equal(counted.reuseDetected, 0);
       });
 
+      it('rule 14: a parameter a page may not set rejects with forbidden-parameter, and the page does not navigate', async () => {
+        const [tab] = oidcTabs;
+        const before = await tab.url();
+        const codes = await tab.evaluate(async () => {
+          /** @type {Array<Record<string, string>>} */
+          const asked = [{ client_id: 'evil' }, { redirect_uri: 'https://evil.example/cb' }, { scope: 'openid admin' }, { organization: 'org_1' }];
+          const out = [];
+          for (const authorizationParams of asked) out.push(await window.demo.broker.loginWithRedirect({ authorizationParams }).then(() => 'navigated', (/** @type {any} */ error) => error.code));
+          return out;
+        });
+        assert.deepEqual(codes, ['forbidden-parameter', 'forbidden-parameter', 'forbidden-parameter', 'forbidden-parameter']);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assert.equal(await tab.url(), before);
+      });
+
       it('logout revokes the refresh token at the provider and reaches the other tab', async () => {
         const [tab, other] = oidcTabs;
         assert.equal((await tab.evaluate(status)).loggedIn, true, 'logged in by the test before');
