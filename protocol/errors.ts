@@ -59,6 +59,13 @@ export const ErrorCode = {
    * string without control characters. Nothing was sent to the provider. Not retryable.
    */
   ForbiddenParameter: 'forbidden-parameter',
+  /**
+   * RFC 9470: the API refused the token because the user's authentication is not strong or
+   * recent enough (`WWW-Authenticate: Bearer error="insufficient_user_authentication"`). Not a
+   * reason to refresh: log in again with `details.acrValues` / `details.maxAge` as
+   * `authorizationParams`. The current session stays until the new login replaces it.
+   */
+  StepUpRequired: 'step-up-required',
   /** Vault mode: the vault frame did not load or answer (blocked, wrong URL, or it refused this origin). Never a fallback to the app origin. */
   VaultUnavailable: 'vault-unavailable',
   /** A bug or an unexpected failure inside the worker. */
@@ -94,6 +101,10 @@ export interface ErrorDetails {
    * server ended the session.
    */
   endedBy?: 'logout' | 'storage-cleared';
+  /** On `step-up-required` (RFC 9470): the authentication context classes the API asks for. */
+  acrValues?: string;
+  /** On `step-up-required`: how old the authentication may be, in seconds. */
+  maxAge?: number;
 }
 
 /** The shape of an error on the wire. */
@@ -118,6 +129,8 @@ export function cleanDetails(value: unknown): ErrorDetails | undefined {
   if (text(record.url) !== undefined) details.url = text(record.url);
   if (number(record.retryAt) !== undefined) details.retryAt = number(record.retryAt);
   if (record.endedBy === 'logout' || record.endedBy === 'storage-cleared') details.endedBy = record.endedBy;
+  if (text(record.acrValues) !== undefined) details.acrValues = text(record.acrValues);
+  if (number(record.maxAge) !== undefined) details.maxAge = number(record.maxAge);
   return Object.keys(details).length > 0 ? details : undefined;
 }
 
@@ -162,6 +175,14 @@ export class SessionChangedError extends BrokerError {
   override name = 'SessionChangedError';
   constructor(message = "The session this request was made in was replaced by another login: it was not sent with the new session's token", options?: BrokerErrorOptions) {
     super(ErrorCode.SessionChanged, message, options);
+  }
+}
+
+/** RFC 9470: the API asks for a stronger or more recent authentication; `details` has its `acrValues` and `maxAge`. */
+export class StepUpRequiredError extends BrokerError {
+  override name = 'StepUpRequiredError';
+  constructor(message = 'The API asks for a stronger or more recent authentication (RFC 9470): log in again with the acr_values and max_age it names', options?: BrokerErrorOptions) {
+    super(ErrorCode.StepUpRequired, message, options);
   }
 }
 
@@ -258,6 +279,7 @@ const classByCode: Partial<Record<ErrorCode, new (message?: string, options?: Br
   [ErrorCode.StorageFailed]: StorageFailedError,
   [ErrorCode.SessionChanged]: SessionChangedError,
   [ErrorCode.ServiceWorkerGone]: ServiceWorkerGoneError,
+  [ErrorCode.StepUpRequired]: StepUpRequiredError,
 };
 
 /**

@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './messages.js';
 export * from './allowlist.js';
 export * from './vault.js';
+export * from './step-up.js';

@@ -7,6 +7,7 @@
 import type { BrokerClient } from './client.js';
 import { tokenAfterUnauthorized, tokenToSend } from './handoff-token.js';
 import { idempotencyKeyFor } from './idempotency-key.js';
+import { stepUpError } from '../protocol/step-up.js';
 
 /** The part of BrokerClient the fetch wrapper uses. */
 export type FetchBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'> & Partial<Pick<BrokerClient, 'queuesOffline' | 'idempotencyKeyHeader'>>;
@@ -50,10 +51,17 @@ export function createBrokerFetch(broker: FetchBroker, options: BrokerFetchOptio
       headers.set(keyed.header, keyed.key);
       request = new Request(request, { headers });
     }
-    if (broker.mode === 'sealed' || request.headers.has('authorization') || !broker.isApiUrl(request.url)) return send(request);
+    if (!broker.isApiUrl(request.url)) return send(request);
+    // RFC 9470: a stronger or fresher login is asked for; a refresh would not give it.
+    const checked = (response: Response) => {
+      const stepUp = stepUpError(response.status, response.headers.get('www-authenticate'));
+      if (stepUp) throw stepUp;
+      return response;
+    };
+    if (broker.mode === 'sealed' || request.headers.has('authorization')) return checked(await send(request));
     const spare = request.clone();
     const token = await tokenToSend(broker);
-    const response = await send(signed(request, token));
+    const response = checked(await send(signed(request, token)));
     if (!statusCodes.includes(response.status)) return response;
     const next = await tokenAfterUnauthorized(broker, token);
     return send(signed(spare, next.token));

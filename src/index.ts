@@ -32,6 +32,7 @@ export {
   RefreshUnavailableError,
   ServiceWorkerUnavailableError,
   SessionEndedError,
+  StepUpRequiredError,
   StorageFailedError,
   hasErrorCode,
   isBrokerError,

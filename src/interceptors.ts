@@ -9,6 +9,7 @@ import { tokenAfterUnauthorized, tokenToSend } from './handoff-token.js';
 import { hint, isDevelopment } from './hints.js';
 import { idempotencyKeyFor } from './idempotency-key.js';
 import { resolveRequestUrl } from './request-url.js';
+import { stepUpError } from '../protocol/step-up.js';
 
 declare module 'axios' {
   interface AxiosRequestConfig {
@@ -109,6 +110,9 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     // Sealed mode: the worker did not send it (its session ended or was replaced); its answer is the typed error.
     const refused = workerRefusal(error);
     if (refused) throw refused;
+    // RFC 9470: a stronger or fresher login is asked for; a refresh would not give it.
+    const stepUp = broker.isApiUrl(urlOf(config)) ? stepUpError(status, headerOf(error, 'www-authenticate'), error) : undefined;
+    if (stepUp) throw stepUp;
     if (!broker.isApiUrl(urlOf(config)) && !config.skipTokenBroker && isDevelopment()) {
       const url = urlOf(config);
       hint(`outside:${url.origin}`, `a ${status} from ${url.origin}${url.pathname}, which is outside the worker's apiAllowlist: no token was sent and none is refreshed for it. Add its origin (and path prefix) to apiAllowlist in the worker if it is your API.`);
@@ -147,6 +151,12 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
 
 /** The broker attached to each axios instance, so a second attach adds no second pair of interceptors. */
 const attachments = new WeakMap<AxiosInstance, { broker: InterceptorBroker; detach: () => void }>();
+
+/** A response header as a string (axios lower-cases names), or undefined. */
+function headerOf(error: AxiosError, name: string): string | undefined {
+  const value = (error.response?.headers as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : undefined;
+}
 
 function retriedByWorker(error: AxiosError): boolean {
   const headers = error.response?.headers as Record<string, unknown> | undefined;

@@ -297,10 +297,7 @@ export class TokenBroker {
     return { ...this.#view.tokenResult(refreshed), refreshed: refreshed.generation !== session.generation };
   }
 
-  /**
-   * Starts a login by redirect: returns the authorization URL for the page to navigate to.
-   * @throws BrokerError `not-supported` when the endpoint has no redirect login, `forbidden-parameter` (rule 14); StorageFailedError; RefreshUnavailableError.
-   */
+  /** Starts a login by redirect: the authorization URL. @throws BrokerError `not-supported`, `forbidden-parameter` (rule 14); StorageFailedError; RefreshUnavailableError. */
   startRedirectLogin(returnTo: string, check?: string, authorizationParams?: AuthorizationParams): Promise<string> {
     return this.#redirectLogins.start(returnTo, check, authorizationParams);
   }

@@ -4,6 +4,7 @@
  * and every other origin pass through untouched, without a token.
  */
 import { ERROR_HEADER, ErrorCode, GENERATION_HEADER, RETRIED_HEADER, SESSION_HEADER, hasErrorCode, isAllowedUrl, toWireError, type AllowlistEntry, type BrokerError } from '../protocol/index.js';
+import { stepUpChallenge } from '../protocol/step-up.js';
 import type { DpopFetch } from './adapters/types.js';
 import type { SealedToken, TokenSource } from './token-source.js';
 
@@ -51,7 +52,8 @@ export async function signedFetch(request: Request, broker: TokenSource, fetchFn
     }
   }
   const response = await sendSigned(request, token, fetchFn, dpopFetch);
-  if (response.status === 401 && replay) {
+  // RFC 9470's step-up challenge is no expired token: a refresh would not help, so none is made.
+  if (response.status === 401 && replay && !stepUpChallenge(response.headers.get('www-authenticate'))) {
     let next: SealedToken | undefined;
     try {
       await broker.refresh({ failedGeneration: token.generation, session: token.session });

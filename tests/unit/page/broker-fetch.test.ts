@@ -71,4 +71,20 @@ describe('createBrokerFetch', () => {
   it('refuses what is not a broker with a TypeError', () => {
     expect(() => createBrokerFetch({} as never)).toThrow(new TypeError('createBrokerFetch needs a BrokerClient'));
   });
+
+  it.each(['handoff', 'sealed'] as const)('rejects an RFC 9470 step-up 401 with StepUpRequiredError (%s): no refresh, no retry', async (mode) => {
+    const worker = new ScriptedWorker();
+    worker.mode = mode;
+    let calls = 0;
+    const fetchFn: typeof fetch = async () => {
+      calls++;
+      return new Response('', { status: 401, headers: { 'www-authenticate': 'Bearer error="insufficient_user_authentication", max_age="0"' } });
+    };
+    const brokerFetch = createBrokerFetch(await connectClient(worker), { fetch: fetchFn });
+    await expect(brokerFetch('https://api.test/payments', { method: 'POST', body: '{}' })).rejects.toMatchObject({ code: 'step-up-required', details: { maxAge: 0 } });
+    expect(calls).toBe(1);
+    expect(worker.refreshCalls).toBe(0);
+    // Outside the allowlist it is not the broker's: the response comes back as it is.
+    expect((await brokerFetch('https://other.test/x')).status).toBe(401);
+  });
 });

@@ -48,6 +48,26 @@ describe.each([
   }
 
   describe('attachTokenBroker', () => {
+    it.each(['handoff', 'sealed'] as const)('rejects an RFC 9470 step-up 401 with StepUpRequiredError (%s): no refresh asked of the worker, no retry', async (mode) => {
+      const worker = new ScriptedWorker();
+      worker.mode = mode;
+      const client = await connectClient(worker);
+      let calls = 0;
+      const adapter = async (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
+        calls++;
+        const headers = { 'www-authenticate': 'Bearer error="insufficient_user_authentication", acr_values="mfa", max_age=300' };
+        const response: AxiosResponse = { data: { error: 'insufficient_user_authentication' }, status: 401, statusText: '', headers, config };
+        throw new AxiosError('Request failed with status code 401', AxiosError.ERR_BAD_REQUEST, config, null, response);
+      };
+      const instance = axios.create({ adapter });
+      attachTokenBroker(instance, client);
+      const error = await instance.post('https://api.test/payments', { amount: 1 }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'StepUpRequiredError', code: 'step-up-required', details: { status: 401, acrValues: 'mfa', maxAge: 300 } });
+      expect((error as { cause?: { response?: { status?: number } } }).cause?.response?.status).toBe(401);
+      expect(calls).toBe(1);
+      expect(worker.refreshCalls).toBe(0);
+    });
+
     it('attaches the token to allowed origins only', async () => {
       const { instance, seen } = await setup((b) => `token-${b.current}`);
       await instance.get('https://api.test/data');

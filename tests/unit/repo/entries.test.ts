@@ -45,6 +45,7 @@ describe('package entries', () => {
         'RefreshUnavailableError',
         'ServiceWorkerUnavailableError',
         'SessionEndedError',
+        'StepUpRequiredError',
         'StorageFailedError',
         'attachTokenBroker',
         'createBrokerFetch',

@@ -22,6 +22,21 @@ describe('which requests sealed mode signs', () => {
 });
 
 describe('signedFetch', () => {
+  it('does not refresh or retry on an RFC 9470 step-up 401: the page gets the challenge as the API sent it', async () => {
+    const { broker, endpoint } = makeBroker({ mode: 'sealed' });
+    await broker.login({ username: 'demo', password: 'demo' });
+    let calls = 0;
+    const fetchFn: typeof fetch = async () => {
+      calls++;
+      return new Response('', { status: 401, headers: { 'www-authenticate': 'Bearer error="insufficient_user_authentication", acr_values="mfa"' } });
+    };
+    const response = await signedFetch(new Request('https://api.test/v1/payments', { method: 'POST', body: '{}' }), broker, fetchFn);
+    expect(calls).toBe(1);
+    expect(endpoint.refreshCalls).toEqual([]);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/insufficient_user_authentication/);
+  });
+
   it('adds the bearer token the page never sees; on a 401 refreshes, retries once, and marks the answer with the generation used', async () => {
     const { broker, endpoint } = makeBroker({ mode: 'sealed' });
     await broker.login({ username: 'demo', password: 'demo' });
