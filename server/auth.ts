@@ -38,6 +38,8 @@ interface Family {
   revoked: boolean;
   /** Thumbprint of the DPoP key the family is bound to, when it was started with a proof. */
   jkt?: string;
+  /** When the user logged in (epoch s): what a step-up API (RFC 9470 `max_age`) checks. */
+  authTime: number;
 }
 
 const USERS: Record<string, string> = { demo: 'demo', alice: 'alice' };
@@ -96,7 +98,7 @@ export class MockAuth {
       return { ok: false, status: 401, error: 'invalid_credentials', description: 'Unknown user or wrong password' };
     }
     this.stats.logins++;
-    const family: Family = { id: newToken('fam'), user: username, revoked: false, jkt };
+    const family: Family = { id: newToken('fam'), user: username, revoked: false, jkt, authTime: Math.floor(this.now() / 1000) };
     this.#families.set(family.id, family);
     return { ok: true, tokens: this.#issue(family) };
   }
@@ -159,7 +161,7 @@ export class MockAuth {
    * Checks an `Authorization` header; counts the API call. A DPoP-bound token needs the
    * `DPoP` scheme and `proofJkt`, the thumbprint of a proof verified for this request.
    */
-  authorize(header: string | undefined, proofJkt?: string): { ok: true; user: string } | { ok: false; reason: string } {
+  authorize(header: string | undefined, proofJkt?: string): { ok: true; user: string; authTime: number } | { ok: false; reason: string } {
     this.stats.apiCalls++;
     const match = /^(Bearer|DPoP) (\S+)$/.exec(header ?? '');
     const token = match ? this.#accessTokens.get(match[2]) : undefined;
@@ -174,7 +176,7 @@ export class MockAuth {
       this.stats.api401++;
       return { ok: false, reason: reason ?? 'unknown token' };
     }
-    return { ok: true, user: family.user };
+    return { ok: true, user: family.user, authTime: family.authTime };
   }
 
   #issue(family: Family): TokenResponse {

@@ -16,7 +16,7 @@ export interface EmbeddedProvider {
   /** Handles requests under /oidc; false for anything else. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   /** Checks an `Authorization` header against the provider's access tokens; `proofJkt` as in MockAuth.authorize. */
-  authorize(header: string | undefined, proofJkt?: string): Promise<{ ok: true; user: string } | { ok: false; reason: string }>;
+  authorize(header: string | undefined, proofJkt?: string): Promise<{ ok: true; user: string; authTime?: number } | { ok: false; reason: string }>;
   isRefreshTokenActive(refreshToken: string): Promise<boolean>;
 }
 
@@ -102,7 +102,9 @@ export function createOidcProvider(options: { origin: string; vaultOrigin?: stri
         stats.api401++;
         return { ok: false, reason: 'DPoP-bound token without a valid proof from its key' };
       }
-      return { ok: true, user: String(token.accountId) };
+      // When the user logged in at the provider (its session's login time): what a step-up API checks.
+      const session = token.sessionUid ? await provider.Session.findByUid(token.sessionUid) : undefined;
+      return { ok: true, user: String(token.accountId), authTime: session?.authTime() };
     },
     async isRefreshTokenActive(refreshToken) {
       const token = await provider.RefreshToken.find(refreshToken);

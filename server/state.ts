@@ -47,6 +47,8 @@ export class ServerState {
   refreshAnswerDelayMs = 0;
   /** This many writes are applied and then their answer is lost (the connection dropped). */
   loseWriteAnswers = 0;
+  /** `GET /api/recent-login`: how old a login may be, in seconds, before the API asks for a step-up (RFC 9470). */
+  stepUpMaxAgeSeconds = 60;
 
   // Records (cleared with the stats).
   /** `POST /api/notes`: what arrived, in order. */

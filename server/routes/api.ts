@@ -7,6 +7,10 @@ import type { RouteContext } from './context.js';
 export function apiRoutes({ auth, oidc, origin, state }: RouteContext): Routes {
   /** Checks the API request's token (Bearer or DPoP with its proof); answers 401 and returns undefined when it fails. */
   async function authorizeApi(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<string | undefined> {
+    return (await authorizeWithTime(req, res, method, path))?.user;
+  }
+
+  async function authorizeWithTime(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<{ user: string; authTime?: number } | undefined> {
     const authorization = req.headers.authorization;
     const scheme = /^DPoP (\S+)$/.exec(authorization ?? '');
     const proof = scheme ? await verifyDpopProof(req.headers.dpop, { method, url: `${origin}${path}`, accessToken: scheme[1] }, { maxAgeSeconds: state.dpopMaxAgeSeconds }) : undefined;
@@ -17,10 +21,24 @@ export function apiRoutes({ auth, oidc, origin, state }: RouteContext): Routes {
       sendJson(res, 401, { error: 'invalid_token', error_description: result.reason });
       return undefined;
     }
-    return result.user;
+    return { user: result.user, authTime: result.authTime };
   }
 
   return {
+    // RFC 9470: an API that needs a login of the last `STEP_UP_MAX_AGE_SECONDS`; an older one
+    // gets the step-up challenge (a 401 that asks for a new login, not a refresh).
+    'GET /api/recent-login': async (req, res) => {
+      const authorized = await authorizeWithTime(req, res, 'GET', '/api/recent-login');
+      if (authorized === undefined) return;
+      const maxAge = state.stepUpMaxAgeSeconds;
+      const age = authorized.authTime === undefined ? Infinity : Math.floor(Date.now() / 1000) - authorized.authTime;
+      if (age > maxAge) {
+        res.setHeader('www-authenticate', `Bearer error="insufficient_user_authentication", error_description="A more recent authentication is required", max_age=${maxAge}`);
+        res.setHeader('access-control-expose-headers', 'www-authenticate');
+        return sendJson(res, 401, { error: 'insufficient_user_authentication', error_description: 'A more recent authentication is required' });
+      }
+      sendJson(res, 200, { user: authorized.user, authTime: authorized.authTime, maxAge });
+    },
     'GET /api/data': async (req, res) => {
       const user = await authorizeApi(req, res, 'GET', '/api/data');
       if (user === undefined) return;

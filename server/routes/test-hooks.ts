@@ -87,6 +87,10 @@ export function testHookRoutes({ auth, oidc, state }: RouteContext): Routes {
         if (!Number.isSafeInteger(body.loseWriteAnswers) || (body.loseWriteAnswers as number) < 0) throw new HttpError(400, 'invalid_request', 'loseWriteAnswers must be an integer >= 0');
         state.loseWriteAnswers = body.loseWriteAnswers as number;
       }
+      if (body.stepUpMaxAgeSeconds !== undefined) {
+        if (!Number.isSafeInteger(body.stepUpMaxAgeSeconds) || (body.stepUpMaxAgeSeconds as number) < 0) throw new HttpError(400, 'invalid_request', 'stepUpMaxAgeSeconds must be an integer >= 0');
+        state.stepUpMaxAgeSeconds = body.stepUpMaxAgeSeconds as number;
+      }
       if (body.quirks !== undefined) setQuirks(body.quirks);
       sendJson(res, 200, {
         quirks: { ...auth.quirks, ignoreDpop: state.ignoreDpop, omitExpiresIn: state.omitExpiresIn, retryAfterSeconds: state.retryAfterSeconds },
@@ -99,6 +103,7 @@ export function testHookRoutes({ auth, oidc, state }: RouteContext): Routes {
         dpopMaxAgeSeconds: state.dpopMaxAgeSeconds,
         loseWriteAnswers: state.loseWriteAnswers,
         refreshAnswerDelayMs: state.refreshAnswerDelayMs,
+        stepUpMaxAgeSeconds: state.stepUpMaxAgeSeconds,
       });
     },
     'POST /auth/test/network': async (req, res) => {

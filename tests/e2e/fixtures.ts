@@ -99,6 +99,7 @@ export const test = base.extend<Fixtures>({
       dpopMaxAgeSeconds: 60,
       loseWriteAnswers: 0,
       refreshAnswerDelayMs: 0,
+      stepUpMaxAgeSeconds: 60,
       quirks: NO_QUIRKS,
     });
     await control.reset();

@@ -119,3 +119,39 @@ test('rule 14: parameters the worker allows reach the provider (prompt=login ask
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
   expect(await page.evaluate(() => window.demo.broker.status().then((status) => status.claims?.sub))).toBe('bob');
 });
+
+test('step-up (RFC 9470): an API that wants a more recent login gets StepUpRequiredError with its max_age and no refresh; loginWithRedirect with that max_age makes the provider ask again, and the API answers', async ({ openTab, server }) => {
+  const page = await openTab('/');
+  await loginThroughProvider(page);
+  const loggedInAt = Math.floor(Date.now() / 1000);
+  await server.configure({ stepUpMaxAgeSeconds: 0 });
+  // The login is a second old: older than the API's max_age of 0.
+  await page.waitForTimeout(1100);
+  await server.reset();
+  const refused = await page.evaluate(() =>
+    window.demo.api.get('/api/recent-login').then(
+      () => null,
+      (error: { name?: string; code?: string; details?: unknown }) => ({ name: error.name, code: error.code, details: error.details }),
+    ),
+  );
+  expect(refused).toEqual({ name: 'StepUpRequiredError', code: 'step-up-required', details: { status: 401, maxAge: 0 } });
+  // One request, no refresh, no retry: a refreshed token carries the same old login.
+  expect(await server.stats()).toMatchObject({ apiCalls: 1, refreshes: 0 });
+
+  await server.configure({ stepUpMaxAgeSeconds: 60 });
+  void page.evaluate(() => window.demo.broker.loginWithRedirect({ authorizationParams: { max_age: 0 } })).catch(() => undefined);
+  // max_age=0: the provider's session for alice is open, and still it asks for the login again.
+  await page.waitForURL(/\/oidc\/interaction\//);
+  await page.fill('input[name=login]', 'alice');
+  await page.fill('input[name=password]', 'anything');
+  await page.locator('button[type=submit]').click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/oidc/') || url.pathname.includes('/interaction/'));
+  const consent = page.locator('button:has-text("Continue")');
+  if (page.url().includes('/interaction/') && (await consent.count())) await consent.click();
+  await page.waitForURL(`${OIDC_ORIGIN}/`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  // With max_age asked, the id_token names when the user logged in: the new login, and the worker checked it.
+  const claims = await page.evaluate(() => window.demo.broker.status().then((status) => status.claims));
+  expect(claims?.auth_time).toBeGreaterThan(loggedInAt);
+  expect(await page.evaluate(() => window.demo.api.get('/api/recent-login').then((response) => response.status))).toBe(200);
+});
