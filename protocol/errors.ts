@@ -66,6 +66,12 @@ export const ErrorCode = {
    * `authorizationParams`. The current session stays until the new login replaces it.
    */
   StepUpRequired: 'step-up-required',
+  /** `loginWithPopup`: the browser refused to open the popup (call it from a click handler). No session changed. */
+  PopupBlocked: 'popup-blocked',
+  /** `loginWithPopup`: the user closed the popup before the login finished. No session changed. */
+  PopupClosed: 'popup-closed',
+  /** `loginWithPopup`: the login did not finish within `timeoutMs`; the popup was closed. No session changed. */
+  PopupTimeout: 'popup-timeout',
   /** Vault mode: the vault frame did not load or answer (blocked, wrong URL, or it refused this origin). Never a fallback to the app origin. */
   VaultUnavailable: 'vault-unavailable',
   /** A bug or an unexpected failure inside the worker. */

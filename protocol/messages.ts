@@ -141,7 +141,7 @@ export interface RequestFieldsByType {
    * `authorizationParams`: what the page asks the provider for (`prompt`, `login_hint`, …);
    * the worker sends only what its config lets pages set (rule 14).
    */
-  authorize: { returnTo: string; check: string; authorizationParams?: Record<string, string | number> };
+  authorize: { returnTo: string; check: string; authorizationParams?: Record<string, string | number>; popup?: boolean };
   /** The callback URL's query (`?code=…&state=…`, or an error response's). */
   finishLogin: { callbackSearch: string };
   replayQueue: {};
@@ -266,6 +266,11 @@ export interface ResultByType {
 
 /** The fragment key the worker puts on the return URL after a login by redirect. */
 export const REDIRECT_RESULT_KEY = 'sw-token-broker';
+/**
+ * A login in a popup ends on the callback URL with this query parameter and the result in the
+ * fragment: a page the worker answers itself (no app code runs in the popup), which the opener reads.
+ */
+export const POPUP_DONE_PARAM = 'sw-token-broker-popup';
 /** The fragment key of the one-time value that binds a redirect result to the tab that started the login. */
 export const REDIRECT_CHECK_KEY = 'check';
 

@@ -54,6 +54,8 @@ export interface Session {
   error: unknown;
   login: BrokerClient['login'];
   loginWithRedirect: BrokerClient['loginWithRedirect'];
+  /** Call it from a click handler (browsers block a popup opened later). */
+  loginWithPopup: BrokerClient['loginWithPopup'];
   logout: BrokerClient['logout'];
 }
 
@@ -114,6 +116,8 @@ export function useSession(): Session {
       error,
       login: async (credentials) => (await need()).login(credentials),
       loginWithRedirect: async (options) => (await need()).loginWithRedirect(options),
+      // Not `await need()` first: the popup must open in the click's own task.
+      loginWithPopup: async (options) => (client ?? (await need())).loginWithPopup(options),
       logout: async () => (await need()).logout(),
     };
   }, [client, error, snapshot]);

@@ -29,6 +29,7 @@ import { SessionListeners, type BrokerEventHandler, type SessionListener, type S
 import { resolveRequestUrl } from './request-url.js';
 import { sendToWorker } from './send-to-worker.js';
 import { startRedirectCheck, takeRedirectResult } from './redirect-result.js';
+import { loginInPopup, type PopupLoginOptions } from './popup-login.js';
 
 /** The bound on each message to the worker: above the worker's own (lock 20 s), so the worker's typed error arrives first. */
 export const DEFAULT_MESSAGE_TIMEOUT_MS = 25_000;
@@ -42,11 +43,10 @@ export interface BrokerClientOptions {
 
 export { waitForActive } from './worker-presence.js';
 export { STARTING_SNAPSHOT, type BrokerEventHandler, type SessionListener, type SessionSnapshot, type SignOutReason } from './session-listeners.js';
-
+export type { PopupLoginOptions } from './popup-login.js';
 
 /** Tokens whose session a tab remembers: more than the requests a tab has in flight across a refresh. */
 const MAX_TOKENS_REMEMBERED = 16;
-
 
 /**
  * The page's handle on the broker. It never holds, exposes or logs a refresh token: the
@@ -152,19 +152,14 @@ export class BrokerClient {
     return { pending: reply.pending };
   }
 
-  /**
-   * True when `url` may carry the token (the worker's allowlist; exact origin, path prefix),
-   * resolved as the browser will resolve the request: against `document.baseURI`.
-   */
+  /** True when `url` may carry the token (the worker's allowlist), resolved as the browser will: against `document.baseURI`. */
   isApiUrl(url: string | URL): boolean {
     return isAllowedUrl(resolveRequestUrl(url), this.#allowlist);
   }
 
   /**
-   * Logs in through the worker.
-   *
+   * Logs in through the worker. @example await broker.login({ username: 'demo', password: 'demo' })
    * @throws LoginFailedError when the server refuses the credentials; RefreshUnavailableError when it cannot be reached; BrokerTimeoutError.
-   * @example await broker.login({ username: 'demo', password: 'demo' })
    */
   async login(credentials: Record<string, string>): Promise<SessionStatus> {
     if (typeof credentials !== 'object' || credentials === null) throw new TypeError('login needs a credentials object');
@@ -182,18 +177,25 @@ export class BrokerClient {
    * Logs in by redirect (authorization code + PKCE): the worker prepares the request and
    * this page navigates to the provider. The browser comes back to `returnTo` (default:
    * this page) after the worker exchanged the code; call {@link takeRedirectResult} there.
-   *
    * `authorizationParams` asks the provider for more (`prompt`, `login_hint`, `ui_locales`,
    * `acr_values`, `max_age` by default): the worker sends only what its config lets pages set.
-   *
    * @throws BrokerError `not-supported` when the worker's endpoint logs in with credentials;
    *   `forbidden-parameter` for a parameter the worker does not let pages set (no navigation).
    */
   async loginWithRedirect(options: RedirectLoginOptions = {}): Promise<never> {
-    const returnTo = options.returnTo ?? location.pathname + location.search;
-    const { authorizationParams } = options;
+    const { returnTo = location.pathname + location.search, authorizationParams } = options;
     location.assign((await this.#send('authorize', { returnTo, check: startRedirectCheck(this.#checkKey), ...(authorizationParams ? { authorizationParams } : {}) })).authorizationUrl);
     return new Promise<never>(() => {});
+  }
+
+  /**
+   * Logs in in a popup (call it from a click handler: browsers block a popup opened later);
+   * the worker exchanges the code in the popup as for a redirect. Resolves with the session.
+   * @throws BrokerError `popup-blocked`, `popup-closed`, `popup-timeout` (no session changed); LoginFailedError.
+   */
+  async loginWithPopup(options: PopupLoginOptions = {}): Promise<SessionStatus> {
+    await loginInPopup((fields) => this.#send('authorize', fields), options);
+    return this.status();
   }
 
   /**

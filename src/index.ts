@@ -14,6 +14,7 @@ export { STARTING_SNAPSHOT } from './session-snapshot.js';
 export type {
   BrokerClient,
   BrokerClientOptions,
+  PopupLoginOptions,
   BrokerEventHandler,
   SessionListener,
   SessionSnapshot,

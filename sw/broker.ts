@@ -19,13 +19,12 @@ import {
   type SessionStatus,
 } from '../protocol/index.js';
 import type { EndpointContext, TokenSet } from './adapters/types.js';
-import type { AuthorizationParams } from './authorization-params.js';
 import type { ResolvedTokenBrokerConfig } from './config.js';
 import { generateDpopKey, type DpopKey } from './dpop.js';
 import type { LockRunner } from './lock.js';
 import { SessionKeeper } from './session-keeper.js';
 import { bindingRefusal, containsAny, identityOf, refreshedRecord, sessionFrom } from './session/record.js';
-import { RedirectLogins } from './session/redirect-login.js';
+import { RedirectLogins, type RedirectFinish, type RedirectStart } from './session/redirect-login.js';
 import { BackgroundRevocations } from './session/revocation.js';
 import { RefreshFlight, type FlightHost } from './session/refresh-flight.js';
 import { SessionView } from './session/session-view.js';
@@ -298,12 +297,12 @@ export class TokenBroker {
   }
 
   /** Starts a login by redirect: the authorization URL. @throws BrokerError `not-supported`, `forbidden-parameter` (rule 14); StorageFailedError; RefreshUnavailableError. */
-  startRedirectLogin(returnTo: string, check?: string, authorizationParams?: AuthorizationParams): Promise<string> {
-    return this.#redirectLogins.start(returnTo, check, authorizationParams);
+  startRedirectLogin(returnTo: string, options?: RedirectStart): Promise<string> {
+    return this.#redirectLogins.start(returnTo, options);
   }
 
   /** Finishes a login by redirect at its callback: where to send the browser, and the error if any. */
-  finishRedirectLogin(callback: URL, fallbackReturnTo: string): Promise<{ returnTo: string; check?: string; error?: BrokerError }> {
+  finishRedirectLogin(callback: URL, fallbackReturnTo: string): Promise<RedirectFinish> {
     return this.#redirectLogins.finish(callback, fallbackReturnTo);
   }
 

@@ -39,7 +39,7 @@ function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, hook
       ...(hooks.queuePending ? { queuePending: await hooks.queuePending() } : {}),
       ...(hooks.queuePending && config.offlineQueue?.idempotencyKey ? { idempotencyKey: config.offlineQueue.idempotencyKey } : {}),
     }),
-    authorize: async ({ returnTo, check, authorizationParams }) => ({ authorizationUrl: await broker.startRedirectLogin(returnTo, check, authorizationParams) }),
+    authorize: async ({ returnTo, check, authorizationParams, popup }) => ({ authorizationUrl: await broker.startRedirectLogin(returnTo, { check, authorizationParams, popup }) }),
     async finishLogin({ callbackSearch }) {
       const callbackUrl = config.endpoint.redirectLogin?.callbackUrl;
       if (!callbackUrl) throw new BrokerError(ErrorCode.NotSupported, 'This token endpoint logs in with credentials, not a redirect');

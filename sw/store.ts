@@ -41,6 +41,8 @@ export interface StoredPendingLogin extends PendingAuthorization {
   /** The page's one-time value, returned in the result fragment so the page can tell its own login from a link. */
   check?: string;
   createdAt: number;
+  /** Started by `loginWithPopup`: the callback ends on the worker's own popup page. */
+  popup?: boolean;
 }
 
 /** Where sessions live. Writes resolve once the data is durable (the transaction completed). */

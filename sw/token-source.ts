@@ -33,5 +33,5 @@ export interface QueueSession extends TokenSource {
 
 /** Finishes a login by redirect at its callback (`TokenBroker.finishRedirectLogin`). */
 export interface RedirectLoginFinisher {
-  finishRedirectLogin(callback: URL, fallbackReturnTo: string): Promise<{ returnTo: string; check?: string; error?: BrokerError }>;
+  finishRedirectLogin(callback: URL, fallbackReturnTo: string): Promise<{ returnTo: string; check?: string; error?: BrokerError; popup?: boolean }>;
 }

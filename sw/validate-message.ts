@@ -106,13 +106,14 @@ const readFields: { [T in RequestType]: (data: Record<string, unknown>) => Reque
     }
     return { failedToken: failedToken as string | undefined, failedGeneration: failedGeneration as number | undefined, session: session as string | undefined };
   },
-  authorize({ returnTo, check, authorizationParams }) {
+  authorize({ returnTo, check, authorizationParams, popup }) {
     if (!isSameOriginPath(returnTo)) return 'authorize.returnTo must be a same-origin path starting with /';
     if (typeof check !== 'string' || !/^[\w-]{16,64}$/.test(check)) return 'authorize.check must be 16 to 64 characters of [A-Za-z0-9_-]';
-    if (authorizationParams === undefined) return { returnTo, check };
+    if (popup !== undefined && popup !== true) return 'authorize.popup must be true or absent';
+    if (authorizationParams === undefined) return { returnTo, check, ...(popup ? { popup } : {}) };
     // The shape here; which names and values the worker allows is the endpoint's policy (rule 14).
     const params = readAuthorizationParams(authorizationParams);
-    return params ? { returnTo, check, authorizationParams: params } : 'authorize.authorizationParams must be an object of strings or numbers';
+    return params ? { returnTo, check, authorizationParams: params, ...(popup ? { popup } : {}) } : 'authorize.authorizationParams must be an object of strings or numbers';
   },
   finishLogin({ callbackSearch }) {
     if (!isCallbackSearch(callbackSearch)) return `finishLogin.callbackSearch must be a query string (starting with ?) of at most ${MAX_CALLBACK_SEARCH_LENGTH} characters`;

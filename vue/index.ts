@@ -58,6 +58,8 @@ export interface Session {
   error: ComputedRef<unknown>;
   login: BrokerClient['login'];
   loginWithRedirect: BrokerClient['loginWithRedirect'];
+  /** Call it from a click handler (browsers block a popup opened later). */
+  loginWithPopup: BrokerClient['loginWithPopup'];
   logout: BrokerClient['logout'];
 }
 
@@ -113,6 +115,8 @@ export function useSession(): Session {
     error: computed(() => error.value),
     login: async (credentials) => (await need()).login(credentials),
     loginWithRedirect: async (redirect) => (await need()).loginWithRedirect(redirect),
+    // Straight to the client when it is ready: the popup must open in the click's own task.
+    loginWithPopup: (options) => (client.value ? client.value.loginWithPopup(options) : need().then((ready) => ready.loginWithPopup(options))),
     logout: async () => (await need()).logout(),
   };
 }

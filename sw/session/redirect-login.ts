@@ -23,6 +23,22 @@ export interface RedirectLoginDependencies {
   storeLogin: (tokens: TokenSet, dpop: DpopKey | undefined) => Promise<unknown>;
 }
 
+/** How a login starts: the page's one-time value, what it asks the provider for, and whether it runs in a popup. */
+export interface RedirectStart {
+  check?: string;
+  authorizationParams?: AuthorizationParams;
+  /** The login runs in a popup: its callback ends on a page the worker answers, which the opener reads. */
+  popup?: boolean;
+}
+
+/** Where a finished login sends the browser, and how it went. */
+export interface RedirectFinish {
+  returnTo: string;
+  check?: string;
+  error?: BrokerError;
+  popup?: boolean;
+}
+
 export class RedirectLogins {
   readonly #deps: RedirectLoginDependencies;
 
@@ -35,14 +51,14 @@ export class RedirectLogins {
    *
    * @throws BrokerError `not-supported` when the endpoint has no redirect login, `forbidden-parameter` for a parameter a page may not set; StorageFailedError; RefreshUnavailableError.
    */
-  async start(returnTo: string, check?: string, authorizationParams?: AuthorizationParams): Promise<string> {
+  async start(returnTo: string, { check, authorizationParams, popup }: RedirectStart = {}): Promise<string> {
     const { redirect, store, now, context } = this.#deps;
     if (!redirect) throw new BrokerError(ErrorCode.NotSupported, 'This token endpoint logs in with credentials, not a redirect');
     // A parameter the config does not allow rejects here: nothing is kept, nothing reaches the provider.
     const { authorizationUrl, pending } = await redirect.start(context(), authorizationParams);
     await this.#prune(MAX_PENDING_LOGINS - 1);
     try {
-      await store.savePending({ ...pending, returnTo, check, createdAt: now() });
+      await store.savePending({ ...pending, returnTo, check, createdAt: now(), ...(popup ? { popup } : {}) });
     } catch (error) {
       throw new StorageFailedError('The login could not be started: its state could not be written to storage', { cause: error });
     }
@@ -62,7 +78,7 @@ export class RedirectLogins {
    * against a pending login (each is used once), exchanges the code, stores the session.
    * Returns where to send the browser, and the error if any; never rejects.
    */
-  async finish(callback: URL, fallbackReturnTo: string): Promise<{ returnTo: string; check?: string; error?: BrokerError }> {
+  async finish(callback: URL, fallbackReturnTo: string): Promise<RedirectFinish> {
     const { redirect, store, now, context, newDpopKey, storeLogin } = this.#deps;
     const state = callback.searchParams.get('state');
     const pending = state && state.length <= 256 ? await store.takePending(state) : undefined;
@@ -70,15 +86,16 @@ export class RedirectLogins {
       return { returnTo: fallbackReturnTo, error: new LoginFailedError('Unknown or already used login state (a replayed or forged callback)') };
     }
     const { returnTo, check } = pending;
+    const popup = pending.popup === true ? { popup: true } : {};
     if (now() - pending.createdAt > PENDING_LOGIN_TTL_MS) {
-      return { returnTo, check, error: new LoginFailedError('The login took too long; start it again') };
+      return { returnTo, check, ...popup, error: new LoginFailedError('The login took too long; start it again') };
     }
     try {
       const dpop = await newDpopKey();
       await storeLogin(await redirect.finish(callback, pending, context(dpop)), dpop);
-      return { returnTo, check };
+      return { returnTo, check, ...popup };
     } catch (error) {
-      return { returnTo, check, error: isBrokerError(error) ? error : new LoginFailedError('The login could not be completed', { cause: error }) };
+      return { returnTo, check, ...popup, error: isBrokerError(error) ? error : new LoginFailedError('The login could not be completed', { cause: error }) };
     }
   }
 }

@@ -149,10 +149,10 @@ describe('pending logins by redirect', () => {
     const idp = provider();
     const clock = { now: Date.now() };
     const { broker, store } = makeBroker(idp.fetchFn, indexedDbStore(`pending-${Math.random()}`), () => clock.now);
-    for (let i = 0; i < 50; i++) await broker.startRedirectLogin('/', `check-${String(i).padStart(12, '0')}`);
+    for (let i = 0; i < 50; i++) await broker.startRedirectLogin('/', { check: `check-${String(i).padStart(12, '0')}` });
     expect(await store.listPending()).toHaveLength(10);
     clock.now += 11 * 60_000;
-    const url = await broker.startRedirectLogin('/back', 'the-one-time-value-of-this-tab');
+    const url = await broker.startRedirectLogin('/back', { check: 'the-one-time-value-of-this-tab' });
     expect(await store.listPending()).toHaveLength(1);
     clock.now = Date.now();
     expect(await broker.finishRedirectLogin(idp.approve(url), '/')).toEqual({ returnTo: '/back', check: 'the-one-time-value-of-this-tab' });
@@ -174,7 +174,7 @@ describe('finishLogin: a callback no worker answered, passed back as a message (
 
   it('exchanges the code of a pending login and answers where it started, with its one-time value', async () => {
     const { idp, config, broker } = setup();
-    const url = await broker.startRedirectLogin('/vault/?back', 'one-time-value-0001');
+    const url = await broker.startRedirectLogin('/vault/?back', { check: 'one-time-value-0001' });
     const callback = idp.approve(url);
     expect(await send(broker, config, { type: 'finishLogin', callbackSearch: callback.search })).toEqual({ ok: true, id: 'f1', returnTo: '/vault/?back', check: 'one-time-value-0001', error: null });
     expect((await broker.status()).loggedIn).toBe(true);
@@ -198,7 +198,7 @@ describe('authorization parameters: the worker decides (rule 14)', () => {
   it('sends the configured defaults and what the page may set, after them, with the worker’s own values last', async () => {
     const idp = provider();
     const { broker } = makeBroker(idp.fetchFn, memoryStore(), Date.now, configured);
-    const url = new URL(await broker.startRedirectLogin('/', undefined, { prompt: 'select_account', login_hint: 'ada@example.com', max_age: 300, ui_locales: 'de' }));
+    const url = new URL(await broker.startRedirectLogin('/', { authorizationParams: { prompt: 'select_account', login_hint: 'ada@example.com', max_age: 300, ui_locales: 'de' } }));
     expect(Object.fromEntries(url.searchParams)).toMatchObject({
       scope: 'openid profile email offline_access',
       audience: 'https://api.test',
@@ -229,7 +229,7 @@ describe('authorization parameters: the worker decides (rule 14)', () => {
   ])('refuses %s with forbidden-parameter, before any request and without keeping a pending login', async (_what, params, message) => {
     const idp = provider();
     const { broker, store } = makeBroker(idp.fetchFn, memoryStore(), Date.now, configured);
-    const error = await broker.startRedirectLogin('/', undefined, params as never).catch((e: unknown) => e);
+    const error = await broker.startRedirectLogin('/', { authorizationParams: params as never }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'forbidden-parameter' });
     expect((error as Error).message).toMatch(message);
     expect(idp.seen).toEqual([]);
@@ -239,10 +239,10 @@ describe('authorization parameters: the worker decides (rule 14)', () => {
   it('lets a page narrow a scope or pick a configured audience when the config lists them, never widen or pick another', async () => {
     const idp = provider();
     const { broker } = makeBroker(idp.fetchFn, memoryStore(), Date.now, { ...configured, pageAuthorizationParams: ['scope', 'audience'] });
-    const narrowed = new URL(await broker.startRedirectLogin('/', undefined, { scope: 'openid email', audience: 'https://api.test' }));
+    const narrowed = new URL(await broker.startRedirectLogin('/', { authorizationParams: { scope: 'openid email', audience: 'https://api.test' } }));
     expect(narrowed.searchParams.get('scope')).toBe('openid email');
-    await expect(broker.startRedirectLogin('/', undefined, { scope: 'openid admin' })).rejects.toMatchObject({ code: 'forbidden-parameter', message: expect.stringMatching(/not configured: admin/) });
-    await expect(broker.startRedirectLogin('/', undefined, { audience: 'https://other.example' })).rejects.toMatchObject({ code: 'forbidden-parameter', message: expect.stringMatching(/not one the worker is configured for/) });
+    await expect(broker.startRedirectLogin('/', { authorizationParams: { scope: 'openid admin' } })).rejects.toMatchObject({ code: 'forbidden-parameter', message: expect.stringMatching(/not configured: admin/) });
+    await expect(broker.startRedirectLogin('/', { authorizationParams: { audience: 'https://other.example' } })).rejects.toMatchObject({ code: 'forbidden-parameter', message: expect.stringMatching(/not one the worker is configured for/) });
   });
 
   it('takes a config that sets a reserved parameter, or lets pages set one, for a mistake (installTokenBroker answers misconfigured, naming it)', () => {
