@@ -15,6 +15,8 @@ export interface SessionControls {
   logout(): Promise<unknown>;
   login(credentials: Record<string, string>): Promise<unknown>;
   loginWithRedirect(): Promise<unknown>;
+  /** Login in a popup (the page's BrokerClient; the vault has none). */
+  loginWithPopup?(): Promise<unknown>;
   /** True on the page a redirect login came back to (the vault's reads its frame: a promise). */
   takeRedirectResult(): boolean | Promise<boolean>;
 }
@@ -54,6 +56,18 @@ export function wireControls(session: SessionControls, api: AxiosInstance, chann
       const form = new FormData(event.target as HTMLFormElement);
       await session.login({ username: String(form.get('username')), password: String(form.get('password')) });
       log('ok', `Logged in${where}`);
+    } catch (error) {
+      log('error', `Login failed: ${describe(error)}`);
+    }
+    void update();
+  });
+  const popupButton = $('login-popup');
+  if (!session.loginWithPopup) popupButton.remove();
+  popupButton.addEventListener('click', async () => {
+    try {
+      // Straight from the click: a popup opened after an await of ours could be blocked.
+      await session.loginWithPopup!();
+      log('ok', `Logged in through the identity provider, in a popup${where}`);
     } catch (error) {
       log('error', `Login failed: ${describe(error)}`);
     }

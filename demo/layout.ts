@@ -153,6 +153,7 @@ export function renderLayout(path: keyof typeof PAGES & string): void {
         <label>User <input name="username" value="demo" autocomplete="username" /></label>
         <label>Password <input name="password" type="password" value="demo" autocomplete="current-password" /></label>
         <button type="submit" id="login" class="primary">Log in</button>
+        <button type="button" id="login-popup">…in a popup</button>
       </form>
       <div class="actions">
         <button id="fire" class="primary">Fire 10 parallel API calls</button>

@@ -155,3 +155,79 @@ test('step-up (RFC 9470): an API that wants a more recent login gets StepUpRequi
   expect(claims?.auth_time).toBeGreaterThan(loggedInAt);
   expect(await page.evaluate(() => window.demo.api.get('/api/recent-login').then((response) => response.status))).toBe(200);
 });
+
+test.describe('login in a popup', () => {
+  /** Logs in on the provider's pages in `popup`, as alice. */
+  const loginIn = async (popup: import('@playwright/test').Page) => {
+    await popup.waitForURL(/\/oidc\/interaction\//);
+    await popup.fill('input[name=login]', 'alice');
+    await popup.fill('input[name=password]', 'anything');
+    await popup.locator('button[type=submit]').click();
+    const consent = popup.locator('button:has-text("Continue")');
+    await popup.waitForURL((url) => !url.pathname.startsWith('/oidc/') || url.pathname.includes('/interaction/')).catch(() => undefined);
+    if (!popup.isClosed() && popup.url().includes('/interaction/') && (await consent.count())) await consent.click();
+  };
+  const loggedIn = (page: import('@playwright/test').Page) => page.evaluate(() => window.demo.broker.status().then((status) => status.loggedIn));
+
+  test('the worker answers the callback in the popup: the opener never navigates, the popup closes, every tab hears the login, and the code reaches no page', async ({ context, openTab, server }) => {
+    await context.addInitScript(RECORD_EVERYTHING);
+    const page = await openTab('/');
+    const other = await openTab('/');
+    let callbackUrl = '';
+    context.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/oidc-callback' && new URL(request.url()).searchParams.has('code')) callbackUrl = request.url();
+    });
+    const popupOpened = page.waitForEvent('popup');
+    await page.locator('#login-popup').click();
+    const popup = await popupOpened;
+    const closed = popup.waitForEvent('close');
+    await loginIn(popup);
+    await closed;
+    await expect(page.locator('#log')).toContainText('Logged in through the identity provider, in a popup');
+    expect(page.url()).toBe(`${OIDC_ORIGIN}/`);
+    expect(await loggedIn(page)).toBe(true);
+    await expect.poll(() => loggedIn(other)).toBe(true);
+    expect(await server.stats()).toMatchObject({ logins: 1 });
+    expect(await fireCalls(other, 3)).toEqual({ ok: 3, errors: [] });
+    const code = new URL(callbackUrl).searchParams.get('code')!;
+    expect(code).toBeTruthy();
+    for (const tab of [page, other]) {
+      const received: string[] = await tab.evaluate(() => (window as any).__received);
+      for (const line of received) expect(line).not.toContain(code);
+    }
+  });
+
+  test('a popup the user closes is popup-closed, and no session changed', async ({ openTab, server }) => {
+    const page = await openTab('/');
+    const popupOpened = page.waitForEvent('popup');
+    const outcome = page.evaluate(() => window.demo.broker.loginWithPopup().then(() => 'logged in', (error: { code?: string }) => error.code));
+    const popup = await popupOpened;
+    await popup.waitForURL(/\/oidc\/interaction\//);
+    await popup.close();
+    expect(await outcome).toBe('popup-closed');
+    expect(await loggedIn(page)).toBe(false);
+    expect(await server.stats()).toMatchObject({ logins: 0 });
+  });
+
+  test('a popup left at the provider past timeoutMs is closed and popup-timeout, and no session changed', async ({ openTab, server }) => {
+    const page = await openTab('/');
+    const popupOpened = page.waitForEvent('popup');
+    const outcome = page.evaluate(() => window.demo.broker.loginWithPopup({ timeoutMs: 2000 }).then(() => 'logged in', (error: { code?: string }) => error.code));
+    const popup = await popupOpened;
+    const closed = popup.waitForEvent('close');
+    expect(await outcome).toBe('popup-timeout');
+    await closed;
+    expect(await loggedIn(page)).toBe(false);
+    expect(await server.stats()).toMatchObject({ logins: 0 });
+  });
+
+  test('a blocked popup (window.open answering null, as a blocker does) is popup-blocked, before anything is asked of the worker', async ({ openTab }) => {
+    const page = await openTab('/');
+    const outcome = await page.evaluate(() => {
+      window.open = () => null;
+      return window.demo.broker.loginWithPopup().then(() => 'logged in', (error: { code?: string }) => error.code);
+    });
+    expect(outcome).toBe('popup-blocked');
+    expect(await loggedIn(page)).toBe(false);
+  });
+});

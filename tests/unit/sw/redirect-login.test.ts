@@ -7,7 +7,8 @@ import { inMemoryLocks } from '../../../sw/lock.js';
 import { indexedDbStore, memoryStore, type SessionStore } from '../../../sw/store.js';
 import { handleMessage } from '../../../sw/message-handler.js';
 import { jsonEndpoint } from '../../../sw/adapters/json.js';
-import { PROTOCOL, PROTOCOL_VERSION } from '../../../protocol/index.js';
+import { POPUP_DONE_PARAM, PROTOCOL, PROTOCOL_VERSION } from '../../../protocol/index.js';
+import { loginCallback } from '../../../sw/login-callback.js';
 
 const issuer = 'https://id.test';
 
@@ -266,5 +267,39 @@ describe('authorization parameters: the worker decides (rule 14)', () => {
     expect(await ask({ client_id: 'evil' })).toMatchObject({ ok: false, error: { code: 'forbidden-parameter' } });
     expect(await ask({ login_hint: ['a'] })).toMatchObject({ ok: false, error: { code: 'malformed-message' } });
     expect(await ask('prompt=login')).toMatchObject({ ok: false, error: { code: 'malformed-message' } });
+  });
+});
+
+describe('login in a popup: the worker’s end', () => {
+  const navigate = (url: string) => new Request(url, { mode: 'same-origin' as RequestMode }) as Request;
+  /** A navigation request (the Request constructor refuses mode 'navigate'). */
+  const navigation = (url: string) => ({ url, mode: 'navigate' }) as Request;
+
+  it('answers a popup login’s callback with a 303 to its own popup page, the result and the one-time value in the fragment, and serves that page without script', async () => {
+    const idp = provider();
+    const { broker, events } = makeBroker(idp.fetchFn);
+    const url = await broker.startRedirectLogin('/page', { check: 'popup-one-time-value', popup: true });
+    const handle = loginCallback(broker, 'https://app.test/callback', '/')!;
+    const callback = idp.approve(url);
+    const response = await handle(navigation(callback.href))!;
+    expect(response.status).toBe(303);
+    const target = new URL(response.headers.get('location')!);
+    expect(target.origin + target.pathname + target.search).toBe(`https://app.test/callback?${POPUP_DONE_PARAM}=1`);
+    expect(Object.fromEntries(new URLSearchParams(target.hash.slice(1)))).toEqual({ 'sw-token-broker': 'ok', check: 'popup-one-time-value' });
+    expect(events).toContain('login');
+    const page = await handle(navigation(target.href))!;
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toBe("default-src 'none'");
+    expect(await page.text()).not.toMatch(/<script/i);
+    // Not a navigation: left to the network.
+    expect(handle(navigate(target.href))).toBeUndefined();
+  });
+
+  it('sends a login that was not started in a popup back to its page, as before', async () => {
+    const idp = provider();
+    const { broker } = makeBroker(idp.fetchFn);
+    const url = await broker.startRedirectLogin('/page', { check: 'redirect-one-time-value' });
+    const response = await loginCallback(broker, 'https://app.test/callback', '/')!(navigation(idp.approve(url).href))!;
+    expect(new URL(response.headers.get('location')!).pathname).toBe('/page');
   });
 });
