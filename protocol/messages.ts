@@ -375,7 +375,15 @@ export interface RedirectLoginOptions {
   /**
    * Asked of the provider for this login (`prompt`, `login_hint`, `ui_locales`, `acr_values`,
    * `max_age` by default; more where the worker's config allows). Rule 14: the worker sends only
-   * what its config lets pages set; anything else rejects with `forbidden-parameter`.
+   * what its config lets pages set; anything else rejects with `forbidden-parameter`. An
+   * `undefined` value is left out (handy with a step-up challenge that names only one).
    */
-  authorizationParams?: Readonly<Record<string, string | number>>;
+  authorizationParams?: Readonly<Record<string, string | number | undefined>>;
+}
+
+/** `authorizationParams` without its undefined values, as the worker takes them; undefined when none is left. */
+export function definedParams(params: RedirectLoginOptions['authorizationParams']): Record<string, string | number> | undefined {
+  if (!params) return undefined;
+  const defined = Object.entries(params).filter((entry): entry is [string, string | number] => entry[1] !== undefined);
+  return defined.length > 0 ? Object.fromEntries(defined) : undefined;
 }

@@ -4,6 +4,7 @@ import {
   BrokerTimeoutError,
   ErrorCode,
   BrokerError,
+  definedParams,
   isAllowedUrl,
   isBrokerEvent,
   parseAllowlist,
@@ -183,7 +184,8 @@ export class BrokerClient {
    *   `forbidden-parameter` for a parameter the worker does not let pages set (no navigation).
    */
   async loginWithRedirect(options: RedirectLoginOptions = {}): Promise<never> {
-    const { returnTo = location.pathname + location.search, authorizationParams } = options;
+    const { returnTo = location.pathname + location.search } = options;
+    const authorizationParams = definedParams(options.authorizationParams);
     location.assign((await this.#send('authorize', { returnTo, check: startRedirectCheck(this.#checkKey), ...(authorizationParams ? { authorizationParams } : {}) })).authorizationUrl);
     return new Promise<never>(() => {});
   }

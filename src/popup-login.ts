@@ -6,7 +6,7 @@
  * reads that page's address (same origin again), then closes the popup. Every tab hears the
  * login from the worker, as after a redirect.
  */
-import { BrokerError, ErrorCode, LoginFailedError, POPUP_DONE_PARAM, REDIRECT_CHECK_KEY, REDIRECT_RESULT_KEY, errorFromWire, type RedirectLoginOptions } from '../protocol/index.js';
+import { BrokerError, ErrorCode, LoginFailedError, definedParams, POPUP_DONE_PARAM, REDIRECT_CHECK_KEY, REDIRECT_RESULT_KEY, errorFromWire, type RedirectLoginOptions } from '../protocol/index.js';
 
 export interface PopupLoginOptions extends Pick<RedirectLoginOptions, 'authorizationParams'> {
   /** How long the user may take, in ms (default 120 000); then the popup closes and the call rejects `popup-timeout`. */
@@ -16,7 +16,7 @@ export interface PopupLoginOptions extends Pick<RedirectLoginOptions, 'authoriza
 }
 
 /** What the popup login needs of the client: the worker's `authorize` answer. */
-export type AuthorizeInPopup = (fields: { returnTo: string; check: string; popup: true; authorizationParams?: RedirectLoginOptions['authorizationParams'] }) => Promise<{ authorizationUrl: string }>;
+export type AuthorizeInPopup = (fields: { returnTo: string; check: string; popup: true; authorizationParams?: Record<string, string | number> }) => Promise<{ authorizationUrl: string }>;
 
 const POLL_MS = 200;
 
@@ -32,7 +32,8 @@ export async function loginInPopup(authorize: AuthorizeInPopup, options: PopupLo
   const check = crypto.randomUUID();
   let authorizationUrl: string;
   try {
-    ({ authorizationUrl } = await authorize({ returnTo: location.pathname, check, popup: true, ...(options.authorizationParams ? { authorizationParams: { ...options.authorizationParams } } : {}) }));
+    const authorizationParams = definedParams(options.authorizationParams);
+    ({ authorizationUrl } = await authorize({ returnTo: location.pathname, check, popup: true, ...(authorizationParams ? { authorizationParams } : {}) }));
   } catch (error) {
     popup.close();
     throw error;

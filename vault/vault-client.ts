@@ -13,6 +13,7 @@ import {
   VAULT_PROTOCOL,
   VAULT_PROTOCOL_VERSION,
   VaultUnavailableError,
+  definedParams,
   errorFromWire,
   type SessionStatus,
   type VaultCall,
@@ -78,7 +79,7 @@ export class VaultClient {
    */
   async loginWithRedirect(options: RedirectLoginOptions = {}): Promise<never> {
     const returnTo = new URL(options.returnTo ?? location.href, location.href);
-    const { authorizationUrl } = await this.#call({ type: 'authorize', returnTo: returnTo.href, check: startRedirectCheck(this.#checkKey), ...(options.authorizationParams ? { authorizationParams: { ...options.authorizationParams } } : {}) });
+    const { authorizationUrl } = await this.#call({ type: 'authorize', returnTo: returnTo.href, check: startRedirectCheck(this.#checkKey), ...(definedParams(options.authorizationParams) ? { authorizationParams: definedParams(options.authorizationParams) } : {}) });
     location.assign(authorizationUrl);
     return new Promise<never>(() => {});
   }

@@ -269,7 +269,7 @@ describe('BrokerClient and the session a request was made in (rules 11 and 15)',
     expect(signedOut).toEqual(['ended']);
   });
 
-  it('loginWithRedirect sends the authorization parameters to the worker, and navigates only when the worker accepted them', async () => {
+  it('loginWithRedirect sends the authorization parameters to the worker (an undefined one left out), and navigates only when the worker accepted them', async () => {
     const worker = new ScriptedWorker();
     const client = await connectClient(worker);
     const assigned: string[] = [];
@@ -279,7 +279,7 @@ describe('BrokerClient and the session a request was made in (rules 11 and 15)',
     const refused = await client.loginWithRedirect({ authorizationParams: { client_id: 'evil' } }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'forbidden-parameter' });
     expect(assigned).toEqual([]);
-    void client.loginWithRedirect({ returnTo: '/after', authorizationParams: { prompt: 'login', max_age: 0 } });
+    void client.loginWithRedirect({ returnTo: '/after', authorizationParams: { prompt: 'login', max_age: 0, acr_values: undefined } });
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(assigned).toEqual(['https://id.test/auth?prompt=login&max_age=0']);
     expect(worker.received.filter((m) => m.type === 'authorize').map((m) => ('authorizationParams' in m ? m.authorizationParams : undefined))).toEqual([{ client_id: 'evil' }, { prompt: 'login', max_age: 0 }]);
