@@ -100,6 +100,11 @@ export const REQUEST_TYPES = {
    * have no Background Sync). Joins a replay in flight; without a queue it answers `pending: 0`.
    */
   replayQueue: { resendable: true },
+  /**
+   * Handoff mode with DPoP: a proof for one request the page is about to send with the
+   * session's token (the key never leaves the worker). Only for URLs of the API allowlist.
+   */
+  dpopProof: { resendable: true },
 } as const satisfies Record<string, { resendable: boolean }>;
 
 export type RequestType = keyof typeof REQUEST_TYPES;
@@ -144,6 +149,8 @@ export interface RequestFieldsByType {
   authorize: { returnTo: string; check: string; authorizationParams?: Record<string, string | number>; popup?: boolean };
   /** The callback URL's query (`?code=…&state=…`, or an error response's). */
   finishLogin: { callbackSearch: string };
+  /** The request the proof is for, the token it will carry, and the resource server's nonce if it sent one. */
+  dpopProof: { method: string; url: string; accessToken: string; nonce?: string };
   replayQueue: {};
 }
 
@@ -258,6 +265,8 @@ export interface ResultByType {
   status: { status: SessionStatus };
   claim: { claimed: boolean };
   authorize: { authorizationUrl: string };
+  /** `proof`: the `DPoP` header's value; absent when the session's tokens are not bound (send them as Bearer). */
+  dpopProof: { proof?: string };
   /** Where the login started (`returnTo`), its one-time value, and the error if it failed. */
   finishLogin: { returnTo: string; check: string | null; error: WireError | null };
   /** How many requests still wait in the offline queue after this replay (0 without a queue). */

@@ -5,12 +5,12 @@
  * requests through untouched.
  */
 import type { BrokerClient } from './client.js';
-import { tokenAfterUnauthorized, tokenToSend } from './handoff-token.js';
+import { credentialHeaders, tokenAfterUnauthorized, tokenToSend } from './handoff-token.js';
 import { idempotencyKeyFor } from './idempotency-key.js';
 import { stepUpError } from '../protocol/step-up.js';
 
 /** The part of BrokerClient the fetch wrapper uses. */
-export type FetchBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'> & Partial<Pick<BrokerClient, 'queuesOffline' | 'idempotencyKeyHeader'>>;
+export type FetchBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'> & Partial<Pick<BrokerClient, 'queuesOffline' | 'idempotencyKeyHeader' | 'dpopProof'>>;
 
 export interface BrokerFetchOptions {
   /** The fetch to wrap (default: the page's `fetch`). */
@@ -35,10 +35,10 @@ export function createBrokerFetch(broker: FetchBroker, options: BrokerFetchOptio
   const send = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const statusCodes = options.statusCodes ?? [401];
 
-  const signed = (request: Request, token: string | undefined) => {
+  const signed = async (request: Request, token: string | undefined) => {
     if (token === undefined) return request;
     const headers = new Headers(request.headers);
-    headers.set('Authorization', `Bearer ${token}`);
+    for (const [name, value] of Object.entries(await credentialHeaders(broker, request.method, request.url, token))) headers.set(name, value);
     return new Request(request, { headers });
   };
 
@@ -61,9 +61,9 @@ export function createBrokerFetch(broker: FetchBroker, options: BrokerFetchOptio
     if (broker.mode === 'sealed' || request.headers.has('authorization')) return checked(await send(request));
     const spare = request.clone();
     const token = await tokenToSend(broker);
-    const response = checked(await send(signed(request, token)));
+    const response = checked(await send(await signed(request, token)));
     if (!statusCodes.includes(response.status)) return response;
     const next = await tokenAfterUnauthorized(broker, token);
-    return send(signed(spare, next.token));
+    return send(await signed(spare, next.token));
   };
 }

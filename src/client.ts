@@ -245,11 +245,8 @@ export class BrokerClient {
   };
 
   /**
-   * Calls `handler` once per sign-out this page sees: when a session it knew of ends, by a
-   * logout in any tab (`'logout'`) or by the server (`'ended'`: revoked, expired, reuse
-   * detected). The place to clear cached user data (and cancel queries).
-   *
-   * @returns a function that unsubscribes.
+   * Calls `handler` once per sign-out this page sees: by a logout in any tab (`'logout'`) or by
+   * the server (`'ended'`). The place to clear cached user data. @returns a function that unsubscribes.
    */
   onSignedOut(handler: (reason: SignOutReason) => void): () => void {
     if (typeof handler !== 'function') throw new TypeError('onSignedOut() needs a handler function');
@@ -278,11 +275,8 @@ export class BrokerClient {
   }
 
   /**
-   * Reports a 401 for the given token (handoff) or generation (sealed) and resolves with
-   * the newer token the worker holds or fetched. One refresh message per tab and failed
-   * credential: every report of the same token made while one is in flight, from any axios
-   * instance sharing this client, joins it.
-   *
+   * Reports a 401 for the given token (handoff) or generation (sealed) and resolves with the
+   * newer token the worker holds or fetched: one refresh message per tab and failed credential.
    * @throws SessionEndedError, RefreshUnavailableError, NotLoggedInError, BrokerTimeoutError.
    */
   reportUnauthorized(failed: FailedCredential): Promise<RefreshResult> {
@@ -300,12 +294,17 @@ export class BrokerClient {
   }
 
   /**
-   * Subscribes to a broker event from any tab: `login`, `refreshed`, `logged-out`,
-   * `session-ended`, `storage-failed`, `subject-changed`, `revoked`, `revocation-failed`,
-   * and the offline queue's `queued`, `replayed`, `dropped` (with `event.request`: id,
-   * method, URL, the replay's status; never a header or body).
-   *
-   * @returns a function that unsubscribes.
+   * Handoff with DPoP: the `DPoP` header for one request carrying `accessToken`, signed by the
+   * worker (the key never leaves it); undefined when the session's tokens are not bound.
+   */
+  async dpopProof(method: string, url: string | URL, accessToken: string, nonce?: string): Promise<string | undefined> {
+    if (this.#mode !== 'handoff' || this.#session.snapshot.status?.dpopBound !== true) return undefined;
+    return (await this.#send('dpopProof', { method, url: resolveRequestUrl(url).href, accessToken, ...(nonce ? { nonce } : {}) })).proof;
+  }
+
+  /**
+   * Subscribes to a broker event from any tab (`login`, `refreshed`, `logged-out`, `session-ended`,
+   * the offline queue's `queued`, `replayed`, `dropped`, …). @returns a function that unsubscribes.
    */
   on(event: BrokerEventType, handler: BrokerEventHandler): () => void {
     if (typeof handler !== 'function') throw new TypeError('on() needs a handler function');

@@ -35,3 +35,23 @@ export async function tokenAfterUnauthorized(
   const result = await broker.reportUnauthorized({ failedToken });
   return { token: result.mode === 'handoff' ? result.accessToken : undefined, refreshed: result.refreshed };
 }
+
+/**
+ * The headers that carry `token` on one request: `Authorization: Bearer`, or with a session
+ * bound by DPoP, `Authorization: DPoP` and a proof the worker signed for this method and URL.
+ */
+export async function credentialHeaders(
+  broker: Partial<Pick<BrokerClient, 'dpopProof'>>,
+  method: string,
+  url: string | URL,
+  token: string,
+): Promise<Record<string, string>> {
+  const proof = await broker.dpopProof?.(method.toUpperCase(), url, token);
+  return proof ? { Authorization: `DPoP ${token}`, DPoP: proof } : { Authorization: `Bearer ${token}` };
+}
+
+/** The token in an `Authorization` header of either scheme the broker sets, or undefined. */
+export function tokenInHeader(header: unknown): string | undefined {
+  const match = typeof header === 'string' ? /^(?:Bearer|DPoP)\s+(.+)$/i.exec(header) : null;
+  return match ? match[1] : undefined;
+}

@@ -5,7 +5,7 @@
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ERROR_HEADER, GENERATION_HEADER, RETRIED_HEADER, SESSION_HEADER, errorFromWire, isBrokerError, toWireError } from '../protocol/index.js';
 import type { BrokerClient } from './client.js';
-import { tokenAfterUnauthorized, tokenToSend } from './handoff-token.js';
+import { credentialHeaders, tokenAfterUnauthorized, tokenInHeader, tokenToSend } from './handoff-token.js';
 import { hint, isDevelopment } from './hints.js';
 import { idempotencyKeyFor } from './idempotency-key.js';
 import { resolveRequestUrl } from './request-url.js';
@@ -26,7 +26,7 @@ declare module 'axios' {
 }
 
 /** The part of BrokerClient the interceptors use; tests supply a scripted one. */
-export type InterceptorBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'> & Partial<Pick<BrokerClient, 'queuesOffline' | 'idempotencyKeyHeader'>>;
+export type InterceptorBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'> & Partial<Pick<BrokerClient, 'queuesOffline' | 'idempotencyKeyHeader' | 'dpopProof'>>;
 
 export interface AttachOptions {
   /** Statuses that mean "token rejected" (default `[401]`); used when `shouldRefresh` is not given. */
@@ -83,7 +83,7 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     if (keyed) config.headers.set(keyed.header, keyed.key);
     if (broker.mode === 'sealed') return config;
     const token = await tokenToSend(broker);
-    if (token !== undefined) config.headers.set('Authorization', `Bearer ${token}`);
+    if (token !== undefined) config.headers.set(await credentialHeaders(broker, config.method ?? 'get', urlOf(config), token));
     return config;
   };
 
@@ -130,7 +130,7 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     }
     // At most two retries, and a second only after a first that came without a refresh.
     config.swTokenBrokerRetried = previous === 'stale' || next.refreshed ? 'refreshed' : 'stale';
-    if (next.token !== undefined) config.headers.set('Authorization', `Bearer ${next.token}`);
+    if (next.token !== undefined) config.headers.set(await credentialHeaders(broker, config.method ?? 'get', urlOf(config), next.token));
     const replaced = await options.onRefreshed?.(config);
     const retry = replaced ?? config;
     retry.swTokenBrokerRetried = config.swTokenBrokerRetried;
@@ -187,8 +187,5 @@ function generationOf(error: AxiosError): number | undefined {
 }
 
 function bearerOf(config: InternalAxiosRequestConfig): string | undefined {
-  const header = config.headers?.get?.('Authorization') ?? config.headers?.Authorization;
-  if (typeof header !== 'string') return undefined;
-  const match = /^Bearer\s+(.+)$/i.exec(header);
-  return match ? match[1] : undefined;
+  return tokenInHeader(config.headers?.get?.('Authorization') ?? config.headers?.Authorization);
 }

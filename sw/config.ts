@@ -133,9 +133,6 @@ export function resolveConfig(config: TokenBrokerConfig): ResolvedTokenBrokerCon
   const dpop = dpopObject || dpopOption === true;
   const dpopAllowUnbound = dpopObject ? (dpopOption.allowUnbound ?? false) : false;
   if (typeof dpopAllowUnbound !== 'boolean') throw new TypeError('config.dpop.allowUnbound must be a boolean');
-  if (dpop && mode !== 'sealed') {
-    throw new TypeError("config.dpop needs mode: 'sealed': in handoff mode the page sends the token and cannot make DPoP proofs without the worker's key");
-  }
   if (dpop && typeof endpoint.dpopFetch !== 'function') throw new TypeError('config.dpop needs an endpoint that sends DPoP proofs (oauth2Endpoint or oidcEndpoint)');
   const allowlist = parseAllowlist(config.apiAllowlist);
   if (allowlist.length === 0) throw new TypeError('config.apiAllowlist must name at least one API origin');

@@ -3,6 +3,7 @@ import {
   BrokerError,
   ErrorCode,
   PROTOCOL_VERSION,
+  isAllowedUrl,
   toWireError,
   type BrokerReply,
   type BrokerRequest,
@@ -13,6 +14,7 @@ import {
 } from '../protocol/index.js';
 import type { TokenBroker } from './broker.js';
 import type { ResolvedTokenBrokerConfig } from './config.js';
+import { makeDpopProof } from './dpop-proof.js';
 import { parseMessage } from './validate-message.js';
 
 /** One operation per request type; keyed by the protocol's type table, so none can be missing. */
@@ -39,6 +41,12 @@ function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, hook
       ...(hooks.queuePending ? { queuePending: await hooks.queuePending() } : {}),
       ...(hooks.queuePending && config.offlineQueue?.idempotencyKey ? { idempotencyKey: config.offlineQueue.idempotencyKey } : {}),
     }),
+    async dpopProof({ method, url, accessToken, nonce }) {
+      // A proof only for the API the token is for: the page cannot have the key sign for anywhere else.
+      if (!isAllowedUrl(url, config.allowlist)) throw new BrokerError(ErrorCode.NotSupported, `No DPoP proof for ${url.slice(0, 200)}: it is outside the worker's apiAllowlist`);
+      const { dpop } = await broker.sealedToken();
+      return dpop ? { proof: await makeDpopProof(dpop, { method, url, accessToken, nonce }) } : {};
+    },
     authorize: async ({ returnTo, check, authorizationParams, popup }) => ({ authorizationUrl: await broker.startRedirectLogin(returnTo, { check, authorizationParams, popup }) }),
     async finishLogin({ callbackSearch }) {
       const callbackUrl = config.endpoint.redirectLogin?.callbackUrl;

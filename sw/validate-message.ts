@@ -115,6 +115,13 @@ const readFields: { [T in RequestType]: (data: Record<string, unknown>) => Reque
     const params = readAuthorizationParams(authorizationParams);
     return params ? { returnTo, check, authorizationParams: params, ...(popup ? { popup } : {}) } : 'authorize.authorizationParams must be an object of strings or numbers';
   },
+  dpopProof({ method, url, accessToken, nonce }) {
+    if (typeof method !== 'string' || !/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/i.test(method)) return 'dpopProof.method must be an HTTP method';
+    if (typeof url !== 'string' || url.length > 8192 || !/^https?:\/\/[^/?#\s]/.test(url)) return 'dpopProof.url must be an absolute http(s) URL';
+    if (typeof accessToken !== 'string' || accessToken.length === 0 || accessToken.length > MAX_TOKEN_LENGTH) return 'dpopProof.accessToken must be the token the request carries';
+    if (nonce !== undefined && (typeof nonce !== 'string' || nonce.length > 512 || /[^\x21-\x7e]/.test(nonce))) return 'dpopProof.nonce must be the DPoP-Nonce the server sent';
+    return { method: method.toUpperCase(), url, accessToken, ...(nonce === undefined ? {} : { nonce }) };
+  },
   finishLogin({ callbackSearch }) {
     if (!isCallbackSearch(callbackSearch)) return `finishLogin.callbackSearch must be a query string (starting with ?) of at most ${MAX_CALLBACK_SEARCH_LENGTH} characters`;
     return { callbackSearch };

@@ -72,6 +72,8 @@ export class ScriptedWorker {
   /** With a queue: the idempotency key header the ping names. */
   idempotencyKey: string | undefined;
   replayCalls = 0;
+  /** The session's tokens are DPoP-bound (handoff with `dpop`): the status says so, and `dpopProof` answers. */
+  dpopBound = false;
   /** What successive `replayQueue` calls answer as still pending (then 0). */
   replayAnswers: number[] = [];
 
@@ -92,13 +94,15 @@ export class ScriptedWorker {
       case 'authorize':
         if (request.authorizationParams && 'client_id' in request.authorizationParams) return { ok: false, error: { code: 'forbidden-parameter', message: 'client_id is set by the broker itself; a page can never set it' } };
         return { ok: true, authorizationUrl: `https://id.test/auth?${new URLSearchParams(Object.entries(request.authorizationParams ?? {}).map(([k, v]) => [k, String(v)]))}` };
+      case 'dpopProof':
+        return this.dpopBound ? { ok: true, proof: `proof(${request.method} ${request.url} ${request.accessToken}${request.nonce ? ` ${request.nonce}` : ''})` } : { ok: true };
       case 'replayQueue':
         this.replayCalls++;
         this.queuePending = this.replayAnswers.shift() ?? 0;
         return { ok: true, pending: this.queuePending };
       // A ping without the status (as older workers answer): the client asks for it.
       case 'status':
-        return { ok: true, status: this.loggedIn ? { ...LOGGED_OUT, loggedIn: true, accessExpiresAt: 0, generation: this.current, mode: this.mode, persisted: true, dpopBound: false, session: this.session } : { ...LOGGED_OUT, mode: this.mode } };
+        return { ok: true, status: this.loggedIn ? { ...LOGGED_OUT, loggedIn: true, accessExpiresAt: 0, generation: this.current, mode: this.mode, persisted: true, dpopBound: this.dpopBound, session: this.session } : { ...LOGGED_OUT, mode: this.mode } };
       case 'logout':
         this.loggedIn = false;
         return { ok: true, status: { ...LOGGED_OUT, mode: this.mode } };

@@ -87,4 +87,22 @@ describe('createBrokerFetch', () => {
     // Outside the allowlist it is not the broker's: the response comes back as it is.
     expect((await brokerFetch('https://other.test/x')).status).toBe(401);
   });
+
+  it('with DPoP-bound tokens sends Authorization: DPoP and the worker’s proof; a URL outside the allowlist gets neither', async () => {
+    const worker = new ScriptedWorker();
+    worker.dpopBound = true;
+    const seen: Array<[string, string | null, string | null]> = [];
+    const fetchFn: typeof fetch = async (input, init) => {
+      const request = new Request(input, init);
+      seen.push([request.url, request.headers.get('authorization'), request.headers.get('dpop')]);
+      return new Response('ok');
+    };
+    const brokerFetch = createBrokerFetch(await connectClient(worker), { fetch: fetchFn });
+    await brokerFetch('https://api.test/data', { method: 'DELETE' });
+    await brokerFetch('https://other.test/data');
+    expect(seen).toEqual([
+      ['https://api.test/data', 'DPoP token-1', 'proof(DELETE https://api.test/data token-1)'],
+      ['https://other.test/data', null, null],
+    ]);
+  });
 });

@@ -48,6 +48,29 @@ describe.each([
   }
 
   describe('attachTokenBroker', () => {
+    it('with DPoP-bound tokens (handoff + dpop): Authorization: DPoP and a proof the worker signed for this method, URL and token; after a 401, the new token with a new proof', async () => {
+      const worker = new ScriptedWorker();
+      worker.dpopBound = true;
+      const client = await connectClient(worker);
+      const seen: Array<[string | undefined, string | undefined]> = [];
+      const adapter = async (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
+        const authorization = config.headers.get('Authorization') as string | undefined;
+        seen.push([authorization, config.headers.get('DPoP') as string | undefined]);
+        const ok = authorization === `DPoP token-${worker.current}` && seen.length > 1;
+        const response: AxiosResponse = { data: {}, status: ok ? 200 : 401, statusText: '', headers: {}, config };
+        if (!ok) throw new AxiosError('Request failed with status code 401', AxiosError.ERR_BAD_REQUEST, config, null, response);
+        return response;
+      };
+      const instance = axios.create({ adapter });
+      attachTokenBroker(instance, client);
+      await instance.post('https://api.test/notes?x=1', {});
+      expect(seen).toEqual([
+        ['DPoP token-1', 'proof(POST https://api.test/notes?x=1 token-1)'],
+        ['DPoP token-2', 'proof(POST https://api.test/notes?x=1 token-2)'],
+      ]);
+      expect(worker.refreshCalls).toBe(1);
+    });
+
     it.each(['handoff', 'sealed'] as const)('rejects an RFC 9470 step-up 401 with StepUpRequiredError (%s): no refresh asked of the worker, no retry', async (mode) => {
       const worker = new ScriptedWorker();
       worker.mode = mode;

@@ -8,6 +8,9 @@ import { dpopResourceFetch } from '../../../sw/adapters/dpop-proofs.js';
 import { generateDpopKey } from '../../../sw/dpop.js';
 import { signedFetch } from '../../../sw/sealed-signing.js';
 import { makeBroker } from '../helpers.js';
+import { PROTOCOL, PROTOCOL_VERSION } from '../../../protocol/index.js';
+import { handleMessage } from '../../../sw/message-handler.js';
+import { verifyDpopProof } from '../../../server/dpop.js';
 
 /** Verifies a proof like a server would and returns its header and claims. */
 async function readProof(proof: string | null) {
@@ -107,14 +110,57 @@ describe('DPoP proofs', () => {
     await expect(crypto.subtle.exportKey('jwk', back.keys.privateKey)).rejects.toThrow();
   });
 
-  it('refuses dpop in handoff mode or with an adapter that cannot make proofs', () => {
+  it('refuses dpop with an adapter that cannot make proofs (handoff mode takes it: the page asks the worker for proofs)', () => {
     const oauth = oauth2Endpoint({ tokenEndpoint: 'https://id.test/token', clientId: 'spa' });
-    expect(() => resolveConfig({ endpoint: oauth, apiAllowlist: ['https://api.test'], dpop: true })).toThrow(
-      new TypeError("config.dpop needs mode: 'sealed': in handoff mode the page sends the token and cannot make DPoP proofs without the worker's key"),
-    );
+    expect(resolveConfig({ endpoint: oauth, apiAllowlist: ['https://api.test'], dpop: true })).toMatchObject({ mode: 'handoff', dpop: true });
     const json = jsonEndpoint({ loginUrl: 'https://id.test/l', refreshUrl: 'https://id.test/r' });
     expect(() => resolveConfig({ endpoint: json, apiAllowlist: ['https://api.test'], mode: 'sealed', dpop: true })).toThrow(
       new TypeError('config.dpop needs an endpoint that sends DPoP proofs (oauth2Endpoint or oidcEndpoint)'),
     );
+  });
+});
+
+describe('DPoP proofs for tokens the page holds (handoff mode)', () => {
+  const handoffBroker = async () => {
+    const { ScriptedEndpoint } = await import('../helpers.js');
+    const harness = makeBroker({ dpop: true, endpoint: Object.assign(new ScriptedEndpoint(), { dpopFetch: dpopResourceFetch, tokenType: 'DPoP' }) });
+    await harness.broker.login({ username: 'demo', password: 'demo' });
+    return harness;
+  };
+  const ask = async (broker: Awaited<ReturnType<typeof handoffBroker>>['broker'], config: ReturnType<typeof resolveConfig>, fields: Record<string, unknown>) => {
+    const replies: Array<Record<string, unknown>> = [];
+    await handleMessage(broker, config, { protocol: PROTOCOL, v: PROTOCOL_VERSION, id: 'p', type: 'dpopProof', ...fields }, { postMessage: (m: unknown) => void replies.push(m as Record<string, unknown>) });
+    return replies[0];
+  };
+
+  it('signs a proof the demo server’s verifier accepts: the session key, htm, htu without the query, ath of the token the page sends, the nonce it got', async () => {
+    const { broker, config, store } = await handoffBroker();
+    const reply = await ask(broker, config, { method: 'post', url: 'https://api.test/v1/notes?draft=1#x', accessToken: 'access-1', nonce: 'rs-7' });
+    expect(reply).toMatchObject({ ok: true, proof: expect.any(String) });
+    const proof = reply.proof as string;
+    const verified = await verifyDpopProof(proof, { method: 'POST', url: 'https://api.test/v1/notes', accessToken: 'access-1' });
+    expect(verified).toMatchObject({ ok: true });
+    const { payload, header } = await readProof(proof);
+    expect(payload).toMatchObject({ htm: 'POST', htu: 'https://api.test/v1/notes', ath: sha256('access-1'), nonce: 'rs-7' });
+    // The key is the session's: its thumbprint is the one the tokens are bound to.
+    const key = (await store.read())!.dpop!;
+    expect(header.jwk).toEqual(expect.objectContaining(await crypto.subtle.exportKey('jwk', key.keys.publicKey).then(({ x, y }) => ({ x, y }))));
+    // A proof for another token does not pass as one for this one.
+    expect(await verifyDpopProof(proof, { method: 'POST', url: 'https://api.test/v1/notes', accessToken: 'access-2' })).toMatchObject({ ok: false });
+  });
+
+  it('signs nothing for a URL outside the allowlist, and refuses malformed asks', async () => {
+    const { broker, config } = await handoffBroker();
+    expect(await ask(broker, config, { method: 'GET', url: 'https://evil.example/steal', accessToken: 'access-1' })).toMatchObject({ ok: false, error: { code: 'not-supported' } });
+    expect(await ask(broker, config, { method: 'TRACE', url: 'https://api.test/v1/x', accessToken: 'access-1' })).toMatchObject({ ok: false, error: { code: 'malformed-message' } });
+    expect(await ask(broker, config, { method: 'GET', url: 'javascript:alert(1)', accessToken: 'access-1' })).toMatchObject({ ok: false, error: { code: 'malformed-message' } });
+    expect(await ask(broker, config, { method: 'GET', url: 'https://api.test/v1/x', accessToken: 'access-1', nonce: 'a\nb' })).toMatchObject({ ok: false, error: { code: 'malformed-message' } });
+  });
+
+  it('answers no proof for a session whose tokens are not bound', async () => {
+    const { ScriptedEndpoint } = await import('../helpers.js');
+    const { broker, config } = makeBroker({ endpoint: new ScriptedEndpoint() });
+    await broker.login({ username: 'demo', password: 'demo' });
+    expect(await ask(broker, config, { method: 'GET', url: 'https://api.test/v1/x', accessToken: 'access-1' })).toEqual({ id: 'p', ok: true });
   });
 });
