@@ -21,6 +21,7 @@ const NAV: Array<[string, string]> = [
   ['/sealed/', 'Sealed mode'],
   ['/offline/', 'Offline writes'],
   ['/dpop/', 'Sealed + DPoP'],
+  ['/dpop-handoff/', 'Handoff + DPoP'],
   ['/vault/', 'Vault'],
   ['/pwa/', 'PWA'],
   ['/workbox/', 'Workbox'],
@@ -72,6 +73,14 @@ export const PAGES: Record<string, PageText> = {
     heading: 'Sealed + DPoP: a copied token is useless',
     intro:
       'Sealed mode, and every token is bound (DPoP, RFC 9449) to a key pair the worker generated with a non-extractable private key. A refresh token copied out of IndexedDB is refused by the server without a proof from that key. Same server and counters; its own worker, scope and session.',
+    refreshTokenKeptIn: "IndexedDB, bound to the worker's non-extractable key",
+    hint: BROKER_HINT,
+  },
+  '/dpop-handoff/': {
+    path: '/dpop-handoff/',
+    heading: 'Handoff + DPoP: the page sends the token, the worker signs each request',
+    intro:
+      'Handoff mode (your axios sends the requests, with the token), and the tokens are bound (DPoP, RFC 9449) to a key the worker generated and cannot export. For every request the page asks the worker for a proof for that method, URL and token: a token copied out of this page is refused by the server without one. Same server and counters; its own worker, scope and session.',
     refreshTokenKeptIn: "IndexedDB, bound to the worker's non-extractable key",
     hint: BROKER_HINT,
   },

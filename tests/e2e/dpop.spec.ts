@@ -92,6 +92,36 @@ async function replay(request: APIRequestContext, path: string, refreshToken: st
 }
 
 test.describe('against the mock server', () => {
+  test('handoff + DPoP: the page sends the token with a proof the worker signs per request; the API checks each; a storm after expiry is one refresh; the token copied out of the page is refused without a proof', async ({ context, openTab, server, request }) => {
+    const tabs = [await openTab('/dpop-handoff/'), await openTab('/dpop-handoff/')];
+    await login(tabs[0]);
+    const sent: Array<{ authorization: string | null; dpop: string | null }> = [];
+    context.on('request', (each) => {
+      if (new URL(each.url()).pathname === '/api/data') sent.push({ authorization: each.headers()['authorization'] ?? null, dpop: each.headers()['dpop'] ?? null });
+    });
+    expect(await fireCalls(tabs[0], 3)).toEqual({ ok: 3, errors: [] });
+    expect(sent).toHaveLength(3);
+    for (const each of sent) {
+      expect(each.authorization).toMatch(/^DPoP /);
+      expect(each.dpop).toMatch(/^ey[\w-]+\.ey[\w-]+\.[\w-]+$/);
+    }
+    // Each proof is its own (the server refuses a jti it saw).
+    expect(new Set(sent.map((each) => each.dpop)).size).toBe(3);
+    expect(await tabs[0].evaluate(() => window.demo.broker.status().then((status) => status.dpopBound))).toBe(true);
+
+    await server.expireAccessTokens();
+    await server.reset();
+    const results = await Promise.all(tabs.map((tab) => fireCalls(tab, 5)));
+    expect(results).toEqual(tabs.map(() => ({ ok: 5, errors: [] })));
+    expect(await server.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0, dpopRejected: 0 });
+
+    // What injected script can take from the page: the access token. Without a proof from the worker's key it is refused.
+    const token = await tabs[0].evaluate(() => window.demo.broker.getAccessToken());
+    for (const authorization of [`DPoP ${token}`, `Bearer ${token}`]) {
+      expect((await request.get('/api/data', { headers: { authorization } })).status()).toBe(401);
+    }
+  });
+
   test('a refresh token copied out of IndexedDB is refused from outside, and the broker keeps working', async ({ openTab, server, request, baseURL }) => {
     const page = await openTab('/dpop/');
     await login(page);
