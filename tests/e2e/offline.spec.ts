@@ -67,8 +67,8 @@ for (const { path, database, mode } of [
       expect(await server.notes()).toEqual([]);
       await context.setOffline(false); // the pages' `online` events reach the worker (and Chromium's sync event may)
 
-      // The `online` events should bring the replay; about one run in thirty (sealed mode, after the
-      // worker stop) none reaches the server and nothing asks again. Then a page asks once more, as the
+      // The `online` events should bring the replay; once in this session's runs (sealed mode, after
+      // the worker stop) none reached the server and nothing asked again: cause not found yet. Then a page asks once more, as the
       // next `online` or write would: the assertions below (once each, in order, one refresh) still hold.
       const delivered = () => server.notes().then((notes) => notes.length);
       await expect.poll(delivered, { timeout: 8_000 }).toBe(3).catch(async () => {
