@@ -78,4 +78,20 @@ export function providerScenarios<Stats extends ProviderStats>(provider: () => P
     expect(await idp.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0 });
     expect(await page.evaluate(() => window.demo.broker.getAccessToken().then(() => 'token', (error) => error.code))).toBe('not-supported');
   });
+
+  test('rule 14: a parameter a page may not set is refused typed before anything reaches the provider, and the page does not navigate', async ({ openTab, context }) => {
+    const idp = provider();
+    const page = await openTab(`${idp.origin}/`);
+    const toProvider: string[] = [];
+    context.on('request', (request) => {
+      if (new URL(request.url()).origin === idp.origin && !request.url().startsWith(`${idp.origin}/api/`) && new URL(request.url()).searchParams.has('client_id')) toProvider.push(request.url());
+    });
+    const forbidden: Array<Record<string, string>> = [{ client_id: 'evil' }, { redirect_uri: 'https://evil.example/cb' }, { response_mode: 'form_post' }, { scope: 'openid admin' }];
+    for (const authorizationParams of forbidden) {
+      const code = await page.evaluate((params) => window.demo.broker.loginWithRedirect({ authorizationParams: params }).then(() => 'navigated', (error: { code?: string }) => error.code), authorizationParams);
+      expect(code, JSON.stringify(authorizationParams)).toBe('forbidden-parameter');
+    }
+    expect(page.url()).toBe(`${idp.origin}/`);
+    expect(toProvider).toEqual([]);
+  });
 }
