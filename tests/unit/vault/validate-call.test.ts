@@ -26,6 +26,13 @@ describe('the vault frame’s call table', () => {
     });
   });
 
+  it('passes the authorization parameters of a login on, as strings and numbers only (the vault’s worker applies its own rule 14)', () => {
+    expect(parseVaultCall({ id: 'a', type: 'authorize', returnTo: `${app}/`, check: 'c'.repeat(20), authorizationParams: { prompt: 'login', max_age: 0 } }, app)).toMatchObject({
+      call: { type: 'authorize', authorizationParams: { prompt: 'login', max_age: 0 } },
+    });
+    expect(codeOf({ type: 'authorize', returnTo: `${app}/`, check: 'c'.repeat(20), authorizationParams: { prompt: ['login'] } })).toBe('malformed-message');
+  });
+
   it('keeps a credential or header named __proto__ a plain key', () => {
     const parsed = parseVaultCall(JSON.parse('{"id":"p","type":"login","credentials":{"__proto__":"x","username":"u"}}'), app);
     expect('call' in parsed && parsed.call.type === 'login' && Object.keys(parsed.call.credentials)).toEqual(['__proto__', 'username']);
