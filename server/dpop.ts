@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
 
-export type ProofResult = { ok: true; jkt: string } | { ok: false; reason: string };
+export type ProofResult = { ok: true; jkt: string; nonce?: string } | { ok: false; reason: string };
 
 const seenJti = new Map<string, number>();
 const DEFAULT_MAX_AGE_S = 60;
@@ -41,7 +41,7 @@ export async function verifyDpopProof(
     const now = Date.now();
     for (const [jti, until] of seenJti) if (until < now) seenJti.delete(jti);
     seenJti.set(payload.jti, now + maxAgeSeconds * 2000 + 10_000);
-    return { ok: true, jkt: await calculateJwkThumbprint(jwk) };
+    return { ok: true, jkt: await calculateJwkThumbprint(jwk), ...(typeof payload.nonce === 'string' ? { nonce: payload.nonce } : {}) };
   } catch (error) {
     return { ok: false, reason: `invalid proof: ${(error as Error).message}` };
   }

@@ -41,6 +41,12 @@ export class ServerState {
    * DPoP proofs, one that sends no `expires_in`, and a `Retry-After` on injected outages.
    */
   ignoreDpop = false;
+  /** The API asks for a DPoP nonce (RFC 9449 §9): a proof without the current one gets `use_dpop_nonce`. */
+  requireDpopNonce = false;
+  /** The API's current DPoP nonce. */
+  dpopNonce = `n-${Math.random().toString(36).slice(2)}`;
+  /** How many `use_dpop_nonce` challenges the API answered (a test counts them). */
+  dpopNonceChallenges = 0;
   omitExpiresIn = false;
   retryAfterSeconds = 0;
   /** How long a refresh's answer takes on its way back, after the server rotated (a slow network). */
@@ -78,6 +84,7 @@ export class ServerState {
     this.writesDeduplicated = 0;
     this.refreshesReceived = 0;
     this.loginLog = [];
+    this.dpopNonceChallenges = 0;
   }
 
   /** Records a successful login; returns the grant unchanged. */

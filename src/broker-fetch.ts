@@ -5,7 +5,7 @@
  * requests through untouched.
  */
 import type { BrokerClient } from './client.js';
-import { credentialHeaders, tokenAfterUnauthorized, tokenToSend } from './handoff-token.js';
+import { credentialHeaders, takeDpopNonce, tokenAfterUnauthorized, tokenToSend } from './handoff-token.js';
 import { idempotencyKeyFor } from './idempotency-key.js';
 import { stepUpError } from '../protocol/step-up.js';
 
@@ -59,9 +59,15 @@ export function createBrokerFetch(broker: FetchBroker, options: BrokerFetchOptio
       return response;
     };
     if (broker.mode === 'sealed' || request.headers.has('authorization')) return checked(await send(request));
-    const spare = request.clone();
+    let spare = request.clone();
     const token = await tokenToSend(broker);
-    const response = checked(await send(await signed(request, token)));
+    let response = checked(await send(await signed(request, token)));
+    // DPoP: the server asks for its nonce in the proof; once more with it, no refresh.
+    if (token !== undefined && takeDpopNonce(broker, request.url, response.status, response.headers)) {
+      const again = spare.clone();
+      response = checked(await send(await signed(spare, token)));
+      spare = again;
+    }
     if (!statusCodes.includes(response.status)) return response;
     const next = await tokenAfterUnauthorized(broker, token);
     return send(await signed(spare, next.token));

@@ -37,8 +37,15 @@ export async function tokenAfterUnauthorized(
 }
 
 /**
+ * The resource servers' DPoP nonces (RFC 9449 §9), per broker and origin: the latest
+ * `DPoP-Nonce` each sent, put in the next proofs for it.
+ */
+const dpopNonces = new WeakMap<object, Map<string, string>>();
+
+/**
  * The headers that carry `token` on one request: `Authorization: Bearer`, or with a session
- * bound by DPoP, `Authorization: DPoP` and a proof the worker signed for this method and URL.
+ * bound by DPoP, `Authorization: DPoP` and a proof the worker signed for this method and URL
+ * (with the server's nonce once it sent one).
  */
 export async function credentialHeaders(
   broker: Partial<Pick<BrokerClient, 'dpopProof'>>,
@@ -46,8 +53,23 @@ export async function credentialHeaders(
   url: string | URL,
   token: string,
 ): Promise<Record<string, string>> {
-  const proof = await broker.dpopProof?.(method.toUpperCase(), url, token);
+  const nonce = dpopNonces.get(broker)?.get(new URL(url).origin);
+  const proof = await broker.dpopProof?.(method.toUpperCase(), url, token, nonce);
   return proof ? { Authorization: `DPoP ${token}`, DPoP: proof } : { Authorization: `Bearer ${token}` };
+}
+
+/**
+ * Keeps the `DPoP-Nonce` a response from `url` carries. Returns true when the response is the
+ * server's `use_dpop_nonce` challenge (a 401 asking for a proof with that nonce): the request is
+ * then sent once more with a new proof, without a refresh.
+ */
+export function takeDpopNonce(broker: object, url: string | URL, status: number, headers: { get(name: string): string | null | undefined }): boolean {
+  const nonce = headers.get('dpop-nonce');
+  if (typeof nonce !== 'string' || !/^[\x21-\x7e]{1,512}$/.test(nonce)) return false;
+  let nonces = dpopNonces.get(broker);
+  if (!nonces) dpopNonces.set(broker, (nonces = new Map()));
+  nonces.set(new URL(url).origin, nonce);
+  return status === 401 && /error="?use_dpop_nonce"?/.test(headers.get('www-authenticate') ?? '');
 }
 
 /** The token in an `Authorization` header of either scheme the broker sets, or undefined. */

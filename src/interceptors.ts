@@ -5,7 +5,7 @@
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ERROR_HEADER, GENERATION_HEADER, RETRIED_HEADER, SESSION_HEADER, errorFromWire, isBrokerError, toWireError } from '../protocol/index.js';
 import type { BrokerClient } from './client.js';
-import { credentialHeaders, tokenAfterUnauthorized, tokenInHeader, tokenToSend } from './handoff-token.js';
+import { credentialHeaders, takeDpopNonce, tokenAfterUnauthorized, tokenInHeader, tokenToSend } from './handoff-token.js';
 import { hint, isDevelopment } from './hints.js';
 import { idempotencyKeyFor } from './idempotency-key.js';
 import { resolveRequestUrl } from './request-url.js';
@@ -22,6 +22,8 @@ declare module 'axios' {
      * axios merges configs with `Object.keys`, which drops Symbol keys.
      */
     swTokenBrokerRetried?: 'refreshed' | 'stale';
+    /** @internal Sent once more with a proof carrying the server's DPoP nonce. */
+    swTokenBrokerNonceRetried?: boolean;
   }
 }
 
@@ -113,6 +115,13 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     // RFC 9470: a stronger or fresher login is asked for; a refresh would not give it.
     const stepUp = broker.isApiUrl(urlOf(config)) ? stepUpError(status, headerOf(error, 'www-authenticate'), error) : undefined;
     if (stepUp) throw stepUp;
+    // DPoP (handoff): the server asks for its nonce in the proof; once more with it, no refresh.
+    const token = bearerOf(config);
+    if (token !== undefined && !config.swTokenBrokerNonceRetried && broker.isApiUrl(urlOf(config)) && takeDpopNonce(broker, urlOf(config), status, { get: (name) => headerOf(error, name) })) {
+      config.swTokenBrokerNonceRetried = true;
+      config.headers.set(await credentialHeaders(broker, config.method ?? 'get', urlOf(config), token));
+      return instance.request(config) as Promise<AxiosResponse>;
+    }
     if (!broker.isApiUrl(urlOf(config)) && !config.skipTokenBroker && isDevelopment()) {
       const url = urlOf(config);
       hint(`outside:${url.origin}`, `a ${status} from ${url.origin}${url.pathname}, which is outside the worker's apiAllowlist: no token was sent and none is refreshed for it. Add its origin (and path prefix) to apiAllowlist in the worker if it is your API.`);
@@ -137,8 +146,14 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     return instance.request(retry) as Promise<AxiosResponse>;
   };
 
+  // A resource server may send a new DPoP nonce on any answer: the next proofs carry it.
+  const onResponse = (response: AxiosResponse) => {
+    const url = urlOf(response.config);
+    if (broker.dpopProof && broker.isApiUrl(url)) takeDpopNonce(broker, url, response.status, { get: (name) => (typeof response.headers?.[name] === 'string' ? (response.headers[name] as string) : undefined) });
+    return response;
+  };
   const requestId = instance.interceptors.request.use(onRequest);
-  const responseId = instance.interceptors.response.use(undefined, onResponseError);
+  const responseId = instance.interceptors.response.use(onResponse, onResponseError);
   const detach = () => {
     if (attachments.get(instance)?.detach !== detach) return;
     attachments.delete(instance);

@@ -15,6 +15,14 @@ export function apiRoutes({ auth, oidc, origin, state }: RouteContext): Routes {
     const scheme = /^DPoP (\S+)$/.exec(authorization ?? '');
     const proof = scheme ? await verifyDpopProof(req.headers.dpop, { method, url: `${origin}${path}`, accessToken: scheme[1] }, { maxAgeSeconds: state.dpopMaxAgeSeconds }) : undefined;
     const proofJkt = proof?.ok ? proof.jkt : undefined;
+    if (proof?.ok && state.requireDpopNonce && proof.nonce !== state.dpopNonce) {
+      state.dpopNonceChallenges++;
+      res.setHeader('www-authenticate', 'DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof"');
+      res.setHeader('dpop-nonce', state.dpopNonce);
+      res.setHeader('access-control-expose-headers', 'www-authenticate, dpop-nonce');
+      sendJson(res, 401, { error: 'use_dpop_nonce', error_description: 'Resource server requires nonce in DPoP proof' });
+      return undefined;
+    }
     const result = oidc ? await oidc.authorize(authorization, proofJkt) : auth.authorize(authorization, proofJkt);
     if (!result.ok) {
       res.setHeader('www-authenticate', `${scheme ? 'DPoP' : 'Bearer'} error="invalid_token", error_description="${result.reason}"`);

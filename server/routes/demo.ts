@@ -6,7 +6,7 @@ export function demoRoutes({ auth, oidc, origin, vaultOrigin, state }: RouteCont
   return {
     // The counters, and whether the demo's network switch is down (its offline panel shows it in every tab).
     'GET /auth/stats': (_req, res) =>
-      sendJson(res, 200, { ...auth.stats, networkDown: state.networkDown, writesDeduplicated: state.writesDeduplicated, refreshesReceived: state.refreshesReceived }),
+      sendJson(res, 200, { ...auth.stats, networkDown: state.networkDown, writesDeduplicated: state.writesDeduplicated, refreshesReceived: state.refreshesReceived, dpopNonceChallenges: state.dpopNonceChallenges }),
     'POST /auth/stats/reset': (_req, res) => {
       auth.resetStats();
       state.clearRecords();

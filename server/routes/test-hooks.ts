@@ -8,13 +8,14 @@ export function testHookRoutes({ auth, oidc, state }: RouteContext): Routes {
     if (typeof value !== 'object' || value === null) throw new HttpError(400, 'invalid_request', 'quirks must be an object');
     const q = value as Record<string, unknown>;
     const flag = (name: string) => q[name] === undefined || typeof q[name] === 'boolean';
-    if (!flag('ignoreDpop') || !flag('omitExpiresIn') || !flag('jwtAccessTokens')) throw new HttpError(400, 'invalid_request', 'quirk flags must be booleans');
+    if (!flag('ignoreDpop') || !flag('omitExpiresIn') || !flag('jwtAccessTokens') || !flag('requireDpopNonce')) throw new HttpError(400, 'invalid_request', 'quirk flags must be booleans');
     if (q.jwtClockOffsetMs !== undefined && !Number.isFinite(q.jwtClockOffsetMs)) throw new HttpError(400, 'invalid_request', 'jwtClockOffsetMs must be a number');
     if (q.retryAfterSeconds !== undefined && !(typeof q.retryAfterSeconds === 'number' && q.retryAfterSeconds >= 0)) throw new HttpError(400, 'invalid_request', 'retryAfterSeconds must be >= 0');
     if (q.accessTokenSuffix !== undefined && !(typeof q.accessTokenSuffix === 'string' && q.accessTokenSuffix.length <= 16)) {
       throw new HttpError(400, 'invalid_request', 'accessTokenSuffix must be a short string');
     }
     state.ignoreDpop = (q.ignoreDpop as boolean | undefined) ?? state.ignoreDpop;
+    state.requireDpopNonce = (q.requireDpopNonce as boolean | undefined) ?? state.requireDpopNonce;
     state.omitExpiresIn = (q.omitExpiresIn as boolean | undefined) ?? state.omitExpiresIn;
     state.retryAfterSeconds = (q.retryAfterSeconds as number | undefined) ?? state.retryAfterSeconds;
     auth.quirks.jwtAccessTokens = (q.jwtAccessTokens as boolean | undefined) ?? auth.quirks.jwtAccessTokens;
@@ -93,7 +94,7 @@ export function testHookRoutes({ auth, oidc, state }: RouteContext): Routes {
       }
       if (body.quirks !== undefined) setQuirks(body.quirks);
       sendJson(res, 200, {
-        quirks: { ...auth.quirks, ignoreDpop: state.ignoreDpop, omitExpiresIn: state.omitExpiresIn, retryAfterSeconds: state.retryAfterSeconds },
+        quirks: { ...auth.quirks, requireDpopNonce: state.requireDpopNonce, ignoreDpop: state.ignoreDpop, omitExpiresIn: state.omitExpiresIn, retryAfterSeconds: state.retryAfterSeconds },
         accessTtlSeconds: auth.accessTtlSeconds,
         refreshDelayMs: state.refreshDelayMs,
         workerVersion: state.workerVersionTag,

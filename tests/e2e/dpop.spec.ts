@@ -122,6 +122,22 @@ test.describe('against the mock server', () => {
     }
   });
 
+  test('handoff + DPoP against an API that demands DPoP nonces: each use_dpop_nonce is answered once with the nonce in a new proof, no refresh, every request succeeds', async ({ openTab, server }) => {
+    await server.setQuirks({ requireDpopNonce: true });
+    const page = await openTab('/dpop-handoff/');
+    await login(page);
+    await server.reset();
+    expect(await fireCalls(page, 3)).toEqual({ ok: 3, errors: [] });
+    const first = await server.stats();
+    // The three went out together: each one sent before the server named its nonce was asked once.
+    expect(first).toMatchObject({ refreshes: 0 });
+    expect(first.dpopNonceChallenges).toBeGreaterThanOrEqual(1);
+    expect(first.dpopNonceChallenges).toBeLessThanOrEqual(3);
+    // Now the page knows the nonce: the next requests carry it from the start.
+    expect(await fireCalls(page, 4)).toEqual({ ok: 4, errors: [] });
+    expect(await server.stats()).toMatchObject({ refreshes: 0, dpopNonceChallenges: first.dpopNonceChallenges });
+  });
+
   test('a refresh token copied out of IndexedDB is refused from outside, and the broker keeps working', async ({ openTab, server, request, baseURL }) => {
     const page = await openTab('/dpop/');
     await login(page);

@@ -20,6 +20,8 @@ export interface Stats {
   writesDeduplicated: number;
   /** Refresh requests that reached the server, counted before its simulated latency. */
   refreshesReceived: number;
+  /** `use_dpop_nonce` challenges the API answered (with the `requireDpopNonce` quirk). */
+  dpopNonceChallenges: number;
 }
 
 export interface ServerControl {
@@ -46,6 +48,8 @@ export interface ServerControl {
 }
 
 export interface ServerQuirks {
+  /** The API asks for DPoP nonces (`use_dpop_nonce`). */
+  requireDpopNonce: boolean;
   ignoreDpop: boolean;
   omitExpiresIn: boolean;
   jwtAccessTokens: boolean;
@@ -54,7 +58,7 @@ export interface ServerQuirks {
   retryAfterSeconds: number;
 }
 
-const NO_QUIRKS: ServerQuirks = { ignoreDpop: false, omitExpiresIn: false, jwtAccessTokens: false, jwtClockOffsetMs: 0, accessTokenSuffix: '', retryAfterSeconds: 0 };
+const NO_QUIRKS: ServerQuirks = { requireDpopNonce: false, ignoreDpop: false, omitExpiresIn: false, jwtAccessTokens: false, jwtClockOffsetMs: 0, accessTokenSuffix: '', retryAfterSeconds: 0 };
 
 interface Fixtures {
   server: ServerControl;

@@ -105,4 +105,24 @@ describe('createBrokerFetch', () => {
       ['https://other.test/data', null, null],
     ]);
   });
+
+  it('with DPoP answers a use_dpop_nonce 401 once with the server’s nonce in a new proof, body kept, no refresh', async () => {
+    const worker = new ScriptedWorker();
+    worker.dpopBound = true;
+    const seen: Array<[string | null, string]> = [];
+    const fetchFn: typeof fetch = async (input, init) => {
+      const request = new Request(input, init);
+      const proof = request.headers.get('dpop');
+      seen.push([proof, await request.text()]);
+      if (!proof?.endsWith(' n-9)')) return new Response('', { status: 401, headers: { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': 'n-9' } });
+      return new Response('ok');
+    };
+    const brokerFetch = createBrokerFetch(await connectClient(worker), { fetch: fetchFn });
+    expect((await brokerFetch('https://api.test/notes', { method: 'POST', body: 'note' })).status).toBe(200);
+    expect(seen).toEqual([
+      ['proof(POST https://api.test/notes token-1)', 'note'],
+      ['proof(POST https://api.test/notes token-1 n-9)', 'note'],
+    ]);
+    expect(worker.refreshCalls).toBe(0);
+  });
 });

@@ -48,6 +48,28 @@ describe.each([
   }
 
   describe('attachTokenBroker', () => {
+    it('with DPoP: a use_dpop_nonce 401 is answered once with a proof carrying the server’s nonce, no refresh; later requests carry it from the start', async () => {
+      const worker = new ScriptedWorker();
+      worker.dpopBound = true;
+      const client = await connectClient(worker);
+      const proofs: Array<string | undefined> = [];
+      const adapter = async (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
+        const proof = config.headers.get('DPoP') as string | undefined;
+        proofs.push(proof);
+        const ok = proof?.endsWith(' n-1)') === true;
+        const headers = ok ? {} : { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': 'n-1' };
+        const response: AxiosResponse = { data: {}, status: ok ? 200 : 401, statusText: '', headers, config };
+        if (!ok) throw new AxiosError('Request failed with status code 401', AxiosError.ERR_BAD_REQUEST, config, null, response);
+        return response;
+      };
+      const instance = axios.create({ adapter });
+      attachTokenBroker(instance, client);
+      await instance.get('https://api.test/a');
+      await instance.get('https://api.test/b');
+      expect(proofs).toEqual(['proof(GET https://api.test/a token-1)', 'proof(GET https://api.test/a token-1 n-1)', 'proof(GET https://api.test/b token-1 n-1)']);
+      expect(worker.refreshCalls).toBe(0);
+    });
+
     it('with DPoP-bound tokens (handoff + dpop): Authorization: DPoP and a proof the worker signed for this method, URL and token; after a 401, the new token with a new proof', async () => {
       const worker = new ScriptedWorker();
       worker.dpopBound = true;
