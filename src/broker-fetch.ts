@@ -5,9 +5,8 @@
  * requests through untouched.
  */
 import type { BrokerClient } from './client.js';
-import { credentialHeaders, takeDpopNonce, tokenAfterUnauthorized, tokenToSend } from './handoff-token.js';
+import { credentialHeaders, stepUpErrorFor, takeDpopNonce, tokenAfterUnauthorized, tokenToSend } from './handoff-token.js';
 import { idempotencyKeyFor } from './idempotency-key.js';
-import { stepUpError } from '../protocol/step-up.js';
 
 /** The part of BrokerClient the fetch wrapper uses. */
 export type FetchBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'> & Partial<Pick<BrokerClient, 'queuesOffline' | 'idempotencyKeyHeader' | 'dpopProof'>>;
@@ -53,19 +52,19 @@ export function createBrokerFetch(broker: FetchBroker, options: BrokerFetchOptio
     }
     if (!broker.isApiUrl(request.url)) return send(request);
     // RFC 9470: a stronger or fresher login is asked for; a refresh would not give it.
-    const checked = (response: Response) => {
-      const stepUp = stepUpError(response.status, response.headers.get('www-authenticate'));
+    const checked = async (response: Response) => {
+      const stepUp = response.status === 401 ? await stepUpErrorFor(response.status, response.headers.get('www-authenticate')) : undefined;
       if (stepUp) throw stepUp;
       return response;
     };
     if (broker.mode === 'sealed' || request.headers.has('authorization')) return checked(await send(request));
     let spare = request.clone();
     const token = await tokenToSend(broker);
-    let response = checked(await send(await signed(request, token)));
+    let response = await checked(await send(await signed(request, token)));
     // DPoP: the server asks for its nonce in the proof; once more with it, no refresh.
     if (token !== undefined && takeDpopNonce(broker, request.url, response.status, response.headers)) {
       const again = spare.clone();
-      response = checked(await send(await signed(spare, token)));
+      response = await checked(await send(await signed(spare, token)));
       spare = again;
     }
     if (!statusCodes.includes(response.status)) return response;

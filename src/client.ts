@@ -4,7 +4,6 @@ import {
   BrokerTimeoutError,
   ErrorCode,
   BrokerError,
-  definedParams,
   isAllowedUrl,
   isBrokerEvent,
   parseAllowlist,
@@ -22,6 +21,7 @@ import {
   type SessionStatus,
   type TokenResult,
 } from '../protocol/index.js';
+import { definedParams } from '../protocol/authorization-params.js';
 import { hint, isDevelopment } from './hints.js';
 import { WorkerPresence, waitForActive } from './worker-presence.js';
 import { waitForControl } from './wait-for-control.js';

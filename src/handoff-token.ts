@@ -77,3 +77,12 @@ export function tokenInHeader(header: unknown): string | undefined {
   const match = typeof header === 'string' ? /^(?:Bearer|DPoP)\s+(.+)$/i.exec(header) : null;
   return match ? match[1] : undefined;
 }
+
+/**
+ * RFC 9470's step-up error for a 401 carrying the challenge, or undefined. Its parser loads on
+ * the first 401 only: it stays out of what a page loads before registering.
+ */
+export async function stepUpErrorFor(status: number, wwwAuthenticate: string | null | undefined, cause?: unknown) {
+  if (!wwwAuthenticate?.includes('insufficient_user_authentication')) return undefined;
+  return (await import('../protocol/step-up.js')).stepUpError(status, wwwAuthenticate, cause);
+}

@@ -5,11 +5,10 @@
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ERROR_HEADER, GENERATION_HEADER, RETRIED_HEADER, SESSION_HEADER, errorFromWire, isBrokerError, toWireError } from '../protocol/index.js';
 import type { BrokerClient } from './client.js';
-import { credentialHeaders, takeDpopNonce, tokenAfterUnauthorized, tokenInHeader, tokenToSend } from './handoff-token.js';
+import { credentialHeaders, stepUpErrorFor, takeDpopNonce, tokenAfterUnauthorized, tokenInHeader, tokenToSend } from './handoff-token.js';
 import { hint, isDevelopment } from './hints.js';
 import { idempotencyKeyFor } from './idempotency-key.js';
 import { resolveRequestUrl } from './request-url.js';
-import { stepUpError } from '../protocol/step-up.js';
 
 declare module 'axios' {
   interface AxiosRequestConfig {
@@ -113,7 +112,7 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     const refused = workerRefusal(error);
     if (refused) throw refused;
     // RFC 9470: a stronger or fresher login is asked for; a refresh would not give it.
-    const stepUp = broker.isApiUrl(urlOf(config)) ? stepUpError(status, headerOf(error, 'www-authenticate'), error) : undefined;
+    const stepUp = status === 401 && broker.isApiUrl(urlOf(config)) ? await stepUpErrorFor(status, headerOf(error, 'www-authenticate'), error) : undefined;
     if (stepUp) throw stepUp;
     // DPoP (handoff): the server asks for its nonce in the proof; once more with it, no refresh.
     const token = bearerOf(config);

@@ -6,7 +6,8 @@
  * reads that page's address (same origin again), then closes the popup. Every tab hears the
  * login from the worker, as after a redirect.
  */
-import { BrokerError, ErrorCode, LoginFailedError, definedParams, POPUP_DONE_PARAM, REDIRECT_CHECK_KEY, REDIRECT_RESULT_KEY, errorFromWire, type RedirectLoginOptions } from '../protocol/index.js';
+import { BrokerError, ErrorCode, LoginFailedError, POPUP_DONE_PARAM, REDIRECT_CHECK_KEY, REDIRECT_RESULT_KEY, errorFromWire, type RedirectLoginOptions } from '../protocol/index.js';
+import { definedParams } from '../protocol/authorization-params.js';
 
 export interface PopupLoginOptions extends Pick<RedirectLoginOptions, 'authorizationParams'> {
   /** How long the user may take, in ms (default 120 000); then the popup closes and the call rejects `popup-timeout`. */

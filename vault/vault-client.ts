@@ -13,7 +13,6 @@ import {
   VAULT_PROTOCOL,
   VAULT_PROTOCOL_VERSION,
   VaultUnavailableError,
-  definedParams,
   errorFromWire,
   type SessionStatus,
   type VaultCall,
@@ -25,6 +24,7 @@ import {
   type VaultResultByType,
   type RedirectLoginOptions,
 } from '../protocol/index.js';
+import { definedParams } from '../protocol/authorization-params.js';
 
 /** How long openVault waits for the frame to load and connect. */
 export const DEFAULT_VAULT_CONNECT_TIMEOUT_MS = 10_000;
