@@ -893,6 +893,25 @@ for (const [engineName, launch] of selected) {
         assert.equal(await tab.url(), before);
       });
 
+      it('step-up (RFC 9470): an API asking for a more recent login gets StepUpRequiredError with its max_age, and no refresh', async () => {
+        const [tab] = oidcTabs;
+        assert.equal((await tab.evaluate(status)).loggedIn, true, 'logged in by the test before');
+        await provider.post('/auth/test/config', { stepUpMaxAgeSeconds: 0 });
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+        await provider.post('/auth/stats/reset');
+        const refused = await tab.evaluate(() =>
+          window.demo.api.get('/api/recent-login').then(
+            () => null,
+            (/** @type {any} */ error) => ({ name: error.name, code: error.code, maxAge: error.details?.maxAge }),
+          ),
+        );
+        await provider.post('/auth/test/config', { stepUpMaxAgeSeconds: 60 });
+        assert.deepEqual(refused, { name: 'StepUpRequiredError', code: 'step-up-required', maxAge: 0 });
+        const counted = await provider.stats();
+        assert.equal(counted.refreshes, 0);
+        assert.equal(counted.apiCalls, 1);
+      });
+
       it('logout revokes the refresh token at the provider and reaches the other tab', async () => {
         const [tab, other] = oidcTabs;
         assert.equal((await tab.evaluate(status)).loggedIn, true, 'logged in by the test before');
