@@ -215,8 +215,8 @@ export interface PingResult {
   status?: SessionStatus;
   /**
    * With an offline queue: how many requests wait in it; absent without one (pages then forward no
-   * `online` event). 1 when the queue's storage cannot be read: the page asks for a replay, whose
-   * answer is the typed `storage-failed`.
+   * `online` event). 0 when the queue's storage cannot be read (the page's `replayQueue()` then
+   * rejects with the typed `storage-failed`).
    */
   queuePending?: number;
   /**

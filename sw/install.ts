@@ -100,9 +100,11 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
     return offlineQueue.pending();
   };
 
-  // The ping must answer even when the queue's storage cannot be read: then 1, so the page asks
-  // for a replay at once, and that answer is the typed storage-failed.
-  const queuePendingForPing = () => offlineQueue!.pending().catch(() => 1);
+  // The ping must answer even when the queue's storage cannot be read. It then says 0 (no replay
+  // asked at connect); `replayQueue` answers the typed storage-failed. Saying 1 made Firefox pages
+  // start a replay at every connect, racing their own writes: in Firefox the count is sometimes
+  // unreadable right after the worker starts (seen in tests/engines; cause not found).
+  const queuePendingForPing = () => offlineQueue!.pending().catch(() => 0);
 
   const claim = async () => {
     await scope.clients.claim();
