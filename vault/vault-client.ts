@@ -79,7 +79,8 @@ export class VaultClient {
    */
   async loginWithRedirect(options: RedirectLoginOptions = {}): Promise<never> {
     const returnTo = new URL(options.returnTo ?? location.href, location.href);
-    const { authorizationUrl } = await this.#call({ type: 'authorize', returnTo: returnTo.href, check: startRedirectCheck(this.#checkKey), ...(definedParams(options.authorizationParams) ? { authorizationParams: definedParams(options.authorizationParams) } : {}) });
+    const authorizationParams = definedParams(options.authorizationParams);
+    const { authorizationUrl } = await this.#call({ type: 'authorize', returnTo: returnTo.href, check: startRedirectCheck(this.#checkKey), ...(authorizationParams ? { authorizationParams } : {}) });
     location.assign(authorizationUrl);
     return new Promise<never>(() => {});
   }
