@@ -302,20 +302,6 @@ export const RECORD_EVERYTHING = () => {
 };
 
 /**
- * On oidc-provider's login page: signs in (as `login`; null keeps what the form holds, a
- * `login_hint`), and continues on its consent page when it shows one. The page may close on the
- * way (a popup the opener closes once the worker answered its callback).
- */
-export async function signInAtProvider(page: Page, login: string | null = 'alice'): Promise<void> {
-  if (login !== null) await page.fill('input[name=login]', login);
-  await page.fill('input[name=password]', 'anything');
-  await page.locator('button[type=submit]').click();
-  const consent = page.locator('button:has-text("Continue")');
-  await page.waitForURL((url) => !url.pathname.startsWith('/oidc/') || url.pathname.includes('/interaction/')).catch(() => undefined);
-  if (!page.isClosed() && page.url().includes('/interaction/') && (await consent.count())) await consent.click();
-}
-
-/**
  * Logs in by redirect through oidc-provider's own login and consent pages, from a page
  * served at `returnPath`. Returns the callback URL the browser visited (it holds the code).
  */
@@ -328,7 +314,12 @@ export async function loginThroughProvider(page: Page, returnPath = '/'): Promis
   await expect(page.locator('#login')).toHaveText('Log in with the identity provider');
   await page.locator('#login').click();
   await page.waitForURL(/\/oidc\//);
-  await signInAtProvider(page);
+  await page.fill('input[name=login]', 'alice');
+  await page.fill('input[name=password]', 'anything');
+  await page.locator('button[type=submit]').click();
+  const consent = page.locator('button:has-text("Continue")');
+  await page.waitForURL((url) => !url.pathname.startsWith('/oidc/') || url.pathname.includes('/interaction/'));
+  if (page.url().includes('/interaction/') && (await consent.count())) await consent.click();
   await page.waitForURL(`${origin}${returnPath}`);
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
   return callbackUrl;

@@ -3,7 +3,7 @@
  * required, refresh-token rotation with reuse detection, revocation), logged in through
  * its own login pages.
  */
-import { RECORD_EVERYTHING, expect, fireCalls, fireInAllTabsAtOnce, heapSnapshot, loginThroughProvider, readWorkerSession, test, signInAtProvider } from './fixtures.js';
+import { RECORD_EVERYTHING, expect, fireCalls, fireInAllTabsAtOnce, heapSnapshot, loginThroughProvider, readWorkerSession, test } from './fixtures.js';
 
 const OIDC_ORIGIN = `http://127.0.0.1:${process.env.OIDC_PORT ?? 5303}`;
 const DB = 'sw-token-broker:demo-oidc';
@@ -110,7 +110,11 @@ test('rule 14: parameters the worker allows reach the provider (prompt=login ask
   // The provider's session for alice is open: without prompt=login it would have come straight back.
   await expect(page.locator('input[name=login]')).toHaveValue('bob');
   expect(new URL(toProvider[0]).searchParams.get('prompt')).toBe('login');
-  await signInAtProvider(page, null);
+  await page.fill('input[name=password]', 'anything');
+  await page.locator('button[type=submit]').click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/oidc/') || url.pathname.includes('/interaction/'));
+  const consent = page.locator('button:has-text("Continue")');
+  if (page.url().includes('/interaction/') && (await consent.count())) await consent.click();
   await page.waitForURL(`${OIDC_ORIGIN}/`);
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
   expect(await page.evaluate(() => window.demo.broker.status().then((status) => status.claims?.sub))).toBe('bob');
@@ -138,7 +142,12 @@ test('step-up (RFC 9470): an API that wants a more recent login gets StepUpRequi
   void page.evaluate(() => window.demo.broker.loginWithRedirect({ authorizationParams: { max_age: 0 } })).catch(() => undefined);
   // max_age=0: the provider's session for alice is open, and still it asks for the login again.
   await page.waitForURL(/\/oidc\/interaction\//);
-  await signInAtProvider(page);
+  await page.fill('input[name=login]', 'alice');
+  await page.fill('input[name=password]', 'anything');
+  await page.locator('button[type=submit]').click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/oidc/') || url.pathname.includes('/interaction/'));
+  const consent = page.locator('button:has-text("Continue")');
+  if (page.url().includes('/interaction/') && (await consent.count())) await consent.click();
   await page.waitForURL(`${OIDC_ORIGIN}/`);
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
   // With max_age asked, the id_token names when the user logged in: the new login, and the worker checked it.
@@ -151,7 +160,12 @@ test.describe('login in a popup', () => {
   /** Logs in on the provider's pages in `popup`, as alice. */
   const loginIn = async (popup: import('@playwright/test').Page) => {
     await popup.waitForURL(/\/oidc\/interaction\//);
-    await signInAtProvider(popup);
+    await popup.fill('input[name=login]', 'alice');
+    await popup.fill('input[name=password]', 'anything');
+    await popup.locator('button[type=submit]').click();
+    const consent = popup.locator('button:has-text("Continue")');
+    await popup.waitForURL((url) => !url.pathname.startsWith('/oidc/') || url.pathname.includes('/interaction/')).catch(() => undefined);
+    if (!popup.isClosed() && popup.url().includes('/interaction/') && (await consent.count())) await consent.click();
   };
   const loggedIn = (page: import('@playwright/test').Page) => page.evaluate(() => window.demo.broker.status().then((status) => status.loggedIn));
 
