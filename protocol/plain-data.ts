@@ -55,38 +55,34 @@ export function serialisedSize(value: unknown): number | undefined {
   }
 }
 
-/**
- * A plain object of at most `maxFields` values that each pass `accept`, read into a fresh
- * null-prototype object (a key named __proto__ stays a plain key), or undefined.
- */
-export function readRecord<T>(value: unknown, maxFields: number, accept: (field: unknown) => field is T): Record<string, T> | undefined {
+/** Login credentials read into a fresh null-prototype object (a key named __proto__ stays a plain key), or undefined. */
+export function readCredentials(value: unknown): Record<string, string> | undefined {
   if (!isPlainRecord(value)) return undefined;
   const keys = Object.keys(value);
-  if (keys.length > maxFields) return undefined;
-  const record = Object.create(null) as Record<string, T>;
+  if (keys.length > MAX_CREDENTIAL_FIELDS) return undefined;
+  const credentials = Object.create(null) as Record<string, string>;
   for (const key of keys) {
     const field = value[key];
-    if (!accept(field)) return undefined;
-    record[key] = field;
+    if (typeof field !== 'string' || field.length > MAX_CREDENTIAL_LENGTH) return undefined;
+    credentials[key] = field;
   }
-  return record;
-}
-
-/** A string of at most `maxLength` characters. */
-export const stringOfAtMost =
-  (maxLength: number) =>
-  (field: unknown): field is string =>
-    typeof field === 'string' && field.length <= maxLength;
-
-/** Login credentials: at most 16 string fields of at most 4096 characters. */
-export function readCredentials(value: unknown): Record<string, string> | undefined {
-  return readRecord(value, MAX_CREDENTIAL_FIELDS, stringOfAtMost(MAX_CREDENTIAL_LENGTH));
+  return credentials;
 }
 
 /**
- * Authorization parameters' shape: an object of at most 20 string or number values. Which names
- * and values are allowed is the worker's policy (rule 14).
+ * Authorization parameters' shape: an object of at most 20 string or number values, read into a
+ * fresh null-prototype object. Which names and values are allowed is the worker's policy (rule 14).
  */
 export function readAuthorizationParams(value: unknown): Record<string, string | number> | undefined {
-  return readRecord(value, 20, (field): field is string | number => typeof field === 'string' || typeof field === 'number');
+  if (!isPlainRecord(value)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length > 20) return undefined;
+  const params = Object.create(null) as Record<string, string | number>;
+  for (const key of keys) {
+    const field = value[key];
+    if (typeof field !== 'string' && typeof field !== 'number') return undefined;
+    params[key] = field;
+  }
+  return params;
 }
+

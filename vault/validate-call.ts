@@ -5,7 +5,7 @@
  * only reach fetch.
  */
 import { BrokerError, ErrorCode, MAX_MESSAGE_BYTES, isCallbackSearch, type VaultCall, type VaultRequest } from '../protocol/index.js';
-import { MAX_CREDENTIAL_FIELDS, MAX_DEPTH, MAX_ID_LENGTH, MAX_NODES, isPlainRecord, plainDataShape, readAuthorizationParams, readCredentials, readRecord, serialisedSize, stringOfAtMost } from '../protocol/plain-data.js';
+import { MAX_CREDENTIAL_FIELDS, MAX_DEPTH, MAX_ID_LENGTH, MAX_NODES, isPlainRecord, plainDataShape, readAuthorizationParams, readCredentials, serialisedSize } from '../protocol/plain-data.js';
 
 /** A request body the vault relays: at most 1 MiB of text. Every other call keeps the worker's 64 KiB. */
 export const MAX_VAULT_BODY_CHARS = 1024 * 1024;
@@ -66,12 +66,25 @@ const readCall: { [T in VaultCall['type']]: (message: Record<string, unknown>, a
     const { method, url, headers, body } = request as Partial<Record<keyof VaultRequest, unknown>>;
     if (typeof method !== 'string' || !METHODS.has(method.toUpperCase())) return 'request.method must be GET, HEAD, POST, PUT, PATCH or DELETE';
     if (typeof url !== 'string' || url.length > MAX_URL_LENGTH || !/^https?:\/\//.test(url) || !parseUrl(url)) return `request.url must be an absolute http(s) URL of at most ${MAX_URL_LENGTH} characters`;
-    const readHeaders = readRecord(headers, MAX_HEADERS, stringOfAtMost(MAX_HEADER_LENGTH));
+    const readHeaders = readHeaderRecord(headers);
     if (!readHeaders) return `request.headers must be an object of at most ${MAX_HEADERS} string values of at most ${MAX_HEADER_LENGTH} characters`;
     if (body !== null && (typeof body !== 'string' || body.length > MAX_VAULT_BODY_CHARS)) return 'request.body must be a string (at most 1 MiB) or null';
     return { type: 'request', request: { method: method.toUpperCase(), url, headers: readHeaders, body } };
   },
 };
+
+function readHeaderRecord(value: unknown): Record<string, string> | undefined {
+  if (!isPlainRecord(value)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length > MAX_HEADERS) return undefined;
+  const headers = Object.create(null) as Record<string, string>;
+  for (const key of keys) {
+    const field = value[key];
+    if (typeof field !== 'string' || field.length > MAX_HEADER_LENGTH) return undefined;
+    headers[key] = field;
+  }
+  return headers;
+}
 
 /** `URL.parse` for browsers before 2024: null when not an absolute URL. */
 export function parseUrl(value: string | null): URL | null {

@@ -79,8 +79,7 @@ export class VaultClient {
    */
   async loginWithRedirect(options: RedirectLoginOptions = {}): Promise<never> {
     const returnTo = new URL(options.returnTo ?? location.href, location.href);
-    const authorizationParams = definedParams(options.authorizationParams);
-    const { authorizationUrl } = await this.#call({ type: 'authorize', returnTo: returnTo.href, check: startRedirectCheck(this.#checkKey), ...(authorizationParams ? { authorizationParams } : {}) });
+    const { authorizationUrl } = await this.#call({ type: 'authorize', returnTo: returnTo.href, check: startRedirectCheck(this.#checkKey), ...(definedParams(options.authorizationParams) ? { authorizationParams: definedParams(options.authorizationParams) } : {}) });
     location.assign(authorizationUrl);
     return new Promise<never>(() => {});
   }
