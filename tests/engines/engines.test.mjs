@@ -165,6 +165,19 @@ const loginDuringRefresh = async (what) => {
 /** In a page: what the browser does when the network returns, which these engines' automation cannot do (no Background Sync either). */
 const goOnline = () => (window.dispatchEvent(new Event('online')), true);
 
+/** In a page: records the broker's queue and session events, for {@link queueDiagnosis}. */
+const recordEvents = () => {
+  const log = /** @type {any} */ (window).__brokerEvents ??= [];
+  for (const type of ['queued', 'requeued', 'replayed', 'dropped', 'session-ended', 'storage-failed']) {
+    window.demo.broker.on(/** @type {any} */ (type), (/** @type {any} */ event) => log.push({ type, reason: event.reason, dropReason: event.request?.dropReason, url: event.request?.url }));
+  }
+  return true;
+};
+
+/** What the tabs saw, for a queue assertion's message: is the page controlled, and the events it heard. @param {Tab[]} tabs */
+const queueDiagnosis = async (tabs) =>
+  JSON.stringify(await Promise.all(tabs.map((tab) => tab.evaluate(() => ({ controlled: Boolean(navigator.serviceWorker.controller), events: /** @type {any} */ (window).__brokerEvents ?? [] })).catch((/** @type {unknown} */ error) => String(error)))));
+
 /** Waits until the demo page has started (its client connected to the worker). @param {Tab} tab */
 const ready = (tab) => until(() => tab.evaluate(() => document.body.dataset.ready === 'true'), 'the page to start');
 
@@ -208,6 +221,8 @@ for (const [engineName, launch] of selected) {
       classic = await engine.newTab(`${base}/classic/`);
       for (let i = 0; i < 2; i++) offline.push(await engine.newTab(`${base}/offline/`));
       for (const tab of [...tabs, sealed, dpop, classic, ...offline]) await ready(tab);
+      // The offline-queue tests fail now and then in these engines (a write not kept): their messages say what the tabs heard.
+      for (const tab of [sealed, ...offline]) await tab.evaluate(recordEvents);
     });
 
     after(async () => {
@@ -281,7 +296,7 @@ for (const [engineName, launch] of selected) {
         try {
           results = [await first.evaluate(writeNote, 'one'), await second.evaluate(writeNote, 'two'), await first.evaluate(writeNote, 'three')];
           const records = /** @type {string[]} */ (await first.evaluate(queueRecords));
-          assert.equal(records.length, 3);
+          assert.equal(records.length, 3, `writes ${JSON.stringify(results)}; tabs ${await queueDiagnosis([first, second])}`);
           assert.match(records.join('\n'), /two/);
           for (const token of [session.accessToken, session.refreshToken]) assert.ok(!records.join('\n').includes(token), 'a token in the queue');
           // Meanwhile the server stopped accepting the access token: the replay gets 401, refreshes once, retries.
@@ -312,8 +327,10 @@ for (const [engineName, launch] of selected) {
       await post('/auth/stats/reset');
       await post('/auth/test/network', { down: true });
       try {
-        assert.equal((await tabs[0].evaluate(writeNote, 'one')).status, 202);
-        assert.equal((await tabs[1].evaluate(writeNote, 'two')).status, 202);
+        for (const [tab, text] of /** @type {const} */ ([[tabs[0], 'one'], [tabs[1], 'two']])) {
+          const written = await tab.evaluate(writeNote, text);
+          assert.equal(written.status, 202, `write ${JSON.stringify(written)}; tabs ${await queueDiagnosis(tabs)}`);
+        }
         await tabs[1].evaluate(() => window.demo.broker.logout().then(() => true));
       } finally {
         await post('/auth/test/network', { down: false });
