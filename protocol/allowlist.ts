@@ -38,17 +38,37 @@ export function parseAllowlist(entries: readonly string[]): AllowlistEntry[] {
  * does not match `/api/`; a prefix without a trailing slash matches whole segments only.
  */
 export function isAllowedUrl(requestUrl: string | URL, allowlist: readonly AllowlistEntry[]): boolean {
+  const url = parsedRequestUrl(requestUrl);
+  return url !== undefined && allowlist.some((entry) => entryMatches(url, entry));
+}
+
+/**
+ * Which of `entries` a request URL falls under, the most specific (longest path prefix)
+ * first: the index of the entry whose API token it gets, or undefined. Page and worker pick
+ * the same way (the page caches by it, the worker decides by it).
+ */
+export function tokenTargetFor(requestUrl: string | URL, entries: readonly AllowlistEntry[]): number | undefined {
+  const url = parsedRequestUrl(requestUrl);
+  let best: number | undefined;
+  entries.forEach((entry, index) => {
+    if (url && entryMatches(url, entry) && (best === undefined || entry.pathPrefix.length > entries[best]!.pathPrefix.length)) best = index;
+  });
+  return best;
+}
+
+function parsedRequestUrl(requestUrl: string | URL): URL | undefined {
   let url: URL;
   try {
     url = new URL(requestUrl);
   } catch {
-    return false;
+    return undefined;
   }
-  if (url.username || url.password) return false;
-  return allowlist.some(({ origin, pathPrefix }) => {
-    if (url.origin !== origin) return false;
-    if (pathPrefix === '/' || pathPrefix === '') return true;
-    if (pathPrefix.endsWith('/')) return url.pathname.startsWith(pathPrefix);
-    return url.pathname === pathPrefix || url.pathname.startsWith(pathPrefix + '/');
-  });
+  return url.username || url.password ? undefined : url;
+}
+
+function entryMatches(url: URL, { origin, pathPrefix }: AllowlistEntry): boolean {
+  if (url.origin !== origin) return false;
+  if (pathPrefix === '/' || pathPrefix === '') return true;
+  if (pathPrefix.endsWith('/')) return url.pathname.startsWith(pathPrefix);
+  return url.pathname === pathPrefix || url.pathname.startsWith(pathPrefix + '/');
 }

@@ -127,14 +127,16 @@ export interface FailedCredential {
    * never with the other session's token.
    */
   session?: string;
+  /** The URL of the request that got the 401: which API's token failed (`config.apis`); absent: the login's. */
+  url?: string;
 }
 
 /** The fields each request carries beside the envelope. */
 export interface RequestFieldsByType {
   ping: {};
   login: { credentials: Record<string, string> };
-  /** `session`: the session this page knows of, so a worker that finds none can tell a vanished record from a logout. */
-  getToken: { session?: string };
+  /** `session`: the session this page knows of (a worker that finds none tells a vanished record from a logout); `url`: the request it is for (one token per API). */
+  getToken: { session?: string; url?: string };
   refresh: FailedCredential;
   logout: {};
   status: {};
@@ -209,6 +211,8 @@ export interface PingResult {
   mode: BrokerMode;
   /** The URLs the worker allows tokens for; in handoff mode the page applies the same rule. */
   apiAllowlist: string[];
+  /** The allowlist entries with an access token of their own (`config.apis`): the page caches one token per API. */
+  apis?: string[];
   /** `password`: `login(credentials)`; `redirect`: `loginWithRedirect()`. */
   loginKind: 'password' | 'redirect';
   /** The session state, so a page knows it from its first message (older workers may leave it out). */

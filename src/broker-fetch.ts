@@ -59,7 +59,7 @@ export function createBrokerFetch(broker: FetchBroker, options: BrokerFetchOptio
     };
     if (broker.mode === 'sealed' || request.headers.has('authorization')) return checked(await send(request));
     let spare = request.clone();
-    const token = await tokenToSend(broker);
+    const token = await tokenToSend(broker, request.url);
     let response = await checked(await send(await signed(request, token)));
     // DPoP: the server asks for its nonce in the proof; once more with it, no refresh.
     if (token !== undefined && takeDpopNonce(broker, request.url, response.status, response.headers)) {
@@ -68,7 +68,7 @@ export function createBrokerFetch(broker: FetchBroker, options: BrokerFetchOptio
       spare = again;
     }
     if (!statusCodes.includes(response.status)) return response;
-    const next = await tokenAfterUnauthorized(broker, token);
+    const next = await tokenAfterUnauthorized(broker, token, request.url);
     return send(await signed(spare, next.token));
   };
 }

@@ -29,6 +29,7 @@ import { ReplayForwarding } from './replay-forwarding.js';
 import { SessionListeners, type BrokerEventHandler, type SessionListener, type SessionSnapshot, type SignOutReason } from './session-listeners.js';
 import { resolveRequestUrl } from './request-url.js';
 import { sendToWorker } from './send-to-worker.js';
+import { HandoffTokens } from './token-cache.js';
 import { startRedirectCheck, takeRedirectResult } from './redirect-result.js';
 import { loginInPopup, type PopupLoginOptions } from './popup-login.js';
 
@@ -46,9 +47,6 @@ export { waitForActive } from './worker-presence.js';
 export { STARTING_SNAPSHOT, type BrokerEventHandler, type SessionListener, type SessionSnapshot, type SignOutReason } from './session-listeners.js';
 export type { PopupLoginOptions } from './popup-login.js';
 
-/** Tokens whose session a tab remembers: more than the requests a tab has in flight across a refresh. */
-const MAX_TOKENS_REMEMBERED = 16;
-
 /**
  * The page's handle on the broker. It never holds, exposes or logs a refresh token: the
  * worker never sends one, and no method could return one.
@@ -65,18 +63,14 @@ export class BrokerClient {
   #allowlist: AllowlistEntry[] = [];
   /** The snapshot and everyone listening: one registry. */
   readonly #session = new SessionListeners();
-  /** Handoff: the newest token this tab has seen, reused until its `refreshAt`. */
-  #cached: HandoffTokenResult | undefined;
-  /** The `getToken` message in flight: concurrent callers in this tab share it. */
-  #pendingToken: Promise<HandoffTokenResult> | undefined;
+  /** Handoff: the newest token per API this tab has seen, reused until its `refreshAt`, and whose session each is. */
+  readonly #tokens = new HandoffTokens();
   /**
    * The `refresh` messages in flight, by the credential they report: every 401 in this tab
    * for the same token, from any axios instance, shares one. (A report of another token
    * must not join it: its answer would be about the wrong token.)
    */
   #pendingRefresh = new Map<string, Promise<RefreshResult>>();
-  /** The session each recent token of this tab belongs to, so a 401 report names the session its request was made in. */
-  #sessionOfToken = new Map<string, string>();
   #onMessage = (event: MessageEvent) => this.#receive(event);
   /** Firefox and WebKit have no Background Sync: the page tells the worker the network is back. */
   readonly #replays = new ReplayForwarding(() => this.replayQueue());
@@ -92,7 +86,7 @@ export class BrokerClient {
     // Messages from the worker wait in a queue until this is called.
     navigator.serviceWorker.startMessages();
     this.#presence = new WorkerPresence(registration, () => {
-      this.#cached = undefined;
+      this.#tokens.clear();
       const last = this.#session.snapshot.status;
       if (last?.loggedIn) this.#learn({ ...last, loggedIn: false, accessExpiresAt: null, generation: null, refreshRetryAt: null, persisted: null, dpopBound: null, claims: null, session: null });
     });
@@ -131,6 +125,7 @@ export class BrokerClient {
     this.#mode = reply.mode;
     this.#loginKind = reply.loginKind ?? 'password';
     this.#allowlist = parseAllowlist(reply.apiAllowlist);
+    this.#tokens.apis = reply.apis;
     if (reply.status) this.#learn(reply.status);
     else await this.status();
     if (typeof reply.queuePending === 'number') {
@@ -164,7 +159,7 @@ export class BrokerClient {
    */
   async login(credentials: Record<string, string>): Promise<SessionStatus> {
     if (typeof credentials !== 'object' || credentials === null) throw new TypeError('login needs a credentials object');
-    this.#cached = undefined;
+    this.#tokens.clear();
     const reply = await this.#send('login', { credentials: { ...credentials } });
     return this.#learn(reply.status);
   }
@@ -219,7 +214,7 @@ export class BrokerClient {
 
   /** Logs out in every tab; the worker revokes the refresh token where the server supports it. */
   async logout(): Promise<SessionStatus> {
-    this.#cached = undefined;
+    this.#tokens.clear();
     return this.#learn((await this.#send('logout', {})).status, 'logout');
   }
 
@@ -254,24 +249,24 @@ export class BrokerClient {
   }
 
   /**
-   * A valid access token (handoff mode). Kept in page memory until it nears expiry, so
-   * steady-state requests cost no round trip; concurrent callers share one message.
+   * A valid access token (handoff mode) for a request to `url`: with one token per API (the
+   * worker's `apis`), that API's; without a URL, the login's. Kept in page memory until it
+   * nears expiry, so steady-state requests cost no round trip; concurrent callers share one message.
    *
-   * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError, BrokerTimeoutError; `not-supported` in sealed mode.
+   * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError, BrokerTimeoutError; `not-supported` in sealed mode; `misconfigured` for a URL outside the allowlist.
    */
-  async getAccessToken(): Promise<string> {
+  async getAccessToken(url?: string | URL): Promise<string> {
     if (this.#mode === 'sealed') throw new BrokerError(ErrorCode.NotSupported, 'In sealed mode the page never holds the access token');
-    const cached = this.#cached;
-    if (cached && Date.now() < cached.refreshAt) return cached.accessToken;
+    const target = url === undefined ? undefined : resolveRequestUrl(url);
+    const key = this.#tokens.keyFor(target);
     // The session this tab knows of: a worker that finds none can tell a vanished record from a logout.
-    this.#pendingToken ??= this.#send('getToken', { session: this.#session.snapshot.status?.session ?? undefined })
-      .then((reply) => {
-        const result = this.#remember(reply);
+    const load = () =>
+      this.#send('getToken', { session: this.#session.snapshot.status?.session ?? undefined, ...(target ? { url: target.href } : {}) }).then((reply) => {
+        const result = this.#remember(reply, key);
         if (result.mode !== 'handoff') throw new BrokerError(ErrorCode.Internal, 'The service worker answered getToken without a token');
         return result;
-      })
-      .finally(() => (this.#pendingToken = undefined));
-    return (await this.#pendingToken).accessToken;
+      });
+    return (await this.#tokens.get(key, Date.now(), load)).accessToken;
   }
 
   /**
@@ -280,13 +275,15 @@ export class BrokerClient {
    * @throws SessionEndedError, RefreshUnavailableError, NotLoggedInError, BrokerTimeoutError.
    */
   reportUnauthorized(failed: FailedCredential): Promise<RefreshResult> {
-    const key = failed.failedToken !== undefined ? `token:${failed.failedToken}` : `generation:${failed.failedGeneration ?? ''}`;
+    const target = failed.url === undefined ? undefined : resolveRequestUrl(failed.url);
+    const tokenKey = this.#tokens.keyFor(target);
+    const key = `${tokenKey}\n${failed.failedToken !== undefined ? `token:${failed.failedToken}` : `generation:${failed.failedGeneration ?? ''}`}`;
     // Rule 11: the worker answers a report for another session than its own with `session-changed`, never with that session's token.
-    const session = failed.session ?? (failed.failedToken !== undefined ? this.#sessionOfToken.get(failed.failedToken) : undefined);
+    const session = failed.session ?? (failed.failedToken !== undefined ? this.#tokens.sessionOf(failed.failedToken) : undefined);
     let pending = this.#pendingRefresh.get(key);
     if (!pending) {
-      pending = this.#send('refresh', { failedToken: failed.failedToken, failedGeneration: failed.failedGeneration, session })
-        .then((reply) => ({ ...this.#remember(reply), refreshed: reply.refreshed === true }))
+      pending = this.#send('refresh', { failedToken: failed.failedToken, failedGeneration: failed.failedGeneration, session, ...(target ? { url: target.href } : {}) })
+        .then((reply) => ({ ...this.#remember(reply, tokenKey), refreshed: reply.refreshed === true }))
         .finally(() => this.#pendingRefresh.delete(key));
       this.#pendingRefresh.set(key, pending);
     }
@@ -324,7 +321,7 @@ export class BrokerClient {
   close(): void {
     navigator.serviceWorker.removeEventListener('message', this.#onMessage);
     this.#replays.stop();
-    this.#cached = undefined;
+    this.#tokens.clear();
     this.#closed = true;
   }
 
@@ -336,27 +333,23 @@ export class BrokerClient {
 
   /** Takes in a status the worker sent (the snapshot, sign-outs: `session-listeners.ts`); a logged-out session drops the cached token. */
   #learn(status: SessionStatus, reason?: SignOutReason, event?: BrokerEvent): SessionStatus {
-    if (this.#session.learn(status, reason, event)) this.#cached = undefined;
+    if (this.#session.learn(status, reason, event)) this.#tokens.clear();
     return status;
   }
 
-  /** Copies the fields a token reply should have; in handoff mode caches it unless this tab already holds a newer one. */
-  #remember(reply: TokenResult): TokenResult {
+  /** Copies the fields a token reply should have; in handoff mode caches it (for `key`'s API) unless this tab already holds a newer one. */
+  #remember(reply: TokenResult, key: string): TokenResult {
     const timing = { accessExpiresAt: reply.accessExpiresAt, refreshAt: reply.refreshAt, generation: reply.generation, ...(typeof reply.session === 'string' ? { session: reply.session } : {}) };
     if (reply.mode === 'sealed' || typeof (reply as Partial<HandoffTokenResult>).accessToken !== 'string') return { mode: 'sealed', ...timing };
     const result: HandoffTokenResult = { mode: 'handoff', accessToken: reply.accessToken, ...timing };
-    if (result.session !== undefined) {
-      this.#sessionOfToken.set(result.accessToken, result.session);
-      if (this.#sessionOfToken.size > MAX_TOKENS_REMEMBERED) this.#sessionOfToken.delete(this.#sessionOfToken.keys().next().value!);
-    }
-    if (!this.#cached || result.generation >= this.#cached.generation) this.#cached = result;
+    this.#tokens.remember(key, result);
     return result;
   }
 
   #receive(event: MessageEvent): void {
     const data: unknown = event.data;
     if (!isBrokerEvent(data) || data.broker !== this.#name) return;
-    if (data.event === 'logged-out' || data.event === 'session-ended' || data.event === 'login') this.#cached = undefined;
+    if (data.event === 'logged-out' || data.event === 'session-ended' || data.event === 'login') this.#tokens.clear();
     // A logout that left the refresh token live at the server is worth a word in development.
     if (data.event === 'revocation-failed' && isDevelopment()) hint(`revocation-failed:${data.details?.url ?? ''}`, data.reason ?? 'the refresh token was not revoked');
     const copy: BrokerEvent = { ...data, status: { ...data.status } };

@@ -12,9 +12,9 @@ import type { BrokerClient } from './client.js';
  * worker keeps a write that fails and signs it at replay; one that reaches the server gets
  * its 401, and the retry the typed error.
  */
-export async function tokenToSend(broker: Pick<BrokerClient, 'getAccessToken'> & { readonly queuesOffline?: boolean }): Promise<string | undefined> {
+export async function tokenToSend(broker: Pick<BrokerClient, 'getAccessToken'> & { readonly queuesOffline?: boolean }, url: string | URL): Promise<string | undefined> {
   try {
-    return await broker.getAccessToken();
+    return await broker.getAccessToken(url);
   } catch (error) {
     if (hasErrorCode(error, ErrorCode.NotLoggedIn)) return undefined;
     if (broker.queuesOffline === true && hasErrorCode(error, ErrorCode.RefreshUnavailable)) return undefined;
@@ -23,16 +23,17 @@ export async function tokenToSend(broker: Pick<BrokerClient, 'getAccessToken'> &
 }
 
 /**
- * After a 401 to a request sent with `failedToken` (undefined: sent bare): the token to
- * retry with, and whether the worker refreshed for it. A request sent bare (logged out at
- * the time) retries with a token now, if there is one.
+ * After a 401 to a request to `url` sent with `failedToken` (undefined: sent bare): the token
+ * to retry with (that API's), and whether the worker refreshed for it. A request sent bare
+ * (logged out at the time) retries with a token now, if there is one.
  */
 export async function tokenAfterUnauthorized(
   broker: Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized'>,
   failedToken: string | undefined,
+  url: string | URL,
 ): Promise<{ token?: string; refreshed: boolean }> {
-  if (failedToken === undefined) return { token: await broker.getAccessToken(), refreshed: false };
-  const result = await broker.reportUnauthorized({ failedToken });
+  if (failedToken === undefined) return { token: await broker.getAccessToken(url), refreshed: false };
+  const result = await broker.reportUnauthorized({ failedToken, url: String(url) });
   return { token: result.mode === 'handoff' ? result.accessToken : undefined, refreshed: result.refreshed };
 }
 

@@ -83,7 +83,7 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     const keyed = idempotencyKeyFor(broker, config.method, (header) => config.headers.has(header));
     if (keyed) config.headers.set(keyed.header, keyed.key);
     if (broker.mode === 'sealed') return config;
-    const token = await tokenToSend(broker);
+    const token = await tokenToSend(broker, urlOf(config));
     if (token !== undefined) config.headers.set(await credentialHeaders(broker, config.method ?? 'get', urlOf(config), token));
     return config;
   };
@@ -91,10 +91,10 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
   /** The token to retry with (handoff; none in sealed mode, where the worker signs), and whether the worker refreshed for it. */
   const nextToken = async (config: InternalAxiosRequestConfig, error: AxiosError): Promise<{ token?: string; refreshed: boolean }> => {
     if (broker.mode === 'sealed') {
-      const { refreshed } = await broker.reportUnauthorized({ failedGeneration: generationOf(error), session: sessionOf(error) });
+      const { refreshed } = await broker.reportUnauthorized({ failedGeneration: generationOf(error), session: sessionOf(error), url: urlOf(config).href });
       return { refreshed };
     }
-    return tokenAfterUnauthorized(broker, bearerOf(config));
+    return tokenAfterUnauthorized(broker, bearerOf(config), urlOf(config));
   };
 
   const onResponseError = async (error: AxiosError) => {

@@ -4,26 +4,15 @@
  * (`refresh-flight.ts`), the session as the worker sees it and its vanishing
  * (`session-view.ts`), login by redirect, background revocation, the record itself.
  */
-import {
-  BrokerError,
-  ErrorCode,
-  LoginFailedError,
-  NotLoggedInError,
-  SessionChangedError,
-  SessionEndedError,
-  StorageFailedError,
-  isBrokerError,
-  type FailedCredential,
-  type HandoffTokenResult,
-  type RefreshResult,
-  type SessionStatus,
-} from '../protocol/index.js';
+import { BrokerError, ErrorCode, LoginFailedError, NotLoggedInError, SessionChangedError, SessionEndedError, StorageFailedError, isBrokerError } from '../protocol/index.js';
+import type { FailedCredential, HandoffTokenResult, RefreshResult, SessionStatus } from '../protocol/index.js';
 import type { EndpointContext, TokenSet } from './adapters/types.js';
+import { ApiTokens } from './api-tokens.js';
 import type { ResolvedTokenBrokerConfig } from './config.js';
 import { generateDpopKey, type DpopKey } from './dpop.js';
 import type { LockRunner } from './lock.js';
 import { SessionKeeper } from './session-keeper.js';
-import { bindingRefusal, containsAny, identityOf, refreshedRecord, sessionFrom } from './session/record.js';
+import { bindingRefusal, containsAny, identityOf, namesCurrentToken, refreshedRecord, sessionFrom, tokenOf } from './session/record.js';
 import { RedirectLogins, type RedirectFinish, type RedirectStart } from './session/redirect-login.js';
 import { BackgroundRevocations } from './session/revocation.js';
 import { RefreshFlight, type FlightHost } from './session/refresh-flight.js';
@@ -76,10 +65,13 @@ export class TokenBroker {
   readonly #sessions: SessionKeeper;
   /** The session as this worker sees it (rule 15), and how pages see it. */
   readonly #view: SessionView;
+  /** Which token a URL gets (rule 14: one per API), and what its grant asks for. */
+  readonly #apis: ApiTokens;
 
   constructor(deps: BrokerDependencies) {
     this.#deps = deps;
     this.name = deps.name;
+    this.#apis = new ApiTokens(deps.config);
     this.#sessions = new SessionKeeper(deps.store, deps.now);
     this.#view = new SessionView({
       sessions: this.#sessions,
@@ -111,8 +103,8 @@ export class TokenBroker {
     deps.store.onClosed?.(() => void this.#view.read().catch(() => undefined));
   }
 
-  #context(dpop?: DpopKey, timeoutMs = this.#deps.config.requestTimeoutMs): EndpointContext {
-    return { fetch: this.#deps.fetch, timeoutMs, dpop };
+  #context(dpop?: DpopKey, timeoutMs = this.#deps.config.requestTimeoutMs, grantParameters?: Record<string, string>): EndpointContext {
+    return { fetch: this.#deps.fetch, timeoutMs, dpop, ...(grantParameters ? { grantParameters } : {}) };
   }
 
   /**
@@ -136,7 +128,8 @@ export class TokenBroker {
    */
   async holdsTokenIn(texts: readonly string[]): Promise<boolean> {
     const session = await this.#sessions.read();
-    return containsAny(texts, [session?.accessToken, session?.refreshToken, this.#sealed.accessToken, ...this.#flights.spentTokens()]);
+    const apiTokens = Object.values(session?.apiTokens ?? {}).map((slot) => slot.accessToken);
+    return containsAny(texts, [session?.accessToken, session?.refreshToken, ...apiTokens, ...this.#sealed.accessTokens, ...this.#flights.spentTokens()]);
   }
 
   /** Which session is stored now ({@link identityOf}), null without one. Never refreshes. */
@@ -220,25 +213,30 @@ export class TokenBroker {
   }
 
   /**
-   * A valid access token, refreshed first when it is within the skew of its expiry.
+   * A valid access token for `url` (its API's, or the login's; without a URL the login's),
+   * refreshed first when it is within the skew of its expiry.
    *
-   * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError; BrokerError `not-supported` in sealed mode.
+   * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError; `misconfigured` for a URL outside the allowlist; `not-supported` in sealed mode.
    */
-  async getToken(claimed?: string): Promise<HandoffTokenResult> {
+  async getToken(claimed?: string, url?: string): Promise<HandoffTokenResult> {
     if (this.#deps.config.mode === 'sealed') throw new BrokerError(ErrorCode.NotSupported, 'In sealed mode the worker never hands out the access token');
-    const session = await this.#validSession(claimed);
-    return { mode: 'handoff', accessToken: session.accessToken, ...this.#view.timing(session) };
+    const api = this.#apis.keyFor(url);
+    const session = await this.#validSession(claimed, api);
+    const token = tokenOf(session, api)!;
+    return { mode: 'handoff', accessToken: token.accessToken, ...this.#view.timing(session, token) };
   }
 
   /**
-   * The access token for the sealed-mode fetch handler: never leaves the worker (cached: `session/sealed-cache.ts`).
+   * The access token for a sealed-mode request to `url`: never leaves the worker (cached: `session/sealed-cache.ts`).
    * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError.
    */
-  async sealedToken(): Promise<{ accessToken: string; generation: number; dpop?: DpopKey; session: string }> {
-    const session = await this.#sealed.get(this.#deps.now(), (cached) => this.#view.isDue(cached), () => this.#validSession());
+  async sealedToken(url?: string): Promise<{ accessToken: string; generation: number; dpop?: DpopKey; session: string }> {
+    const api = this.#apis.keyFor(url);
+    const session = await this.#sealed.get(this.#deps.now(), (cached) => this.#view.isDue(cached, api), () => this.#validSession(undefined, api));
+    const token = tokenOf(session, api)!;
     // An unbound token (allowed by `dpop: { allowUnbound: true }`) is sent as Bearer.
     const dpop = session.dpopBound === false ? undefined : session.dpop;
-    return { accessToken: session.accessToken, generation: session.generation, dpop, session: identityOf(session) };
+    return { accessToken: token.accessToken, generation: token.generation, dpop, session: identityOf(session) };
   }
 
   /**
@@ -246,21 +244,22 @@ export class TokenBroker {
    * ahead-of-time refresh fails with a retryable error (or is held back by the cool-down)
    * and the token has not expired yet, the token is still good: it is returned.
    */
-  async #validSession(claimed?: string): Promise<StoredSession> {
+  async #validSession(claimed: string | undefined, api: string): Promise<StoredSession> {
     const session = await this.#view.read();
     if (!session) await this.#view.noticeMissing(claimed);
     // After the server ended the session, every request gets why (in every tab), not
     // "not logged in", so none is sent without a token as if nobody had logged in.
     if (!session) throw this.#view.endedBy ?? new NotLoggedInError();
-    if (!this.#view.isDue(session)) return session;
+    if (!this.#view.isDue(session, api)) return session;
     try {
-      return await this.#flights.run((current) => this.#view.isDue(current), identityOf(session));
+      return await this.#flights.run((current) => this.#view.isDue(current, api), identityOf(session), api);
     } catch (error) {
-      if (isBrokerError(error) && error.retryable && this.#deps.now() < session.accessExpiresAt) return session;
+      const held = tokenOf(session, api);
+      if (isBrokerError(error) && error.retryable && held && this.#deps.now() < held.accessExpiresAt) return session;
       // The session was replaced by a login while its refresh was out: a new request takes the new one.
       if (isBrokerError(error) && error.code === ErrorCode.SessionChanged) {
         const current = await this.#view.read();
-        if (current && !this.#view.isDue(current)) return current;
+        if (current && !this.#view.isDue(current, api)) return current;
       }
       throw error;
     }
@@ -273,12 +272,8 @@ export class TokenBroker {
    * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError.
    */
   async refresh(failed: FailedCredential): Promise<RefreshResult> {
-    const isCurrent = (session: StoredSession) => {
-      if (failed.failedToken !== undefined) return session.accessToken === failed.failedToken;
-      if (failed.failedGeneration !== undefined) return session.generation === failed.failedGeneration;
-      // No credential named: a page cannot force rotations; only a token that is due is refreshed.
-      return this.#view.isDue(session);
-    };
+    const api = this.#apis.keyFor(failed.url);
+    const isCurrent = (session: StoredSession) => namesCurrentToken(failed, tokenOf(session, api), () => this.#view.isDue(session, api));
     const session = await this.#view.read();
     // A 401 for a token of a session that has since ended: tell the page why, not "log in first".
     if (!session) {
@@ -290,10 +285,14 @@ export class TokenBroker {
     // it never gets this session's token.
     const made = failed.session ?? identityOf(session);
     if (identityOf(session) !== made) throw new SessionChangedError();
-    if (!isCurrent(session)) return { ...this.#view.tokenResult(session), refreshed: false };
-    const refreshed = await this.#flights.run(isCurrent, made);
+    if (!isCurrent(session)) {
+      const held = tokenOf(session, api) ?? tokenOf(await this.#validSession(made, api), api)!;
+      return { ...this.#view.tokenResult(session, held), refreshed: false };
+    }
+    const refreshed = await this.#flights.run(isCurrent, made, api);
     if (identityOf(refreshed) !== made) throw new SessionChangedError();
-    return { ...this.#view.tokenResult(refreshed), refreshed: refreshed.generation !== session.generation };
+    const token = tokenOf(refreshed, api)!;
+    return { ...this.#view.tokenResult(refreshed, token), refreshed: token.generation !== tokenOf(session, api)!.generation };
   }
 
   /** Starts a login by redirect: the authorization URL. @throws BrokerError `not-supported`, `forbidden-parameter` (rule 14); StorageFailedError; RefreshUnavailableError. */
@@ -335,10 +334,10 @@ export class TokenBroker {
       epoch: () => this.#epoch,
       read: () => this.#view.read(),
       sessions: this.#sessions,
-      request: (session, timeoutMs) => this.#deps.config.endpoint.refresh(session.refreshToken, this.#context(session.dpop, timeoutMs)),
-      bindingRefusal: (tokens) => bindingRefusal(tokens, 'refresh', this.#deps.config),
+      request: (session, timeoutMs, api) => this.#deps.config.endpoint.refresh(session.refreshToken, this.#context(session.dpop, timeoutMs, this.#apis.grantParameters(api))),
+      refusal: (tokens, api) => bindingRefusal(tokens, 'refresh', this.#deps.config) ?? this.#apis.refusal(tokens, api),
       revoke: (refreshToken, dpop, why) => this.#revocations.revoke(refreshToken, dpop, why),
-      next: (tokens, session) => refreshedRecord(tokens, session, { now: this.#deps.now(), defaultLifetimeMs: this.#deps.config.defaultLifetimeMs }),
+      next: (tokens, session, api) => refreshedRecord(tokens, session, { now: this.#deps.now(), defaultLifetimeMs: this.#deps.config.defaultLifetimeMs }, api),
       ending: (error) => this.#view.ending(error),
       settle: (outcome) => this.#view.settle(outcome),
     };

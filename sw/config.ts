@@ -4,6 +4,7 @@ import { endpointMistake } from './adapters/misconfigured.js';
 import type { TokenEndpoint } from './adapters/types.js';
 import type { SessionStore } from './store.js';
 import type { LockRunner } from './lock.js';
+import { resolveApis, type ApiTarget, type ApiTokenRequest } from './api-tokens.js';
 import { resolveOfflineQueue, type OfflineQueueSetup, type ResolvedOfflineQueueOptions } from './offline-queue-options.js';
 
 /** How long one token-endpoint request may take before the worker gives up on it. */
@@ -19,6 +20,16 @@ export interface TokenBrokerConfig {
    * origin with a path prefix (`https://api.example.com/v1/`). Scheme, host and port match exactly.
    */
   apiAllowlist: readonly string[];
+  /**
+   * One access token per API: allowlist entries mapped to what the provider needs to issue
+   * a token for that API (an `audience`, Auth0-style, or an RFC 8707 `resource`, and a
+   * `scope`). Each API's token comes from the refresh-token grant with those parameters, and
+   * goes only to that entry's URLs; every other entry gets the login's token. Needs an OAuth
+   * adapter (`oauth2Endpoint`, `oidcEndpoint`).
+   *
+   * @example apis: { 'https://graph.example.com/': { audience: 'https://graph.example.com', scope: 'mail.read' } }
+   */
+  apis?: Readonly<Record<string, ApiTokenRequest>>;
   /** `handoff` (default): pages get the access token. `sealed`: the worker adds it to requests itself. */
   mode?: BrokerMode;
   /** Storage namespace; two brokers on one origin need different names. Default: the registration scope. */
@@ -89,6 +100,8 @@ export interface ResolvedTokenBrokerConfig {
   endpoint: TokenEndpoint;
   allowlist: AllowlistEntry[];
   apiAllowlist: string[];
+  /** The APIs with a token of their own (`config.apis`). */
+  apis: ApiTarget[];
   mode: BrokerMode;
   storage: 'indexeddb' | 'memory';
   dpop: boolean;
@@ -136,10 +149,13 @@ export function resolveConfig(config: TokenBrokerConfig): ResolvedTokenBrokerCon
   if (dpop && typeof endpoint.dpopFetch !== 'function') throw new TypeError('config.dpop needs an endpoint that sends DPoP proofs (oauth2Endpoint or oidcEndpoint)');
   const allowlist = parseAllowlist(config.apiAllowlist);
   if (allowlist.length === 0) throw new TypeError('config.apiAllowlist must name at least one API origin');
+  const apis = resolveApis(config.apis, config.apiAllowlist);
+  if (apis.length > 0 && endpoint.sendsGrantParameters !== true) throw new TypeError('config.apis needs an endpoint that sends audience/resource on the refresh grant (oauth2Endpoint or oidcEndpoint)');
   return {
     endpoint,
     allowlist,
     apiAllowlist: [...config.apiAllowlist],
+    apis,
     mode,
     storage,
     dpop,

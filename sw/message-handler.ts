@@ -36,6 +36,7 @@ function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, hook
       name: broker.name,
       mode: config.mode,
       apiAllowlist: config.apiAllowlist,
+      ...(config.apis.length > 0 ? { apis: config.apis.map((api) => api.key) } : {}),
       loginKind: config.endpoint.redirectLogin ? 'redirect' : 'password',
       status: await broker.status(),
       ...(hooks.queuePending ? { queuePending: await hooks.queuePending() } : {}),
@@ -59,10 +60,10 @@ function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, hook
     status: async () => ({ status: await broker.status() }),
     login: async ({ credentials }) => ({ status: await broker.login(credentials) }),
     logout: async () => ({ status: await broker.logout() }),
-    getToken: async ({ session }) => broker.getToken(session),
+    getToken: async ({ session, url }) => broker.getToken(session, url),
     claim: async () => ({ claimed: (await hooks.claim?.()) ?? false }),
     replayQueue: async () => ({ pending: (await hooks.replayQueue?.()) ?? 0 }),
-    refresh: async ({ failedToken, failedGeneration, session }) => broker.refresh({ failedToken, failedGeneration, session }),
+    refresh: async ({ failedToken, failedGeneration, session, url }) => broker.refresh({ failedToken, failedGeneration, session, url }),
   };
 }
 

@@ -319,7 +319,7 @@ export class OfflineQueue {
   async #sendWithToken(request: Request, session: string | null, attempt: { sent: boolean }): Promise<Response> {
     const { broker, fetch: fetchFn, dpopFetch } = this.#deps;
     const ownToken = async (): Promise<SealedToken> => {
-      const token = await broker.sealedToken();
+      const token = await broker.sealedToken(request.url);
       if (session === null || token.session !== session) throw new SessionChangedError();
       return token;
     };
@@ -328,7 +328,7 @@ export class OfflineQueue {
     const response = await sendSigned(request.clone(), token, fetchFn, dpopFetch);
     if (response.status !== 401) return response;
     attempt.sent = false;
-    await broker.refresh({ failedGeneration: token.generation, session: session ?? undefined });
+    await broker.refresh({ failedGeneration: token.generation, session: session ?? undefined, url: request.url });
     const next = await ownToken();
     attempt.sent = true;
     return sendSigned(request.clone(), next, fetchFn, dpopFetch);

@@ -34,7 +34,7 @@ export function shouldSign(request: Pick<Request, 'url' | 'mode' | 'headers'>, a
 export async function signedFetch(request: Request, broker: TokenSource, fetchFn: typeof fetch, dpopFetch?: DpopFetch): Promise<Response> {
   let token: SealedToken | undefined;
   try {
-    token = await broker.sealedToken();
+    token = await broker.sealedToken(request.url);
   } catch (error) {
     // A request meant for a session that is over is never sent bare as if nobody had logged in.
     if (hasErrorCode(error, ErrorCode.SessionEnded) || hasErrorCode(error, ErrorCode.SessionChanged)) return refusal(error);
@@ -56,8 +56,8 @@ export async function signedFetch(request: Request, broker: TokenSource, fetchFn
   if (response.status === 401 && replay && !stepUpChallenge(response.headers.get('www-authenticate'))) {
     let next: SealedToken | undefined;
     try {
-      await broker.refresh({ failedGeneration: token.generation, session: token.session });
-      next = await broker.sealedToken();
+      await broker.refresh({ failedGeneration: token.generation, session: token.session, url: request.url });
+      next = await broker.sealedToken(request.url);
       // Rule 11: a login in another tab meanwhile must not get this request sent with its token.
       if (next.session !== token.session) next = undefined;
     } catch {

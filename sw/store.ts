@@ -32,6 +32,17 @@ export interface StoredSession {
   claims?: Record<string, unknown>;
   /** A random id fixed at login and kept across refreshes: names the session where no subject does. */
   sessionId?: string;
+  /** One access token per API (`config.apis`), by allowlist entry; the login's token is the one above. */
+  apiTokens?: Record<string, AccessTokenSlot>;
+}
+
+/** One access token and its timing: the login's (the session's own fields) or an API's. */
+export interface AccessTokenSlot {
+  accessToken: string;
+  accessIssuedAt: number;
+  accessExpiresAt: number;
+  /** Increases by one with each token of this API. */
+  generation: number;
 }
 
 /** A login by redirect in progress: kept in the store so a worker restart during the redirect loses nothing. */
@@ -205,5 +216,16 @@ function migrate(value: unknown): StoredSession | undefined {
     subject: typeof record.subject === 'string' ? record.subject : undefined,
     claims: typeof record.claims === 'object' && record.claims !== null && !Array.isArray(record.claims) ? (record.claims as Record<string, unknown>) : undefined,
     sessionId: typeof record.sessionId === 'string' ? record.sessionId : undefined,
+    apiTokens: readApiTokens(record.apiTokens),
   };
+}
+
+function readApiTokens(value: unknown): Record<string, AccessTokenSlot> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const slots: Record<string, AccessTokenSlot> = {};
+  for (const [key, slot] of Object.entries(value as Record<string, Partial<AccessTokenSlot>>)) {
+    if (typeof slot?.accessToken !== 'string' || typeof slot.accessIssuedAt !== 'number' || typeof slot.accessExpiresAt !== 'number' || typeof slot.generation !== 'number') continue;
+    slots[key] = { accessToken: slot.accessToken, accessIssuedAt: slot.accessIssuedAt, accessExpiresAt: slot.accessExpiresAt, generation: slot.generation };
+  }
+  return Object.keys(slots).length > 0 ? slots : undefined;
 }

@@ -18,7 +18,8 @@ export interface SealedToken {
 
 /** Signs requests and reports their 401s (`TokenBroker.sealedToken`, `TokenBroker.refresh`). */
 export interface TokenSource {
-  sealedToken(): Promise<SealedToken & { session: string }>;
+  /** The token a request to `url` carries (its API's, or the login's). */
+  sealedToken(url?: string): Promise<SealedToken & { session: string }>;
   refresh(failed: FailedCredential): Promise<RefreshResult>;
 }
 

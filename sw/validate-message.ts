@@ -84,9 +84,10 @@ export function parseMessage(data: unknown, ownsAllMessages: boolean): ParsedMes
  */
 const readFields: { [T in RequestType]: (data: Record<string, unknown>) => RequestFieldsByType[T] | string } = {
   ping: () => ({}),
-  getToken({ session }) {
+  getToken({ session, url }) {
     if (session !== undefined && !isSessionIdentity(session)) return 'getToken.session must be a session identity string';
-    return { session: session as string | undefined };
+    if (url !== undefined && !isRequestUrl(url)) return 'getToken.url must be an absolute http(s) URL';
+    return { session: session as string | undefined, ...(url === undefined ? {} : { url }) };
   },
   logout: () => ({}),
   status: () => ({}),
@@ -96,15 +97,16 @@ const readFields: { [T in RequestType]: (data: Record<string, unknown>) => Reque
     const credentials = readCredentials(data.credentials);
     return credentials ? { credentials } : `login.credentials must be an object of at most ${MAX_CREDENTIAL_FIELDS} string fields`;
   },
-  refresh({ failedToken, failedGeneration, session }) {
+  refresh({ failedToken, failedGeneration, session, url }) {
     if (session !== undefined && !isSessionIdentity(session)) return 'refresh.session must be a session identity string';
+    if (url !== undefined && !isRequestUrl(url)) return 'refresh.url must be an absolute http(s) URL';
     if (failedToken !== undefined && (typeof failedToken !== 'string' || failedToken.length > MAX_TOKEN_LENGTH)) {
       return 'refresh.failedToken must be a string';
     }
     if (failedGeneration !== undefined && !(Number.isSafeInteger(failedGeneration) && (failedGeneration as number) >= 0)) {
       return 'refresh.failedGeneration must be a non-negative integer';
     }
-    return { failedToken: failedToken as string | undefined, failedGeneration: failedGeneration as number | undefined, session: session as string | undefined };
+    return { failedToken: failedToken as string | undefined, failedGeneration: failedGeneration as number | undefined, session: session as string | undefined, ...(url === undefined ? {} : { url }) };
   },
   authorize({ returnTo, check, authorizationParams, popup }) {
     if (!isSameOriginPath(returnTo)) return 'authorize.returnTo must be a same-origin path starting with /';
@@ -117,7 +119,7 @@ const readFields: { [T in RequestType]: (data: Record<string, unknown>) => Reque
   },
   dpopProof({ method, url, accessToken, nonce }) {
     if (typeof method !== 'string' || !/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/i.test(method)) return 'dpopProof.method must be an HTTP method';
-    if (typeof url !== 'string' || url.length > 8192 || !/^https?:\/\/[^/?#\s]/.test(url)) return 'dpopProof.url must be an absolute http(s) URL';
+    if (!isRequestUrl(url)) return 'dpopProof.url must be an absolute http(s) URL';
     if (typeof accessToken !== 'string' || accessToken.length === 0 || accessToken.length > MAX_TOKEN_LENGTH) return 'dpopProof.accessToken must be the token the request carries';
     if (nonce !== undefined && (typeof nonce !== 'string' || nonce.length > 512 || /[^\x21-\x7e]/.test(nonce))) return 'dpopProof.nonce must be the DPoP-Nonce the server sent';
     return { method: method.toUpperCase(), url, accessToken, ...(nonce === undefined ? {} : { nonce }) };
@@ -147,4 +149,9 @@ export function isSameOriginPath(value: unknown): value is string {
   } catch {
     return false;
   }
+}
+
+/** An absolute http(s) URL of at most 8 KiB: the request a token or a proof is for. */
+function isRequestUrl(url: unknown): url is string {
+  return typeof url === 'string' && url.length <= 8192 && /^https?:\/\/[^/?#\s]/.test(url);
 }

@@ -199,6 +199,12 @@ const VSCHARS = /^[\x20-\x7e]+$/;
 /** Where a refused token set keeps a usable rotated refresh token (in this realm only; never on the wire). */
 const ROTATED = Symbol('sw-token-broker rotated refresh token');
 
+/** Attaches the refresh token a refused answer rotated to, so the broker keeps it ({@link rotatedRefreshTokenOf}). */
+export function withRotatedRefreshToken<E extends Error>(error: E, refreshToken: string): E {
+  Object.defineProperty(error, ROTATED, { value: refreshToken, enumerable: false });
+  return error;
+}
+
 /**
  * The new refresh token of a token response that was refused for another reason (an
  * access token that cannot be sent): the server rotated, so the broker must keep it.
@@ -238,7 +244,7 @@ export function checkTokenSet(tokens: TokenSet): TokenSet {
   if (problem) {
     const error = new RefreshUnavailableError(`The token endpoint response has no usable tokens: ${problem}`);
     if (refreshProblem === undefined && typeof tokens?.refreshToken === 'string') {
-      Object.defineProperty(error, ROTATED, { value: tokens.refreshToken, enumerable: false });
+      withRotatedRefreshToken(error, tokens.refreshToken);
     }
     throw error;
   }

@@ -54,7 +54,8 @@ export function oauthGrants(
         const url = as.token_endpoint ?? '';
         const response = await boundedRequest(
           context,
-          (signal) => oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, requestOptions(context, insecure, signal)),
+          (signal) =>
+            oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, { ...requestOptions(context, insecure, signal), additionalParameters: context.grantParameters ? { ...context.grantParameters } : undefined }),
           url,
         );
         return processTokenResponse(response, { url, grant: 'refresh', context, leniency }, (answer) =>

@@ -58,6 +58,7 @@ export function oauth2Endpoint(options: OAuth2EndpointOptions): TokenEndpoint {
     });
     return {
       dpopFetch: dpopResourceFetch,
+      sendsGrantParameters: true,
       async login(credentials, context) {
         const parameters: Record<string, string> = { username: credentials.username ?? '', password: credentials.password ?? '' };
         if (options.scope) parameters.scope = options.scope;

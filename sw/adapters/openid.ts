@@ -126,6 +126,7 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
 
     return {
       dpopFetch: dpopResourceFetch,
+      sendsGrantParameters: true,
       refresh: grants.refresh,
       async revoke(refreshToken, context) {
         const as = await discover(context);

@@ -25,6 +25,8 @@ export interface EndpointContext {
   timeoutMs: number;
   /** The session's DPoP key, when DPoP is on: every token request carries a proof made with it. */
   dpop?: DpopKey;
+  /** A refresh for one API's token (`config.apis`): its `audience`, `resource` and `scope`, sent with the grant. */
+  grantParameters?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -41,6 +43,8 @@ export interface TokenEndpoint {
    * context has a key): sends a sealed-mode API request with `Authorization: DPoP` and a proof.
    */
   readonly dpopFetch?: DpopFetch;
+  /** True when the refresh grant sends {@link EndpointContext.grantParameters}: only then can `config.apis` ask for one token per API. */
+  readonly sendsGrantParameters?: boolean;
   /** Logs in with credentials. Absent for endpoints that log in by redirect only ({@link redirectLogin}). */
   login?(credentials: Readonly<Record<string, string>>, context: EndpointContext): Promise<TokenSet>;
   refresh(refreshToken: string, context: EndpointContext): Promise<TokenSet>;

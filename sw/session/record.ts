@@ -2,11 +2,12 @@
  * A session record from a token response, and what the broker reads off one: who it is for
  * (rule 11), and whether the server bound its tokens to the DPoP key.
  */
-import { MisconfiguredError, SessionEndedError, type BrokerError } from '../../protocol/index.js';
+import { MisconfiguredError, SessionEndedError, type BrokerError, type FailedCredential } from '../../protocol/index.js';
 import type { TokenSet } from '../adapters/types.js';
 import type { DpopKey } from '../dpop.js';
 import { accessExpiry, jwtClaims } from '../expiry.js';
-import { SESSION_VERSION, type StoredSession } from '../store.js';
+import { LOGIN_TOKEN } from '../api-tokens.js';
+import { SESSION_VERSION, type AccessTokenSlot, type StoredSession } from '../store.js';
 
 /** What a new record is made of beside the token response. */
 export interface RecordParts {
@@ -38,14 +39,46 @@ export function sessionFrom(tokens: TokenSet, parts: RecordParts): StoredSession
   };
 }
 
-/** The record for a refresh answer: the same session (its id, key and user), the next generation. */
-export function refreshedRecord(tokens: TokenSet, session: StoredSession, parts: Pick<RecordParts, 'now' | 'defaultLifetimeMs'>): StoredSession {
-  const next = sessionFrom(tokens, { ...parts, refreshToken: tokens.refreshToken ?? session.refreshToken, generation: session.generation + 1, dpop: session.dpop, sessionId: session.sessionId });
+/** One access token of a session: the login's (`LOGIN_TOKEN`) or an API's; undefined when that API has none yet. */
+export function tokenOf(session: StoredSession, api: string): AccessTokenSlot | undefined {
+  return api === LOGIN_TOKEN ? session : session.apiTokens?.[api];
+}
+
+/**
+ * The record for a refresh answer: the same session (its id, key and user), the next
+ * generation of the token refreshed, the login's or one API's (`api`); the others are kept.
+ */
+export function refreshedRecord(tokens: TokenSet, session: StoredSession, parts: Pick<RecordParts, 'now' | 'defaultLifetimeMs'>, api: string = LOGIN_TOKEN): StoredSession {
+  const refreshToken = tokens.refreshToken ?? session.refreshToken;
+  if (api !== LOGIN_TOKEN) {
+    const { now, defaultLifetimeMs } = parts;
+    const slot: AccessTokenSlot = {
+      accessToken: tokens.accessToken,
+      accessIssuedAt: now,
+      accessExpiresAt: accessExpiry(now, tokens.accessToken, tokens.expiresInSeconds, defaultLifetimeMs),
+      generation: (session.apiTokens?.[api]?.generation ?? 0) + 1,
+    };
+    return { ...session, refreshToken, apiTokens: { ...session.apiTokens, [api]: slot } };
+  }
+  const next = sessionFrom(tokens, { ...parts, refreshToken, generation: session.generation + 1, dpop: session.dpop, sessionId: session.sessionId });
+  if (session.apiTokens) next.apiTokens = session.apiTokens;
   // A refresh answer rarely carries a new id_token: the user is the same, so are the claims.
   if (!next.claims && (next.subject === undefined || next.subject === session.subject)) next.claims = session.claims;
   // Nor a subject, often: the session is still the same user's (its identity must not change with a refresh).
   if (next.subject === undefined) next.subject = session.subject;
   return next;
+}
+
+/**
+ * True when a 401 report names `token`, the one the session holds now (else the report is
+ * stale: the newer token is the answer, no refresh). A token not issued yet was not the one
+ * that failed. Naming nothing, a page cannot force rotations: only a token that `isDue` is.
+ */
+export function namesCurrentToken(failed: FailedCredential, token: AccessTokenSlot | undefined, isDue: () => boolean): boolean {
+  if (!token) return false;
+  if (failed.failedToken !== undefined) return token.accessToken === failed.failedToken;
+  if (failed.failedGeneration !== undefined) return token.generation === failed.failedGeneration;
+  return isDue();
 }
 
 /**

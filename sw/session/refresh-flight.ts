@@ -45,13 +45,13 @@ export interface FlightHost {
   /** The stored session (a vanished one is reported by the broker). */
   read(): Promise<StoredSession | undefined>;
   sessions: Pick<SessionKeeper, 'write' | 'clearIf'>;
-  /** Sends the refresh grant for `session`, bounded by `timeoutMs`. */
-  request(session: StoredSession, timeoutMs: number): Promise<TokenSet>;
-  /** The error for a refresh answered with tokens the DPoP config refuses, if so. */
-  bindingRefusal(tokens: TokenSet): BrokerError | undefined;
+  /** Sends the refresh grant for `session` and one of its tokens (the login's, or an API's), bounded by `timeoutMs`. */
+  request(session: StoredSession, timeoutMs: number, api: string): Promise<TokenSet>;
+  /** The error for a refresh answered with tokens the config refuses (unbound under DPoP, another API's audience), if so. */
+  refusal(tokens: TokenSet, api: string): BrokerError | undefined;
   revoke(refreshToken: string, dpop: DpopKey | undefined, why: string): void;
-  /** The record for a refresh answer of `session`. */
-  next(tokens: TokenSet, session: StoredSession): StoredSession;
+  /** The record for a refresh answer of `session`'s token for `api`. */
+  next(tokens: TokenSet, session: StoredSession, api: string): StoredSession;
   /**
    * Called before a refused session is deleted, so a report that finds the store empty finds
    * why; returns how to undo it when the store held another session (nothing was deleted).
@@ -70,17 +70,23 @@ export interface FlightOptions {
   now: () => number;
 }
 
-/** A refresh in flight: its result, when its request went out, and whose session it refreshes. */
+/** A refresh in flight: its result, when its request went out, whose session and which token it refreshes. */
 interface Flight {
   result: Promise<StoredSession>;
   sent: Promise<void>;
   session: string;
+  api: string;
 }
 
 export class RefreshFlight {
   readonly #host: FlightHost;
   readonly #options: FlightOptions;
-  #flight: Flight | undefined;
+  /**
+   * The refresh in flight per token (the login's, each API's). Each rotates the one refresh
+   * token, so they never overlap at the server: the lock serialises them, and each re-reads
+   * the store (the refresh token the one before rotated to) under it.
+   */
+  readonly #flights = new Map<string, Flight>();
   /** After a retryable failure, refreshes within the cool-down get its error at once (rule 8). */
   readonly coolDown = new CoolDown();
   /**
@@ -101,7 +107,8 @@ export class RefreshFlight {
 
   /** The refresh in flight, for the worker to stay alive for (`waitUntil`). */
   inFlight(): Promise<unknown> | undefined {
-    return this.#flight?.result;
+    const flights = [...this.#flights.values()];
+    return flights.length === 0 ? undefined : Promise.allSettled(flights.map((flight) => flight.result));
   }
 
   /**
@@ -112,25 +119,28 @@ export class RefreshFlight {
    *
    * @param stillNeeded re-checked under the lock, on the store's session.
    * @param session the identity of the caller's session.
+   * @param api which token: the login's (`LOGIN_TOKEN`) or an API's (`config.apis`).
    */
-  async run(stillNeeded: (session: StoredSession) => boolean, session: string): Promise<StoredSession> {
-    const other = this.#flight;
+  async run(stillNeeded: (session: StoredSession) => boolean, session: string, api: string): Promise<StoredSession> {
+    const other = this.#flights.get(api);
     if (other && other.session !== session) {
       // Only its end matters here: its outcome (and error) is its own callers', who get it.
       await this.#waitFor(other).catch(() => undefined);
-      if (this.#flight === other) {
+      if (this.#flights.get(api) === other) {
         throw new RefreshUnavailableError('A refresh of the session that this one replaced is still waiting for the token endpoint; try again shortly');
       }
     }
-    if (!this.#flight) {
+    let flight = this.#flights.get(api);
+    if (!flight) {
       const blocked = this.coolDown.blocked(this.#options.now());
       if (blocked) throw blocked;
-      const flight = this.#start(stillNeeded, session);
-      this.#flight = flight;
-      const done = () => this.#flight === flight && (this.#flight = undefined);
-      void flight.result.then(done, done);
+      const started = this.#start(stillNeeded, session, api);
+      this.#flights.set(api, started);
+      const done = () => this.#flights.get(api) === started && this.#flights.delete(api);
+      void started.result.then(done, done);
+      flight = started;
     }
-    return this.#waitFor(this.#flight);
+    return this.#waitFor(flight);
   }
 
   /** Waits for a flight's result, at most `requestTimeoutMs` from when its request went out. */
@@ -151,22 +161,22 @@ export class RefreshFlight {
     }
   }
 
-  #start(stillNeeded: (session: StoredSession) => boolean, session: string): Flight {
+  #start(stillNeeded: (session: StoredSession) => boolean, session: string, api: string): Flight {
     let markSent!: () => void;
     const sent = new Promise<void>((resolve) => (markSent = resolve));
     const { locks, lockName, lockTimeoutMs } = this.#options;
     // A lock that could not be had (timed out) is a failed refresh too.
-    const result = locks(lockName, lockTimeoutMs, () => this.#refreshLocked(stillNeeded, markSent)).then(
+    const result = locks(lockName, lockTimeoutMs, () => this.#refreshLocked(stillNeeded, markSent, api)).then(
       (outcome) => this.#host.settle(outcome),
       (error: unknown) => this.#host.settle({ kind: 'failed', error }),
     );
     // Nobody may be waiting any more when it fails: the broker already said what it had to.
     result.catch(() => undefined);
-    return { result, sent, session };
+    return { result, sent, session, api };
   }
 
   /** One refresh, under the lock. Returns what happened; never throws. */
-  async #refreshLocked(stillNeeded: (session: StoredSession) => boolean, markSent: () => void): Promise<RefreshOutcome> {
+  async #refreshLocked(stillNeeded: (session: StoredSession) => boolean, markSent: () => void, api: string): Promise<RefreshOutcome> {
     const host = this.#host;
     // Re-read under the lock: another worker version may have refreshed meanwhile.
     const epoch = host.epoch();
@@ -181,13 +191,14 @@ export class RefreshFlight {
     const hardLimitMs = Math.max(MIN_HARD_LIMIT_MS, this.#options.requestTimeoutMs * HARD_LIMIT_FACTOR);
     let tokens: TokenSet;
     try {
-      const request = host.request(session, hardLimitMs);
+      const request = host.request(session, hardLimitMs, api);
       markSent();
       tokens = await request;
       if (tokens.refreshToken !== undefined && tokens.refreshToken !== session.refreshToken) this.#markSpent(session.refreshToken);
-      const refusal = host.bindingRefusal(tokens);
+      const refusal = host.refusal(tokens, api);
       if (refusal) {
-        if (tokens.refreshToken) host.revoke(tokens.refreshToken, session.dpop, 'a refresh the server answered with unbound tokens');
+        // Unbound tokens end the session (revoked here); another API's token keeps it (its rotation is kept, below).
+        if (tokens.refreshToken && refusal.code === ErrorCode.SessionEnded) host.revoke(tokens.refreshToken, session.dpop, 'a refresh the server answered with unbound tokens');
         throw refusal;
       }
     } catch (error) {
@@ -195,7 +206,7 @@ export class RefreshFlight {
       return await this.#failed(error, session, epoch);
     }
     this.coolDown.succeeded();
-    const next = host.next(tokens, session);
+    const next = host.next(tokens, session, api);
     if (host.epoch() !== epoch) {
       // Logged out or logged in again while the request was out: the answer belongs to a
       // session that is gone. Revoke what it issued instead of writing it back.

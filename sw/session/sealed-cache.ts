@@ -12,9 +12,10 @@ export class SealedSessionCache {
   #session: StoredSession | undefined;
   #readAt = 0;
 
-  /** The cached session's access token, if any (the offline queue's token scan). */
-  get accessToken(): string | undefined {
-    return this.#session?.accessToken;
+  /** The cached session's access tokens, the login's and each API's (the offline queue's token scan). */
+  get accessTokens(): string[] {
+    const session = this.#session;
+    return session ? [session.accessToken, ...Object.values(session.apiTokens ?? {}).map((slot) => slot.accessToken)] : [];
   }
 
   /**

@@ -7,9 +7,10 @@
 import { NotLoggedInError, SessionEndedError, type BrokerError, type BrokerMode, type SessionStatus, type TokenResult } from '../../protocol/index.js';
 import { refreshDueAt } from '../expiry.js';
 import type { SessionKeeper } from '../session-keeper.js';
-import type { StoredSession } from '../store.js';
+import { LOGIN_TOKEN } from '../api-tokens.js';
+import type { AccessTokenSlot, StoredSession } from '../store.js';
 import type { Notify } from './notify.js';
-import { identityOf, subjectOf } from './record.js';
+import { identityOf, subjectOf, tokenOf } from './record.js';
 import type { RefreshOutcome } from './refresh-flight.js';
 
 export interface SessionViewDependencies {
@@ -146,25 +147,27 @@ export class SessionView {
     await this.#deps.notify('storage-failed', this.statusOf(session), reason);
   }
 
-  /** When the worker will refresh the session's access token (rule 5: within the skew, capped at a fraction of its lifetime). */
-  refreshAt(session: StoredSession): number {
+  /** When the worker will refresh an access token (rule 5: within the skew, capped at a fraction of its lifetime). */
+  refreshAt(token: AccessTokenSlot): number {
     const { skewMs, maxSkewFraction } = this.#deps.config;
-    return refreshDueAt(session.accessIssuedAt, session.accessExpiresAt, skewMs, maxSkewFraction);
+    return refreshDueAt(token.accessIssuedAt, token.accessExpiresAt, skewMs, maxSkewFraction);
   }
 
-  isDue(session: StoredSession): boolean {
-    return this.#deps.now() >= this.refreshAt(session);
+  /** True when the session's token for `api` (default: the login's) is due, or that API has none yet. */
+  isDue(session: StoredSession, api: string = LOGIN_TOKEN): boolean {
+    const token = tokenOf(session, api);
+    return token === undefined || this.#deps.now() >= this.refreshAt(token);
   }
 
-  /** When the session's access token expires and is refreshed, and which it is: what a page may know of it. */
-  timing(session: StoredSession): { accessExpiresAt: number; refreshAt: number; generation: number; session: string } {
-    return { accessExpiresAt: session.accessExpiresAt, refreshAt: this.refreshAt(session), generation: session.generation, session: identityOf(session) };
+  /** When a token of the session expires and is refreshed, and which it is: what a page may know of it. */
+  timing(session: StoredSession, token: AccessTokenSlot = session): { accessExpiresAt: number; refreshAt: number; generation: number; session: string } {
+    return { accessExpiresAt: token.accessExpiresAt, refreshAt: this.refreshAt(token), generation: token.generation, session: identityOf(session) };
   }
 
   /** A token result for a page: the token itself in handoff mode only. */
-  tokenResult(session: StoredSession): TokenResult {
-    const timing = this.timing(session);
-    return this.#deps.config.mode === 'handoff' ? { mode: 'handoff', accessToken: session.accessToken, ...timing } : { mode: 'sealed', ...timing };
+  tokenResult(session: StoredSession, token: AccessTokenSlot = session): TokenResult {
+    const timing = this.timing(session, token);
+    return this.#deps.config.mode === 'handoff' ? { mode: 'handoff', accessToken: token.accessToken, ...timing } : { mode: 'sealed', ...timing };
   }
 
   /** The session state any page may see: never a token. */
