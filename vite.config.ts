@@ -2,7 +2,7 @@
  * One Vite config, several builds picked by `--mode` (scripts/build.mjs runs them all):
  * - `lib`: the package's entry points, `sw-token-broker`, `sw-token-broker/sw`, `/vault`, `/react`, `/vue` (ESM, deps external);
  * - `lib-classic`: the worker side as one classic script exposing `SwTokenBroker`, for `importScripts`;
- * - `worker`, `sealed-worker`, `offline-worker`, `dpop-worker`, `dpop-handoff-worker`: the demo's standalone workers at `/`, `/sealed/`, `/offline/`, `/dpop/`, `/dpop-handoff/`;
+ * - `worker`, `sealed-worker`, `offline-worker`, `dpop-worker`, `dpop-handoff-worker`, `apis-worker`: the demo's standalone workers at `/`, `/sealed/`, `/offline/`, `/dpop/`, `/dpop-handoff/`, `/apis/`;
  *   `oidc-worker`, `dpop-oidc-worker`: the ones served instead with IDP=oidc; one classic script each;
  * - `workbox-worker`: the plain Workbox example's worker (its precache manifest is injected afterwards);
  * - `demo`: the demo pages;
@@ -67,6 +67,7 @@ const builds: Record<string, UserConfig> = {
   'offline-worker': classicWorker('demo/offline/sw.ts', 'dist/demo/offline', 'sw.js', 'swTokenBrokerOfflineWorker'),
   'dpop-worker': classicWorker('demo/dpop/sw.ts', 'dist/demo/dpop', 'sw.js', 'swTokenBrokerDpopWorker'),
   'dpop-handoff-worker': classicWorker('demo/dpop-handoff/sw.ts', 'dist/demo/dpop-handoff', 'sw.js', 'swTokenBrokerDpopHandoffWorker'),
+  'apis-worker': classicWorker('demo/apis/sw.ts', 'dist/demo/apis', 'sw.js', 'swTokenBrokerApisWorker'),
   'vault-worker': classicWorker('demo/vault-frame/sw.ts', 'dist/demo/vault-frame', 'sw.js', 'swTokenBrokerVaultWorker'),
   // The plain Workbox recipe: the PWA example's worker source, bundled here; workbox-build injects its manifest.
   'workbox-worker': classicWorker('demo/pwa/sw.ts', 'dist/demo/workbox', 'sw.js', 'swTokenBrokerWorkboxExample'),
@@ -92,6 +93,7 @@ const builds: Record<string, UserConfig> = {
           offline: resolve(root, 'demo/offline/index.html'),
           dpop: resolve(root, 'demo/dpop/index.html'),
           dpopHandoff: resolve(root, 'demo/dpop-handoff/index.html'),
+          apis: resolve(root, 'demo/apis/index.html'),
           classic: resolve(root, 'demo/classic/index.html'),
           workbox: resolve(root, 'demo/workbox/index.html'),
           bench: resolve(root, 'demo/bench/index.html'),

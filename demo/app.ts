@@ -8,7 +8,12 @@ import { $, describe, log, tabName, watchCounters } from './ui.js';
 declare global {
   interface Window {
     /** The broker (a BrokerClient; on /vault/ the VaultClient, which has login, logout and status) and the page's axios instance. */
-    demo: { broker: import('../src/index.js').BrokerClient | import('../vault/index.js').VaultClient; api: import('axios').AxiosInstance };
+    demo: {
+      broker: import('../src/index.js').BrokerClient | import('../vault/index.js').VaultClient;
+      api: import('axios').AxiosInstance;
+      /** On /apis/: the second API's instance (another origin, its own token). */
+      apiB?: import('axios').AxiosInstance;
+    };
   }
 }
 

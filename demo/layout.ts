@@ -22,6 +22,7 @@ const NAV: Array<[string, string]> = [
   ['/offline/', 'Offline writes'],
   ['/dpop/', 'Sealed + DPoP'],
   ['/dpop-handoff/', 'Handoff + DPoP'],
+  ['/apis/', 'Several APIs'],
   ['/vault/', 'Vault'],
   ['/pwa/', 'PWA'],
   ['/workbox/', 'Workbox'],
@@ -82,6 +83,14 @@ export const PAGES: Record<string, PageText> = {
     intro:
       'Handoff mode (your axios sends the requests, with the token), and the tokens are bound (DPoP, RFC 9449) to a key the worker generated and cannot export. For every request the page asks the worker for a proof for that method, URL and token: a token copied out of this page is refused by the server without one. Same server and counters; its own worker, scope and session.',
     refreshTokenKeptIn: "IndexedDB, bound to the worker's non-extractable key",
+    hint: BROKER_HINT,
+  },
+  '/apis/': {
+    path: '/apis/',
+    heading: 'Several APIs: one refresh token, one access token each',
+    intro:
+      "One broker calls two APIs: this origin's /api/ with the login's token, and a second API on another origin (the demo server's second port) that takes only tokens issued for its audience. The worker gets that token with the refresh grant and <code>audience</code> (Auth0's name; <code>resource</code> for RFC 8707 providers), through the same single flight as every refresh: each grant rotates the one refresh token. Same server and counters; its own worker, scope and session.",
+    refreshTokenKeptIn: 'the service worker (IndexedDB); this page never sees it',
     hint: BROKER_HINT,
   },
   '/pwa/': {

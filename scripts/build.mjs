@@ -116,7 +116,7 @@ if (what === 'demo') {
     async build() {
       const { injectManifest } = await import('workbox-build');
       step('demo pages', ['vite', 'build', '--mode', 'demo']);
-      for (const worker of ['worker', 'sealed-worker', 'offline-worker', 'oidc-worker', 'dpop-worker', 'dpop-handoff-worker', 'dpop-oidc-worker', 'vault-worker']) step(`demo ${worker}`, ['vite', 'build', '--mode', worker]);
+      for (const worker of ['worker', 'sealed-worker', 'offline-worker', 'oidc-worker', 'dpop-worker', 'dpop-handoff-worker', 'apis-worker', 'dpop-oidc-worker', 'vault-worker']) step(`demo ${worker}`, ['vite', 'build', '--mode', worker]);
       // The importScripts example loads the classic build from the demo's origin.
       mkdirSync('dist/demo/classic', { recursive: true });
       copyFileSync('dist/lib/sw.classic.js', 'dist/demo/classic/sw-token-broker.classic.js');

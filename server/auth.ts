@@ -21,6 +21,13 @@ export interface AuthStats {
   revocations: number;
   apiCalls: number;
   api401: number;
+  /**
+   * Refresh grants the server handled, by the API asked for (Auth0-style `audience` or
+   * RFC 8707 `resource`; `default` for none). Injected faults answered before are not in it.
+   */
+  grantsByResource: Record<string, number>;
+  /** API calls refused because the token was issued for another API (its audience). */
+  wrongAudience: number;
 }
 
 export interface TokenResponse {
@@ -58,7 +65,12 @@ const zeroStats = (): AuthStats => ({
   revocations: 0,
   apiCalls: 0,
   api401: 0,
+  grantsByResource: {},
+  wrongAudience: 0,
 });
+
+/** The key `grantsByResource` counts a grant under. */
+const DEFAULT_AUDIENCE = 'default';
 
 export class MockAuth {
   stats: AuthStats = zeroStats();
@@ -67,7 +79,7 @@ export class MockAuth {
   #families = new Map<string, Family>();
   /** refresh token -> family id and whether it was already used (rotated). */
   #refreshTokens = new Map<string, { familyId: string; used: boolean; usedAt?: number }>();
-  #accessTokens = new Map<string, { familyId: string; expiresAt: number; jkt?: string }>();
+  #accessTokens = new Map<string, { familyId: string; expiresAt: number; jkt?: string; audience?: string }>();
   now: () => number;
   /**
    * How long a rotated refresh token is still accepted (ms), as Auth0's "reuse interval"
@@ -79,7 +91,7 @@ export class MockAuth {
    * instead of opaque ones, their claims written by a clock this many ms off, and a suffix
    * appended to each access token as sent (a server that issues a token with CR/LF).
    */
-  quirks = { jwtAccessTokens: false, jwtClockOffsetMs: 0, accessTokenSuffix: '' };
+  quirks = { jwtAccessTokens: false, jwtClockOffsetMs: 0, accessTokenSuffix: '', ignoreAudience: false };
 
   constructor(options: { accessTtlSeconds: number; now?: () => number; rotationGraceMs?: number }) {
     this.accessTtlSeconds = options.accessTtlSeconds;
@@ -103,9 +115,14 @@ export class MockAuth {
     return { ok: true, tokens: this.#issue(family) };
   }
 
-  /** `jkt`: the thumbprint of a verified DPoP proof's key, if the request carried one. */
-  refresh(refreshToken: unknown, jkt?: string): GrantResult {
+  /**
+   * `jkt`: the thumbprint of a verified DPoP proof's key, if the request carried one.
+   * `audience`: the API the new access token is for (Auth0's `audience`, RFC 8707's `resource`).
+   */
+  refresh(refreshToken: unknown, jkt?: string, audience?: string): GrantResult {
     this.stats.refreshes++;
+    const counted = audience ?? DEFAULT_AUDIENCE;
+    this.stats.grantsByResource[counted] = (this.stats.grantsByResource[counted] ?? 0) + 1;
     const record = typeof refreshToken === 'string' ? this.#refreshTokens.get(refreshToken) : undefined;
     const family = record ? this.#families.get(record.familyId) : undefined;
     if (!record || !family) return this.#reject('Unknown refresh token');
@@ -117,7 +134,7 @@ export class MockAuth {
     if (record.used && !family.revoked && this.now() - (record.usedAt ?? 0) <= this.rotationGraceMs) {
       // Within the grace period: a client that never got the answer to its rotation tries again.
       this.stats.graceAccepted++;
-      return { ok: true, tokens: this.#issue(family) };
+      return { ok: true, tokens: this.#issue(family, audience) };
     }
     if (record.used) {
       // Reuse of a rotated token: assume it was stolen and end every session of the family.
@@ -128,7 +145,7 @@ export class MockAuth {
     if (family.revoked) return this.#reject('The session was revoked');
     record.used = true;
     record.usedAt = this.now();
-    return { ok: true, tokens: this.#issue(family) };
+    return { ok: true, tokens: this.#issue(family, audience) };
   }
 
   /** Revokes the family of a refresh token (RFC 7009: unknown tokens are not an error). */
@@ -159,9 +176,10 @@ export class MockAuth {
 
   /**
    * Checks an `Authorization` header; counts the API call. A DPoP-bound token needs the
-   * `DPoP` scheme and `proofJkt`, the thumbprint of a proof verified for this request.
+   * `DPoP` scheme and `proofJkt`, the thumbprint of a proof verified for this request. An
+   * API with an `audience` takes only tokens issued for it; the others only tokens for none.
    */
-  authorize(header: string | undefined, proofJkt?: string): { ok: true; user: string; authTime: number } | { ok: false; reason: string } {
+  authorize(header: string | undefined, proofJkt?: string, audience?: string): { ok: true; user: string; authTime: number } | { ok: false; reason: string } {
     this.stats.apiCalls++;
     const match = /^(Bearer|DPoP) (\S+)$/.exec(header ?? '');
     const token = match ? this.#accessTokens.get(match[2]) : undefined;
@@ -172,6 +190,10 @@ export class MockAuth {
     else if (!token || !family) reason = 'unknown token';
     else if (family.revoked) reason = 'session revoked';
     else if (this.now() >= token.expiresAt) reason = 'token expired';
+    else if (token.audience !== audience) {
+      reason = `token issued for ${token.audience ?? 'the default API'}, not this API`;
+      this.stats.wrongAudience++;
+    }
     if (reason !== undefined || !family) {
       this.stats.api401++;
       return { ok: false, reason: reason ?? 'unknown token' };
@@ -179,10 +201,13 @@ export class MockAuth {
     return { ok: true, user: family.user, authTime: family.authTime };
   }
 
-  #issue(family: Family): TokenResponse {
-    const access = this.quirks.jwtAccessTokens ? this.#jwtAccessToken(family) : newToken('at');
+  #issue(family: Family, asked?: string): TokenResponse {
+    // A server that does not know audiences answers with its default token (`ignoreAudience`).
+    const audience = this.quirks.ignoreAudience ? undefined : asked;
+    // Auth0 issues a JWT whenever an audience names an API: its `aud` says which.
+    const access = this.quirks.jwtAccessTokens || asked !== undefined ? this.#jwtAccessToken(family, audience) : newToken('at');
     const refresh = newToken('rt');
-    this.#accessTokens.set(access, { familyId: family.id, expiresAt: this.now() + this.accessTtlSeconds * 1000, jkt: family.jkt });
+    this.#accessTokens.set(access, { familyId: family.id, expiresAt: this.now() + this.accessTtlSeconds * 1000, jkt: family.jkt, audience });
     this.#refreshTokens.set(refresh, { familyId: family.id, used: false });
     return {
       access_token: `${access}${this.quirks.accessTokenSuffix}`,
@@ -193,9 +218,9 @@ export class MockAuth {
   }
 
   /** A JWT-shaped access token (unsigned: the mock API looks tokens up, it does not verify them). */
-  #jwtAccessToken(family: Family): string {
+  #jwtAccessToken(family: Family, audience: string | undefined): string {
     const iat = Math.floor((this.now() + this.quirks.jwtClockOffsetMs) / 1000);
-    const claims = { sub: family.user, iat, exp: iat + this.accessTtlSeconds, jti: randomBytes(12).toString('base64url') };
+    const claims = { sub: family.user, aud: audience ?? 'mock-default-api', iat, exp: iat + this.accessTtlSeconds, jti: randomBytes(12).toString('base64url') };
     const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
     return `${part({ alg: 'none', typ: 'at+jwt' })}.${part(claims)}.${randomBytes(16).toString('base64url')}`;
   }

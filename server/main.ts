@@ -35,7 +35,8 @@ const { server } = createApp({
   origin,
   pwaV2Root,
   rotationGraceMs,
-  corsOrigins: [vaultOrigin],
+  // The vault's origin calls the API in vault mode; the several-APIs demo calls the second API (on the vault's port) from the app's.
+  corsOrigins: [vaultOrigin, origin],
   vaultOrigin,
 });
 // The same handler (same mock server state) answers on the vault's port.

@@ -16,7 +16,7 @@ export interface EmbeddedProvider {
   /** Handles requests under /oidc; false for anything else. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   /** Checks an `Authorization` header against the provider's access tokens; `proofJkt` as in MockAuth.authorize. */
-  authorize(header: string | undefined, proofJkt?: string): Promise<{ ok: true; user: string; authTime?: number } | { ok: false; reason: string }>;
+  authorize(header: string | undefined, proofJkt?: string, audience?: string): Promise<{ ok: true; user: string; authTime?: number } | { ok: false; reason: string }>;
   isRefreshTokenActive(refreshToken: string): Promise<boolean>;
 }
 
@@ -89,7 +89,7 @@ export function createOidcProvider(options: { origin: string; vaultOrigin?: stri
       void callback(req, res);
       return true;
     },
-    async authorize(header, proofJkt) {
+    async authorize(header, proofJkt, audience) {
       const stats = options.stats();
       stats.apiCalls++;
       const match = /^(Bearer|DPoP) (\S+)$/.exec(header ?? '');
@@ -101,6 +101,12 @@ export function createOidcProvider(options: { origin: string; vaultOrigin?: stri
       if (token.jkt && (match?.[1] !== 'DPoP' || token.jkt !== proofJkt)) {
         stats.api401++;
         return { ok: false, reason: 'DPoP-bound token without a valid proof from its key' };
+      }
+      // An API with an audience takes only tokens issued for it (RFC 8707), the others only tokens for none.
+      if ((token.aud ?? undefined) !== audience) {
+        stats.api401++;
+        stats.wrongAudience++;
+        return { ok: false, reason: `token issued for ${String(token.aud ?? 'the default API')}, not this API` };
       }
       // When the user logged in at the provider (its session's login time): what a step-up API checks.
       const session = token.sessionUid ? await provider.Session.findByUid(token.sessionUid) : undefined;

@@ -4,13 +4,16 @@ import { verifyDpopProof } from '../dpop.js';
 import { readJsonBody, sendJson, type Routes } from '../http.js';
 import type { RouteContext } from './context.js';
 
+/** The demo's second API (`/apis/`): it takes only tokens issued for this audience. */
+export const SECOND_API_AUDIENCE = 'https://api-b.demo';
+
 export function apiRoutes({ auth, oidc, origin, state }: RouteContext): Routes {
   /** Checks the API request's token (Bearer or DPoP with its proof); answers 401 and returns undefined when it fails. */
   async function authorizeApi(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<string | undefined> {
     return (await authorizeWithTime(req, res, method, path))?.user;
   }
 
-  async function authorizeWithTime(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<{ user: string; authTime?: number } | undefined> {
+  async function authorizeWithTime(req: IncomingMessage, res: ServerResponse, method: string, path: string, audience?: string): Promise<{ user: string; authTime?: number } | undefined> {
     const authorization = req.headers.authorization;
     const scheme = /^DPoP (\S+)$/.exec(authorization ?? '');
     const proof = scheme ? await verifyDpopProof(req.headers.dpop, { method, url: `${origin}${path}`, accessToken: scheme[1] }, { maxAgeSeconds: state.dpopMaxAgeSeconds }) : undefined;
@@ -23,7 +26,7 @@ export function apiRoutes({ auth, oidc, origin, state }: RouteContext): Routes {
       sendJson(res, 401, { error: 'use_dpop_nonce', error_description: 'Resource server requires nonce in DPoP proof' });
       return undefined;
     }
-    const result = oidc ? await oidc.authorize(authorization, proofJkt) : auth.authorize(authorization, proofJkt);
+    const result = oidc ? await oidc.authorize(authorization, proofJkt, audience) : auth.authorize(authorization, proofJkt, audience);
     if (!result.ok) {
       res.setHeader('www-authenticate', `${scheme ? 'DPoP' : 'Bearer'} error="invalid_token", error_description="${result.reason}"`);
       sendJson(res, 401, { error: 'invalid_token', error_description: result.reason });
@@ -46,6 +49,12 @@ export function apiRoutes({ auth, oidc, origin, state }: RouteContext): Routes {
         return sendJson(res, 401, { error: 'insufficient_user_authentication', error_description: 'A more recent authentication is required' });
       }
       sendJson(res, 200, { user: authorized.user, authTime: authorized.authTime, maxAge });
+    },
+    // The second API of the several-APIs demo (`/apis/`), served on the second port: another origin, another audience.
+    'GET /api/b/data': async (req, res) => {
+      const authorized = await authorizeWithTime(req, res, 'GET', '/api/b/data', SECOND_API_AUDIENCE);
+      if (authorized === undefined) return;
+      sendJson(res, 200, { user: authorized.user, api: 'b', value: Math.round(Math.random() * 1000), at: new Date().toISOString() });
     },
     'GET /api/data': async (req, res) => {
       const user = await authorizeApi(req, res, 'GET', '/api/data');

@@ -1,4 +1,5 @@
 /** The demo's own controls and the stats contract (../shared/DESIGN.md): what the demo pages and the benchmark read and press. */
+import { SECOND_API_AUDIENCE } from './api.js';
 import { HttpError, readJsonBody, sendJson, type Routes } from '../http.js';
 import type { RouteContext } from './context.js';
 
@@ -20,6 +21,12 @@ export function demoRoutes({ auth, oidc, origin, vaultOrigin, state }: RouteCont
       sendJson(res, 200, { ok: true });
     },
     'GET /auth/config': (_req, res) => sendJson(res, 200, { accessTtlSeconds: auth.accessTtlSeconds, idp: oidc ? 'oidc' : 'mock', vaultOrigin: vaultOrigin ?? null }),
+    // The several-APIs demo's worker configuration (importScripts): where the second API is, and its audience.
+    'GET /apis/config.js': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
+      const config = { secondApi: `${vaultOrigin ?? origin}/api/b/`, audience: SECOND_API_AUDIENCE };
+      res.end(`self.SW_TOKEN_BROKER_APIS = ${JSON.stringify(config)};\n`);
+    },
     // The vault's fixed configuration, loaded by its worker with importScripts: which app origin it serves.
     'GET /vault-frame/config.js': (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });

@@ -70,8 +70,10 @@ export function oauthRoutes({ auth, origin, state }: RouteContext): Routes {
       }
       if (grantType === 'password') return sendGrant(res, state.logged(auth.login(form.get('username'), form.get('password'), jkt), form.get('username')), 'oauth', state.omitExpiresIn);
       if (grantType === 'refresh_token') {
-        if (await refreshGate(res, () => auth.refresh(form.get('refresh_token'), jkt))) return;
-        const grant = auth.refresh(form.get('refresh_token'), jkt);
+        // Auth0's `audience` and RFC 8707's `resource` name the API the access token is for.
+        const audience = form.get('audience') ?? form.get('resource') ?? undefined;
+        if (await refreshGate(res, () => auth.refresh(form.get('refresh_token'), jkt, audience))) return;
+        const grant = auth.refresh(form.get('refresh_token'), jkt, audience);
         if (state.refreshAnswerDelayMs) await delay(state.refreshAnswerDelayMs);
         return sendGrant(res, grant, 'oauth', state.omitExpiresIn);
       }

@@ -8,7 +8,7 @@ export function testHookRoutes({ auth, oidc, state }: RouteContext): Routes {
     if (typeof value !== 'object' || value === null) throw new HttpError(400, 'invalid_request', 'quirks must be an object');
     const q = value as Record<string, unknown>;
     const flag = (name: string) => q[name] === undefined || typeof q[name] === 'boolean';
-    if (!flag('ignoreDpop') || !flag('omitExpiresIn') || !flag('jwtAccessTokens') || !flag('requireDpopNonce')) throw new HttpError(400, 'invalid_request', 'quirk flags must be booleans');
+    if (!flag('ignoreDpop') || !flag('omitExpiresIn') || !flag('jwtAccessTokens') || !flag('requireDpopNonce') || !flag('ignoreAudience')) throw new HttpError(400, 'invalid_request', 'quirk flags must be booleans');
     if (q.jwtClockOffsetMs !== undefined && !Number.isFinite(q.jwtClockOffsetMs)) throw new HttpError(400, 'invalid_request', 'jwtClockOffsetMs must be a number');
     if (q.retryAfterSeconds !== undefined && !(typeof q.retryAfterSeconds === 'number' && q.retryAfterSeconds >= 0)) throw new HttpError(400, 'invalid_request', 'retryAfterSeconds must be >= 0');
     if (q.accessTokenSuffix !== undefined && !(typeof q.accessTokenSuffix === 'string' && q.accessTokenSuffix.length <= 16)) {
@@ -21,6 +21,7 @@ export function testHookRoutes({ auth, oidc, state }: RouteContext): Routes {
     auth.quirks.jwtAccessTokens = (q.jwtAccessTokens as boolean | undefined) ?? auth.quirks.jwtAccessTokens;
     auth.quirks.jwtClockOffsetMs = (q.jwtClockOffsetMs as number | undefined) ?? auth.quirks.jwtClockOffsetMs;
     auth.quirks.accessTokenSuffix = (q.accessTokenSuffix as string | undefined) ?? auth.quirks.accessTokenSuffix;
+    auth.quirks.ignoreAudience = (q.ignoreAudience as boolean | undefined) ?? auth.quirks.ignoreAudience;
   }
 
   return {

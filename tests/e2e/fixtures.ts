@@ -22,6 +22,10 @@ export interface Stats {
   refreshesReceived: number;
   /** `use_dpop_nonce` challenges the API answered (with the `requireDpopNonce` quirk). */
   dpopNonceChallenges: number;
+  /** Refresh grants by the API asked for (`audience`/`resource`; `default` for none). */
+  grantsByResource: Record<string, number>;
+  /** API calls refused because the token was issued for another API. */
+  wrongAudience: number;
 }
 
 export interface ServerControl {
@@ -56,9 +60,11 @@ export interface ServerQuirks {
   jwtClockOffsetMs: number;
   accessTokenSuffix: string;
   retryAfterSeconds: number;
+  /** The token endpoint ignores `audience`/`resource` and issues its default token. */
+  ignoreAudience: boolean;
 }
 
-const NO_QUIRKS: ServerQuirks = { requireDpopNonce: false, ignoreDpop: false, omitExpiresIn: false, jwtAccessTokens: false, jwtClockOffsetMs: 0, accessTokenSuffix: '', retryAfterSeconds: 0 };
+const NO_QUIRKS: ServerQuirks = { ignoreAudience: false, requireDpopNonce: false, ignoreDpop: false, omitExpiresIn: false, jwtAccessTokens: false, jwtClockOffsetMs: 0, accessTokenSuffix: '', retryAfterSeconds: 0 };
 
 interface Fixtures {
   server: ServerControl;

@@ -1,0 +1,92 @@
+/**
+ * Rule 14, one access token per API: the demo's /apis/ page calls this origin's /api/ and a
+ * second API on another origin that takes only tokens issued for its audience. A storm of
+ * eight tabs on both APIs after expiry costs one grant per API, never a reuse, and no token
+ * reaches the other API.
+ */
+import type { Page } from '@playwright/test';
+import { expect, login, test } from './fixtures.js';
+
+const SECOND_AUDIENCE = 'https://api-b.demo';
+
+/** In a tab: `count` calls to each API at once, when every armed tab hears "go". */
+async function stormBothApis(tabs: Page[], count: number): Promise<string[][]> {
+  const armed = tabs.map((tab) =>
+    tab.evaluate(
+      (n) =>
+        new Promise<string[]>((resolve) => {
+          const channel = new BroadcastChannel('e2e-apis-go');
+          (window as any).__armed = true;
+          channel.onmessage = async () => {
+            channel.close();
+            const calls = Array.from({ length: n }, () => [window.demo.api.get('/api/data'), window.demo.apiB!.get('data')]).flat();
+            const results = await Promise.allSettled(calls);
+            resolve(results.map((r) => (r.status === 'fulfilled' ? 'ok' : String((r.reason as { code?: string; response?: { status: number } }).response?.status ?? (r.reason as { code?: string }).code))));
+          };
+        }),
+      count,
+    ),
+  );
+  for (const tab of tabs) await tab.waitForFunction(() => (window as any).__armed === true);
+  await tabs[0].evaluate(() => new BroadcastChannel('e2e-apis-go').postMessage('go'));
+  const results = await Promise.all(armed);
+  for (const tab of tabs) await tab.evaluate(() => ((window as any).__armed = false));
+  return results;
+}
+
+test.describe('several APIs, one token each (rule 14)', () => {
+  test('8 tabs on two APIs after expiry: one grant per API, no reuse, no token crosses APIs', async ({ openTab, server, context }) => {
+    const tabs: Page[] = [];
+    for (let i = 0; i < 8; i++) tabs.push(await openTab('/apis/'));
+    await login(tabs[0]);
+    // Each API's first token: one grant for the second API (the login issued the first's).
+    await server.reset();
+    expect(await tabs[0].evaluate(() => Promise.all([window.demo.api.get('/api/data'), window.demo.apiB!.get('data')]).then((r) => r.map((each) => each.status)))).toEqual([200, 200]);
+    expect((await server.stats()).grantsByResource).toEqual({ [SECOND_AUDIENCE]: 1 });
+
+    const sent = new Map<string, Set<string>>();
+    context.on('request', (request) => {
+      const url = new URL(request.url());
+      const authorization = request.headers()['authorization'];
+      if (!authorization || !url.pathname.startsWith('/api/')) return;
+      const api = url.pathname.startsWith('/api/b/') ? 'b' : 'a';
+      sent.set(api, (sent.get(api) ?? new Set()).add(authorization));
+    });
+    await server.expireAccessTokens();
+    await server.reset();
+    const results = await stormBothApis(tabs, 3);
+    expect(results).toEqual(tabs.map(() => Array(6).fill('ok')));
+    const stats = await server.stats();
+    expect(stats.grantsByResource).toEqual({ default: 1, [SECOND_AUDIENCE]: 1 });
+    expect(stats).toMatchObject({ refreshes: 2, reuseDetected: 0, wrongAudience: 0 });
+    // The server refused none for its audience, and the page never sent one API's token to the other.
+    const [a, b] = [sent.get('a') ?? new Set(), sent.get('b') ?? new Set()];
+    expect(a.size).toBeGreaterThan(0);
+    expect(b.size).toBeGreaterThan(0);
+    expect([...a].filter((token) => b.has(token))).toEqual([]);
+  });
+
+  test('a URL outside the allowlist gets no token: misconfigured, and nothing is asked of the server', async ({ openTab, server }) => {
+    const page = await openTab('/apis/');
+    await login(page);
+    await server.reset();
+    const code = await page.evaluate(() => (window.demo.broker as import('../../src/index.js').BrokerClient).getAccessToken('https://evil.example/steal').then(() => 'token', (error) => error.code));
+    expect(code).toBe('misconfigured');
+    expect((await server.stats()).refreshes).toBe(0);
+  });
+
+  test('a provider that ignores the audience: the second API gets misconfigured naming it, no token is sent to it, the session goes on', async ({ openTab, server }) => {
+    const page = await openTab('/apis/');
+    await login(page);
+    await server.setQuirks({ ignoreAudience: true, jwtAccessTokens: true });
+    await server.reset();
+    const error = await page.evaluate(() => window.demo.apiB!.get('data').then(() => null, (caught) => ({ code: caught.code, message: String(caught.message) })));
+    expect(error?.code).toBe('misconfigured');
+    expect(error?.message).toContain(SECOND_AUDIENCE);
+    const stats = await server.stats();
+    expect(stats).toMatchObject({ apiCalls: 0, reuseDetected: 0 });
+    // The rotation it answered with was kept: the session and the first API still work.
+    expect(await page.evaluate(() => window.demo.api.get('/api/data').then((r) => r.status))).toBe(200);
+    expect(await page.evaluate(() => window.demo.broker.status().then((s) => s.loggedIn))).toBe(true);
+  });
+});
