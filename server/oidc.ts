@@ -6,8 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 import type { AuthStats } from './auth.js';
+import { SECOND_API_AUDIENCE } from './routes/api.js';
+
+/** The scope the several-APIs demo's second API takes (RFC 8707: its resource server's own). */
+export const SECOND_API_SCOPE = 'api:read';
 
 export const OIDC_CLIENT_ID = 'sw-token-broker-demo';
 const MOUNT = '/oidc';
@@ -30,7 +34,7 @@ export function createOidcProvider(options: { origin: string; vaultOrigin?: stri
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         // The vault's callback too (vault mode's demo); oidc-provider then allows CORS from the vault's origin.
-        redirect_uris: [`${origin}/oidc-callback`, `${origin}/dpop/oidc-callback`, ...(vaultOrigin ? [`${vaultOrigin}/vault-frame/oidc-callback`] : [])],
+        redirect_uris: [`${origin}/oidc-callback`, `${origin}/dpop/oidc-callback`, `${origin}/apis/oidc-callback`, ...(vaultOrigin ? [`${vaultOrigin}/vault-frame/oidc-callback`] : [])],
       },
     ],
     pkce: { required: () => true },
@@ -51,6 +55,18 @@ export function createOidcProvider(options: { origin: string; vaultOrigin?: stri
       revocation: { enabled: true },
       // DPoP with server nonces, so clients must handle use_dpop_nonce (RFC 9449 §8).
       dPoP: { enabled: true, nonceSecret: randomBytes(32) },
+      // RFC 8707 for the several-APIs demo: the second API is a resource server with its own
+      // audience and scope; a token for it comes from the refresh grant with `resource`.
+      // Without a resource the tokens are the userinfo tokens they always were.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (_ctx, _client, oneOf) => oneOf,
+        useGrantedResource: async () => false,
+        getResourceServerInfo: async (_ctx, indicator) => {
+          if (indicator !== SECOND_API_AUDIENCE) throw new errors.InvalidTarget(`unknown resource ${indicator}`);
+          return { scope: SECOND_API_SCOPE, audience: SECOND_API_AUDIENCE, accessTokenFormat: 'opaque', accessTokenTTL: Math.max(1, Math.round(options.accessTtlSeconds())) };
+        },
+      },
     },
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
     cookies: { keys: ['sw-token-broker-demo-only'] },
@@ -58,7 +74,12 @@ export function createOidcProvider(options: { origin: string; vaultOrigin?: stri
 
   provider.on('grant.success', (ctx) => {
     const grantType = ctx.oidc.params?.grant_type;
-    if (grantType === 'refresh_token') options.stats().refreshes++;
+    if (grantType === 'refresh_token') {
+      const stats = options.stats();
+      stats.refreshes++;
+      const resource = typeof ctx.oidc.params?.resource === 'string' ? ctx.oidc.params.resource : 'default';
+      stats.grantsByResource[resource] = (stats.grantsByResource[resource] ?? 0) + 1;
+    }
     if (grantType === 'authorization_code') options.stats().logins++;
   });
   provider.on('grant.error', (ctx, error) => {

@@ -24,7 +24,7 @@ export function demoRoutes({ auth, oidc, origin, vaultOrigin, state }: RouteCont
     // The several-APIs demo's worker configuration (importScripts): where the second API is, and its audience.
     'GET /apis/config.js': (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
-      const config = { secondApi: `${vaultOrigin ?? origin}/api/b/`, audience: SECOND_API_AUDIENCE };
+      const config = { secondApi: `${vaultOrigin ?? origin}/api/b/`, audience: SECOND_API_AUDIENCE, idp: oidc ? 'oidc' : 'mock' };
       res.end(`self.SW_TOKEN_BROKER_APIS = ${JSON.stringify(config)};\n`);
     },
     // The vault's fixed configuration, loaded by its worker with importScripts: which app origin it serves.

@@ -5,7 +5,7 @@
  * reaches the other API.
  */
 import type { Page } from '@playwright/test';
-import { expect, login, test } from './fixtures.js';
+import { expect, login, loginThroughProvider, test } from './fixtures.js';
 
 const SECOND_AUDIENCE = 'https://api-b.demo';
 
@@ -70,7 +70,7 @@ test.describe('several APIs, one token each (rule 14)', () => {
     const page = await openTab('/apis/');
     await login(page);
     await server.reset();
-    const code = await page.evaluate(() => (window.demo.broker as import('../../src/index.js').BrokerClient).getAccessToken('https://evil.example/steal').then(() => 'token', (error) => error.code));
+    const code = await page.evaluate(() => window.demo.broker.getAccessToken('https://evil.example/steal').then(() => 'token', (error) => error.code));
     expect(code).toBe('misconfigured');
     expect((await server.stats()).refreshes).toBe(0);
   });
@@ -88,5 +88,36 @@ test.describe('several APIs, one token each (rule 14)', () => {
     // The rotation it answered with was kept: the session and the first API still work.
     expect(await page.evaluate(() => window.demo.api.get('/api/data').then((r) => r.status))).toBe(200);
     expect(await page.evaluate(() => window.demo.broker.status().then((s) => s.loggedIn))).toBe(true);
+  });
+});
+
+test.describe('several APIs against oidc-provider (RFC 8707 resource indicators)', () => {
+  test.use({ baseURL: `http://127.0.0.1:${process.env.OIDC_PORT ?? 5303}` });
+
+  test("4 tabs on two APIs after expiry: one refresh grant per resource, no reuse; the second API's token is for its resource only", async ({ openTab, server, context }) => {
+    await server.setAccessTtl(2);
+    const first = await openTab('/apis/');
+    await loginThroughProvider(first, '/apis/');
+    const tabs = [first, await openTab('/apis/'), await openTab('/apis/'), await openTab('/apis/')];
+    await server.reset();
+    expect(await first.evaluate(() => Promise.all([window.demo.api.get('/api/data'), window.demo.apiB!.get('data')]).then((r) => r.map((each) => each.status)))).toEqual([200, 200]);
+    expect((await server.stats()).grantsByResource).toEqual({ [SECOND_AUDIENCE]: 1 });
+    const sent = new Map<string, Set<string>>();
+    context.on('request', (request) => {
+      const url = new URL(request.url());
+      const authorization = request.headers()['authorization'];
+      if (authorization && url.pathname.startsWith('/api/')) sent.set(url.pathname.startsWith('/api/b/') ? 'b' : 'a', (sent.get(url.pathname.startsWith('/api/b/') ? 'b' : 'a') ?? new Set()).add(authorization));
+    });
+    await first.waitForTimeout(2300);
+    // The refreshed tokens live 30 s: on a loaded machine the storm can outlast a 2-second token.
+    await server.setAccessTtl(30);
+    await server.reset();
+    const results = await stormBothApis(tabs, 3);
+    expect(results).toEqual(tabs.map(() => Array(6).fill('ok')));
+    const stats = await server.stats();
+    expect(stats.grantsByResource).toEqual({ default: 1, [SECOND_AUDIENCE]: 1 });
+    expect(stats).toMatchObject({ refreshes: 2, reuseDetected: 0, wrongAudience: 0 });
+    const [a, b] = [sent.get('a') ?? new Set(), sent.get('b') ?? new Set()];
+    expect([...a].filter((token) => b.has(token))).toEqual([]);
   });
 });

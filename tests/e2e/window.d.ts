@@ -4,7 +4,8 @@ import type { BrokerClient } from '../../src/index.js';
 
 declare global {
   interface Window {
-    demo: { broker: BrokerClient; api: AxiosInstance };
+    /** `apiB`: on /apis/, the second API's instance. */
+    demo: { broker: BrokerClient; api: AxiosInstance; apiB?: AxiosInstance };
     recipe: { api: AxiosInstance; login(username?: string, password?: string): Promise<void>; logout(): Promise<void> };
   }
 }

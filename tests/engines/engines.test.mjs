@@ -18,6 +18,11 @@ const fire = (/** @type {number} */ count) =>
   Promise.allSettled(Array.from({ length: count }, () => window.demo.api.get('/api/data'))).then((results) =>
     results.map((r) => (r.status === 'fulfilled' ? 'ok' : /** @type {any} */ (r.reason).code === 'ERR_NETWORK' ? `ERR_NETWORK: ${/** @type {any} */ (r.reason).cause?.message ?? r.reason.message}` : /** @type {any} */ (r.reason).code ?? `HTTP ${/** @type {any} */ (r.reason).response?.status}`)),
   );
+/** Fires `count` calls to each of the /apis/ page's two APIs at once; how they ended. */
+const fireBoth = (/** @type {number} */ count) =>
+  Promise.allSettled(Array.from({ length: count }, () => [window.demo.api.get('/api/data'), /** @type {any} */ (window.demo).apiB.get('data')]).flat()).then((results) =>
+    results.map((r) => (r.status === 'fulfilled' ? 'ok' : /** @type {any} */ (r.reason).code ?? `HTTP ${/** @type {any} */ (r.reason).response?.status}`)),
+  );
 const login = () => window.demo.broker.login({ username: 'demo', password: 'demo' }).then(() => true);
 const status = () => window.demo.broker.status();
 
@@ -255,6 +260,25 @@ for (const [engineName, launch] of selected) {
       assert.ok(counted.api401 >= 1, `api401 = ${counted.api401}`);
       assert.equal(counted.refreshes, 1);
       assert.equal(counted.reuseDetected, 0);
+    });
+
+    it('rule 14, two APIs in 8 tabs after expiry: one grant per API, no reuse, no token sent to the other API', async () => {
+      const apiTabs = [];
+      for (let i = 0; i < 8; i++) apiTabs.push(await engine.newTab(`${base}/apis/`));
+      for (const tab of apiTabs) await ready(tab);
+      await apiTabs[0].evaluate(login);
+      // Each API's first token (the second API's by its own grant), then both expire at the server.
+      assert.deepEqual(await apiTabs[0].evaluate(fireBoth, 1), ['ok', 'ok']);
+      await post('/auth/test/expire-access-tokens');
+      await post('/auth/stats/reset');
+      const results = await Promise.all(apiTabs.map((tab) => tab.evaluate(fireBoth, 3)));
+      assert.deepEqual(results.flat(), Array(48).fill('ok'));
+      const counted = await stats();
+      assert.deepEqual(counted.grantsByResource, { default: 1, 'https://api-b.demo': 1 });
+      assert.equal(counted.refreshes, 2);
+      assert.equal(counted.reuseDetected, 0);
+      // The second API refuses (and counts) any token not issued for it; the first, any that was.
+      assert.equal(counted.wrongAudience, 0);
     });
 
     it('the same storm in sealed mode: the worker signs, refreshes once and retries, no token in the page', async () => {
