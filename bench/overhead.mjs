@@ -12,6 +12,8 @@ export const MODES = /** @type {const} */ ([
   { mode: 'plain', floor: null, what: 'plain axios, fixed token' },
   { mode: 'passthrough', floor: 'plain', what: 'worker adding a fixed header' },
   { mode: 'handoff', floor: 'plain', what: 'broker, handoff' },
+  // Handoff with DPoP: one more round trip to the worker per request, for the proof it signs.
+  { mode: 'handoff-dpop', floor: 'handoff', what: 'broker, handoff + DPoP proof per request' },
   { mode: 'sealed', floor: 'passthrough', what: 'broker, sealed' },
   // Vault mode: the page -> vault frame -> vault worker relay on top of a sealed worker.
   { mode: 'vault', floor: 'sealed', what: 'vault relay' },
@@ -19,7 +21,7 @@ export const MODES = /** @type {const} */ ([
 /** A ratio whose round-by-round range is wider than this is reported as not to be trusted. */
 export const TRUSTED_RATIO_RANGE = 0.1;
 
-/** @param {'plain' | 'passthrough' | 'handoff' | 'sealed' | 'vault'} mode */
+/** @param {'plain' | 'passthrough' | 'handoff' | 'handoff-dpop' | 'sealed' | 'vault'} mode */
 const implOf = (mode) => (mode === 'handoff' ? 'broker' : mode);
 
 /**

@@ -177,6 +177,7 @@ export function renderLayout(path: keyof typeof PAGES & string): void {
         <button id="fire" class="primary">Fire 10 parallel API calls</button>
         <button id="fire-all" class="primary">…in every tab at once</button>
         <button id="expire" title="The API answers 401 from now on until a refresh, though every tab still thinks its token is good">Expire the access token at the server</button>
+        <button id="step-up" hidden title="An API that wants a login of the last minute (RFC 9470): after that it answers a step-up challenge, which is no reason to refresh">Call an API that needs a recent login</button>
         <button id="logout">Log out</button>
         <button id="open-tab">Open another tab</button>
       </div>

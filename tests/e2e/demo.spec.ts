@@ -69,3 +69,30 @@ test('"Expire the access token at the server" shows the 401 path: the broker ans
   expect(withRecipe.api401).toBeGreaterThan(0);
   expect(withRecipe.refreshes).toBeGreaterThan(1);
 });
+
+test('"Call an API that needs a recent login" shows a step-up (RFC 9470): a typed error, no refresh; after a new login it answers', async ({ openTab, server }) => {
+  const page = await openTab('/');
+  await page.locator('#login').click();
+  await expect(page.locator('#session-state')).toHaveText('Logged in');
+  await page.locator('#step-up').click();
+  await expect(page.locator('#log')).toContainText('The recent-login API answered');
+  await server.configure({ stepUpMaxAgeSeconds: 3 });
+  try {
+    await page.waitForTimeout(4100);
+    await server.reset();
+    await page.locator('#step-up').click();
+    await expect(page.locator('#log')).toContainText('Step-up required (max_age 3): no refresh was made');
+    // One call, answered with the challenge, and no refresh for it.
+    expect(await server.stats()).toMatchObject({ refreshes: 0, apiCalls: 1 });
+    // A new login (the mock server's password form) is a recent one: the API answers.
+    await page.locator('#login').click();
+    await expect(page.locator('#log')).toContainText('Logged in');
+    await page.locator('#step-up').click();
+    await expect(page.locator('#log li').first()).toContainText('The recent-login API answered');
+  } finally {
+    await server.configure({ stepUpMaxAgeSeconds: 60 });
+  }
+  // The recipe page has no such button (its controls are its own).
+  const recipe = await openTab('/recipe.html');
+  await expect(recipe.locator('#step-up')).toBeHidden();
+});
