@@ -12,7 +12,7 @@ import { $, describe, fireCalls, log, openAnotherTab, showSession, wireExpireAtS
 export interface SessionControls {
   readonly loginKind: 'password' | 'redirect';
   status(): Promise<SessionStatus>;
-  logout(): Promise<unknown>;
+  logout(options?: { endSession?: boolean }): Promise<unknown>;
   login(credentials: Record<string, string>): Promise<unknown>;
   loginWithRedirect(options?: { authorizationParams?: Record<string, string | number | undefined> }): Promise<unknown>;
   /** Login in a popup (the page's BrokerClient; the vault has none). */
@@ -85,6 +85,17 @@ export function wireControls(session: SessionControls, api: AxiosInstance, chann
     void update();
   });
   $('open-tab').addEventListener('click', openAnotherTab);
+  // With an identity provider: end its session too (RP-initiated logout), so the next login asks again.
+  const endSession = $('logout-provider');
+  // (The vault's client has neither popup login nor a logout at the provider.)
+  endSession.hidden = session.loginKind !== 'redirect' || !session.loginWithPopup;
+  endSession.addEventListener('click', async () => {
+    try {
+      await session.logout({ endSession: true });
+    } catch (error) {
+      log('error', `Logout at the provider failed: ${describe(error)}`);
+    }
+  });
   // RFC 9470: the demo's API that wants a login of the last minute answers a step-up challenge
   // once the login is older; the broker rejects with StepUpRequiredError, and no refresh.
   // (Hidden in the layout: only pages wired here have it.)

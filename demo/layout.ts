@@ -179,6 +179,7 @@ export function renderLayout(path: keyof typeof PAGES & string): void {
         <button id="expire" title="The API answers 401 from now on until a refresh, though every tab still thinks its token is good">Expire the access token at the server</button>
         <button id="step-up" hidden title="An API that wants a login of the last minute (RFC 9470): after that it answers a step-up challenge, which is no reason to refresh">Call an API that needs a recent login</button>
         <button id="logout">Log out</button>
+        <button id="logout-provider" hidden title="Also ends the identity provider's session (RP-initiated logout): the next login asks for the password again">…and at the provider</button>
         <button id="open-tab">Open another tab</button>
       </div>
     </section>

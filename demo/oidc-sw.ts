@@ -15,6 +15,8 @@ installTokenBroker({
     issuer: `${origin}/oidc`,
     clientId: 'sw-token-broker-demo',
     redirectUri: `${origin}/oidc-callback`,
+    // RP-initiated logout (`logout({ endSession: true })`) comes back here; registered at the provider.
+    postLogoutRedirectUri: `${origin}/`,
     // The demo runs on http://127.0.0.1; a real deployment is https and leaves this off.
     allowInsecureRequests: self.location.hostname === '127.0.0.1' || self.location.hostname === 'localhost',
   }),

@@ -7,6 +7,7 @@
  * `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`.
  */
 import type { ErrorDetails, WireError } from './errors.js';
+import { MAX_CALLBACK_SEARCH_LENGTH } from './redirect-keys.js';
 
 /** Tag on every broker message, so a worker shared with other code can tell ours apart. */
 export const PROTOCOL = 'sw-token-broker';
@@ -81,6 +82,8 @@ export const REQUEST_TYPES = {
   logout: { resendable: true },
   /** Reads the session state. Never refreshes. */
   status: { resendable: true },
+  /** The provider's userinfo for the session, fetched by the worker with its access token (`sub` checked). */
+  userinfo: { resendable: true },
   /** Asks the worker to take control of uncontrolled pages (sealed mode after Shift+Reload). */
   claim: { resendable: false },
   /**
@@ -138,8 +141,10 @@ export interface RequestFieldsByType {
   /** `session`: the session this page knows of (a worker that finds none tells a vanished record from a logout); `url`: the request it is for (one token per API). */
   getToken: { session?: string; url?: string };
   refresh: FailedCredential;
-  logout: {};
+  /** `endSession`: end the provider's session too (RP-initiated logout); `check`: this tab's one-time value, sent as its `state`. */
+  logout: { endSession?: true; check?: string };
   status: {};
+  userinfo: {};
   claim: {};
   /**
    * `returnTo` is the same-origin path the browser comes back to. `check` is a one-time
@@ -265,8 +270,10 @@ export interface ResultByType {
   /** Only handoff mode hands out tokens; sealed mode answers `not-supported`. */
   getToken: HandoffTokenResult;
   refresh: RefreshResult;
-  logout: { status: SessionStatus };
+  /** `endSessionUrl`: where the tab goes to end the provider's session (asked with `endSession`). */
+  logout: { status: SessionStatus; endSessionUrl?: string };
   status: { status: SessionStatus };
+  userinfo: { userinfo: Record<string, unknown> };
   claim: { claimed: boolean };
   authorize: { authorizationUrl: string };
   /** `proof`: the `DPoP` header's value; absent when the session's tokens are not bound (send them as Bearer). */
@@ -276,19 +283,6 @@ export interface ResultByType {
   /** How many requests still wait in the offline queue after this replay (0 without a queue). */
   replayQueue: { pending: number };
 }
-
-/** The fragment key the worker puts on the return URL after a login by redirect. */
-export const REDIRECT_RESULT_KEY = 'sw-token-broker';
-/**
- * A login in a popup ends on the callback URL with this query parameter and the result in the
- * fragment: a page the worker answers itself (no app code runs in the popup), which the opener reads.
- */
-export const POPUP_DONE_PARAM = 'sw-token-broker-popup';
-/** The fragment key of the one-time value that binds a redirect result to the tab that started the login. */
-export const REDIRECT_CHECK_KEY = 'check';
-
-/** The longest redirect-login callback query (`finishLogin.callbackSearch`) the worker reads. */
-export const MAX_CALLBACK_SEARCH_LENGTH = 4096;
 
 /** `finishLogin.callbackSearch`'s rule, for the worker and the vault frame that passes it on: a query string, `?…`. */
 export function isCallbackSearch(value: unknown): value is string {

@@ -118,7 +118,7 @@ export function useSession(): Session {
       loginWithRedirect: async (options) => (await need()).loginWithRedirect(options),
       // Not `await need()` first: the popup must open in the click's own task.
       loginWithPopup: async (options) => (client ?? (await need())).loginWithPopup(options),
-      logout: async () => (await need()).logout(),
+      logout: async (options) => (await need()).logout(options),
     };
   }, [client, error, snapshot]);
 }

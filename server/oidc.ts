@@ -34,6 +34,8 @@ export function createOidcProvider(options: { origin: string; vaultOrigin?: stri
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         // The vault's callback too (vault mode's demo); oidc-provider then allows CORS from the vault's origin.
+        // RP-initiated logout comes back to the demo's pages.
+        post_logout_redirect_uris: [`${origin}/`, `${origin}/apis/`],
         redirect_uris: [`${origin}/oidc-callback`, `${origin}/dpop/oidc-callback`, `${origin}/apis/oidc-callback`, ...(vaultOrigin ? [`${vaultOrigin}/vault-frame/oidc-callback`] : [])],
       },
     ],

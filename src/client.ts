@@ -30,7 +30,8 @@ import { SessionListeners, type BrokerEventHandler, type SessionListener, type S
 import { resolveRequestUrl } from './request-url.js';
 import { sendToWorker } from './send-to-worker.js';
 import { HandoffTokens } from './token-cache.js';
-import { startRedirectCheck, takeRedirectResult } from './redirect-result.js';
+import { messengers } from './send-through.js';
+import { startRedirectCheck, takeLogoutReturn, takeRedirectResult } from './redirect-result.js';
 import { loginInPopup, type PopupLoginOptions } from './popup-login.js';
 
 /** The bound on each message to the worker: above the worker's own (lock 20 s), so the worker's typed error arrives first. */
@@ -205,6 +206,7 @@ export class BrokerClient {
    * @throws LoginFailedError (state mismatch, replay, error response, refused code) or another BrokerError.
    */
   takeRedirectResult(): boolean {
+    takeLogoutReturn(`${this.#checkKey}:logout`);
     return takeRedirectResult(this.#checkKey);
   }
 
@@ -212,10 +214,29 @@ export class BrokerClient {
     return `sw-token-broker:redirect-check:${this.registration.scope}`;
   }
 
-  /** Logs out in every tab; the worker revokes the refresh token where the server supports it. */
-  async logout(): Promise<SessionStatus> {
+  /**
+   * Logs out in every tab; the worker revokes the refresh token where the server supports it.
+   * `endSession: true` ends the provider's session too (RP-initiated logout): after the local
+   * logout this tab goes to the provider's end-session endpoint, which sends it back to the
+   * worker's `postLogoutRedirectUri` (`takeRedirectResult()` there checks and clears its `state`).
+   * @throws BrokerError `not-supported` (the local logout done) when the provider has no end-session endpoint.
+   */
+  async logout(options: { endSession?: boolean } = {}): Promise<SessionStatus> {
     this.#tokens.clear();
-    return this.#learn((await this.#send('logout', {})).status, 'logout');
+    const check = options?.endSession === true ? startRedirectCheck(`${this.#checkKey}:logout`) : undefined;
+    const reply = await this.#send('logout', check ? { endSession: true, check } : {});
+    const status = this.#learn(reply.status, 'logout');
+    if (reply.endSessionUrl) location.assign(reply.endSessionUrl);
+    return status;
+  }
+
+  /**
+   * The provider's userinfo for the session (OpenID): read by the worker with the session's
+   * access token, its `sub` checked against the id_token's, kept until logout.
+   * @throws `not-supported` (no userinfo endpoint), `session-changed` (an answer for another user), NotLoggedInError.
+   */
+  async userinfo(): Promise<Record<string, unknown>> {
+    return (await this.#send('userinfo', {})).userinfo;
   }
 
   /** The session state. Never refreshes. */
@@ -372,20 +393,4 @@ export class BrokerClient {
     if (active) return active;
     return waitForActive(this.registration, this.#timeoutMs);
   }
-}
-
-type Send = <T extends RequestType>(type: T, fields: RequestFieldsByType[T]) => Promise<OkReply<T>>;
-/** Each client's way to the worker, for the vault frame's relay: not a method, so not part of the client users see. */
-const messengers = new WeakMap<BrokerClient, Send>();
-
-/**
- * Sends a request through `client` to its worker (bounded, re-sent when safe, `sw-unregistered`
- * when the worker is gone). For the vault frame, which relays the app's `authorize` and
- * `finishLogin` calls (WebKit keys a frame's workers by the top-level origin, so its callback
- * comes back to the app); pages use the client's methods. Not exported by the package.
- */
-export function sendThrough<T extends RequestType>(client: BrokerClient, type: T, fields: RequestFieldsByType[T]): Promise<OkReply<T>> {
-  const send = messengers.get(client);
-  if (!send) throw new TypeError('sendThrough needs a BrokerClient');
-  return send(type, fields);
 }

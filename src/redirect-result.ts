@@ -13,6 +13,23 @@ export function startRedirectCheck(storageKey: string): string {
 }
 
 /**
+ * The return from an RP-initiated logout: a `state` query parameter equal to the one this tab
+ * kept is removed from the URL, and the kept value forgotten. Anything else is left alone (a
+ * `state` of the app's own). Nothing in it is trusted: it carries no token.
+ *
+ * @returns true when this page is the return from this tab's logout at the provider.
+ */
+export function takeLogoutReturn(storageKey: string): boolean {
+  const expected = sessionStorage.getItem(storageKey);
+  const url = new URL(location.href);
+  if (!expected || url.searchParams.get('state') !== expected) return false;
+  sessionStorage.removeItem(storageKey);
+  url.searchParams.delete('state');
+  history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+  return true;
+}
+
+/**
  * Reads and clears the result of a login by redirect from this page's URL fragment. A link
  * to `#sw-token-broker=ok` (or to an error with attacker text) that this tab did not start
  * is ignored and cleared.

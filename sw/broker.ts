@@ -12,9 +12,10 @@ import type { ResolvedTokenBrokerConfig } from './config.js';
 import { generateDpopKey, type DpopKey } from './dpop.js';
 import type { LockRunner } from './lock.js';
 import { SessionKeeper } from './session-keeper.js';
-import { bindingRefusal, containsAny, identityOf, namesCurrentToken, refreshedRecord, sessionFrom, tokenOf } from './session/record.js';
+import { bindingRefusal, containsAny, heldTokens, identityOf, namesCurrentToken, refreshedRecord, sessionFrom, tokenOf } from './session/record.js';
 import { RedirectLogins, type RedirectFinish, type RedirectStart } from './session/redirect-login.js';
 import { BackgroundRevocations } from './session/revocation.js';
+import { endSessionUrl } from './session/end-session.js';
 import { RefreshFlight, type FlightHost } from './session/refresh-flight.js';
 import { SessionView } from './session/session-view.js';
 import { SealedSessionCache } from './session/sealed-cache.js';
@@ -107,14 +108,9 @@ export class TokenBroker {
     return { fetch: this.#deps.fetch, timeoutMs, dpop, ...(grantParameters ? { grantParameters } : {}) };
   }
 
-  /**
-   * Resolves when no refresh is in flight. The worker passes it to `waitUntil`, so it is
-   * kept alive until a refresh whose callers stopped waiting has stored its answer.
-   */
+  /** Resolves when no refresh or revocation is in flight: the worker's `waitUntil`, so a refresh nobody waits for still stores its answer. */
   whenIdle(): Promise<void> {
-    const flight = this.#flights.inFlight();
-    const pending = [...this.#revocations.inFlight(), ...(flight ? [flight] : [])];
-    return Promise.allSettled(pending).then(() => undefined);
+    return Promise.allSettled([...this.#revocations.inFlight(), this.#flights.inFlight()]).then(() => undefined);
   }
 
   /** A new session gets a new DPoP key; none without DPoP. */
@@ -127,9 +123,7 @@ export class TokenBroker {
    * refresh token, or one it rotated away): the offline queue never stores such a request.
    */
   async holdsTokenIn(texts: readonly string[]): Promise<boolean> {
-    const session = await this.#sessions.read();
-    const apiTokens = Object.values(session?.apiTokens ?? {}).map((slot) => slot.accessToken);
-    return containsAny(texts, [session?.accessToken, session?.refreshToken, ...apiTokens, ...this.#sealed.accessTokens, ...this.#flights.spentTokens()]);
+    return containsAny(texts, [...heldTokens(await this.#sessions.read()), ...this.#sealed.accessTokens, ...this.#flights.spentTokens()]);
   }
 
   /** Which session is stored now ({@link identityOf}), null without one. Never refreshes. */
@@ -140,11 +134,9 @@ export class TokenBroker {
 
   /** Tells the hook; its failure must not fail the login or logout. */
   async #sessionChanged(change: SessionChange): Promise<void> {
-    try {
-      await this.#deps.onSessionChange?.(change);
-    } catch (error) {
-      console.error('sw-token-broker: the session change hook failed', error);
-    }
+    await Promise.resolve()
+      .then(() => this.#deps.onSessionChange?.(change))
+      .catch((error: unknown) => console.error('sw-token-broker: the session change hook failed', error));
   }
 
   /** The session state any page may see. Never refreshes. */
@@ -326,6 +318,17 @@ export class TokenBroker {
     const status = this.#view.statusOf(undefined);
     await this.#deps.notify('logged-out', status);
     return status;
+  }
+
+  /**
+   * Logs out (as {@link logout}), then where to send the browser to end the provider's session
+   * too (RP-initiated logout, with the session's id_token as the hint and `state`).
+   * @throws BrokerError `not-supported` after the local logout when the provider has no end-session endpoint.
+   */
+  async logoutAtProvider(state: string): Promise<{ status: SessionStatus; endSessionUrl: string }> {
+    const idToken = (await this.#sessions.read().catch(() => undefined))?.idToken;
+    const status = await this.logout();
+    return { status, endSessionUrl: await endSessionUrl(this.#deps.config.endpoint.redirectLogin, this.#context(), idToken, state) };
   }
 
   /** What the flight needs of the broker: the store, the endpoint, the record, and what to do with each outcome. */

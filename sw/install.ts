@@ -7,6 +7,7 @@ import { loginCallback } from './login-callback.js';
 import { errorReply, handleMessage, replyTargetOf, sendReply } from './message-handler.js';
 import { shouldSign, signedFetch } from './sealed-signing.js';
 import { OfflineQueue, type QueueNotify } from './offline-queue.js';
+import { UserinfoReader } from './userinfo.js';
 import { indexedDbStore, memoryStore } from './store.js';
 import { askWaitingVersionToTakeOver, isFromServiceWorker, isTakeOver } from './take-over.js';
 
@@ -67,6 +68,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
 
   const fetchFn = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   let offlineQueue: OfflineQueue | undefined;
+  let userinfo: UserinfoReader | undefined;
   const broker = new TokenBroker({
     config: resolved,
     name,
@@ -76,6 +78,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
     fetch: fetchFn,
     now: Date.now,
     onSessionChange: async (change) => {
+      userinfo?.forget();
       if (change.kind === 'logout') await offlineQueue?.clear('logout');
       else await offlineQueue?.sessionStarted(change.session);
     },
@@ -94,6 +97,8 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
       now: Date.now,
     });
   }
+  userinfo = new UserinfoReader({ endpoint: resolved.endpoint, tokens: broker, context: (dpop) => ({ fetch: fetchFn, timeoutMs: resolved.requestTimeoutMs, dpop }) });
+  const readUserinfo = () => userinfo!.read();
   const replayQueue = async () => {
     if (!offlineQueue) return 0;
     await offlineQueue.replayAndSettle();
@@ -116,7 +121,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
       if (resolved.skipWaiting && isTakeOver(event.data)) event.waitUntil(scope.skipWaiting());
       return;
     }
-    const done = handleMessage(broker, resolved, event.data, replyTargetOf(event), { claim, replayQueue, queuePending: offlineQueue && queuePendingForPing });
+    const done = handleMessage(broker, resolved, event.data, replyTargetOf(event), { claim, replayQueue, queuePending: offlineQueue && queuePendingForPing, userinfo: readUserinfo });
     // Keeps the worker alive until the reply is sent and any refresh behind it has stored
     // its answer, even one whose callers stopped waiting.
     if (done) event.waitUntil(done.then(() => broker.whenIdle()));

@@ -27,6 +27,8 @@ export interface WorkerHooks {
   replayQueue?: () => Promise<number>;
   /** How many requests wait in the offline queue; absent without one. */
   queuePending?: () => Promise<number>;
+  /** The provider's userinfo for the session (`sw/userinfo.ts`). */
+  userinfo?: () => Promise<Record<string, unknown>>;
 }
 
 function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, hooks: WorkerHooks): Operations {
@@ -58,8 +60,12 @@ function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, hook
       return { returnTo, check: check ?? null, error: error ? toWireError(error) : null };
     },
     status: async () => ({ status: await broker.status() }),
+    async userinfo() {
+      if (!hooks.userinfo) throw new BrokerError(ErrorCode.NotSupported, 'This worker reads no userinfo');
+      return { userinfo: await hooks.userinfo() };
+    },
     login: async ({ credentials }) => ({ status: await broker.login(credentials) }),
-    logout: async () => ({ status: await broker.logout() }),
+    logout: async ({ endSession, check }) => (endSession && check ? broker.logoutAtProvider(check) : { status: await broker.logout() }),
     getToken: async ({ session, url }) => broker.getToken(session, url),
     claim: async () => ({ claimed: (await hooks.claim?.()) ?? false }),
     replayQueue: async () => ({ pending: (await hooks.replayQueue?.()) ?? 0 }),

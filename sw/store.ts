@@ -32,6 +32,8 @@ export interface StoredSession {
   claims?: Record<string, unknown>;
   /** A random id fixed at login and kept across refreshes: names the session where no subject does. */
   sessionId?: string;
+  /** The raw id_token of the login (or a refresh that brought one): RP-initiated logout's `id_token_hint`. */
+  idToken?: string;
   /** One access token per API (`config.apis`), by allowlist entry; the login's token is the one above. */
   apiTokens?: Record<string, AccessTokenSlot>;
 }
@@ -216,6 +218,7 @@ function migrate(value: unknown): StoredSession | undefined {
     subject: typeof record.subject === 'string' ? record.subject : undefined,
     claims: typeof record.claims === 'object' && record.claims !== null && !Array.isArray(record.claims) ? (record.claims as Record<string, unknown>) : undefined,
     sessionId: typeof record.sessionId === 'string' ? record.sessionId : undefined,
+    idToken: typeof record.idToken === 'string' ? record.idToken : undefined,
     apiTokens: readApiTokens(record.apiTokens),
   };
 }

@@ -89,8 +89,14 @@ const readFields: { [T in RequestType]: (data: Record<string, unknown>) => Reque
     if (url !== undefined && !isRequestUrl(url)) return 'getToken.url must be an absolute http(s) URL';
     return { session: session as string | undefined, ...(url === undefined ? {} : { url }) };
   },
-  logout: () => ({}),
+  logout({ endSession, check }) {
+    if (endSession === undefined && check === undefined) return {};
+    if (endSession !== true) return 'logout.endSession must be true or absent';
+    if (typeof check !== 'string' || !/^[\w-]{16,64}$/.test(check)) return 'logout.check must be 16 to 64 characters of [A-Za-z0-9_-]';
+    return { endSession, check };
+  },
   status: () => ({}),
+  userinfo: () => ({}),
   claim: () => ({}),
   replayQueue: () => ({}),
   login(data) {

@@ -120,7 +120,7 @@ async function answer(broker: BrokerClient, appOrigin: string, message: unknown)
 }
 
 /** The client module's relay, loaded as `registerTokenBroker` loads the client: not in the app side's bundle. */
-const relayTo = async () => (await import('../src/client.js')).sendThrough;
+const relayTo = async () => (await import('../src/send-through.js')).sendThrough;
 
 /** Runs one checked call. */
 async function run(broker: BrokerClient, call: VaultCall): Promise<VaultResultByType[VaultCall['type']]> {

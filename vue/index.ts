@@ -117,7 +117,7 @@ export function useSession(): Session {
     loginWithRedirect: async (redirect) => (await need()).loginWithRedirect(redirect),
     // Straight to the client when it is ready: the popup must open in the click's own task.
     loginWithPopup: (options) => (client.value ? client.value.loginWithPopup(options) : need().then((ready) => ready.loginWithPopup(options))),
-    logout: async () => (await need()).logout(),
+    logout: async (options) => (await need()).logout(options),
   };
 }
 

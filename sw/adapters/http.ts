@@ -255,6 +255,8 @@ export function checkTokenSet(tokens: TokenSet): TokenSet {
     tokenType: typeof tokens.tokenType === 'string' ? tokens.tokenType.slice(0, 40) : undefined,
     subject: typeof tokens.subject === 'string' ? tokens.subject.slice(0, 256) : undefined,
     claims: typeof tokens.claims === 'object' && tokens.claims !== null && !Array.isArray(tokens.claims) ? tokens.claims : undefined,
+    // A hint, not a credential the broker relies on: kept only when it is a sane size.
+    idToken: typeof tokens.idToken === 'string' && tokens.idToken.length <= 16_384 ? tokens.idToken : undefined,
   };
 }
 

@@ -139,6 +139,7 @@ export async function processTokenResponse(
     tokenType: read.tokenType,
     subject: read.subject,
     claims: read.claims,
+    idToken: typeof result.id_token === 'string' ? result.id_token : undefined,
   });
 }
 

@@ -8,7 +8,7 @@
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html
  */
 import * as oauth from 'oauth4webapi';
-import { LoginFailedError, MisconfiguredError, RefreshUnavailableError } from '../../protocol/index.js';
+import { BrokerError, ErrorCode, LoginFailedError, MisconfiguredError, RefreshUnavailableError } from '../../protocol/index.js';
 import { dpopResourceFetch, withNonceRetry } from './dpop-proofs.js';
 import { boundedRequest, isRedirect, redirectMistake, resolveEndpointUrl } from './http.js';
 import { checkClientId, checkSecure, oauthGrants, processTokenResponse, requestOptions } from './oauth-grants.js';
@@ -53,6 +53,13 @@ export interface OidcEndpointOptions {
    * `audience` or `resource` to let a page narrow them; it can never widen them.
    */
   pageAuthorizationParams?: readonly string[];
+  /**
+   * Where the provider sends the browser after `logout({ endSession: true })` (RP-Initiated
+   * Logout): a page of the app, registered at the provider. Never taken from a page.
+   */
+  postLogoutRedirectUri?: string;
+  /** The provider's `end_session_endpoint`, when its metadata names none. */
+  endSessionEndpoint?: string;
   /** Allows `http:` endpoints. Only for loopback development and tests. */
   allowInsecureRequests?: boolean;
 }
@@ -75,8 +82,10 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
     const redirectUri = resolveEndpointUrl(options.redirectUri, 'redirectUri');
     const discoveryUrl = options.discoveryUrl === undefined ? undefined : new URL(resolveEndpointUrl(options.discoveryUrl, 'discoveryUrl'));
     const revocationEndpoint = options.revocationEndpoint === undefined ? undefined : resolveEndpointUrl(options.revocationEndpoint, 'revocationEndpoint');
+    const postLogoutRedirectUri = options.postLogoutRedirectUri === undefined ? undefined : resolveEndpointUrl(options.postLogoutRedirectUri, 'postLogoutRedirectUri');
+    const endSessionEndpoint = options.endSessionEndpoint === undefined ? undefined : resolveEndpointUrl(options.endSessionEndpoint, 'endSessionEndpoint');
     const metadata = options.metadata === undefined ? undefined : checkMetadata(options.metadata, issuer.href);
-    checkSecure([issuer.href, discoveryUrl?.href, revocationEndpoint], options.allowInsecureRequests);
+    checkSecure([issuer.href, discoveryUrl?.href, revocationEndpoint, endSessionEndpoint], options.allowInsecureRequests);
     const insecure = options.allowInsecureRequests === true;
     const policy = new AuthorizationPolicy({
       defaults: { ...options.authorizationParams, scope: options.scope ?? options.authorizationParams?.scope ?? 'openid' },
@@ -128,6 +137,23 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
       dpopFetch: dpopResourceFetch,
       sendsGrantParameters: true,
       refresh: grants.refresh,
+      async userinfo(accessToken, context, expectedSubject) {
+        const as = await discover(context);
+        if (!as.userinfo_endpoint) throw new BrokerError(ErrorCode.NotSupported, 'The provider has no userinfo endpoint');
+        const url = as.userinfo_endpoint;
+        const response = await withNonceRetry(() => boundedRequest(context, (signal) => oauth.userInfoRequest(as, client, accessToken, requestOptions(context, insecure, signal)), url));
+        if (response.status === 401) return 'unauthorized';
+        if (!response.ok) throw new RefreshUnavailableError(`The userinfo endpoint answered ${response.status}`, { details: { status: response.status, url } });
+        try {
+          return { ...(await oauth.processUserInfoResponse(as, client, expectedSubject ?? oauth.skipSubjectCheck, response)) };
+        } catch (error) {
+          // oauth4webapi refuses an answer whose `sub` is not the session's: the token is someone else's.
+          if (expectedSubject !== undefined && /sub/.test((error as Error)?.message ?? '')) {
+            throw new BrokerError(ErrorCode.SessionChanged, "The userinfo answer is for another user than the session's id_token: nothing is returned", { cause: error });
+          }
+          throw new RefreshUnavailableError(`The userinfo answer is not usable: ${(error as Error)?.message ?? String(error)}`, { cause: error, details: { url } });
+        }
+      },
       async revoke(refreshToken, context) {
         const as = await discover(context);
         if (!as.revocation_endpoint && !revocationEndpoint) {
@@ -162,6 +188,19 @@ export function oidcEndpoint(options: OidcEndpointOptions): TokenEndpoint {
             code_challenge_method: 'S256',
           }).toString();
           return { authorizationUrl: url.href, pending };
+        },
+        async endSession(context, { idToken, state }) {
+          const as = await discover(context);
+          const where = as.end_session_endpoint ?? endSessionEndpoint;
+          if (!where) return undefined;
+          const url = new URL(where);
+          // id_token_hint names the session to end (and lets the provider skip asking); client_id
+          // is what providers want beside post_logout_redirect_uri (RP-Initiated Logout 1.0 §2).
+          if (idToken) url.searchParams.set('id_token_hint', idToken);
+          url.searchParams.set('client_id', client.client_id);
+          if (postLogoutRedirectUri) url.searchParams.set('post_logout_redirect_uri', postLogoutRedirectUri);
+          url.searchParams.set('state', state);
+          return url.href;
         },
         async finish(callback, pending, context) {
           const as = await discover(context);

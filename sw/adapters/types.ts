@@ -15,6 +15,8 @@ export interface TokenSet {
   subject?: string;
   /** The id_token's claims (without token hashes or the nonce), when the answer had one: `status().claims`. */
   claims?: Record<string, unknown>;
+  /** The id_token itself, kept in the worker for RP-initiated logout's `id_token_hint`; never sent to a page. */
+  idToken?: string;
 }
 
 /** What the broker hands an adapter for each call. */
@@ -48,6 +50,12 @@ export interface TokenEndpoint {
   /** Logs in with credentials. Absent for endpoints that log in by redirect only ({@link redirectLogin}). */
   login?(credentials: Readonly<Record<string, string>>, context: EndpointContext): Promise<TokenSet>;
   refresh(refreshToken: string, context: EndpointContext): Promise<TokenSet>;
+  /**
+   * Reads the provider's userinfo with `accessToken` (DPoP-bound when the context has a key),
+   * checking its `sub` against `expectedSubject` when given; `'unauthorized'` for a 401.
+   * @throws BrokerError `session-changed` when the answer names another subject.
+   */
+  userinfo?(accessToken: string, context: EndpointContext, expectedSubject: string | undefined): Promise<Record<string, unknown> | 'unauthorized'>;
   /** Revokes the refresh token at logout. Optional: without it logout only forgets the session. */
   revoke?(refreshToken: string, context: EndpointContext): Promise<void>;
   /** Login by redirect (authorization code + PKCE), for endpoints that offer it. */
@@ -74,6 +82,12 @@ export interface RedirectLogin {
   start(context: EndpointContext, authorizationParams?: AuthorizationParams): Promise<{ authorizationUrl: string; pending: PendingAuthorization }>;
   /** Rejects with LoginFailedError on an error response, a state mismatch or a refused code. */
   finish(callback: URL, pending: PendingAuthorization, context: EndpointContext): Promise<TokenSet>;
+  /**
+   * OpenID Connect RP-Initiated Logout: where to send the browser to end the provider's
+   * session (its `end_session_endpoint` with `id_token_hint`, `client_id`, the configured
+   * `post_logout_redirect_uri` and `state`); undefined when the provider has none.
+   */
+  endSession?(context: EndpointContext, hints: { idToken?: string; state: string }): Promise<string | undefined>;
 }
 
 /** Sends `request` with `Authorization: DPoP <accessToken>` and a proof made with `key`. */

@@ -29,6 +29,7 @@ export function sessionFrom(tokens: TokenSet, parts: RecordParts): StoredSession
     dpopBound: dpop && tokens.tokenType?.toLowerCase() !== 'dpop' ? false : undefined,
     subject: tokens.subject ?? (typeof tokens.claims?.sub === 'string' ? tokens.claims.sub : undefined) ?? jwtClaims(tokens.accessToken)?.sub,
     claims: tokens.claims,
+    idToken: tokens.idToken,
     version: SESSION_VERSION,
     refreshToken,
     accessToken: tokens.accessToken,
@@ -64,6 +65,7 @@ export function refreshedRecord(tokens: TokenSet, session: StoredSession, parts:
   if (session.apiTokens) next.apiTokens = session.apiTokens;
   // A refresh answer rarely carries a new id_token: the user is the same, so are the claims.
   if (!next.claims && (next.subject === undefined || next.subject === session.subject)) next.claims = session.claims;
+  next.idToken ??= session.idToken;
   // Nor a subject, often: the session is still the same user's (its identity must not change with a refresh).
   if (next.subject === undefined) next.subject = session.subject;
   return next;
@@ -109,6 +111,11 @@ export function bindingRefusal(tokens: TokenSet, grant: 'login' | 'refresh', con
     'or allow unbound tokens with dpop: { allowUnbound: true }';
   const details = { error: 'dpop_not_bound', errorDescription: answered };
   return grant === 'login' ? new MisconfiguredError(message, { details }) : new SessionEndedError(message, { details });
+}
+
+/** Every token a session holds: its refresh token, the login's access token and each API's. */
+export function heldTokens(session: StoredSession | undefined): string[] {
+  return session ? [session.refreshToken, session.accessToken, ...Object.values(session.apiTokens ?? {}).map((slot) => slot.accessToken)] : [];
 }
 
 /** True when any of `texts` contains any of `tokens` (those shorter than 8 characters could match by chance and are skipped). */

@@ -231,3 +231,51 @@ test.describe('login in a popup', () => {
     expect(await loggedIn(page)).toBe(false);
   });
 });
+
+test.describe('logout at the provider (RP-initiated logout)', () => {
+  /** After a logout, a new login by redirect: true when the provider asked for credentials, false when it signed the user straight back in. */
+  async function providerAsksAgain(page: import('@playwright/test').Page): Promise<boolean> {
+    await page.locator('#login').click();
+    await page.waitForURL(/\/oidc\//);
+    await page.waitForURL((url) => url.pathname.includes('/interaction/') || !url.pathname.startsWith('/oidc/'));
+    return page.url().includes('/interaction/') && (await page.locator('input[name=login]').isVisible());
+  }
+
+  test('a local logout leaves the provider session open: the next login is silent', async ({ openTab }) => {
+    const page = await openTab('/');
+    await loginThroughProvider(page);
+    await page.evaluate(() => window.demo.broker.logout());
+    expect(await providerAsksAgain(page)).toBe(false);
+    await page.waitForFunction(() => document.body.dataset.ready === 'true');
+    expect(await page.evaluate(() => window.demo.broker.status().then((s) => s.loggedIn))).toBe(true);
+  });
+
+  test("logout({ endSession: true }) ends it: every tab hears the logout, the provider's session ends, the next login asks for the password", async ({ openTab, server }) => {
+    const page = await openTab('/');
+    await loginThroughProvider(page);
+    const other = await openTab('/');
+    expect(await other.evaluate(() => window.demo.broker.status().then((s) => s.loggedIn))).toBe(true);
+    await server.reset();
+    await page.evaluate(() => void window.demo.broker.logout({ endSession: true }));
+    // oidc-provider asks the user to confirm (its default logout page); the hint names the session.
+    await page.waitForURL(/\/oidc\/session\/end/);
+    expect(new URL(page.url()).searchParams.get('id_token_hint')).toBeTruthy();
+    await page.locator('button[name=logout][value=yes]').click();
+    // Back at the worker's post_logout_redirect_uri; the page checked and removed its state.
+    await page.waitForURL((url) => url.pathname === '/' && !url.searchParams.has('state'));
+    await page.waitForFunction(() => document.body.dataset.ready === 'true');
+    expect(await other.evaluate(() => window.demo.broker.status().then((s) => s.loggedIn))).toBe(false);
+    expect((await server.stats()).revocations).toBe(1);
+    expect(await providerAsksAgain(page)).toBe(true);
+  });
+});
+
+test("userinfo: the worker reads the provider's userinfo with the session's token, sub checked, once per session", async ({ openTab }) => {
+  const page = await openTab('/');
+  await loginThroughProvider(page);
+  const [first, second] = await page.evaluate(() => Promise.all([window.demo.broker.userinfo(), window.demo.broker.userinfo()]));
+  expect(first).toMatchObject({ sub: 'alice' });
+  expect(second).toEqual(first);
+  await page.evaluate(() => window.demo.broker.logout());
+  expect(await page.evaluate(() => window.demo.broker.userinfo().then(() => 'answered', (error) => error.code))).toBe('not-logged-in');
+});

@@ -105,6 +105,8 @@ export class ScriptedWorker {
         return { ok: true, status: this.loggedIn ? { ...LOGGED_OUT, loggedIn: true, accessExpiresAt: 0, generation: this.current, mode: this.mode, persisted: true, dpopBound: this.dpopBound, session: this.session } : { ...LOGGED_OUT, mode: this.mode } };
       case 'logout':
         this.loggedIn = false;
+        // RP-initiated logout: the provider's end-session URL, with the tab's one-time value as its state.
+        if (request.endSession) return { ok: true, status: { ...LOGGED_OUT, mode: this.mode }, endSessionUrl: `https://id.test/session/end?state=${request.check}` };
         return { ok: true, status: { ...LOGGED_OUT, mode: this.mode } };
       case 'getToken':
         this.getCalls++;

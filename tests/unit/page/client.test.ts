@@ -284,4 +284,35 @@ describe('BrokerClient and the session a request was made in (rules 11 and 15)',
     expect(assigned).toEqual(['https://id.test/auth?prompt=login&max_age=0']);
     expect(worker.received.filter((m) => m.type === 'authorize').map((m) => ('authorizationParams' in m ? m.authorizationParams : undefined))).toEqual([{ client_id: 'evil' }, { prompt: 'login', max_age: 0 }]);
   });
+
+  it('logout({ endSession: true }) logs out, then goes to the provider with this tab’s state; the return checks and clears it', async () => {
+    const worker = new ScriptedWorker();
+    const client = await connectClient(worker);
+    const assigned: string[] = [];
+    const replaced: string[] = [];
+    const storage = new Map<string, string>();
+    Object.assign(globalThis, {
+      sessionStorage: { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => void storage.set(k, v), removeItem: (k: string) => void storage.delete(k) },
+      history: { state: null, replaceState: (_state: unknown, _title: string, url: string) => void replaced.push(url) },
+    });
+    Object.assign(globalThis.location, { assign: (url: string) => void assigned.push(url) });
+    const status = await client.logout({ endSession: true });
+    expect(status.loggedIn).toBe(false);
+    expect(worker.received.filter((m) => m.type === 'logout')).toEqual([expect.objectContaining({ endSession: true, check: expect.stringMatching(/^[\w-]{16,64}$/) })]);
+    const state = new URL(assigned[0]!).searchParams.get('state')!;
+    expect(assigned).toEqual([`https://id.test/session/end?state=${state}`]);
+    // The provider sends the browser back with another state: left alone.
+    (globalThis as { location?: unknown }).location = new URL('https://app.test/page?state=someone-elses&x=1');
+    expect(client.takeRedirectResult()).toBe(false);
+    expect(replaced).toEqual([]);
+    // With this tab's: removed from the URL, and forgotten.
+    (globalThis as { location?: unknown }).location = new URL(`https://app.test/page?state=${state}&x=1`);
+    client.takeRedirectResult();
+    expect(replaced).toEqual(['/page?x=1']);
+    expect([...storage.values()]).not.toContain(state);
+    // A plain logout sends no endSession and navigates nowhere.
+    await client.logout();
+    expect(worker.received.filter((m) => m.type === 'logout').at(-1)).not.toHaveProperty('endSession');
+    expect(assigned).toHaveLength(1);
+  });
 });

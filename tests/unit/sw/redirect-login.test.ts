@@ -9,13 +9,16 @@ import { handleMessage } from '../../../sw/message-handler.js';
 import { jsonEndpoint } from '../../../sw/adapters/json.js';
 import { POPUP_DONE_PARAM, PROTOCOL, PROTOCOL_VERSION } from '../../../protocol/index.js';
 import { loginCallback } from '../../../sw/login-callback.js';
+import { UserinfoReader } from '../../../sw/userinfo.js';
 
 const issuer = 'https://id.test';
 
 /** A scripted OpenID provider at the fetch level: discovery and a token endpoint that checks PKCE. */
-function provider() {
+function provider(options: { userinfo?: boolean } = {}) {
   const codes = new Map<string, { challenge: string; nonce: string }>();
   const seen: string[] = [];
+  /** What the userinfo endpoint answers next: a subject, or 401. */
+  const userinfoAnswers: Array<string | 401> = [];
   let issued = 0;
   const fetchFn: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
@@ -26,10 +29,20 @@ function provider() {
         authorization_endpoint: `${issuer}/auth`,
         token_endpoint: `${issuer}/token`,
         revocation_endpoint: `${issuer}/revoke`,
+        ...(options.userinfo ? { userinfo_endpoint: `${issuer}/me` } : {}),
       });
+    }
+    if (request.url === `${issuer}/me`) {
+      const answer = userinfoAnswers.shift() ?? 'u1';
+      if (answer === 401) return new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+      return Response.json({ sub: answer, name: 'User One', authorization: request.headers.get('authorization') });
     }
     if (request.url === `${issuer}/token`) {
       const form = new URLSearchParams(await request.text());
+      if (form.get('grant_type') === 'refresh_token') {
+        issued++;
+        return Response.json({ access_token: `a-refreshed-${issued}`, refresh_token: `r${issued}`, token_type: 'Bearer', expires_in: 60 });
+      }
       const code = codes.get(form.get('code') ?? '');
       const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(form.get('code_verifier') ?? ''));
       const challenge = Buffer.from(digest).toString('base64url');
@@ -55,7 +68,7 @@ function provider() {
     callback.search = new URLSearchParams({ code, state: request.get('state')!, iss: issuer, ...overrides }).toString();
     return callback;
   };
-  return { fetchFn, approve, seen };
+  return { fetchFn, approve, seen, userinfoAnswers };
 }
 
 function makeBroker(fetchFn: typeof fetch, store: SessionStore = memoryStore(), now: () => number = Date.now, options: Partial<OidcEndpointOptions> = {}) {
@@ -301,5 +314,100 @@ describe('login in a popup: the worker’s end', () => {
     const url = await broker.startRedirectLogin('/page', { check: 'redirect-one-time-value' });
     const response = await loginCallback(broker, 'https://app.test/callback', '/')!(navigation(idp.approve(url).href))!;
     expect(new URL(response.headers.get('location')!).pathname).toBe('/page');
+  });
+});
+
+describe('logout at the provider (OpenID Connect RP-Initiated Logout)', () => {
+  const options = { endSessionEndpoint: `${issuer}/session/end`, postLogoutRedirectUri: 'https://app.test/' };
+
+  it("logs out here, then answers the provider's end-session URL with the login's id_token as the hint, the config's redirect and the tab's state", async () => {
+    const idp = provider();
+    const { broker, events } = makeBroker(idp.fetchFn, memoryStore(), Date.now, options);
+    await broker.finishRedirectLogin(idp.approve(await broker.startRedirectLogin('/')), '/');
+    const { status, endSessionUrl } = await broker.logoutAtProvider('state-of-this-tab-0001');
+    expect(status.loggedIn).toBe(false);
+    expect(events).toContain('logged-out');
+    const url = new URL(endSessionUrl);
+    expect(url.origin + url.pathname).toBe(`${issuer}/session/end`);
+    const hint = url.searchParams.get('id_token_hint')!;
+    expect(JSON.parse(Buffer.from(hint.split('.')[1]!, 'base64url').toString())).toMatchObject({ iss: issuer, sub: 'u1' });
+    expect(Object.fromEntries([...url.searchParams].filter(([name]) => name !== 'id_token_hint'))).toEqual({
+      client_id: 'spa',
+      post_logout_redirect_uri: 'https://app.test/',
+      state: 'state-of-this-tab-0001',
+    });
+    await broker.whenIdle();
+    expect(idp.seen).toContain('POST /revoke');
+  });
+
+  it('a provider without an end-session endpoint: the local logout happens, and the answer is a typed not-supported', async () => {
+    const idp = provider();
+    const { broker } = makeBroker(idp.fetchFn);
+    await broker.finishRedirectLogin(idp.approve(await broker.startRedirectLogin('/')), '/');
+    await expect(broker.logoutAtProvider('state-of-this-tab-0002')).rejects.toMatchObject({ code: 'not-supported', details: { error: 'end_session_unsupported' } });
+    expect((await broker.status()).loggedIn).toBe(false);
+  });
+
+  it('the logout message: endSession needs the tab’s one-time value; anything else is malformed', async () => {
+    const idp = provider();
+    const { broker } = makeBroker(idp.fetchFn, memoryStore(), Date.now, options);
+    const config = resolveConfig({ endpoint: oidcEndpoint({ issuer, clientId: 'spa', redirectUri: 'https://app.test/callback', ...options }), apiAllowlist: ['https://api.test'] });
+    const send = async (data: Record<string, unknown>) => {
+      const replies: unknown[] = [];
+      await handleMessage(broker, config, { protocol: PROTOCOL, v: PROTOCOL_VERSION, id: 'l1', type: 'logout', ...data }, { postMessage: (m) => replies.push(m) });
+      return replies[0] as Record<string, unknown>;
+    };
+    for (const wrong of [{ endSession: true }, { endSession: 'yes', check: 'state-of-this-tab-0003' }, { endSession: true, check: 'short' }, { check: 'state-of-this-tab-0003' }]) {
+      expect(await send(wrong)).toMatchObject({ ok: false, error: { code: 'malformed-message' } });
+    }
+    const answered = await send({ endSession: true, check: 'state-of-this-tab-0003' });
+    expect(answered).toMatchObject({ ok: true, status: { loggedIn: false } });
+    expect(new URL(answered.endSessionUrl as string).searchParams.get('state')).toBe('state-of-this-tab-0003');
+    expect(await send({})).toMatchObject({ ok: true, status: { loggedIn: false } });
+  });
+});
+
+describe('userinfo', () => {
+  const setup = async () => {
+    const idp = provider({ userinfo: true });
+    const { broker } = makeBroker(idp.fetchFn);
+    await broker.finishRedirectLogin(idp.approve(await broker.startRedirectLogin('/')), '/');
+    const endpoint = resolveConfig({ endpoint: oidcEndpoint({ issuer, clientId: 'spa', redirectUri: 'https://app.test/callback' }), apiAllowlist: ['https://api.test'] }).endpoint;
+    const reader = new UserinfoReader({ endpoint, tokens: broker, context: (dpop) => ({ fetch: idp.fetchFn, timeoutMs: 5000, dpop }) });
+    const reads = () => idp.seen.filter((line) => line === 'GET /me').length;
+    return { idp, broker, reader, reads };
+  };
+
+  it("reads the provider's userinfo with the session's access token, once per session", async () => {
+    const { reader, reads } = await setup();
+    expect(await reader.read()).toEqual({ sub: 'u1', name: 'User One', authorization: 'Bearer a1' });
+    expect(await reader.read()).toMatchObject({ sub: 'u1' });
+    expect(reads()).toBe(1);
+    reader.forget();
+    await reader.read();
+    expect(reads()).toBe(2);
+  });
+
+  it('an answer for another subject is session-changed, and nothing is returned or kept', async () => {
+    const { idp, reader } = await setup();
+    idp.userinfoAnswers.push('u2');
+    await expect(reader.read()).rejects.toMatchObject({ code: 'session-changed' });
+    expect(await reader.read()).toMatchObject({ sub: 'u1' });
+  });
+
+  it('a 401 (the token expired early) costs one refresh and one retry', async () => {
+    const { idp, reader } = await setup();
+    idp.userinfoAnswers.push(401);
+    expect(await reader.read()).toMatchObject({ sub: 'u1', authorization: 'Bearer a-refreshed-2' });
+    expect(idp.seen.filter((line) => line === 'POST /token')).toHaveLength(2);
+  });
+
+  it('a provider without a userinfo endpoint: not-supported', async () => {
+    const idp = provider();
+    const { broker } = makeBroker(idp.fetchFn);
+    await broker.finishRedirectLogin(idp.approve(await broker.startRedirectLogin('/')), '/');
+    const endpoint = resolveConfig({ endpoint: oidcEndpoint({ issuer, clientId: 'spa', redirectUri: 'https://app.test/callback' }), apiAllowlist: ['https://api.test'] }).endpoint;
+    const reader = new UserinfoReader({ endpoint, tokens: broker, context: (dpop) => ({ fetch: idp.fetchFn, timeoutMs: 5000, dpop }) });
+    await expect(reader.read()).rejects.toMatchObject({ code: 'not-supported' });
   });
 });
