@@ -31,7 +31,7 @@ function recordErrors(context: BrowserContext, page: Page): string[] {
   return errors;
 }
 
-const MOCK_PAGES = ['/', '/sealed/', '/offline/', '/dpop/', '/dpop-handoff/', '/classic/', '/workbox/', '/pwa/', '/vault/', '/recipe.html', '/bench/', '/bench/passthrough/'];
+const MOCK_PAGES = ['/', '/sealed/', '/offline/', '/dpop/', '/dpop-handoff/', '/apis/', '/classic/', '/workbox/', '/pwa/', '/vault/', '/recipe.html', '/bench/', '/bench/passthrough/'];
 
 for (const path of MOCK_PAGES) {
   test(`${path}: starts, logs in and calls the API with no console error and no failed request`, async ({ context, page }) => {
