@@ -8,6 +8,9 @@
  */
 import type { ErrorDetails, WireError } from './errors.js';
 import { MAX_CALLBACK_SEARCH_LENGTH } from './redirect-keys.js';
+import type { BrokerMode, SessionStatus } from './session-status.js';
+
+export type { BrokerMode, SessionStatus } from './session-status.js';
 
 /** Tag on every broker message, so a worker shared with other code can tell ours apart. */
 export const PROTOCOL = 'sw-token-broker';
@@ -49,8 +52,6 @@ export const SESSION_HEADER = 'x-sw-token-broker-session';
  */
 export const ERROR_HEADER = 'x-sw-token-broker-error';
 
-/** How the page uses the access token. */
-export type BrokerMode = 'handoff' | 'sealed';
 
 interface Envelope {
   protocol: typeof PROTOCOL;
@@ -164,51 +165,6 @@ export interface RequestFieldsByType {
 /** One request of type `T`, as it travels. */
 export type RequestOf<T extends RequestType> = Envelope & { type: T } & RequestFieldsByType[T];
 export type BrokerRequest = { [T in RequestType]: RequestOf<T> }[RequestType];
-
-/** What any page may know about the session: never a refresh token. */
-export interface SessionStatus {
-  loggedIn: boolean;
-  /** When the current access token expires (epoch ms), or null without a session. */
-  accessExpiresAt: number | null;
-  /** Increases by one with every new access token; identifies the token without revealing it. */
-  generation: number | null;
-  mode: BrokerMode;
-  /**
-   * After a failed refresh: the time (epoch ms) before which the worker sends no refresh
-   * request (the cool-down); null when it may refresh at once.
-   */
-  refreshRetryAt: number | null;
-  /**
-   * When the worker instance that answered started (epoch ms). Browsers stop idle workers
-   * and start them again on the next event; a new value means that happened (the session
-   * survives it: it is in IndexedDB).
-   */
-  workerStartedAt: number;
-  /**
-   * False while the session lives only in the worker's memory because writing it to
-   * storage failed (the worker retries the write; see `storage-failed`); true when it is
-   * stored; null without a session. A stopped worker loses a session that is not stored.
-   */
-  persisted: boolean | null;
-  /**
-   * With `dpop` configured: whether the server bound the session's tokens to the worker's
-   * key (`token_type: DPoP`). False with DPoP off, or when the server answered Bearer and
-   * the worker allows it (`dpop: { allowUnbound: true }`); null without a session.
-   */
-  dpopBound: boolean | null;
-  /**
-   * The id_token's claims (`sub`, `name`, `email`, …) when the provider gave one at login
-   * (kept across refreshes); null without one. Never a token: the nonce and the hashes of
-   * other tokens (`at_hash`, `c_hash`) are left out.
-   */
-  claims: Record<string, unknown> | null;
-  /**
-   * Which session this is: `sub:<subject>` where the tokens name the user, else
-   * `sid:<random id>` fixed at login. Not a credential; requests carry it so that none is
-   * ever sent with the token of another session. Null without a session.
-   */
-  session: string | null;
-}
 
 export interface PingResult {
   version: number;
