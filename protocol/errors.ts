@@ -103,10 +103,11 @@ export interface ErrorDetails {
   /**
    * On `session-ended` for a request whose token belonged to a session a logout (in any tab)
    * ended while it was in flight: `'logout'`; for a session whose record vanished from the
-   * worker's storage (the browser cleared site data): `'storage-cleared'`. Absent when the
-   * server ended the session.
+   * worker's storage (the browser cleared site data): `'storage-cleared'`; for a session past
+   * its idle deadline: `'idle'`, past its lifetime: `'expired'`. Absent when the server ended
+   * the session (it refused the refresh: revoked, or expired at its end).
    */
-  endedBy?: 'logout' | 'storage-cleared';
+  endedBy?: 'logout' | 'storage-cleared' | 'idle' | 'expired';
   /** On `step-up-required` (RFC 9470): the authentication context classes the API asks for. */
   acrValues?: string;
   /** On `step-up-required`: how old the authentication may be, in seconds. */
@@ -134,7 +135,7 @@ export function cleanDetails(value: unknown): ErrorDetails | undefined {
   if (text(record.errorDescription) !== undefined) details.errorDescription = text(record.errorDescription);
   if (text(record.url) !== undefined) details.url = text(record.url);
   if (number(record.retryAt) !== undefined) details.retryAt = number(record.retryAt);
-  if (record.endedBy === 'logout' || record.endedBy === 'storage-cleared') details.endedBy = record.endedBy;
+  if (['logout', 'storage-cleared', 'idle', 'expired'].includes(record.endedBy as string)) details.endedBy = record.endedBy as ErrorDetails['endedBy'];
   if (text(record.acrValues) !== undefined) details.acrValues = text(record.acrValues);
   if (number(record.maxAge) !== undefined) details.maxAge = number(record.maxAge);
   return Object.keys(details).length > 0 ? details : undefined;

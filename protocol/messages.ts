@@ -85,6 +85,8 @@ export const REQUEST_TYPES = {
   status: { resendable: true },
   /** The provider's userinfo for the session, fetched by the worker with its access token (`sub` checked). */
   userinfo: { resendable: true },
+  /** A tab is open near the idle deadline: the worker refreshes once (for every tab) if the keep-alive is on. */
+  keepAlive: { resendable: true },
   /** Asks the worker to take control of uncontrolled pages (sealed mode after Shift+Reload). */
   claim: { resendable: false },
   /**
@@ -146,6 +148,7 @@ export interface RequestFieldsByType {
   logout: { endSession?: true; check?: string };
   status: {};
   userinfo: {};
+  keepAlive: {};
   claim: {};
   /**
    * `returnTo` is the same-origin path the browser comes back to. `check` is a one-time
@@ -174,6 +177,8 @@ export interface PingResult {
   apiAllowlist: string[];
   /** The allowlist entries with an access token of their own (`config.apis`): the page caches one token per API. */
   apis?: string[];
+  /** `session-expiring`'s lead (ms) and when pages send `keepAlive` (`config.session`). */
+  lifetimes?: { warnBeforeMs: number; keepAlive: 'open' | 'visible' | 'off' };
   /** `password`: `login(credentials)`; `redirect`: `loginWithRedirect()`. */
   loginKind: 'password' | 'redirect';
   /** The session state, so a page knows it from its first message (older workers may leave it out). */
@@ -230,6 +235,7 @@ export interface ResultByType {
   logout: { status: SessionStatus; endSessionUrl?: string };
   status: { status: SessionStatus };
   userinfo: { userinfo: Record<string, unknown> };
+  keepAlive: { status: SessionStatus };
   claim: { claimed: boolean };
   authorize: { authorizationUrl: string };
   /** `proof`: the `DPoP` header's value; absent when the session's tokens are not bound (send them as Bearer). */
@@ -270,6 +276,8 @@ export type BrokerEventType =
   | 'refreshed'
   | 'logged-out'
   | 'session-ended'
+  /** Heard by each tab on its own, once, before an end nothing will move (`status.sessionExpiresAt`). */
+  | 'session-expiring'
   | 'storage-failed'
   | 'subject-changed'
   | 'revoked'

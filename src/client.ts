@@ -1,26 +1,7 @@
 /** BrokerClient: what a page uses to talk to the broker in its service worker. */
 import type { Workbox } from 'workbox-window';
-import {
-  BrokerTimeoutError,
-  ErrorCode,
-  BrokerError,
-  isAllowedUrl,
-  isBrokerEvent,
-  parseAllowlist,
-  type AllowlistEntry,
-  type BrokerEvent,
-  type BrokerEventType,
-  type BrokerMode,
-  type FailedCredential,
-  type HandoffTokenResult,
-  type OkReply,
-  type RedirectLoginOptions,
-  type RefreshResult,
-  type RequestFieldsByType,
-  type RequestType,
-  type SessionStatus,
-  type TokenResult,
-} from '../protocol/index.js';
+import { BrokerTimeoutError, ErrorCode, BrokerError, PROTOCOL, PROTOCOL_VERSION, isAllowedUrl, isBrokerEvent, parseAllowlist } from '../protocol/index.js';
+import type { AllowlistEntry, BrokerEvent, BrokerEventType, BrokerMode, FailedCredential, HandoffTokenResult, OkReply, RedirectLoginOptions, RefreshResult, RequestFieldsByType, RequestType, SessionStatus, TokenResult } from '../protocol/index.js';
 import { definedParams } from '../protocol/authorization-params.js';
 import { hint, isDevelopment } from './hints.js';
 import { WorkerPresence, waitForActive } from './worker-presence.js';
@@ -30,6 +11,7 @@ import { SessionListeners, type BrokerEventHandler, type SessionListener, type S
 import { resolveRequestUrl } from './request-url.js';
 import { sendToWorker } from './send-to-worker.js';
 import { HandoffTokens } from './token-cache.js';
+import { SessionClock } from './session-clock.js';
 import { messengers } from './send-through.js';
 import { startRedirectCheck, takeLogoutReturn, takeRedirectResult } from './redirect-result.js';
 import { loginInPopup, type PopupLoginOptions } from './popup-login.js';
@@ -64,6 +46,12 @@ export class BrokerClient {
   #allowlist: AllowlistEntry[] = [];
   /** The snapshot and everyone listening: one registry. */
   readonly #session = new SessionListeners();
+  /** The session's deadlines in this tab: the warning, the end, the keep-alive. */
+  readonly #clock = new SessionClock({
+    status: () => this.status(),
+    keepAlive: async () => this.#learn((await this.#send('keepAlive', {})).status),
+    expiring: (status, endsAt) => this.#session.event({ protocol: PROTOCOL, v: PROTOCOL_VERSION, broker: this.#name, event: 'session-expiring', status, reason: `The session ends at ${new Date(endsAt).toISOString()}` }),
+  });
   /** Handoff: the newest token per API this tab has seen, reused until its `refreshAt`, and whose session each is. */
   readonly #tokens = new HandoffTokens();
   /**
@@ -126,6 +114,7 @@ export class BrokerClient {
     this.#mode = reply.mode;
     this.#loginKind = reply.loginKind ?? 'password';
     this.#allowlist = parseAllowlist(reply.apiAllowlist);
+    this.#clock.settings = reply.lifetimes;
     this.#tokens.apis = reply.apis;
     if (reply.status) this.#learn(reply.status);
     else await this.status();
@@ -355,16 +344,12 @@ export class BrokerClient {
   /** Takes in a status the worker sent (the snapshot, sign-outs: `session-listeners.ts`); a logged-out session drops the cached token. */
   #learn(status: SessionStatus, reason?: SignOutReason, event?: BrokerEvent): SessionStatus {
     if (this.#session.learn(status, reason, event)) this.#tokens.clear();
+    this.#clock.update(status);
     return status;
   }
 
-  /** Copies the fields a token reply should have; in handoff mode caches it (for `key`'s API) unless this tab already holds a newer one. */
   #remember(reply: TokenResult, key: string): TokenResult {
-    const timing = { accessExpiresAt: reply.accessExpiresAt, refreshAt: reply.refreshAt, generation: reply.generation, ...(typeof reply.session === 'string' ? { session: reply.session } : {}) };
-    if (reply.mode === 'sealed' || typeof (reply as Partial<HandoffTokenResult>).accessToken !== 'string') return { mode: 'sealed', ...timing };
-    const result: HandoffTokenResult = { mode: 'handoff', accessToken: reply.accessToken, ...timing };
-    this.#tokens.remember(key, result);
-    return result;
+    return this.#tokens.fromReply(reply, key);
   }
 
   #receive(event: MessageEvent): void {

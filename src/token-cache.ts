@@ -4,7 +4,7 @@
  * trip; concurrent callers for one API share one message; and which session each recent
  * token belongs to, so a 401 report names the session its request was made in (rule 11).
  */
-import { parseAllowlist, tokenTargetFor, type AllowlistEntry, type HandoffTokenResult } from '../protocol/index.js';
+import { parseAllowlist, tokenTargetFor, type AllowlistEntry, type HandoffTokenResult, type TokenResult } from '../protocol/index.js';
 
 /** Tokens whose session this tab remembers, for 401 reports. */
 const MAX_TOKENS_REMEMBERED = 16;
@@ -40,6 +40,15 @@ export class HandoffTokens {
       this.#pending.set(key, pending);
     }
     return pending;
+  }
+
+  /** Copies the fields a token reply should have; in handoff mode caches it (for `key`'s API) unless this tab already holds a newer one. */
+  fromReply(reply: TokenResult, key: string): TokenResult {
+    const timing = { accessExpiresAt: reply.accessExpiresAt, refreshAt: reply.refreshAt, generation: reply.generation, ...(typeof reply.session === 'string' ? { session: reply.session } : {}) };
+    if (reply.mode === 'sealed' || typeof (reply as Partial<HandoffTokenResult>).accessToken !== 'string') return { mode: 'sealed', ...timing };
+    const result: HandoffTokenResult = { mode: 'handoff', accessToken: reply.accessToken, ...timing };
+    this.remember(key, result);
+    return result;
   }
 
   /** Keeps a token the worker gave for `key`, unless this tab already holds a newer one. */

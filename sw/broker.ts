@@ -7,7 +7,8 @@
 import { BrokerError, ErrorCode, LoginFailedError, NotLoggedInError, SessionChangedError, SessionEndedError, StorageFailedError, isBrokerError } from '../protocol/index.js';
 import type { FailedCredential, HandoffTokenResult, RefreshResult, SessionStatus } from '../protocol/index.js';
 import type { EndpointContext, TokenSet } from './adapters/types.js';
-import { ApiTokens } from './api-tokens.js';
+import { ApiTokens, LOGIN_TOKEN } from './api-tokens.js';
+import { keepAliveDue } from './session-lifetime.js';
 import type { ResolvedTokenBrokerConfig } from './config.js';
 import { generateDpopKey, type DpopKey } from './dpop.js';
 import type { LockRunner } from './lock.js';
@@ -82,6 +83,7 @@ export class TokenBroker {
       startedAt: deps.now(),
       retryAt: (now) => this.#flights.coolDown.retryAt(now),
       dropCached: () => this.#sealed.drop(),
+      revoke: (session, why) => this.#revocations.revoke(session.refreshToken, session.dpop, why),
     });
     this.#revocations = new BackgroundRevocations({ endpoint: deps.config.endpoint, context: (dpop) => this.#context(dpop), notify: deps.notify, status: () => this.status() });
     this.#flights = new RefreshFlight(this.#flightHost(), {
@@ -205,10 +207,8 @@ export class TokenBroker {
   }
 
   /**
-   * A valid access token for `url` (its API's, or the login's; without a URL the login's),
-   * refreshed first when it is within the skew of its expiry.
-   *
-   * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError; `misconfigured` for a URL outside the allowlist; `not-supported` in sealed mode.
+   * A valid access token for `url` (its API's; without a URL the login's), refreshed first when due.
+   * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError; `misconfigured` (a URL outside the allowlist); `not-supported` (sealed mode).
    */
   async getToken(claimed?: string, url?: string): Promise<HandoffTokenResult> {
     if (this.#deps.config.mode === 'sealed') throw new BrokerError(ErrorCode.NotSupported, 'In sealed mode the worker never hands out the access token');
@@ -218,10 +218,7 @@ export class TokenBroker {
     return { mode: 'handoff', accessToken: token.accessToken, ...this.#view.timing(session, token) };
   }
 
-  /**
-   * The access token for a sealed-mode request to `url`: never leaves the worker (cached: `session/sealed-cache.ts`).
-   * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError.
-   */
+  /** The access token for a sealed-mode request to `url`: never leaves the worker (cached: `session/sealed-cache.ts`). @throws as {@link getToken}. */
   async sealedToken(url?: string): Promise<{ accessToken: string; generation: number; dpop?: DpopKey; session: string }> {
     const api = this.#apis.keyFor(url);
     const session = await this.#sealed.get(this.#deps.now(), (cached) => this.#view.isDue(cached, api), () => this.#validSession(undefined, api));
@@ -255,6 +252,14 @@ export class TokenBroker {
       }
       throw error;
     }
+  }
+
+  /** The keep-alive: refreshes (through the one flight, once for every tab) when the idle deadline is near; else nothing. */
+  async keepAlive(): Promise<SessionStatus> {
+    const session = await this.#view.read();
+    const due = (current: StoredSession) => keepAliveDue(current, this.#deps.config.session, this.#deps.now());
+    if (session && due(session)) await this.#flights.run(due, identityOf(session), LOGIN_TOKEN);
+    return this.status();
   }
 
   /**
@@ -320,11 +325,7 @@ export class TokenBroker {
     return status;
   }
 
-  /**
-   * Logs out (as {@link logout}), then where to send the browser to end the provider's session
-   * too (RP-initiated logout, with the session's id_token as the hint and `state`).
-   * @throws BrokerError `not-supported` after the local logout when the provider has no end-session endpoint.
-   */
+  /** {@link logout}, then the provider's end-session URL (RP-initiated logout). @throws `not-supported` (logged out) without an end-session endpoint. */
   async logoutAtProvider(state: string): Promise<{ status: SessionStatus; endSessionUrl: string }> {
     const idToken = (await this.#sessions.read().catch(() => undefined))?.idToken;
     const status = await this.logout();

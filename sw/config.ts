@@ -5,6 +5,7 @@ import type { TokenEndpoint } from './adapters/types.js';
 import type { SessionStore } from './store.js';
 import type { LockRunner } from './lock.js';
 import { resolveApis, type ApiTarget, type ApiTokenRequest } from './api-tokens.js';
+import { resolveSessionLimits, type SessionLifetimeOptions, type SessionLimits } from './session-lifetime.js';
 import { resolveOfflineQueue, type OfflineQueueSetup, type ResolvedOfflineQueueOptions } from './offline-queue-options.js';
 
 /** How long one token-endpoint request may take before the worker gives up on it. */
@@ -57,6 +58,13 @@ export interface TokenBrokerConfig {
    * `queued`, then `replayed` or `dropped`. Off by default.
    */
   offlineQueue?: OfflineQueueSetup;
+  /**
+   * The session's limits where the provider does not say them (`idleTimeoutSeconds`,
+   * `absoluteLifetimeSeconds`), the `session-expiring` warning (`warnBeforeSeconds`, default
+   * 60), and the keep-alive that refreshes before an idle deadline while a tab is open
+   * (`keepAlive`: true by default, `'visible'`, or false). See docs/configuration.md.
+   */
+  session?: SessionLifetimeOptions;
   /** Refresh this long before expiry (default 30 s)... */
   refreshSkewSeconds?: number;
   /** ...but never more than this fraction of the token's lifetime (default 0.2). */
@@ -115,6 +123,8 @@ export interface ResolvedTokenBrokerConfig {
   clientsClaim: boolean;
   skipWaiting: boolean;
   ownsAllMessages: boolean;
+  /** The session's known limits, the warning and the keep-alive. */
+  session: SessionLimits;
   /** Undefined when the offline queue is off. */
   offlineQueue: ResolvedOfflineQueueOptions | undefined;
 }
@@ -169,6 +179,7 @@ export function resolveConfig(config: TokenBrokerConfig): ResolvedTokenBrokerCon
     skipWaiting: config.skipWaiting ?? false,
     ownsAllMessages: config.ownsAllMessages ?? false,
     offlineQueue: resolveOfflineQueue(config.offlineQueue),
+    session: resolveSessionLimits(config.session),
   };
 }
 

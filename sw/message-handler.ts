@@ -39,6 +39,7 @@ function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, hook
       mode: config.mode,
       apiAllowlist: config.apiAllowlist,
       ...(config.apis.length > 0 ? { apis: config.apis.map((api) => api.key) } : {}),
+      lifetimes: { warnBeforeMs: config.session.warnBeforeMs, keepAlive: config.session.keepAlive },
       loginKind: config.endpoint.redirectLogin ? 'redirect' : 'password',
       status: await broker.status(),
       ...(hooks.queuePending ? { queuePending: await hooks.queuePending() } : {}),
@@ -60,6 +61,7 @@ function operations(broker: TokenBroker, config: ResolvedTokenBrokerConfig, hook
       return { returnTo, check: check ?? null, error: error ? toWireError(error) : null };
     },
     status: async () => ({ status: await broker.status() }),
+    keepAlive: async () => ({ status: await broker.keepAlive() }),
     async userinfo() {
       if (!hooks.userinfo) throw new BrokerError(ErrorCode.NotSupported, 'This worker reads no userinfo');
       return { userinfo: await hooks.userinfo() };

@@ -34,6 +34,12 @@ export interface StoredSession {
   sessionId?: string;
   /** The raw id_token of the login (or a refresh that brought one): RP-initiated logout's `id_token_hint`. */
   idToken?: string;
+  /** When the login happened (epoch ms, this worker's clock): the absolute lifetime counts from it. */
+  startedAt?: number;
+  /** When the refresh token was last used or issued: the idle timeout counts from it. */
+  refreshedAt?: number;
+  /** When the refresh token expires, as the provider said at its last answer (a duration read on this worker's clock). */
+  refreshExpiresAt?: number;
   /** One access token per API (`config.apis`), by allowlist entry; the login's token is the one above. */
   apiTokens?: Record<string, AccessTokenSlot>;
 }
@@ -219,8 +225,15 @@ function migrate(value: unknown): StoredSession | undefined {
     claims: typeof record.claims === 'object' && record.claims !== null && !Array.isArray(record.claims) ? (record.claims as Record<string, unknown>) : undefined,
     sessionId: typeof record.sessionId === 'string' ? record.sessionId : undefined,
     idToken: typeof record.idToken === 'string' ? record.idToken : undefined,
+    startedAt: finite(record.startedAt),
+    refreshedAt: finite(record.refreshedAt),
+    refreshExpiresAt: finite(record.refreshExpiresAt),
     apiTokens: readApiTokens(record.apiTokens),
   };
+}
+
+function finite(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 function readApiTokens(value: unknown): Record<string, AccessTokenSlot> | undefined {

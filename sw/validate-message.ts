@@ -97,6 +97,7 @@ const readFields: { [T in RequestType]: (data: Record<string, unknown>) => Reque
   },
   status: () => ({}),
   userinfo: () => ({}),
+  keepAlive: () => ({}),
   claim: () => ({}),
   replayQueue: () => ({}),
   login(data) {

@@ -10,6 +10,7 @@ import {
   type BrokerError,
   type ErrorDetails,
 } from '../../protocol/index.js';
+import { providerLifetimeSeconds } from '../session-lifetime.js';
 import type { EndpointContext, TokenSet } from './types.js';
 
 /** Statuses by which a token endpoint refuses a grant or credentials (the session cannot go on). */
@@ -257,6 +258,7 @@ export function checkTokenSet(tokens: TokenSet): TokenSet {
     claims: typeof tokens.claims === 'object' && tokens.claims !== null && !Array.isArray(tokens.claims) ? tokens.claims : undefined,
     // A hint, not a credential the broker relies on: kept only when it is a sane size.
     idToken: typeof tokens.idToken === 'string' && tokens.idToken.length <= 16_384 ? tokens.idToken : undefined,
+    refreshExpiresInSeconds: typeof tokens.refreshExpiresInSeconds === 'number' ? providerLifetimeSeconds(tokens.refreshExpiresInSeconds) : undefined,
   };
 }
 

@@ -7,6 +7,7 @@ import { RefreshUnavailableError } from '../../protocol/index.js';
 import { boundedRequest, checkTokenSet, failureFor, readJson, resolveEndpointUrl, revocationFailure } from './http.js';
 import { idTokenClaims } from '../claims.js';
 import { buildEndpoint } from './misconfigured.js';
+import { providerLifetimeSeconds } from '../session-lifetime.js';
 import type { EndpointContext, TokenEndpoint, TokenSet } from './types.js';
 
 export interface JsonEndpointOptions {
@@ -100,5 +101,6 @@ function readDefaultTokens(body: unknown): TokenSet {
     refreshToken: (record.refreshToken ?? record.refresh_token ?? undefined) as string | undefined,
     expiresInSeconds: expires === undefined || expires === null ? undefined : Number(expires),
     claims: idTokenClaims(record.idToken ?? record.id_token),
+    refreshExpiresInSeconds: providerLifetimeSeconds(record.refreshExpiresIn ?? record.refresh_expires_in),
   };
 }

@@ -13,6 +13,7 @@ import { jwtClaims } from '../expiry.js';
 import { dpopHandle, withNonceRetry } from './dpop-proofs.js';
 import { boundedRequest, checkTokenSet, failureFor, revocationFailure, type Grant } from './http.js';
 import type { EndpointContext, TokenSet } from './types.js';
+import { providerLifetimeSeconds } from '../session-lifetime.js';
 
 /** How strictly to read token responses. */
 export interface Leniency {
@@ -140,6 +141,8 @@ export async function processTokenResponse(
     subject: read.subject,
     claims: read.claims,
     idToken: typeof result.id_token === 'string' ? result.id_token : undefined,
+    // Keycloak's name, and Microsoft's: the session's limit at the provider.
+    refreshExpiresInSeconds: providerLifetimeSeconds(result.refresh_expires_in ?? result.refresh_token_expires_in),
   });
 }
 

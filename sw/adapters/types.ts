@@ -15,6 +15,8 @@ export interface TokenSet {
   subject?: string;
   /** The id_token's claims (without token hashes or the nonce), when the answer had one: `status().claims`. */
   claims?: Record<string, unknown>;
+  /** How long the refresh token lives, when the provider says (`refresh_expires_in`, `refresh_token_expires_in`). */
+  refreshExpiresInSeconds?: number;
   /** The id_token itself, kept in the worker for RP-initiated logout's `id_token_hint`; never sent to a page. */
   idToken?: string;
 }

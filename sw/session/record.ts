@@ -30,6 +30,9 @@ export function sessionFrom(tokens: TokenSet, parts: RecordParts): StoredSession
     subject: tokens.subject ?? (typeof tokens.claims?.sub === 'string' ? tokens.claims.sub : undefined) ?? jwtClaims(tokens.accessToken)?.sub,
     claims: tokens.claims,
     idToken: tokens.idToken,
+    startedAt: now,
+    refreshedAt: now,
+    refreshExpiresAt: tokens.refreshExpiresInSeconds === undefined ? undefined : now + tokens.refreshExpiresInSeconds * 1000,
     version: SESSION_VERSION,
     refreshToken,
     accessToken: tokens.accessToken,
@@ -51,18 +54,22 @@ export function tokenOf(session: StoredSession, api: string): AccessTokenSlot | 
  */
 export function refreshedRecord(tokens: TokenSet, session: StoredSession, parts: Pick<RecordParts, 'now' | 'defaultLifetimeMs'>, api: string = LOGIN_TOKEN): StoredSession {
   const refreshToken = tokens.refreshToken ?? session.refreshToken;
+  // The refresh token was used now: the idle timeout starts again, the login's time stays.
+  const { now } = parts;
+  const lifetime = { startedAt: session.startedAt, refreshedAt: now, refreshExpiresAt: tokens.refreshExpiresInSeconds === undefined ? session.refreshExpiresAt : now + tokens.refreshExpiresInSeconds * 1000 };
   if (api !== LOGIN_TOKEN) {
-    const { now, defaultLifetimeMs } = parts;
+    const { defaultLifetimeMs } = parts;
     const slot: AccessTokenSlot = {
       accessToken: tokens.accessToken,
       accessIssuedAt: now,
       accessExpiresAt: accessExpiry(now, tokens.accessToken, tokens.expiresInSeconds, defaultLifetimeMs),
       generation: (session.apiTokens?.[api]?.generation ?? 0) + 1,
     };
-    return { ...session, refreshToken, apiTokens: { ...session.apiTokens, [api]: slot } };
+    return { ...session, ...lifetime, refreshToken, apiTokens: { ...session.apiTokens, [api]: slot } };
   }
   const next = sessionFrom(tokens, { ...parts, refreshToken, generation: session.generation + 1, dpop: session.dpop, sessionId: session.sessionId });
   if (session.apiTokens) next.apiTokens = session.apiTokens;
+  Object.assign(next, lifetime);
   // A refresh answer rarely carries a new id_token: the user is the same, so are the claims.
   if (!next.claims && (next.subject === undefined || next.subject === session.subject)) next.claims = session.claims;
   next.idToken ??= session.idToken;

@@ -9,13 +9,16 @@ import { refreshDueAt } from '../expiry.js';
 import type { SessionKeeper } from '../session-keeper.js';
 import { LOGIN_TOKEN } from '../api-tokens.js';
 import type { AccessTokenSlot, StoredSession } from '../store.js';
+import { deadlinesOf, type SessionLimits } from '../session-lifetime.js';
 import type { Notify } from './notify.js';
 import { identityOf, subjectOf, tokenOf } from './record.js';
 import type { RefreshOutcome } from './refresh-flight.js';
 
 export interface SessionViewDependencies {
   sessions: SessionKeeper;
-  config: { mode: BrokerMode; skewMs: number; maxSkewFraction: number };
+  config: { mode: BrokerMode; skewMs: number; maxSkewFraction: number; session: SessionLimits };
+  /** Revokes the refresh token of a session that reached its limit (in the background). */
+  revoke: (session: StoredSession, why: string) => void;
   now: () => number;
   notify: Notify;
   /** When this worker instance started: `status().workerStartedAt`. */
@@ -51,6 +54,7 @@ export class SessionView {
       if (this.#known !== undefined) await this.#vanished(this.#known);
       return undefined;
     }
+    if (await this.#endIfOver(session)) return undefined;
     this.#known = identityOf(session);
     const subject = subjectOf(session);
     if (subject !== undefined) {
@@ -87,6 +91,25 @@ export class SessionView {
     const ended = new SessionEndedError(reason, { details: { endedBy: 'storage-cleared' } });
     this.endedBy = ended;
     await this.#deps.notify('session-ended', this.statusOf(undefined), ended.message, ended.details);
+  }
+
+  /**
+   * A session past its idle deadline or lifetime ends at its first read after it: cleared
+   * (compare-and-delete: a login that replaced it stays), revoked, and every tab told why
+   * (`details.endedBy`: `idle` or `expired`). Returns true when it ended.
+   */
+  async #endIfOver(session: StoredSession): Promise<boolean> {
+    const { sessionExpiresAt, endsBy } = deadlinesOf(session, this.#deps.config.session);
+    if (sessionExpiresAt === null || endsBy === null || this.#deps.now() < sessionExpiresAt) return false;
+    if (!(await this.#deps.sessions.clearIf(session.refreshToken))) return false;
+    this.forget();
+    this.#deps.dropCached();
+    this.#deps.revoke(session, `the session that reached its ${endsBy === 'idle' ? 'idle timeout' : 'lifetime'}`);
+    const reason = endsBy === 'idle' ? 'The session was not refreshed within its idle timeout: log in again' : 'The session reached the end of its lifetime: log in again';
+    const ended = new SessionEndedError(reason, { details: { endedBy: endsBy } });
+    this.endedBy = ended;
+    await this.#deps.notify('session-ended', this.statusOf(undefined), ended.message, ended.details);
+    return true;
   }
 
   /** A login stored `session`: nothing of the previous one applies any more. */
@@ -184,6 +207,13 @@ export class SessionView {
       dpopBound: session ? session.dpop !== undefined && session.dpopBound !== false : null,
       claims: session?.claims ?? null,
       session: session ? identityOf(session) : null,
+      ...this.#deadlines(session),
     };
+  }
+
+  #deadlines(session: StoredSession | undefined): Pick<SessionStatus, 'sessionExpiresAt' | 'idleExpiresAt'> {
+    if (!session) return { sessionExpiresAt: null, idleExpiresAt: null };
+    const { sessionExpiresAt, idleExpiresAt } = deadlinesOf(session, this.#deps.config.session);
+    return { sessionExpiresAt, idleExpiresAt };
   }
 }

@@ -30,8 +30,9 @@ describe('message validation', () => {
       name: 'test',
       mode: 'handoff',
       apiAllowlist: ['https://api.test'],
+      lifetimes: { warnBeforeMs: 60_000, keepAlive: 'open' },
       loginKind: 'password',
-      status: { loggedIn: false, accessExpiresAt: null, generation: null, mode: 'handoff', refreshRetryAt: null, workerStartedAt: expect.any(Number), persisted: null, dpopBound: null, claims: null, session: null },
+      status: { loggedIn: false, accessExpiresAt: null, generation: null, mode: 'handoff', refreshRetryAt: null, workerStartedAt: expect.any(Number), persisted: null, dpopBound: null, claims: null, session: null, sessionExpiresAt: null, idleExpiresAt: null },
     });
   });
 

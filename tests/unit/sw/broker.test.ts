@@ -210,7 +210,7 @@ describe('login, logout and status', () => {
     clock.now += 120_000;
     const status = await broker.status();
     expect(endpoint.refreshCalls).toHaveLength(0);
-    expect(status).toEqual({ loggedIn: true, accessExpiresAt: 1_060_000, generation: 1, mode: 'handoff', refreshRetryAt: null, workerStartedAt: 1_000_000, persisted: true, dpopBound: false, claims: null, session: expect.stringMatching(/^sid:[0-9a-f-]{36}$/) });
+    expect(status).toEqual({ loggedIn: true, accessExpiresAt: 1_060_000, generation: 1, mode: 'handoff', refreshRetryAt: null, workerStartedAt: 1_000_000, persisted: true, dpopBound: false, claims: null, session: expect.stringMatching(/^sid:[0-9a-f-]{36}$/), sessionExpiresAt: null, idleExpiresAt: null });
     expect(JSON.stringify(status)).not.toMatch(/refresh-|access-/);
   });
 });
