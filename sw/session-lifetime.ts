@@ -76,13 +76,16 @@ export interface SessionDeadlines {
 
 /**
  * The deadlines of `session`: idle = its last refresh plus the configured idle timeout, or the
- * provider's refresh-token lifetime (which slides with each refresh), whichever is earlier;
- * absolute = its login plus the configured lifetime.
+ * provider's refresh-token lifetime while it slides with each refresh, whichever is earlier;
+ * absolute = its login plus the configured lifetime, or the provider's once it stopped sliding.
  */
 export function deadlinesOf(session: StoredSession, limits: SessionLimits): SessionDeadlines {
   const refreshedAt = session.refreshedAt ?? session.accessIssuedAt;
-  const idle = earliest(limits.idleTimeoutMs === undefined ? undefined : refreshedAt + limits.idleTimeoutMs, session.refreshExpiresAt);
-  const absolute = limits.absoluteLifetimeMs === undefined || session.startedAt === undefined ? undefined : session.startedAt + limits.absoluteLifetimeMs;
+  // The provider's limit slides with each refresh (idle) until a refresh shows it does not (absolute).
+  const provider = session.refreshExpiresAt;
+  const idle = earliest(limits.idleTimeoutMs === undefined ? undefined : refreshedAt + limits.idleTimeoutMs, session.refreshExpiresFixed ? undefined : provider);
+  const configured = limits.absoluteLifetimeMs === undefined || session.startedAt === undefined ? undefined : session.startedAt + limits.absoluteLifetimeMs;
+  const absolute = earliest(configured, session.refreshExpiresFixed ? provider : undefined);
   const end = earliest(idle, absolute);
   return {
     sessionExpiresAt: end ?? null,

@@ -40,6 +40,8 @@ export interface StoredSession {
   refreshedAt?: number;
   /** When the refresh token expires, as the provider said at its last answer (a duration read on this worker's clock). */
   refreshExpiresAt?: number;
+  /** True once a refresh showed the provider's limit does not slide (an absolute end, not an idle one). */
+  refreshExpiresFixed?: boolean;
   /** One access token per API (`config.apis`), by allowlist entry; the login's token is the one above. */
   apiTokens?: Record<string, AccessTokenSlot>;
 }
@@ -228,6 +230,7 @@ function migrate(value: unknown): StoredSession | undefined {
     startedAt: finite(record.startedAt),
     refreshedAt: finite(record.refreshedAt),
     refreshExpiresAt: finite(record.refreshExpiresAt),
+    refreshExpiresFixed: record.refreshExpiresFixed === true ? true : undefined,
     apiTokens: readApiTokens(record.apiTokens),
   };
 }
