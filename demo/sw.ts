@@ -16,8 +16,9 @@ installTokenBroker({
     // The mock server's field names; a backend with others maps them here.
     refreshBody: (refreshToken) => ({ refreshToken }),
     readTokens: (body) => {
-      const { accessToken, refreshToken, expiresIn } = body as { accessToken: string; refreshToken: string; expiresIn: number };
-      return { accessToken, refreshToken, expiresInSeconds: expiresIn };
+      const { accessToken, refreshToken, expiresIn, refreshExpiresIn } = body as { accessToken: string; refreshToken: string; expiresIn: number; refreshExpiresIn?: number };
+      // refreshExpiresIn: the session's limit at the server, when it has one (the worker warns before it, and keeps the session alive).
+      return { accessToken, refreshToken, expiresInSeconds: expiresIn, refreshExpiresInSeconds: refreshExpiresIn };
     },
   }),
   apiAllowlist: [`${self.location.origin}/api/`],

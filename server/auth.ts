@@ -35,6 +35,8 @@ export interface TokenResponse {
   refresh_token: string;
   token_type: 'Bearer' | 'DPoP';
   expires_in: number;
+  /** With session limits (Keycloak's name): how long the new refresh token lives, idle or absolute, whichever ends first. */
+  refresh_expires_in?: number;
 }
 
 export type GrantResult = { ok: true; tokens: TokenResponse } | { ok: false; status: number; error: string; description: string };
@@ -47,6 +49,12 @@ interface Family {
   jkt?: string;
   /** When the user logged in (epoch s): what a step-up API (RFC 9470 `max_age`) checks. */
   authTime: number;
+}
+
+/** A provider's session limits (Keycloak's SSO Session Idle and Max): a refresh token unused for `idleSeconds`, or a session older than `absoluteSeconds`, is refused. */
+export interface SessionLimits {
+  idleSeconds?: number;
+  absoluteSeconds?: number;
 }
 
 const USERS: Record<string, string> = { demo: 'demo', alice: 'alice' };
@@ -78,7 +86,9 @@ export class MockAuth {
   accessTtlSeconds: number;
   #families = new Map<string, Family>();
   /** refresh token -> family id and whether it was already used (rotated). */
-  #refreshTokens = new Map<string, { familyId: string; used: boolean; usedAt?: number }>();
+  #refreshTokens = new Map<string, { familyId: string; used: boolean; usedAt?: number; issuedAt: number }>();
+  /** Off by default; tests set them (`POST /auth/test/config { sessionLimits }`). */
+  sessionLimits: SessionLimits = {};
   #accessTokens = new Map<string, { familyId: string; expiresAt: number; jkt?: string; audience?: string }>();
   now: () => number;
   /**
@@ -143,6 +153,9 @@ export class MockAuth {
       return this.#reject('Refresh token reuse detected; the session was revoked');
     }
     if (family.revoked) return this.#reject('The session was revoked');
+    const { idleSeconds, absoluteSeconds } = this.sessionLimits;
+    if (idleSeconds !== undefined && this.now() - record.issuedAt > idleSeconds * 1000) return this.#reject('The session was idle longer than its idle timeout');
+    if (absoluteSeconds !== undefined && this.now() - family.authTime * 1000 > absoluteSeconds * 1000) return this.#reject('The session reached its maximum lifetime');
     record.used = true;
     record.usedAt = this.now();
     return { ok: true, tokens: this.#issue(family, audience) };
@@ -208,12 +221,16 @@ export class MockAuth {
     const access = this.quirks.jwtAccessTokens || asked !== undefined ? this.#jwtAccessToken(family, audience) : newToken('at');
     const refresh = newToken('rt');
     this.#accessTokens.set(access, { familyId: family.id, expiresAt: this.now() + this.accessTtlSeconds * 1000, jkt: family.jkt, audience });
-    this.#refreshTokens.set(refresh, { familyId: family.id, used: false });
+    this.#refreshTokens.set(refresh, { familyId: family.id, used: false, issuedAt: this.now() });
+    const { idleSeconds, absoluteSeconds } = this.sessionLimits;
+    const absoluteLeft = absoluteSeconds === undefined ? undefined : Math.max(1, Math.round(absoluteSeconds - (this.now() / 1000 - family.authTime)));
+    const refreshLife = [idleSeconds, absoluteLeft].filter((each): each is number => each !== undefined);
     return {
       access_token: `${access}${this.quirks.accessTokenSuffix}`,
       refresh_token: refresh,
       token_type: family.jkt ? 'DPoP' : 'Bearer',
       expires_in: this.accessTtlSeconds,
+      ...(refreshLife.length > 0 ? { refresh_expires_in: Math.min(...refreshLife) } : {}),
     };
   }
 

@@ -29,7 +29,7 @@ export function sendGrant(res: ServerResponse, result: GrantResult, flavour: 'js
   sendJson(
     res,
     200,
-    { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, expiresIn, tokenType: 'Bearer' },
+    { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, expiresIn, tokenType: 'Bearer', ...(tokens.refresh_expires_in === undefined ? {} : { refreshExpiresIn: tokens.refresh_expires_in }) },
     { 'cache-control': 'no-store' },
   );
 }

@@ -93,6 +93,14 @@ export function testHookRoutes({ auth, oidc, state }: RouteContext): Routes {
         if (!Number.isSafeInteger(body.stepUpMaxAgeSeconds) || (body.stepUpMaxAgeSeconds as number) < 0) throw new HttpError(400, 'invalid_request', 'stepUpMaxAgeSeconds must be an integer >= 0');
         state.stepUpMaxAgeSeconds = body.stepUpMaxAgeSeconds as number;
       }
+      if (body.sessionLimits !== undefined) {
+        const limits = body.sessionLimits as Record<string, unknown> | null;
+        const seconds = (value: unknown) => value === undefined || (typeof value === 'number' && value > 0);
+        if (typeof limits !== 'object' || limits === null || !seconds(limits.idleSeconds) || !seconds(limits.absoluteSeconds)) {
+          throw new HttpError(400, 'invalid_request', 'sessionLimits must be { idleSeconds?, absoluteSeconds? } in seconds > 0');
+        }
+        auth.sessionLimits = { idleSeconds: limits.idleSeconds as number | undefined, absoluteSeconds: limits.absoluteSeconds as number | undefined };
+      }
       if (body.quirks !== undefined) setQuirks(body.quirks);
       sendJson(res, 200, {
         quirks: { ...auth.quirks, requireDpopNonce: state.requireDpopNonce, ignoreDpop: state.ignoreDpop, omitExpiresIn: state.omitExpiresIn, retryAfterSeconds: state.retryAfterSeconds },

@@ -110,6 +110,7 @@ export const test = base.extend<Fixtures>({
       loseWriteAnswers: 0,
       refreshAnswerDelayMs: 0,
       stepUpMaxAgeSeconds: 60,
+      sessionLimits: {},
       quirks: NO_QUIRKS,
     });
     await control.reset();
