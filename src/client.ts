@@ -12,6 +12,7 @@ import { resolveRequestUrl } from './request-url.js';
 import { sendToWorker } from './send-to-worker.js';
 import { HandoffTokens } from './token-cache.js';
 import { SessionClock } from './session-clock.js';
+import { watchToken } from './token-watch.js';
 import { messengers } from './send-through.js';
 import { startRedirectCheck, takeLogoutReturn, takeRedirectResult } from './redirect-result.js';
 import { loginInPopup, type PopupLoginOptions } from './popup-login.js';
@@ -266,6 +267,20 @@ export class BrokerClient {
    * @throws NotLoggedInError, SessionEndedError, RefreshUnavailableError, BrokerTimeoutError; `not-supported` in sealed mode; `misconfigured` for a URL outside the allowlist.
    */
   async getAccessToken(url?: string | URL): Promise<string> {
+    return (await this.#token(url)).accessToken;
+  }
+
+  /**
+   * Handoff: `listener` gets the access token (for `url`'s API; without one, the login's) now, and
+   * each next one before the old expires (one refresh for every tab); `null` when logged out.
+   * For WebSockets and SDKs that hold a token. @returns a function that stops it.
+   */
+  watchToken(listener: (token: string | null) => void, url?: string | URL): () => void {
+    if (typeof listener !== 'function') throw new TypeError('watchToken() needs a listener function');
+    return watchToken({ token: (fresh) => this.#token(url, fresh), on: (event, handler) => this.on(event, handler) }, listener);
+  }
+
+  async #token(url: string | URL | undefined, fresh = false): Promise<HandoffTokenResult> {
     if (this.#mode === 'sealed') throw new BrokerError(ErrorCode.NotSupported, 'In sealed mode the page never holds the access token');
     const target = url === undefined ? undefined : resolveRequestUrl(url);
     const key = this.#tokens.keyFor(target);
@@ -276,7 +291,8 @@ export class BrokerClient {
         if (result.mode !== 'handoff') throw new BrokerError(ErrorCode.Internal, 'The service worker answered getToken without a token');
         return result;
       });
-    return (await this.#tokens.get(key, Date.now(), load)).accessToken;
+    // `fresh`: as if the cached token were due.
+    return this.#tokens.get(key, fresh ? Infinity : Date.now(), load);
   }
 
   /**

@@ -27,6 +27,11 @@ export class SessionClock {
   #last: SessionStatus | undefined;
   /** The ends this tab already warned about (once each). */
   readonly #warned = new Set<string>();
+  /**
+   * When this tab first saw each deadline: leads are fractions of the time from then, so a
+   * status learnt later (pages poll it) does not push the warning or the keep-alive on.
+   */
+  readonly #firstSeen = new Map<number, number>();
 
   constructor(host: ClockHost) {
     this.#host = host;
@@ -48,13 +53,18 @@ export class SessionClock {
     const idle = status.idleExpiresAt ?? null;
     if (!settings || !status.loggedIn || end === null) return;
     const now = Date.now();
+    const left = (deadline: number) => {
+      if (!this.#firstSeen.has(deadline)) this.#firstSeen.set(deadline, now);
+      if (this.#firstSeen.size > 16) this.#firstSeen.delete(this.#firstSeen.keys().next().value!);
+      return deadline - this.#firstSeen.get(deadline)!;
+    };
     const visible = typeof document === 'undefined' || document.visibilityState === 'visible';
     const keepsAlive = idle !== null && (settings.keepAlive === 'open' || (settings.keepAlive === 'visible' && visible));
     // The keep-alive moves an idle end: only an end it cannot move is warned about.
     const warnFor = keepsAlive && end >= idle ? null : end;
     if (warnFor !== null) {
       const key = `${status.session}:${warnFor}`;
-      const lead = Math.min(settings.warnBeforeMs, (warnFor - now) / 2);
+      const lead = Math.min(settings.warnBeforeMs, left(warnFor) / 2);
       this.#at(warnFor - lead, () => {
         if (this.#warned.has(key)) return;
         this.#warned.add(key);
@@ -63,7 +73,7 @@ export class SessionClock {
     }
     // Just after the end: the worker finds it over, ends it and tells every tab.
     this.#at(end + 50, () => void this.#host.status().catch(() => undefined));
-    if (keepsAlive) this.#at(idle - Math.min(KEEP_ALIVE_LEAD_MS, (idle - now) / 4), () => void this.#host.keepAlive().catch(() => undefined));
+    if (keepsAlive) this.#at(idle - Math.min(KEEP_ALIVE_LEAD_MS, left(idle) / 4), () => void this.#host.keepAlive().catch(() => undefined));
   }
 
   #at(time: number, run: () => void): void {

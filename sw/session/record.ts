@@ -56,7 +56,8 @@ export function refreshedRecord(tokens: TokenSet, session: StoredSession, parts:
   const refreshToken = tokens.refreshToken ?? session.refreshToken;
   // The refresh token was used now: the idle timeout starts again, the login's time stays.
   const { now } = parts;
-  const refreshExpiresAt = tokens.refreshExpiresInSeconds === undefined ? session.refreshExpiresAt : now + tokens.refreshExpiresInSeconds * 1000;
+  // Each answer says the limit, or there is none known (a stale one would end the session for nothing).
+  const refreshExpiresAt = tokens.refreshExpiresInSeconds === undefined ? undefined : now + tokens.refreshExpiresInSeconds * 1000;
   // A limit the refresh did not move (within 2 s) is an absolute end (Microsoft's, Keycloak's max), not an idle one.
   const fixed = session.refreshExpiresFixed || (tokens.refreshExpiresInSeconds !== undefined && session.refreshExpiresAt !== undefined && Math.abs(refreshExpiresAt! - session.refreshExpiresAt) < 2000);
   const lifetime = { startedAt: session.startedAt, refreshedAt: now, refreshExpiresAt, refreshExpiresFixed: fixed ? true : undefined };

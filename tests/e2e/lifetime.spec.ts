@@ -18,7 +18,7 @@ const recordLifetimeEvents = (page: Page) =>
 const heard = (page: Page) => page.evaluate(() => (window as any).__lifetimeEvents as Array<{ event: string; endedBy?: string }>);
 
 test('an absolute end: every tab hears session-expiring once, then session-ended (expired); the session is gone in every tab', async ({ openTab, server }) => {
-  await server.configure({ sessionLimits: { absoluteSeconds: 10 } });
+  await server.configure({ sessionLimits: { absoluteSeconds: 14 } });
   const tabs = [await openTab('/'), await openTab('/'), await openTab('/')];
   for (const tab of tabs) await recordLifetimeEvents(tab);
   await login(tabs[0]);

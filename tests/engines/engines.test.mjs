@@ -18,6 +18,18 @@ const fire = (/** @type {number} */ count) =>
   Promise.allSettled(Array.from({ length: count }, () => window.demo.api.get('/api/data'))).then((results) =>
     results.map((r) => (r.status === 'fulfilled' ? 'ok' : /** @type {any} */ (r.reason).code === 'ERR_NETWORK' ? `ERR_NETWORK: ${/** @type {any} */ (r.reason).cause?.message ?? r.reason.message}` : /** @type {any} */ (r.reason).code ?? `HTTP ${/** @type {any} */ (r.reason).response?.status}`)),
   );
+/** In a page: records the session-expiring and session-ended events it hears. */
+const recordLifetimeEvents = () => {
+  /** @type {Array<{ event: string, endedBy?: string }>} */
+  const seen = [];
+  /** @type {any} */ (window).__lifetimeEvents = seen;
+  for (const type of ['session-expiring', 'session-ended']) {
+    window.demo.broker.on(/** @type {any} */ (type), (/** @type {any} */ event) => void seen.push(event.details?.endedBy ? { event: type, endedBy: event.details.endedBy } : { event: type }));
+  }
+  return true;
+};
+const lifetimeEvents = () => /** @type {any} */ (window).__lifetimeEvents;
+
 /** Fires `count` calls to each of the /apis/ page's two APIs at once; how they ended. */
 const fireBoth = (/** @type {number} */ count) =>
   Promise.allSettled(Array.from({ length: count }, () => [window.demo.api.get('/api/data'), /** @type {any} */ (window.demo).apiB.get('data')]).flat()).then((results) =>
@@ -279,6 +291,38 @@ for (const [engineName, launch] of selected) {
       assert.equal(counted.reuseDetected, 0);
       // The second API refuses (and counts) any token not issued for it; the first, any that was.
       assert.equal(counted.wrongAudience, 0);
+    });
+
+    it('session lifetimes: every tab hears session-expiring then session-ended (expired); the keep-alive keeps 4 idle tabs past the idle timeout with one grant per period', async () => {
+      const lifetimeTabs = [];
+      for (let i = 0; i < 4; i++) lifetimeTabs.push(await engine.newTab(`${base}/`));
+      for (const tab of lifetimeTabs) await ready(tab);
+      for (const tab of lifetimeTabs) await tab.evaluate(recordLifetimeEvents);
+      try {
+        // An absolute end (the server's session max): warned once in every tab, then ended.
+        // Long enough that the warning (half the time left after the keep-alive's refresh) is seconds ahead: background tabs' timers run late by up to a second.
+        await post('/auth/test/config', { sessionLimits: { absoluteSeconds: 20 } });
+        await lifetimeTabs[0].evaluate(login);
+        for (const tab of lifetimeTabs) {
+          const events = await until(async () => {
+            const seen = await tab.evaluate(lifetimeEvents);
+            return seen.some((/** @type {any} */ each) => each.event === 'session-ended') && seen;
+          }, 'session-ended in every tab');
+          assert.deepEqual(events, [{ event: 'session-expiring' }, { event: 'session-ended', endedBy: 'expired' }]);
+        }
+        // An idle timeout: kept alive by the tabs being open, with no API call.
+        await post('/auth/test/config', { sessionLimits: { idleSeconds: 6 } });
+        await lifetimeTabs[0].evaluate(login);
+        await post('/auth/stats/reset');
+        await new Promise((resolve) => setTimeout(resolve, 15_000));
+        const counted = await stats();
+        assert.ok(counted.refreshes >= 2 && counted.refreshes <= 4, `refreshes = ${counted.refreshes}: one per keep-alive period, however many tabs`);
+        assert.equal(counted.refreshesRejected, 0);
+        assert.equal(counted.reuseDetected, 0);
+        for (const tab of lifetimeTabs) assert.equal((await tab.evaluate(status)).loggedIn, true);
+      } finally {
+        await post('/auth/test/config', { sessionLimits: {} });
+      }
     });
 
     it('the same storm in sealed mode: the worker signs, refreshes once and retries, no token in the page', async () => {

@@ -315,4 +315,31 @@ describe('BrokerClient and the session a request was made in (rules 11 and 15)',
     expect(worker.received.filter((m) => m.type === 'logout').at(-1)).not.toHaveProperty('endSession');
     expect(assigned).toHaveLength(1);
   });
+
+  it('watchToken: the token now, the next one at its refreshAt, null at a logout, nothing after stopping', async () => {
+    const worker = new ScriptedWorker();
+    worker.refreshAt = Date.now() + 150;
+    const client = await connectClient(worker);
+    const seen: Array<string | null> = [];
+    const stop = client.watchToken((token) => void seen.push(token));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(seen).toEqual(['token-1']);
+    worker.current = 2;
+    worker.refreshAt = Date.now() + 60_000;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(seen).toEqual(['token-1', 'token-2']);
+    // A refresh another tab made: passed on when heard, not at refreshAt.
+    worker.current = 3;
+    dispatchBrokerEvent(container, worker.name, 'refreshed', 3);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(seen).toEqual(['token-1', 'token-2', 'token-3']);
+    dispatchBrokerEvent(container, worker.name, 'logged-out');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(seen.at(-1)).toBeNull();
+    stop();
+    worker.current = 4;
+    dispatchBrokerEvent(container, worker.name, 'login', 4);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(seen).toEqual(['token-1', 'token-2', 'token-3', null]);
+  });
 });

@@ -53,4 +53,14 @@ describe('SessionClock', () => {
     vi.advanceTimersByTime(60_000);
     expect([out.calls, far.calls]).toEqual([[], []]);
   });
+
+  it('a status learnt again later (pages poll it) does not push the warning or the keep-alive on', () => {
+    const { instance, calls } = clock('open');
+    const idle = 1_008_000;
+    for (let t = 0; t < 6_000; t += 500) {
+      instance.update(status({ sessionExpiresAt: idle, idleExpiresAt: idle }));
+      vi.advanceTimersByTime(500);
+    }
+    expect(calls).toEqual(['keepAlive']);
+  });
 });
