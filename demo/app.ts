@@ -39,6 +39,7 @@ async function main(scriptUrl: string, scope: string | undefined): Promise<void>
   broker.on('refreshed', (event) => log('info', `Broker: tokens refreshed, generation ${event.status.generation}`));
   broker.on('logged-out', () => log('warn', 'Broker: logged out (some tab)'));
   broker.on('session-ended', (event) => log('error', `Broker: session ended: ${event.reason ?? 'unknown reason'}`));
+  broker.on('session-expiring', (event) => log('warn', `Broker: the session ends in ${Math.round(((event.status.sessionExpiresAt ?? Date.now()) - Date.now()) / 1000)} s: save your work`));
 
   wireControls(broker, api, `demo-fire-${broker.name}`);
   wireOfflinePanel(broker, api);

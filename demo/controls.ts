@@ -41,7 +41,7 @@ export function wireControls(session: SessionControls, api: AxiosInstance, chann
   const update = async () => {
     try {
       const status = await session.status();
-      showSession(status.loggedIn, status.accessExpiresAt);
+      showSession(status.loggedIn, status.accessExpiresAt, status.sessionExpiresAt ?? null, status.idleExpiresAt ?? null);
     } catch (error) {
       $('session-state').textContent = describe(error);
     }

@@ -165,6 +165,7 @@ export function renderLayout(path: keyof typeof PAGES & string): void {
       <dl class="facts">
         <dt>State</dt><dd><span id="session-state" class="pill pill-off">…</span></dd>
         <dt>Access token expires in</dt><dd id="token-expiry">—</dd>
+        <dt>Session ends in</dt><dd id="session-end">—</dd>
         <dt>Refresh token kept in</dt><dd>${page.refreshTokenKeptIn}</dd>
       </dl>
       <form id="login-form" class="login">

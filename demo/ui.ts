@@ -71,13 +71,16 @@ export function watchCounters(): void {
   });
 }
 
-/** Shows the session state and the time left on the access token. */
-export function showSession(loggedIn: boolean, expiresAt: number | null): void {
+/** Shows the session state, the time left on the access token, and on the session when its end is known. */
+export function showSession(loggedIn: boolean, expiresAt: number | null, sessionEndsAt: number | null = null, idleEndsAt: number | null = null): void {
   const state = $('session-state');
   state.textContent = loggedIn ? 'Logged in' : 'Logged out';
   state.className = `pill ${loggedIn ? 'pill-ok' : 'pill-off'}`;
   const left = expiresAt === null ? null : Math.max(0, (expiresAt - Date.now()) / 1000);
   $('token-expiry').textContent = left === null ? '—' : left === 0 ? 'expired' : `${left.toFixed(1)} s`;
+  const end = document.getElementById('session-end');
+  const seconds = sessionEndsAt === null ? 0 : Math.max(0, Math.round((sessionEndsAt - Date.now()) / 1000));
+  if (end) end.textContent = !loggedIn || sessionEndsAt === null ? 'no limit known' : sessionEndsAt === idleEndsAt ? `${seconds} s if idle (an open tab keeps it alive)` : `${seconds} s (its maximum)`;
 }
 
 /** Fires `count` API calls at once and logs how they ended. */

@@ -40,6 +40,8 @@ export interface TokenBrokerProviderProps {
   fallback?: ReactNode;
   /** Called once per sign-out, in every tab: `'logout'` (any tab) or `'ended'` (by the server). Clear cached user data here. */
   onSignedOut?: (reason: SignOutReason) => void;
+  /** Called in every tab, once, before an end nothing will move (`session-expiring`), with when it ends (epoch ms): say so, save drafts. */
+  onSessionExpiring?: (endsAt: number) => void;
   children?: ReactNode;
 }
 
@@ -94,6 +96,7 @@ export function TokenBrokerProvider(props: TokenBrokerProviderProps): ReactNode 
   // Instances given later are attached too (attaching is idempotent per instance).
   useEffect(() => void (client && attach(client)), [client, props.axios]);
   useEffect(() => client?.onSignedOut((reason) => latest.current.onSignedOut?.(reason)), [client]);
+  useEffect(() => client?.on('session-expiring', (event) => latest.current.onSessionExpiring?.(event.status.sessionExpiresAt ?? Date.now())), [client]);
 
   const ready = startup.client !== null || startup.error !== null;
   return createElement(TokenBrokerContext.Provider, { value: startup }, ready ? props.children : (props.fallback ?? null));

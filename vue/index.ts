@@ -36,6 +36,8 @@ export interface TokenBrokerPluginOptions {
   attachOptions?: AttachOptions;
   /** Called once per sign-out, in every tab: `'logout'` (any tab) or `'ended'` (by the server). */
   onSignedOut?: (reason: SignOutReason) => void;
+  /** Called in every tab, once, before an end nothing will move (`session-expiring`), with when it ends (epoch ms). */
+  onSessionExpiring?: (endsAt: number) => void;
 }
 
 /** The plugin `createTokenBroker` returns. */
@@ -83,6 +85,8 @@ export function createTokenBroker(options: TokenBrokerPluginOptions): TokenBroke
     snapshot.value = broker.getSnapshot();
     broker.subscribe((next) => (snapshot.value = next));
     if (options.onSignedOut) broker.onSignedOut(options.onSignedOut);
+    const { onSessionExpiring } = options;
+    if (onSessionExpiring) broker.on('session-expiring', (event) => onSessionExpiring(event.status.sessionExpiresAt ?? Date.now()));
     client.value = broker;
   };
   // On the server nothing starts: `ready` settles at once and the session stays `starting`.

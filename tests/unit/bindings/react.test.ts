@@ -114,6 +114,16 @@ describe('the React provider', () => {
     expect(reasons).toEqual(['logout']);
   });
 
+  it('calls onSessionExpiring with when the session ends, while mounted', async () => {
+    const ends: number[] = [];
+    await render(createElement(TokenBrokerProvider, { scriptUrl: '/sw.js', onSessionExpiring: (endsAt) => ends.push(endsAt) }));
+    await announce('session-expiring');
+    expect(ends).toHaveLength(1);
+    await act(async () => root.render(null));
+    await announce('session-expiring');
+    expect(ends).toHaveLength(1);
+  });
+
   it('logs out through useSession: the worker is asked once and the session reads logged-out', async () => {
     let session: Session | undefined;
     function Child() {

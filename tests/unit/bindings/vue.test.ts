@@ -68,6 +68,14 @@ describe('the Vue plugin', () => {
     expect(session.state.value).toBe('logged-out');
   });
 
+  it('calls the plugin option onSessionExpiring with when the session ends', async () => {
+    const ends: number[] = [];
+    const { plugin } = appWith({ scriptUrl: '/sw.js', onSessionExpiring: (endsAt) => ends.push(endsAt) });
+    await plugin.ready;
+    await announce('session-expiring');
+    expect(ends).toHaveLength(1);
+  });
+
   it('calls onSignedOut once per sign-out, from the plugin option and from the composable, and no more once its scope is stopped', async () => {
     const fromPlugin: string[] = [];
     const fromScope: string[] = [];
