@@ -88,6 +88,16 @@ test.describe('Django OAuth Toolkit 1.7', () => {
     expect((await replay.json()).error).toBe('invalid_grant');
   });
 
+  test('logout({ endSession: true }) against DOT 1.7 (no end-session endpoint): logged out here and in every tab, and the typed answer says the provider session is still open', async ({ openTab }) => {
+    const page = await openTab(`${origin}/`);
+    await loginThroughDot(page);
+    const other = await openTab(`${origin}/`);
+    const answer = await page.evaluate(() => window.demo.broker.logout({ endSession: true }).then(() => null, (error) => ({ code: error.code, error: error.details?.error })));
+    expect(answer).toEqual({ code: 'not-supported', error: 'end_session_unsupported' });
+    expect(page.url()).toBe(`${origin}/`);
+    for (const tab of [page, other]) expect(await tab.evaluate(() => window.demo.broker.status().then((s) => s.loggedIn))).toBe(false);
+  });
+
   test('without a revocation endpoint (DOT 1.7 discovery names none), logout says so in every tab, and the token is indeed still live', async ({ openTab, context }) => {
     const page = await openTab(`${origin}/no-revocation/`);
     const warnings: string[] = [];

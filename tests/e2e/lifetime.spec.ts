@@ -49,3 +49,33 @@ test('the keep-alive: 4 idle tabs keep the session past the idle timeout, one gr
   }
   expect(await tabs[3].evaluate(() => window.demo.api.get('/api/data').then((r) => r.status))).toBe(200);
 });
+
+test('watchToken: two tabs watching get each next token before the old expires, one refresh per token for both', async ({ openTab, server }) => {
+  await server.setAccessTtl(3);
+  const tabs = [await openTab('/'), await openTab('/')];
+  await login(tabs[0]);
+  await server.reset();
+  for (const tab of tabs) {
+    await tab.evaluate(() => {
+      const seen: Array<string | null> = ((window as any).__watched = []);
+      (window as any).__stopWatching = window.demo.broker.watchToken((token) => void seen.push(token));
+    });
+  }
+  // Tokens live 3 s and are refreshed ahead (at 80% of their life): three or four in 7 s.
+  await tabs[0].waitForTimeout(7_000);
+  const watched = await Promise.all(tabs.map((tab) => tab.evaluate(() => (window as any).__watched as Array<string | null>)));
+  for (const tokens of watched) {
+    expect(tokens.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(tokens).size).toBe(tokens.length);
+  }
+  const stats = await server.stats();
+  // Each new token was one refresh for both tabs: never more refreshes than tokens one tab saw.
+  expect(stats.refreshes).toBeLessThanOrEqual(Math.max(...watched.map((tokens) => tokens.length)));
+  expect(stats).toMatchObject({ reuseDetected: 0, refreshesRejected: 0 });
+  // The last token a watcher got works at the API, sent by hand as a WebSocket's would be.
+  expect(await tabs[1].evaluate(() => fetch('/api/data', { headers: { authorization: `Bearer ${((window as any).__watched as string[]).at(-1)}` } }).then((r) => r.status))).toBe(200);
+  // Logging out gives every watcher null; stopping stops it.
+  await tabs[0].evaluate(() => window.demo.broker.logout());
+  for (const tab of tabs) await expect.poll(() => tab.evaluate(() => ((window as any).__watched as Array<string | null>).at(-1))).toBeNull();
+  for (const tab of tabs) await tab.evaluate(() => (window as any).__stopWatching());
+});
