@@ -48,13 +48,16 @@ export class SessionView {
   }
 
   /** Reads the session; reports a record that vanished, or whose subject changed without a login (replaced outside the broker). */
-  async read(): Promise<StoredSession | undefined> {
+  async read(again = true): Promise<StoredSession | undefined> {
     const session = await this.#deps.sessions.read();
     if (!session) {
       if (this.#known !== undefined) await this.#vanished(this.#known);
       return undefined;
     }
-    if (await this.#endIfOver(session)) return undefined;
+    const over = await this.#endIfOver(session);
+    if (over === 'ended') return undefined;
+    // Another read ended it (or a login replaced it) meanwhile: what the store holds now (read once more, not in a loop).
+    if (over === 'gone') return again ? this.read(false) : undefined;
     this.#known = identityOf(session);
     const subject = subjectOf(session);
     if (subject !== undefined) {
@@ -96,20 +99,24 @@ export class SessionView {
   /**
    * A session past its idle deadline or lifetime ends at its first read after it: cleared
    * (compare-and-delete: a login that replaced it stays), revoked, and every tab told why
-   * (`details.endedBy`: `idle` or `expired`). Returns true when it ended.
+   * (`details.endedBy`: `idle` or `expired`). `gone`: the store no longer held it (another read
+   * ended it, a login replaced it).
    */
-  async #endIfOver(session: StoredSession): Promise<boolean> {
+  async #endIfOver(session: StoredSession): Promise<'ended' | 'live' | 'gone'> {
     const { sessionExpiresAt, endsBy } = deadlinesOf(session, this.#deps.config.session);
-    if (sessionExpiresAt === null || endsBy === null || this.#deps.now() < sessionExpiresAt) return false;
-    if (!(await this.#deps.sessions.clearIf(session.refreshToken))) return false;
-    this.forget();
-    this.#deps.dropCached();
-    this.#deps.revoke(session, `the session that reached its ${endsBy === 'idle' ? 'idle timeout' : 'lifetime'}`);
+    if (sessionExpiresAt === null || endsBy === null || this.#deps.now() < sessionExpiresAt) return 'live';
     const reason = endsBy === 'idle' ? 'The session was not refreshed within its idle timeout: log in again' : 'The session reached the end of its lifetime: log in again';
     const ended = new SessionEndedError(reason, { details: { endedBy: endsBy } });
-    this.endedBy = ended;
+    // Known as ended before the delete: a read meanwhile must not take the empty store for a vanished record.
+    const undo = this.ending(ended);
+    if (!(await this.#deps.sessions.clearIf(session.refreshToken))) {
+      undo();
+      return 'gone';
+    }
+    this.#deps.dropCached();
+    this.#deps.revoke(session, `the session that reached its ${endsBy === 'idle' ? 'idle timeout' : 'lifetime'}`);
     await this.#deps.notify('session-ended', this.statusOf(undefined), ended.message, ended.details);
-    return true;
+    return 'ended';
   }
 
   /** A login stored `session`: nothing of the previous one applies any more. */

@@ -322,6 +322,8 @@ for (const [engineName, launch] of selected) {
         for (const tab of lifetimeTabs) assert.equal((await tab.evaluate(status)).loggedIn, true);
       } finally {
         await post('/auth/test/config', { sessionLimits: {} });
+        // Parked on a page without script: their polls would keep the worker awake for the idle-worker test.
+        for (const tab of lifetimeTabs) await tab.goto(`${base}/auth/config`);
       }
     });
 

@@ -107,4 +107,12 @@ describe('the broker with known lifetimes', () => {
     await broker.keepAlive();
     expect(endpoint.refreshCalls).toHaveLength(1);
   });
+
+  it('reads at once after the deadline: one session-ended (idle), never taken for a vanished record', async () => {
+    const { broker, clock, events } = await loggedIn({ session: { idleTimeoutSeconds: 100, keepAlive: false } });
+    const claimed = (await broker.status()).session!;
+    clock.now += 101_000;
+    await Promise.all([broker.status(), broker.getToken(claimed).catch(() => undefined), broker.status(), broker.getToken(claimed).catch(() => undefined)]);
+    expect(events.filter((each) => each.event === 'session-ended').map((each) => each.details?.endedBy)).toEqual(['idle']);
+  });
 });
