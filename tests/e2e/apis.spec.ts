@@ -4,8 +4,8 @@
  * eight tabs on both APIs after expiry costs one grant per API, never a reuse, and no token
  * reaches the other API.
  */
-import type { Page } from '@playwright/test';
-import { expect, login, loginThroughProvider, test } from './fixtures.js';
+import type { BrowserContext, Page } from '@playwright/test';
+import { expect, login, loginThroughProvider, test, type ServerControl } from './fixtures.js';
 
 const SECOND_AUDIENCE = 'https://api-b.demo';
 
@@ -34,6 +34,39 @@ async function stormBothApis(tabs: Page[], count: number): Promise<string[][]> {
   return results;
 }
 
+/**
+ * Records, per API, every `Authorization` header the context's pages send; `check()` asserts
+ * each API got some and none got a token the other did.
+ */
+function recordTokensByApi(context: BrowserContext) {
+  const sent = { a: new Set<string>(), b: new Set<string>() };
+  context.on('request', (request) => {
+    const url = new URL(request.url());
+    const authorization = request.headers()['authorization'];
+    if (authorization && url.pathname.startsWith('/api/')) sent[url.pathname.startsWith('/api/b/') ? 'b' : 'a'].add(authorization);
+  });
+  return {
+    check() {
+      expect(sent.a.size).toBeGreaterThan(0);
+      expect(sent.b.size).toBeGreaterThan(0);
+      expect([...sent.a].filter((token) => sent.b.has(token))).toEqual([]);
+    },
+  };
+}
+
+/**
+ * Three calls to each API from every tab at once, and what they must cost: all succeed, one
+ * grant per API, no reuse, the server refused none for its audience, and no token went to both.
+ */
+async function stormCostsOneGrantPerApi(tabs: Page[], server: ServerControl, tokens: ReturnType<typeof recordTokensByApi>): Promise<void> {
+  const results = await stormBothApis(tabs, 3);
+  expect(results).toEqual(tabs.map(() => Array(6).fill('ok')));
+  const stats = await server.stats();
+  expect(stats.grantsByResource).toEqual({ default: 1, [SECOND_AUDIENCE]: 1 });
+  expect(stats).toMatchObject({ refreshes: 2, reuseDetected: 0, wrongAudience: 0 });
+  tokens.check();
+}
+
 test.describe('several APIs, one token each (rule 14)', () => {
   test('8 tabs on two APIs after expiry: one grant per API, no reuse, no token crosses APIs', async ({ openTab, server, context }) => {
     const tabs: Page[] = [];
@@ -44,26 +77,10 @@ test.describe('several APIs, one token each (rule 14)', () => {
     expect(await tabs[0].evaluate(() => Promise.all([window.demo.api.get('/api/data'), window.demo.apiB!.get('data')]).then((r) => r.map((each) => each.status)))).toEqual([200, 200]);
     expect((await server.stats()).grantsByResource).toEqual({ [SECOND_AUDIENCE]: 1 });
 
-    const sent = new Map<string, Set<string>>();
-    context.on('request', (request) => {
-      const url = new URL(request.url());
-      const authorization = request.headers()['authorization'];
-      if (!authorization || !url.pathname.startsWith('/api/')) return;
-      const api = url.pathname.startsWith('/api/b/') ? 'b' : 'a';
-      sent.set(api, (sent.get(api) ?? new Set()).add(authorization));
-    });
+    const tokens = recordTokensByApi(context);
     await server.expireAccessTokens();
     await server.reset();
-    const results = await stormBothApis(tabs, 3);
-    expect(results).toEqual(tabs.map(() => Array(6).fill('ok')));
-    const stats = await server.stats();
-    expect(stats.grantsByResource).toEqual({ default: 1, [SECOND_AUDIENCE]: 1 });
-    expect(stats).toMatchObject({ refreshes: 2, reuseDetected: 0, wrongAudience: 0 });
-    // The server refused none for its audience, and the page never sent one API's token to the other.
-    const [a, b] = [sent.get('a') ?? new Set(), sent.get('b') ?? new Set()];
-    expect(a.size).toBeGreaterThan(0);
-    expect(b.size).toBeGreaterThan(0);
-    expect([...a].filter((token) => b.has(token))).toEqual([]);
+    await stormCostsOneGrantPerApi(tabs, server, tokens);
   });
 
   test('a URL outside the allowlist gets no token: misconfigured, and nothing is asked of the server', async ({ openTab, server }) => {
@@ -103,22 +120,11 @@ test.describe('several APIs against oidc-provider (RFC 8707 resource indicators)
     expect(await first.evaluate(() => Promise.all([window.demo.api.get('/api/data'), window.demo.apiB!.get('data')]).then((r) => r.map((each) => each.status)))).toEqual([200, 200]);
     // (The login's own token may have come due meanwhile: its 2-second life is short on a loaded machine.)
     expect((await server.stats()).grantsByResource[SECOND_AUDIENCE]).toBe(1);
-    const sent = new Map<string, Set<string>>();
-    context.on('request', (request) => {
-      const url = new URL(request.url());
-      const authorization = request.headers()['authorization'];
-      if (authorization && url.pathname.startsWith('/api/')) sent.set(url.pathname.startsWith('/api/b/') ? 'b' : 'a', (sent.get(url.pathname.startsWith('/api/b/') ? 'b' : 'a') ?? new Set()).add(authorization));
-    });
+    const tokens = recordTokensByApi(context);
     await first.waitForTimeout(2300);
     // The refreshed tokens live 30 s: on a loaded machine the storm can outlast a 2-second token.
     await server.setAccessTtl(30);
     await server.reset();
-    const results = await stormBothApis(tabs, 3);
-    expect(results).toEqual(tabs.map(() => Array(6).fill('ok')));
-    const stats = await server.stats();
-    expect(stats.grantsByResource).toEqual({ default: 1, [SECOND_AUDIENCE]: 1 });
-    expect(stats).toMatchObject({ refreshes: 2, reuseDetected: 0, wrongAudience: 0 });
-    const [a, b] = [sent.get('a') ?? new Set(), sent.get('b') ?? new Set()];
-    expect([...a].filter((token) => b.has(token))).toEqual([]);
+    await stormCostsOneGrantPerApi(tabs, server, tokens);
   });
 });
