@@ -335,12 +335,14 @@ export class BrokerClient {
   }
 
   /**
-   * Sealed mode: resolves once this page is controlled by the broker's worker (claimed, or
-   * reloaded once after Shift+Reload: `wait-for-control.ts`), so its requests can be signed.
-   * @throws ServiceWorkerUnavailableError when the page is still not controlled after that reload.
+   * Resolves once the broker's worker controls this page (`wait-for-control.ts`), so its requests
+   * are signed or queued; `false` in handoff mode when it stayed uncontrolled (no reload there).
+   * @throws ServiceWorkerUnavailableError in sealed mode when the page is still not controlled after a reload.
    */
-  async waitForControl(): Promise<void> {
-    return waitForControl(this.registration, () => this.#send('claim', {}));
+  async waitForControl(): Promise<boolean> {
+    const controlled = await waitForControl(this.registration, () => this.#send('claim', {}), this.#mode === 'sealed');
+    if (!controlled) hint('uncontrolled', 'this page is not controlled by the broker worker (Shift+Reload?): the offline queue does not keep its writes until a normal reload');
+    return controlled;
   }
 
   /** Stops listening to the worker; a later {@link registerTokenBroker} for its script makes a new client. */

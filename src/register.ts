@@ -13,8 +13,8 @@ export interface RegisterOptions extends BrokerClientOptions {
  * Registers the worker at `scriptUrl` (or reuses its registration), waits until it is
  * active, and returns a connected {@link BrokerClient}. In handoff mode it works in a page
  * that is not controlled (first load, Shift+Reload): it talks to the active worker
- * directly. In sealed mode it also waits until the worker controls the page (see
- * {@link BrokerClient.waitForControl}).
+ * directly. In sealed mode, and with an offline queue, it also waits until the worker
+ * controls the page (see {@link BrokerClient.waitForControl}).
  *
  * Idempotent per page: every call with the same script URL and scope returns the same
  * client (the options of the first call apply), until the app calls `close()` on it; a
@@ -78,7 +78,8 @@ async function register(scriptUrl: string, options: RegisterOptions): Promise<Br
   await checkRegistration(registration);
   const client = new BrokerClient(workbox, registration, options);
   await client.connect();
-  // Sealed mode signs requests in the worker: an uncontrolled page would send them bare.
-  if (client.mode === 'sealed') await client.waitForControl();
+  // Sealed mode signs requests in the worker: an uncontrolled page would send them bare. An
+  // offline queue keeps writes in the worker: an uncontrolled page's would be lost offline.
+  if (client.mode === 'sealed' || client.queuesOffline) await client.waitForControl();
   return client;
 }

@@ -115,6 +115,25 @@ for (const { path, database, mode } of [
   });
 }
 
+test('a page with the offline queue loaded uncontrolled (Shift+Reload) is claimed, not reloaded, and its offline writes are kept', async ({ context, openTab, server }) => {
+  // Firefox showed the same in CI: a second tab opened while the worker installed stayed uncontrolled, and its write failed offline.
+  const page = await openTab('/offline/');
+  await login(page);
+  const navigations: string[] = [];
+  page.on('framenavigated', (frame) => frame === page.mainFrame() && navigations.push(frame.url()));
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Page.reload', { ignoreCache: true });
+  await page.waitForFunction(() => document.body.dataset.ready === 'true' || document.body.dataset.ready === 'error');
+  expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toMatch(/\/offline\/sw\.js$/);
+  expect(navigations).toHaveLength(1);
+  await context.setOffline(true);
+  const written = await write(page, 'kept');
+  await context.setOffline(false);
+  expect(written.status).toBe(202);
+  expect(await page.evaluate(() => window.demo.broker.replayQueue())).toEqual({ pending: 0 });
+  expect((await server.notes()).map((note) => note.text)).toEqual(['kept']);
+});
+
 test('Background Sync (Chromium): the sync event replays the queue with no page telling the worker', async ({ openTab, server }) => {
   const page = await openTab('/offline/');
   await login(page);

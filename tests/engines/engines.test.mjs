@@ -368,7 +368,7 @@ for (const [engineName, launch] of selected) {
           // Polled: a replay attempt (at a page's connect or the worker's start) takes a record out while
           // it tries and puts it back when the send fails, so one read can miss it for a moment.
           const threeRecords = async () => {
-            const read = /** @type {string[]} */ (await first.evaluate(queueRecords));
+            const read = /** @type {string[]} */ (await first.evaluate(queueRecords, database));
             return read.length === 3 ? read : undefined;
           };
           const records = /** @type {string[]} */ (
@@ -395,7 +395,7 @@ for (const [engineName, launch] of selected) {
         assert.equal(counted.refreshes, 1);
         assert.equal(counted.reuseDetected, 0);
         assert.deepEqual(await first.evaluate(() => window.demo.broker.replayQueue()), { pending: 0 });
-        assert.deepEqual(await first.evaluate(queueRecords), []);
+        assert.deepEqual(await first.evaluate(queueRecords, database), []);
         assert.equal((await (await fetch(`${base}/auth/demo/notes`)).json()).notes.length, 3);
       });
     }
