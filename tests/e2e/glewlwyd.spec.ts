@@ -117,6 +117,23 @@ test.describe('Glewlwyd 2.7', () => {
     expect(await glewlwyd.replay(refreshToken)).not.toBe(200);
   });
 
+  test("logout({ endSession: true }) at Glewlwyd: every tab is logged out, Glewlwyd's session ends, and the next login asks for the password", async ({ openTab }) => {
+    const page = await openTab(`${origin}/`);
+    await loginThroughGlewlwyd(page);
+    const other = await openTab(`${origin}/`);
+    await page.evaluate(() => void window.demo.broker.logout({ endSession: true }));
+    // Glewlwyd's end_session sends the browser to its own page, which asks to confirm.
+    await page.waitForURL((url) => url.pathname === '/login.html' && url.searchParams.get('prompt') === 'end_session');
+    await expect.poll(() => other.evaluate(() => window.demo.broker.status().then((s) => s.loggedIn))).toBe(false);
+    await page.locator('button:has-text("Logout")').first().click();
+    await page.waitForURL((url) => url.pathname === '/' && !url.searchParams.has('state'));
+    await page.waitForFunction(() => document.body.dataset.ready === 'true');
+    // The next login by redirect shows the password form: no silent sign-in.
+    await page.evaluate(() => void window.demo.broker.loginWithRedirect());
+    await page.waitForURL((url) => url.pathname === '/login.html');
+    await expect(page.locator('#username')).toBeVisible();
+  });
+
   test("the password grant from its public client: Glewlwyd's 403 without a body is login-failed naming both causes, not just a wrong password", async ({ openTab }) => {
     const page = await openTab(`${origin}/password-grant/`);
     const error = await page.evaluate(() =>

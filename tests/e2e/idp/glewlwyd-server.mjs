@@ -61,7 +61,11 @@ function freePort() {
 }
 
 async function setUp() {
-  const sql = gunzipSync(readFileSync('/usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz')).toString('utf8');
+  // The default client backend names the property `post_logout_redirect_uri`, one value; the OpenID plugin reads
+  // `post_logout_redirect_uris`, a list: declared so, as an administrator does in its client backend settings.
+  const sql = gunzipSync(readFileSync('/usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz'))
+    .toString('utf8')
+    .replace('"post_logout_redirect_uri":{"multiple":false', '"post_logout_redirect_uris":{"multiple":true');
   const database = join(work, 'glewlwyd.db');
   const init = spawnSync('/usr/bin/python3', ['-c', 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.stdin.read()); c.commit()', database], { input: sql });
   if (init.status !== 0) throw new Error(`the Glewlwyd database could not be created: ${init.stderr}`);
@@ -165,7 +169,11 @@ async function setUp() {
       'allowed-scope': ['openid'],
       'subject-type': 'public',
       'service-documentation': `${ORIGIN}/`,
-      'session-management-allowed': false,
+      // RP-initiated logout: the end_session endpoint, its session cookie, and the session list its logout page reads.
+      'session-management-allowed': true,
+      'session-cookie-name': 'GLEWLWYD2_OIDC_SID',
+      'session-cookie-expiration': 2592000,
+      'front-channel-logout-allowed': true,
     },
   });
   await admin('/api/user/', { username: 'demo', name: 'Demo', password: 'demo', enabled: true, scope: ['openid'] });
@@ -175,6 +183,7 @@ async function setUp() {
     confidential: false,
     enabled: true,
     redirect_uri: SCOPES.map((scope) => `${ORIGIN}${scope}oidc-callback`),
+    post_logout_redirect_uris: [`${ORIGIN}/`],
     authorization_type: ['code', 'refresh_token', 'delete_token'],
     scope: ['openid'],
   });
@@ -223,6 +232,7 @@ function fixtureConfig() {
     clientId: 'spa',
     scope: 'openid',
     statusCodes: [401],
+    postLogoutRedirectUri: `${ORIGIN}/`,
     variants: {
       '/dpop/': { dpop: true },
       '/delete-token/': { revokeWith: 'delete_token' },

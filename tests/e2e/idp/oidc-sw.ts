@@ -24,6 +24,8 @@ interface IdpFixture {
    * may use, instead of RFC 7009 revocation, which Glewlwyd allows only with client authentication.
    */
   revokeWith?: 'delete_token';
+  /** Where RP-initiated logout comes back to (registered at the provider). */
+  postLogoutRedirectUri?: string;
   variants?: Record<string, Partial<IdpFixture>>;
 }
 
@@ -42,6 +44,7 @@ const adapter: TokenEndpoint = fixture.passwordGrant
       clientId: fixture.clientId,
       redirectUri: new URL('oidc-callback', self.registration.scope).href,
       scope: fixture.scope,
+      postLogoutRedirectUri: fixture.postLogoutRedirectUri,
       allowInsecureRequests: true, // loopback http in tests only
     });
 
