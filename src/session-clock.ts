@@ -19,6 +19,8 @@ export interface ClockHost {
 const MAX_DELAY_MS = 2 ** 31 - 1;
 /** The keep-alive is sent this long before an idle deadline at most (a quarter of the time left for short ones). */
 const KEEP_ALIVE_LEAD_MS = 60_000;
+/** A failed keep-alive is not tried again with less than this left before the idle deadline. */
+const KEEP_ALIVE_RETRY_MIN_MS = 2_000;
 
 export class SessionClock {
   readonly #host: ClockHost;
@@ -73,7 +75,15 @@ export class SessionClock {
     }
     // Just after the end: the worker finds it over, ends it and tells every tab.
     this.#at(end + 50, () => void this.#host.status().catch(() => undefined));
-    if (keepsAlive) this.#at(idle - Math.min(KEEP_ALIVE_LEAD_MS, left(idle) / 4), () => void this.#host.keepAlive().catch(() => undefined));
+    if (keepsAlive) this.#at(idle - Math.min(KEEP_ALIVE_LEAD_MS, left(idle) / 4), () => this.#keepAlive(idle));
+  }
+
+  /** A keep-alive that failed (offline, the token endpoint down) is tried again halfway to the deadline, while there is time. */
+  #keepAlive(idle: number): void {
+    this.#host.keepAlive().catch(() => {
+      const left = idle - Date.now();
+      if (left > KEEP_ALIVE_RETRY_MIN_MS) this.#at(Date.now() + left / 2, () => this.#keepAlive(idle));
+    });
   }
 
   #at(time: number, run: () => void): void {

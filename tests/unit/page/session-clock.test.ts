@@ -63,4 +63,30 @@ describe('SessionClock', () => {
     }
     expect(calls).toEqual(['keepAlive']);
   });
+
+  it('a keep-alive that failed (offline) is tried again halfway to the idle deadline, not with under 2 s left', async () => {
+    const calls: string[] = [];
+    let failures = 2;
+    const instance = new SessionClock({
+      status: async () => void calls.push('status'),
+      keepAlive: async () => {
+        calls.push(`keepAlive ${Date.now()}`);
+        if (failures-- > 0) throw new TypeError('Failed to fetch');
+      },
+      expiring: () => undefined,
+    });
+    instance.settings = { warnBeforeMs: 60_000, keepAlive: 'open' };
+    instance.update(status({ sessionExpiresAt: 1_008_000, idleExpiresAt: 1_008_000 }));
+    await vi.advanceTimersByTimeAsync(8_000);
+    // At 1 006 000 (2 s left): failed; the retry at 1 007 000 would leave 1 s, so none.
+    expect(calls).toEqual(['keepAlive 1006000']);
+    const longer = new SessionClock({ status: async () => undefined, keepAlive: async () => { calls.push(`keepAlive ${Date.now()}`); if (failures-- > 0) throw new TypeError('Failed to fetch'); }, expiring: () => undefined });
+    calls.length = 0;
+    failures = 1;
+    longer.settings = { warnBeforeMs: 60_000, keepAlive: 'open' };
+    longer.update(status({ sessionExpiresAt: 1_008_000 + 400_000, idleExpiresAt: 1_008_000 + 400_000 }));
+    await vi.advanceTimersByTimeAsync(400_000);
+    // A minute before (1 348 000): failed; again halfway to the deadline (1 378 000): kept alive, no more.
+    expect(calls.filter((call) => call.startsWith('keepAlive'))).toEqual(['keepAlive 1348000', 'keepAlive 1378000']);
+  });
 });
