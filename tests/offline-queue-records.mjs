@@ -4,7 +4,7 @@
  * (workbox-background-sync's `requests` store), as text with the request bodies decoded, so a
  * test can scan what is stored for tokens. Shared by Chromium's tests/e2e/offline.spec.ts and
  * the Firefox and WebKit suite; sent to the browser as source, it uses nothing from this module.
- * @param {string} [queueName] only this queue's records (the store is shared by every queue of the origin)
+ * @param {string} [queueName] only this queue's records (all of them when empty) (the store is shared by every queue of the origin)
  * @returns {Promise<string[]>}
  */
 export const queueRecords = (queueName) =>

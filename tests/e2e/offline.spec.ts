@@ -35,7 +35,7 @@ async function recordQueueEvents(page: Page): Promise<void> {
 const queueEvents = (page: Page) => page.evaluate(() => (window as any).__queueEvents as Array<{ event: string; id: string; status?: number; dropReason?: string; method: string; url: string }>);
 
 /** Every record of the Workbox queue's IndexedDB, as text (bodies decoded), read from a page of the origin. */
-const queueRecords = (page: Page) => page.evaluate(readQueueRecords);
+const queueRecords = (page: Page) => page.evaluate(readQueueRecords, "");
 
 for (const { path, database, mode } of [
   { path: '/offline/', database: 'sw-token-broker:demo-offline', mode: 'handoff' },

@@ -39,7 +39,7 @@ type Seen = { event: string; reason?: string; details: { endedBy?: string } | nu
 const events = (page: Page) => page.evaluate(() => (window as any).__events as Seen[]);
 
 const loginAs = (page: Page, user: 'demo' | 'alice') => page.evaluate((name) => window.demo.broker.login({ username: name, password: name }), user);
-const queueRecords = (page: Page) => page.evaluate(readQueueRecords);
+const queueRecords = (page: Page) => page.evaluate(readQueueRecords, "");
 
 /** Deletes the origin's storage the way "clear site data" does (CDP `Storage.clearDataForOrigin`). */
 async function clearSiteData(page: Page, storageTypes: string): Promise<void> {
