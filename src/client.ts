@@ -4,12 +4,12 @@ import { BrokerTimeoutError, ErrorCode, BrokerError, PROTOCOL, PROTOCOL_VERSION,
 import type { AllowlistEntry, BrokerEvent, BrokerEventType, BrokerMode, FailedCredential, HandoffTokenResult, OkReply, RedirectLoginOptions, RefreshResult, RequestFieldsByType, RequestType, SessionStatus, TokenResult } from '../protocol/index.js';
 import { definedParams } from '../protocol/authorization-params.js';
 import { hint, isDevelopment } from './hints.js';
-import { WorkerPresence, waitForActive } from './worker-presence.js';
 import { waitForControl } from './wait-for-control.js';
+import type { BrokerTransport } from './transport.js';
+import { WorkerTransport } from './worker-transport.js';
 import { ReplayForwarding } from './replay-forwarding.js';
 import { SessionListeners, type BrokerEventHandler, type SessionListener, type SessionSnapshot, type SignOutReason } from './session-listeners.js';
 import { resolveRequestUrl } from './request-url.js';
-import { sendToWorker } from './send-to-worker.js';
 import { HandoffTokens } from './token-cache.js';
 import { SessionClock } from './session-clock.js';
 import { watchToken } from './token-watch.js';
@@ -36,11 +36,11 @@ export type { PopupLoginOptions } from './popup-login.js';
  * worker never sends one, and no method could return one.
  */
 export class BrokerClient {
-  /** The workbox-window instance, for apps that show update prompts. */
-  readonly workbox: Workbox;
-  readonly registration: ServiceWorkerRegistration;
-  #timeoutMs: number;
-  #resendAfterMs: number;
+  /** The workbox-window instance, for apps that show update prompts; undefined where the broker runs in the page (`fallback`). */
+  readonly workbox: Workbox | undefined;
+  /** The worker's registration; undefined where the broker runs in the page (`fallback`). */
+  readonly registration: ServiceWorkerRegistration | undefined;
+  readonly #transport: BrokerTransport;
   #name = '';
   #mode: BrokerMode = 'handoff';
   #loginKind: 'password' | 'redirect' = 'password';
@@ -61,29 +61,26 @@ export class BrokerClient {
    * must not join it: its answer would be about the wrong token.)
    */
   #pendingRefresh = new Map<string, Promise<RefreshResult>>();
-  #onMessage = (event: MessageEvent) => this.#receive(event);
   /** Firefox and WebKit have no Background Sync: the page tells the worker the network is back. */
   readonly #replays = new ReplayForwarding(() => this.replayQueue());
 
-  /** Use {@link registerTokenBroker}; the constructor does not talk to the worker. */
-  constructor(workbox: Workbox, registration: ServiceWorkerRegistration, options: BrokerClientOptions = {}) {
+  /**
+   * Use {@link registerTokenBroker}; the constructor does not talk to the broker. Without
+   * `transport` it talks to `registration`'s worker.
+   */
+  constructor(workbox: Workbox | undefined, registration: ServiceWorkerRegistration | undefined, options: BrokerClientOptions = {}, transport?: BrokerTransport) {
     this.workbox = workbox;
     this.registration = registration;
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS;
-    this.#resendAfterMs = options.resendAfterMs ?? 3_000;
-    messengers.set(this, (type, fields) => this.#send(type, fields));
-    navigator.serviceWorker.addEventListener('message', this.#onMessage);
-    // Messages from the worker wait in a queue until this is called.
-    navigator.serviceWorker.startMessages();
-    this.#presence = new WorkerPresence(registration, () => {
+    const timeouts = { timeoutMs: options.timeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS, resendAfterMs: options.resendAfterMs ?? 3_000 };
+    if (!transport && !registration) throw new TypeError('BrokerClient needs a registration or a transport');
+    this.#transport = transport ?? new WorkerTransport(registration!, timeouts, () => {
       this.#tokens.clear();
       const last = this.#session.snapshot.status;
       if (last?.loggedIn) this.#learn({ ...last, loggedIn: false, accessExpiresAt: null, generation: null, refreshRetryAt: null, persisted: null, dpopBound: null, claims: null, session: null });
     });
+    messengers.set(this, (type, fields) => this.#send(type, fields));
+    this.#transport.listen((data) => this.#receive(data));
   }
-
-  /** Rule 15: whether the worker still exists (`worker-presence.ts`). */
-  readonly #presence: WorkerPresence;
 
   /** The broker's name (its storage namespace). */
   get name(): string {
@@ -201,7 +198,7 @@ export class BrokerClient {
   }
 
   get #checkKey(): string {
-    return `sw-token-broker:redirect-check:${this.registration.scope}`;
+    return `sw-token-broker:redirect-check:${this.#transport.scope}`;
   }
 
   /**
@@ -340,6 +337,7 @@ export class BrokerClient {
    * @throws ServiceWorkerUnavailableError in sealed mode when the page is still not controlled after a reload.
    */
   async waitForControl(): Promise<boolean> {
+    if (!this.registration) return false;
     const controlled = await waitForControl(this.registration, () => this.#send('claim', {}), this.#mode === 'sealed');
     if (!controlled) hint('uncontrolled', 'this page is not controlled by the broker worker (Shift+Reload?): the offline queue does not keep its writes until a normal reload');
     return controlled;
@@ -347,7 +345,7 @@ export class BrokerClient {
 
   /** Stops listening to the worker; a later {@link registerTokenBroker} for its script makes a new client. */
   close(): void {
-    navigator.serviceWorker.removeEventListener('message', this.#onMessage);
+    this.#transport.close();
     this.#replays.stop();
     this.#tokens.clear();
     this.#closed = true;
@@ -370,8 +368,7 @@ export class BrokerClient {
     return this.#tokens.fromReply(reply, key);
   }
 
-  #receive(event: MessageEvent): void {
-    const data: unknown = event.data;
+  #receive(data: unknown): void {
     if (!isBrokerEvent(data) || data.broker !== this.#name) return;
     if (data.event === 'logged-out' || data.event === 'session-ended' || data.event === 'login') this.#tokens.clear();
     // A logout that left the refresh token live at the server is worth a word in development.
@@ -382,18 +379,7 @@ export class BrokerClient {
     if (typeof data.status === 'object' && data.status !== null) this.#learn(data.status, reason, copy);
   }
 
-  async #send<T extends RequestType>(type: T, fields: RequestFieldsByType[T]): Promise<OkReply<T>> {
-    if (!this.registration.active) await this.#presence.check();
-    if (this.#presence.gone) throw this.#presence.gone;
-    const worker = await this.#activeWorker();
-    // While it waits: `sw-unregistered` within seconds if the worker was unregistered, rather than a timeout.
-    return this.#presence.whileWaiting(sendToWorker(worker, type, fields, { timeoutMs: this.#timeoutMs, resendAfterMs: this.#resendAfterMs }));
-  }
-
-  /** The registration's active worker, so an uncontrolled page (first load, Shift+Reload) works too. */
-  async #activeWorker(): Promise<ServiceWorker> {
-    const active = this.registration.active;
-    if (active) return active;
-    return waitForActive(this.registration, this.#timeoutMs);
+  #send<T extends RequestType>(type: T, fields: RequestFieldsByType[T]): Promise<OkReply<T>> {
+    return this.#transport.send(type, fields);
   }
 }
