@@ -1,6 +1,6 @@
 /** The demo page with the broker (handoff or sealed): every tab shares one session and one refresh. */
 import axios from 'axios';
-import { attachTokenBroker, registerTokenBroker } from '../src/index.js';
+import { attachTokenBroker, registerTokenBroker, type RegisterOptions } from '../src/index.js';
 import { wireControls } from './controls.js';
 import { wireOfflinePanel } from './offline-panel.js';
 import { $, describe, log, tabName, watchCounters } from './ui.js';
@@ -17,18 +17,21 @@ declare global {
   }
 }
 
-/** Starts the demo page against the worker at `scriptUrl`. */
-export function startDemo(scriptUrl: string, scope?: string): void {
-  main(scriptUrl, scope).catch((error: unknown) => {
+/**
+ * Starts the demo page against the worker at `scriptUrl`; with `fallback`, where no service
+ * worker can run, against the same broker in the page.
+ */
+export function startDemo(scriptUrl: string, scope?: string, fallback?: RegisterOptions['fallback']): void {
+  main(scriptUrl, scope, fallback).catch((error: unknown) => {
     log('error', `The broker could not start: ${describe(error)}`);
     document.body.dataset.ready = 'error';
   });
 }
 
-async function main(scriptUrl: string, scope: string | undefined): Promise<void> {
+async function main(scriptUrl: string, scope: string | undefined, fallback: RegisterOptions['fallback']): Promise<void> {
   $('tab-name').textContent = tabName();
   watchCounters();
-  const broker = await registerTokenBroker(scriptUrl, { scope });
+  const broker = await registerTokenBroker(scriptUrl, { scope, fallback });
   const api = axios.create({ baseURL: '/' });
   attachTokenBroker(api, broker);
   window.demo = { broker, api };

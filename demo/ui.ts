@@ -10,13 +10,19 @@ export interface Counters {
 
 const ANIMALS = ['Otter', 'Heron', 'Lynx', 'Puffin', 'Marten', 'Ibex', 'Gecko', 'Wren', 'Badger', 'Kestrel'];
 
-/** A short name for this tab, kept across reloads of the tab. */
+/** A short name for this tab, kept across reloads of the tab (where the site may keep data). */
 export function tabName(): string {
   const key = 'demo.tabName';
-  let name = sessionStorage.getItem(key);
+  let storage: Storage | undefined;
+  try {
+    storage = sessionStorage;
+  } catch {
+    // Site data blocked: a new name at every load.
+  }
+  let name = storage?.getItem(key);
   if (!name) {
     name = `${ANIMALS[Math.floor(Math.random() * ANIMALS.length)]} ${Math.floor(Math.random() * 90 + 10)}`;
-    sessionStorage.setItem(key, name);
+    storage?.setItem(key, name);
   }
   return name;
 }

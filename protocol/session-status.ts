@@ -1,7 +1,11 @@
 /** The session state every page may see (`status()`, every event): never a token. */
 
-/** How the page uses the access token. */
-export type BrokerMode = 'handoff' | 'sealed';
+/**
+ * How the page uses the access token, and where the broker runs: `handoff` and `sealed` in the
+ * service worker; `page` where no worker can run and the app allowed the page-side fallback
+ * (handoff's API, but page script can read the tokens: `fallback/`).
+ */
+export type BrokerMode = 'handoff' | 'sealed' | 'page';
 
 /** What any page may know about the session: never a refresh token. */
 export interface SessionStatus {

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 /** The folders users import from (an entry each) and what they share. */
-export const LIBRARY_FOLDERS = ['protocol', 'src', 'sw', 'vault', 'react', 'vue', 'bindings', 'angular', 'svelte'];
+export const LIBRARY_FOLDERS = ['protocol', 'src', 'sw', 'fallback', 'vault', 'react', 'vue', 'bindings', 'angular', 'svelte'];
 export const MAX_LINES = 400;
 export const MAX_BROKER_LINES = 350;
 

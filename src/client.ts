@@ -318,7 +318,7 @@ export class BrokerClient {
    * worker (the key never leaves it); undefined when the session's tokens are not bound.
    */
   async dpopProof(method: string, url: string | URL, accessToken: string, nonce?: string): Promise<string | undefined> {
-    if (this.#mode !== 'handoff' || this.#session.snapshot.status?.dpopBound !== true) return undefined;
+    if (this.#mode === 'sealed' || this.#session.snapshot.status?.dpopBound !== true) return undefined;
     return (await this.#send('dpopProof', { method, url: resolveRequestUrl(url).href, accessToken, ...(nonce ? { nonce } : {}) })).proof;
   }
 

@@ -3,12 +3,26 @@
  * when it starts the login, and the result the browser brings back in the URL fragment,
  * which counts only when it carries that value. Used by the broker's client and the vault's.
  */
-import { REDIRECT_CHECK_KEY, REDIRECT_RESULT_KEY, errorFromWire } from '../protocol/index.js';
+import { BrokerError, ErrorCode, REDIRECT_CHECK_KEY, REDIRECT_RESULT_KEY, errorFromWire } from '../protocol/index.js';
 
-/** Creates and keeps this tab's one-time value for a login about to start. */
+/** This tab's sessionStorage; undefined where the site's data is blocked (reading it throws there). */
+function tabStorage(): Storage | undefined {
+  try {
+    return sessionStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Creates and keeps this tab's one-time value for a login about to start.
+ * @throws BrokerError `not-supported` where the site may keep no data (no place for the value, so no way to check the return).
+ */
 export function startRedirectCheck(storageKey: string): string {
+  const storage = tabStorage();
+  if (!storage) throw new BrokerError(ErrorCode.NotSupported, "This page may not keep data (the site's data is blocked): a login by redirect cannot be checked on its return");
   const check = crypto.randomUUID();
-  sessionStorage.setItem(storageKey, check);
+  storage.setItem(storageKey, check);
   return check;
 }
 
@@ -20,10 +34,10 @@ export function startRedirectCheck(storageKey: string): string {
  * @returns true when this page is the return from this tab's logout at the provider.
  */
 export function takeLogoutReturn(storageKey: string): boolean {
-  const expected = sessionStorage.getItem(storageKey);
+  const expected = tabStorage()?.getItem(storageKey);
   const url = new URL(location.href);
   if (!expected || url.searchParams.get('state') !== expected) return false;
-  sessionStorage.removeItem(storageKey);
+  tabStorage()?.removeItem(storageKey);
   url.searchParams.delete('state');
   history.replaceState(history.state, '', url.pathname + url.search + url.hash);
   return true;
@@ -42,8 +56,8 @@ export function takeRedirectResult(storageKey: string): boolean {
   const result = fragment.get(REDIRECT_RESULT_KEY);
   if (result === null) return false;
   history.replaceState(history.state, '', location.pathname + location.search);
-  const expected = sessionStorage.getItem(storageKey);
-  sessionStorage.removeItem(storageKey);
+  const expected = tabStorage()?.getItem(storageKey);
+  tabStorage()?.removeItem(storageKey);
   if (!expected || fragment.get(REDIRECT_CHECK_KEY) !== expected) {
     console.warn('sw-token-broker: ignored a login result this tab did not start (a link, or a replayed URL)');
     return false;

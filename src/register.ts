@@ -1,5 +1,6 @@
 /** Registers the broker's worker and connects a BrokerClient to it. */
 import { ServiceWorkerUnavailableError } from '../protocol/index.js';
+import type { TokenBrokerConfig } from '../sw/config.js';
 import type { BrokerClient, BrokerClientOptions } from './client.js';
 
 export interface RegisterOptions extends BrokerClientOptions {
@@ -7,6 +8,15 @@ export interface RegisterOptions extends BrokerClientOptions {
   scope?: string;
   /** `classic` (default) or `module` worker script. */
   type?: WorkerType;
+  /**
+   * Where no service worker can run (switched off, site data blocked, in-app browsers): the
+   * broker's config, the same the worker gets (one module imported by both), to run the broker
+   * in the page instead. Without it such a browser gets `sw-unavailable`. Loaded only then.
+   * Page script can read the tokens there (`status().mode` is `page`); sealed mode and the
+   * offline queue are refused (`not-supported`). See docs/configuration.md, "Without a service worker".
+   * @example fallback: () => import('./broker-config.js').then((module) => module.config)
+   */
+  fallback?: () => TokenBrokerConfig | Promise<TokenBrokerConfig>;
 }
 
 /**
@@ -56,7 +66,9 @@ async function register(scriptUrl: string, options: RegisterOptions): Promise<Br
     throw new ServiceWorkerUnavailableError('Service workers need a secure context (https, or http://localhost / 127.0.0.1)');
   }
   if (!('serviceWorker' in navigator) || !navigator.serviceWorker) {
-    throw new ServiceWorkerUnavailableError('This browser does not offer service workers here (disabled, or a private window)');
+    const unavailable = new ServiceWorkerUnavailableError('This browser does not offer service workers here (disabled, or a private window)');
+    if (options.fallback) return inThePage(scriptUrl, options, options.fallback, unavailable);
+    throw unavailable;
   }
   // Loaded here, not at import: the page entry stays small (the client is needed only once
   // registered), and importing it during server rendering never evaluates workbox-window
@@ -70,7 +82,10 @@ async function register(scriptUrl: string, options: RegisterOptions): Promise<Br
     // Offline (a PWA started without network): the script cannot be fetched, but the worker installed before still runs.
     registration = await navigator.serviceWorker.getRegistration(options.scope ?? new URL('./', new URL(scriptUrl, location.href)).href).catch(() => undefined);
     if (!registration?.active) {
-      throw new ServiceWorkerUnavailableError(`The service worker could not be registered: ${(error as Error)?.message ?? error}`, { cause: error });
+      const unavailable = new ServiceWorkerUnavailableError(`The service worker could not be registered: ${(error as Error)?.message ?? error}`, { cause: error });
+      // Refused outright (site data blocked, a policy): the page-side broker, if the app allows it. Offline is not that.
+      if (options.fallback && isRefusal(error)) return inThePage(scriptUrl, options, options.fallback, unavailable);
+      throw unavailable;
     }
   }
   if (!registration) throw new ServiceWorkerUnavailableError('The service worker could not be registered');
@@ -81,5 +96,23 @@ async function register(scriptUrl: string, options: RegisterOptions): Promise<Br
   // Sealed mode signs requests in the worker: an uncontrolled page would send them bare. An
   // offline queue keeps writes in the worker: an uncontrolled page's would be lost offline.
   if (client.mode === 'sealed' || client.queuesOffline) await client.waitForControl();
+  return client;
+}
+
+/** A registration the browser refuses for good (not a network failure fetching the script). */
+function isRefusal(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'NotSupportedError' || name === 'SecurityError' || name === 'NotAllowedError';
+}
+
+/** The page-side broker (`fallback/`), loaded only here, behind the same client. */
+async function inThePage(scriptUrl: string, options: RegisterOptions, fallback: NonNullable<RegisterOptions['fallback']>, why: ServiceWorkerUnavailableError): Promise<BrokerClient> {
+  if (typeof BroadcastChannel !== 'function') throw why;
+  const [{ pageBrokerTransport }, { BrokerClient }, { hint, isDevelopment }] = await Promise.all([import('../fallback/index.js'), import('./client.js'), import('./hints.js')]);
+  const scope = new URL(options.scope ?? './', new URL(scriptUrl, location.href)).href;
+  const transport = await pageBrokerTransport(await fallback(), { name: scope, scope, timeoutMs: options.timeoutMs ?? 25_000 });
+  if (isDevelopment()) hint('fallback', `no service worker here (${why.message}): the broker runs in the page, where page script can read its tokens`);
+  const client = new BrokerClient(undefined, undefined, options, transport);
+  await client.connect();
   return client;
 }

@@ -4,7 +4,7 @@ import { TokenBroker, type Notify } from './broker.js';
 import { resolveConfig, type ResolvedTokenBrokerConfig, type TokenBrokerConfig } from './config.js';
 import { defaultLocks } from './lock.js';
 import { loginCallback } from './login-callback.js';
-import { errorReply, handleMessage, replyTargetOf, sendReply } from './message-handler.js';
+import { errorReply, handleMessage, sendReply, type ReplyTarget } from './message-handler.js';
 import { shouldSign, signedFetch } from './sealed-signing.js';
 import { OfflineQueue, type QueueNotify } from './offline-queue.js';
 import { UserinfoReader } from './userinfo.js';
@@ -205,4 +205,9 @@ function installMisconfigured(mistake: TypeError, scope: ServiceWorkerGlobalScop
     handleFetch: () => false,
     offlineQueue: undefined,
   };
+}
+
+/** Where the reply to a message event goes: the port the page sent, else the sending client. */
+function replyTargetOf(event: ExtendableMessageEvent): ReplyTarget | undefined {
+  return event.ports[0] ?? (event.source as Client | null) ?? undefined;
 }

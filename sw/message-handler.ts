@@ -118,10 +118,6 @@ export function handleMessage(
   return reply.then((message) => sendReply(replyTo, message));
 }
 
-/** Where the reply to a message event goes: the port the page sent, else the sending client. */
-export function replyTargetOf(event: ExtendableMessageEvent): ReplyTarget | undefined {
-  return event.ports[0] ?? (event.source as Client | null) ?? undefined;
-}
 
 /** Posts a reply; a page that is gone (closed tab, closed port) leaves nobody to answer. */
 export function sendReply(replyTo: ReplyTarget | undefined, message: BrokerReply): void {

@@ -63,11 +63,16 @@ export interface RequestQueue {
 /** Builds the queue; `onSync` is called on the `sync` event (or at worker start where Background Sync is missing). */
 export type RequestQueueFactory = (name: string, onSync: () => Promise<void>) => RequestQueue;
 
+/** What the queue reads of the worker's global scope (`self`): its registration, to tell whether Background Sync exists. */
+export interface QueueScope {
+  readonly registration?: object | null;
+}
+
 /** What `backgroundSyncQueue(options)` gives `installTokenBroker({ offlineQueue })`. */
 export interface OfflineQueueSetup {
   readonly kind: 'offline-queue';
   readonly options: OfflineQueueOptions;
-  queue(scope: ServiceWorkerGlobalScope, name: string, onSync: () => Promise<void>): RequestQueue;
+  queue(scope: QueueScope, name: string, onSync: () => Promise<void>): RequestQueue;
 }
 
 

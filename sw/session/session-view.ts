@@ -194,10 +194,10 @@ export class SessionView {
     return { accessExpiresAt: token.accessExpiresAt, refreshAt: this.refreshAt(token), generation: token.generation, session: identityOf(session) };
   }
 
-  /** A token result for a page: the token itself in handoff mode only. */
+  /** A token result for a page: the token itself except in sealed mode. */
   tokenResult(session: StoredSession, token: AccessTokenSlot = session): TokenResult {
     const timing = this.timing(session, token);
-    return this.#deps.config.mode === 'handoff' ? { mode: 'handoff', accessToken: token.accessToken, ...timing } : { mode: 'sealed', ...timing };
+    return this.#deps.config.mode === 'sealed' ? { mode: 'sealed', ...timing } : { mode: 'handoff', accessToken: token.accessToken, ...timing };
   }
 
   /** The session state any page may see: never a token. */

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import puppeteer from 'puppeteer-core';
 import { Builder, By } from 'selenium-webdriver';
 import { findOrInstallEngines } from '../../scripts/find-engines.mjs';
+import { CHROMIUM_ARGS, findOrInstallChromium } from '../../scripts/find-browser.mjs';
 
 /**
  * A tab: `evaluate` runs a function in the page (a navigation while it runs rejects it:
@@ -22,6 +23,7 @@ import { findOrInstallEngines } from '../../scripts/find-engines.mjs';
  *   goto: (url: string) => Promise<void>,
  *   evaluateInFrame: <T>(fn: (...args: any[]) => Promise<T> | T, ...args: unknown[]) => Promise<T>,
  *   click: (selector: string) => Promise<void>,
+ *   close?: () => Promise<void>,
  * }} Tab
  * @typedef {{ name: string, newTab: (url: string) => Promise<Tab>, close: () => Promise<void> }} Engine
  */
@@ -38,17 +40,32 @@ export function freePort() {
 }
 
 /** Firefox, with the worker's idle timeouts short so the browser stops and restarts it. @returns {Promise<Engine>} */
-export async function launchFirefox() {
+export async function launchFirefox(/** @type {Record<string, unknown>} */ prefs = {}) {
   const { firefox } = findOrInstallEngines();
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: firefox,
     headless: true,
-    extraPrefsFirefox: { 'dom.serviceWorkers.idle_timeout': 1000, 'dom.serviceWorkers.idle_extended_timeout': 1000 },
+    extraPrefsFirefox: { 'dom.serviceWorkers.idle_timeout': 1000, 'dom.serviceWorkers.idle_extended_timeout': 1000, ...prefs },
   });
+  return puppeteerEngine('Firefox', browser);
+}
+
+/**
+ * Debian's Chromium over the DevTools protocol (puppeteer-core), for suites that must launch
+ * it themselves: a managed policy (`/etc/chromium/policies/managed/`) is read at launch.
+ * @returns {Promise<Engine>}
+ */
+export async function launchChromium() {
+  const browser = await puppeteer.launch({ browser: 'chrome', executablePath: findOrInstallChromium(), headless: true, args: CHROMIUM_ARGS });
+  return puppeteerEngine('Chromium', browser);
+}
+
+/** @param {string} name @param {import('puppeteer-core').Browser} browser @returns {Promise<Engine>} */
+async function puppeteerEngine(name, browser) {
   const context = await browser.createBrowserContext();
   return {
-    name: 'Firefox',
+    name,
     async newTab(url) {
       const page = await context.newPage();
       await page.goto(url);
@@ -58,6 +75,7 @@ export async function launchFirefox() {
         // BiDi has no cache-bypassing reload (`ignoreCache` is unsupported): a normal one.
         reload: async () => void (await page.reload()),
         goto: async (to) => void (await page.goto(to)),
+        close: () => page.close(),
         click: (selector) => page.click(selector),
         async evaluateInFrame(fn, ...args) {
           const frame = page.frames().find((each) => each !== page.mainFrame());

@@ -5,9 +5,9 @@
  * 127.0.0.1. Counts come from the server's stats.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { freePort, launchFirefox, launchWebKit } from './drivers.mjs';
+import { launchFirefox, launchWebKit } from './drivers.mjs';
+import { startServer, until } from './harness.mjs';
 import { everythingTheAppOriginHolds, installAttackerTools, vaultAttacks } from '../vault-attacks.mjs';
 import { queueRecords } from '../offline-queue-records.mjs';
 
@@ -37,45 +37,6 @@ const fireBoth = (/** @type {number} */ count) =>
   );
 const login = () => window.demo.broker.login({ username: 'demo', password: 'demo' }).then(() => true);
 const status = () => window.demo.broker.status();
-
-/** Waits until `check` returns a truthy value; errors while a page navigates count as not yet. @template T @param {() => Promise<T>} check @param {string} what */
-async function until(check, what, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
-}
-
-/**
- * Starts the built demo server on a free port; resolves once it listens.
- * @param {Record<string, string>} env
- */
-async function startServer(env) {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const vaultPort = await freePort();
-  const server = spawn(process.execPath, ['dist/server/main.js'], { env: { ...process.env, PORT: String(port), VAULT_PORT: String(vaultPort), TEST_HOOKS: '1', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((resolve, reject) => {
-    server.once('exit', (code) => reject(new Error(`demo server exited with ${code}`)));
-    server.stdout?.on('data', (chunk) => String(chunk).includes('http://') && resolve(undefined));
-  });
-  /** @param {string} path @param {unknown} [body] */
-  const post = async (path, body) => {
-    const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
-    assert.ok(response.ok, `${path} answered ${response.status}`);
-    return response.json();
-  };
-  const stats = async () => (await fetch(`${base}/auth/stats`)).json();
-  return { base, vaultBase: `http://127.0.0.1:${vaultPort}`, server, post, stats };
-}
 
 /**
  * In a vault page: records, as strings, everything the app's page gets from the vault (window
