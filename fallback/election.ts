@@ -54,10 +54,11 @@ export function channelElection(channelName: string): Election {
     // Older tabs sort first: the oldest tab that is still open leads.
     const id = `${Date.now().toString(36).padStart(10, '0')}-${Math.random().toString(36).slice(2, 10)}`;
     let leading = false;
+    let closed = false;
     let heardLeaderAt = 0;
     let olderClaim = false;
     let round: ReturnType<typeof setTimeout> | undefined;
-    const post = (kind: Ballot['kind']) => channel.postMessage({ kind, id } satisfies Ballot);
+    const post = (kind: Ballot['kind']) => !closed && channel.postMessage({ kind, id } satisfies Ballot);
     const claim = () => {
       if (leading || round) return;
       olderClaim = false;
@@ -87,7 +88,7 @@ export function channelElection(channelName: string): Election {
         claim();
       }
     };
-    addEventListener('pagehide', () => leading && post('resign'));
+    globalThis.addEventListener?.('pagehide', () => leading && post('resign'));
     let probing: ReturnType<typeof setTimeout> | undefined;
     const probe = () => {
       if (leading || probing) return;
@@ -102,7 +103,12 @@ export function channelElection(channelName: string): Election {
     return {
       probe,
       close: () => {
+        if (closed) return;
         if (leading) post('resign');
+        closed = true;
+        clearTimeout(round);
+        clearTimeout(probing);
+        leading = false;
         channel.close();
       },
     };
