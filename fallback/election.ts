@@ -56,16 +56,16 @@ export function channelElection(channelName: string): Election {
     let leading = false;
     let closed = false;
     let heardLeaderAt = 0;
-    let olderClaim = false;
+    /** When an older tab last claimed or led: a claim of this tab within two rounds of it yields. */
+    let olderHeardAt = 0;
     let round: ReturnType<typeof setTimeout> | undefined;
     const post = (kind: Ballot['kind']) => !closed && channel.postMessage({ kind, id } satisfies Ballot);
     const claim = () => {
       if (leading || round) return;
-      olderClaim = false;
       post('claim');
       round = setTimeout(() => {
         round = undefined;
-        if (olderClaim || Date.now() - heardLeaderAt < ANSWER_MS * 2) return;
+        if (Date.now() - olderHeardAt < ANSWER_MS * 2 || Date.now() - heardLeaderAt < ANSWER_MS * 2) return;
         leading = true;
         post('leads');
         lead();
@@ -77,14 +77,15 @@ export function channelElection(channelName: string): Election {
       if (ballot.kind === 'who-leads' || (ballot.kind === 'claim' && ballot.id > id)) {
         if (leading) post('leads');
         else if (ballot.kind === 'claim' && !round) claim(); // a younger tab claims: this older one has the better right
-      } else if (ballot.kind === 'claim' && ballot.id < id) olderClaim = true;
+      } else if (ballot.kind === 'claim' && ballot.id < id) olderHeardAt = Date.now();
       else if (ballot.kind === 'leads') {
         heardLeaderAt = Date.now();
-        if (ballot.id < id) olderClaim = true;
+        if (ballot.id < id) olderHeardAt = Date.now();
         // Two leaders (a frozen tab woke up): the younger steps down, and reloads its state from the older.
         if (leading && ballot.id < id) location.reload();
       } else if (ballot.kind === 'resign') {
         heardLeaderAt = 0;
+        olderHeardAt = 0;
         claim();
       }
     };

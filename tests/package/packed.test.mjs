@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 
 const root = resolve(import.meta.dirname, '../..');
 let work = '';
@@ -154,6 +155,22 @@ describe('the packed package', () => {
     run(process.execPath, [tsc, '-p', 'tsconfig.page.json'], app);
     run(process.execPath, [tsc, '-p', 'tsconfig.vault.json'], app);
     run(process.execPath, [tsc, '-p', 'tsconfig.frameworks.json'], app);
+  });
+
+  it("keeps the page entry at or under 5.0 kB gzipped before registering, as a user's bundler builds it from the package", async () => {
+    const app = join(work, 'app');
+    writeFileSync(join(app, 'entry.js'), "export * from 'sw-token-broker';\n");
+    const { build } = await import('vite');
+    const out = join(work, 'bundle');
+    await build({ root: app, configFile: false, logLevel: 'silent', build: { outDir: out, minify: true, lib: { entry: join(app, 'entry.js'), formats: ['es'], fileName: () => 'entry.js' }, rolldownOptions: { external: [/^axios/] } } });
+    // What loads before registerTokenBroker runs: the entry and what it imports statically, transitively.
+    const initial = new Set(['entry.js']);
+    for (const file of initial) {
+      for (const [, imported] of readFileSync(join(out, file), 'utf8').matchAll(/(?:^|[;\n])\s*import\s[^;]*?from\s*"\.\/([^"]+)"/g)) initial.add(imported);
+    }
+    const gzipped = [...initial].reduce((sum, file) => sum + gzipSync(readFileSync(join(out, file)), { level: 9 }).length, 0);
+    assert.ok(initial.size > 1 || gzipped > 1000, `the bundle was read (${[...initial].join(', ')})`);
+    assert.ok(gzipped <= 5000, `the page entry loads ${gzipped} B gzipped before registering (${[...initial].join(', ')}); at most 5000`);
   });
 
   it('types the global of the classic build, for a worker without a bundler', () => {

@@ -1,5 +1,5 @@
 /** The page-side fallback's config check and its one leading tab (Node's BroadcastChannel; two "tabs" in one process). */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../../protocol/index.js';
 import { checkPageConfig } from '../../../fallback/page-broker.js';
 import { channelElection } from '../../../fallback/election.js';
@@ -36,17 +36,19 @@ describe('the election over BroadcastChannel (where Web Locks are refused)', () 
     for (const handle of handles.splice(0)) handle.close();
   });
 
-  it('makes exactly one of three tabs lead, the oldest, and a new one when it resigns', async () => {
+  it('makes exactly one of three tabs lead, the oldest, and a new one when it resigns', { timeout: 15_000 }, async () => {
     const name = `test-election-${Math.random()}`;
     const led: number[] = [];
     for (let tab = 0; tab < 3; tab++) {
       handles.push(channelElection(name)(() => led.push(tab)));
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await vi.waitFor(() => expect(led.length).toBeGreaterThan(0), { timeout: 5_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // time for a wrong second leader to appear
     expect(led).toEqual([0]);
     handles[0].close(); // the leader closes: it says so
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await vi.waitFor(() => expect(led.length).toBeGreaterThan(1), { timeout: 5_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(led).toEqual([0, 1]);
   });
 });
