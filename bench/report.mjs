@@ -19,7 +19,9 @@ export function summaryTables(r) {
     '',
     `| impl | ${tabCounts.map((/** @type {number} */ tabs) => `${tabs} tab${tabs > 1 ? 's' : ''}`).join(' | ')} |`,
     `|---|${tabCounts.map(() => '---').join('|')}|`,
-    ...['broker', 'recipe', 'axios-auth-refresh'].map((impl) => `| ${impl} | ${tabCounts.map((/** @type {number} */ tabs) => cell(impl, tabs)).join(' | ')} |`),
+    ...['broker', 'fallback', 'recipe', 'axios-auth-refresh']
+      .filter((impl) => impl !== 'fallback' || r.storm.some((/** @type {any} */ row) => row.impl === impl))
+      .map((impl) => `| ${impl === 'fallback' ? 'broker in the page (no service worker)' : impl} | ${tabCounts.map((/** @type {number} */ tabs) => cell(impl, tabs)).join(' | ')} |`),
     '',
     `Overhead per request against its floor, ${r.settings.rounds} interleaved rounds of ${r.settings.roundRequests} sequential requests per mode (loopback; median of the round medians, spread = lowest and highest round):`,
     '',

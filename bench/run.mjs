@@ -35,9 +35,11 @@ const svgIndex = args.indexOf('--svg');
 const svgFile = svgIndex >= 0 ? args[svgIndex + 1] : undefined;
 if (svgIndex >= 0 && !svgFile) throw new Error('--svg needs a file name');
 const quick = args.includes('--quick');
+/** Only the refresh storms (`--storm-only`), printed: a quick look while working on them; writes no JSON. */
+const stormOnly = args.includes('--storm-only');
 
 /** The broker scales to 32 tabs; the per-tab recipes have lost the session long before 8. */
-const STORM_TABS = { broker: [1, 2, 4, 8, 16, 32], recipe: [1, 2, 4, 8], 'axios-auth-refresh': [1, 2, 4, 8] };
+const STORM_TABS = { broker: [1, 2, 4, 8, 16, 32], fallback: [1, 2, 4, 8], recipe: [1, 2, 4, 8], 'axios-auth-refresh': [1, 2, 4, 8] };
 const STORM_REQUESTS = 20;
 const STORM_RUNS = quick ? 1 : 3;
 const STORM_TTL_S = 1.5;
@@ -74,6 +76,8 @@ const GOALS = {
 /** One storm run: N tabs, M parallel requests each, right after expiry. */
 async function stormRun(/** @type {import('playwright-core').Browser} */ browser, /** @type {string} */ impl, /** @type {number} */ tabCount) {
   const context = await browser.newContext();
+  // The page-side fallback: the same demo page in a browser that offers no service worker.
+  if (impl === 'fallback') await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'serviceWorker', { get: () => undefined }));
   try {
     await post('/auth/test/config', { accessTtlSeconds: STORM_TTL_S, refreshDelayMs: REFRESH_DELAY_MS });
     const tabs = [];
@@ -81,7 +85,9 @@ async function stormRun(/** @type {import('playwright-core').Browser} */ browser
     for (let i = 0; i < tabCount + 1; i++) tabs.push(await openTab(context, PAGES[/** @type {keyof typeof PAGES} */ (impl)]));
     const [signal, ...measured] = tabs;
     await loginIn(measured[0], impl);
-    if (impl === 'broker') for (const tab of measured) await tab.evaluate(() => window.demo.broker.status());
+    if (impl === 'broker' || impl === 'fallback') for (const tab of measured) await tab.evaluate(() => window.demo.broker.status());
+    // The row must measure the broker in the page, not a worker that registered after all.
+    if (impl === 'fallback' && (await measured[0].evaluate(() => window.demo.broker.mode)) !== 'page') throw new Error('the fallback storm ran with a service worker');
     await post('/auth/stats/reset');
     await measured[0].waitForTimeout(STORM_TTL_S * 1000 + 300);
     // The login's token has expired; the refreshed one lives a realistic minute. With 1.5 s it
@@ -110,7 +116,7 @@ async function stormRun(/** @type {import('playwright-core').Browser} */ browser
 
 async function measureStorms(/** @type {import('playwright-core').Browser} */ browser) {
   const rows = [];
-  for (const impl of /** @type {const} */ (['broker', 'recipe', 'axios-auth-refresh'])) {
+  for (const impl of /** @type {const} */ (['broker', 'fallback', 'recipe', 'axios-auth-refresh'])) {
     for (const tabs of STORM_TABS[impl]) {
       const runs = [];
       for (let run = 0; run < STORM_RUNS; run++) runs.push(await stormRun(browser, impl, tabs));
@@ -351,6 +357,10 @@ async function main() {
   const server = await startServer();
   const browser = await chromium.launch({ executablePath: findOrInstallChromium(), args: CHROMIUM_ARGS });
   try {
+    if (stormOnly) {
+      for (const row of await measureStorms(browser)) console.log(`${row.impl.padEnd(20)} ${String(row.tabs).padStart(4)} tabs  refreshes ${row.refreshes}  reuse ${row.reuseDetected}  failed ${row.failed}  sessions lost ${row.sessionsLost}`);
+      return;
+    }
     const { overhead, roundTrip, orders } = await measureOverhead(browser, { rounds: ROUNDS, requests: ROUND_REQUESTS, inFlight: IN_FLIGHT });
     const storm = await measureStorms(browser);
     const steady = await measureSteady(browser);

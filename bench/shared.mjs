@@ -38,7 +38,7 @@ export async function post(path, body) {
 export const stats = async () => (await fetch(`${BASE}/auth/stats`)).json();
 
 /** The page each implementation runs in. */
-export const PAGES = { broker: '/', sealed: '/sealed/', recipe: '/recipe.html', 'axios-auth-refresh': '/bench/', plain: '/bench/', passthrough: '/bench/passthrough/', vault: '/vault/', 'handoff-dpop': '/dpop-handoff/' };
+export const PAGES = { broker: '/', fallback: '/', sealed: '/sealed/', recipe: '/recipe.html', 'axios-auth-refresh': '/bench/', plain: '/bench/', passthrough: '/bench/passthrough/', vault: '/vault/', 'handoff-dpop': '/dpop-handoff/' };
 
 /** @param {import('playwright-core').BrowserContext} context @param {string} path */
 export async function openTab(context, path) {
@@ -49,13 +49,13 @@ export async function openTab(context, path) {
 }
 
 /** In-page (evaluated as a string): the axios instance of an implementation. */
-export const API_OF = `(impl) => impl === 'broker' || impl === 'sealed' || impl === 'vault' || impl === 'handoff-dpop' ? window.demo.api : impl === 'recipe' ? window.recipe.api : impl === 'axios-auth-refresh' ? window.bench.aar.api : impl === 'passthrough' ? window.passthrough.api : window.bench.plain.api`;
+export const API_OF = `(impl) => impl === 'broker' || impl === 'fallback' || impl === 'sealed' || impl === 'vault' || impl === 'handoff-dpop' ? window.demo.api : impl === 'recipe' ? window.recipe.api : impl === 'axios-auth-refresh' ? window.bench.aar.api : impl === 'passthrough' ? window.passthrough.api : window.bench.plain.api`;
 
 /** @param {import('playwright-core').Page} page @param {string} impl */
 export async function loginIn(page, impl) {
   await page.evaluate((impl) => {
     const w = /** @type {any} */ (window);
-    if (impl === 'broker' || impl === 'sealed' || impl === 'vault' || impl === 'handoff-dpop') return w.demo.broker.login({ username: 'demo', password: 'demo' });
+    if (impl === 'broker' || impl === 'fallback' || impl === 'sealed' || impl === 'vault' || impl === 'handoff-dpop') return w.demo.broker.login({ username: 'demo', password: 'demo' });
     if (impl === 'recipe') return w.recipe.login();
     if (impl === 'axios-auth-refresh') return w.bench.aar.login();
     if (impl === 'passthrough') return w.passthrough.login();
