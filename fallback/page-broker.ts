@@ -4,12 +4,11 @@
  * where the site may not store, and Web Locks. Only the tab that leads (`leader.ts`) runs one.
  */
 import { BrokerError, ErrorCode, MisconfiguredError, PROTOCOL, PROTOCOL_VERSION, type BrokerEvent, type BrokerReply } from '../protocol/index.js';
-import { TokenBroker, type Notify } from '../sw/broker.js';
+import type { Notify } from '../sw/broker.js';
+import { assembleBroker } from '../sw/broker-assembly.js';
 import { resolveConfig, type ResolvedTokenBrokerConfig, type TokenBrokerConfig } from '../sw/config.js';
-import { defaultLocks } from '../sw/lock.js';
 import { answer, errorReply } from '../sw/message-handler.js';
 import { indexedDbStore, memoryStore } from '../sw/store.js';
-import { UserinfoReader } from '../sw/userinfo.js';
 import { parseMessage } from '../sw/validate-message.js';
 
 export interface PageBroker {
@@ -45,20 +44,8 @@ export async function startPageBroker(resolved: ResolvedTokenBrokerConfig, confi
   const storage = resolved.storage === 'memory' || !(await indexedDbUsable()) ? 'memory' : 'indexeddb';
   const store = config.store ?? (storage === 'memory' ? memoryStore() : indexedDbStore(name));
   const notify: Notify = async (event, status, reason, details) => deliver({ protocol: PROTOCOL, v: PROTOCOL_VERSION, broker: name, event, status, reason, details });
-  const fetchFn = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
-  let userinfo: UserinfoReader | undefined;
-  const broker = new TokenBroker({
-    config: resolved,
-    name,
-    store,
-    locks: config.locks ?? defaultLocks(),
-    notify,
-    fetch: fetchFn,
-    now: Date.now,
-    onSessionChange: async () => userinfo?.forget(),
-  });
-  userinfo = new UserinfoReader({ endpoint: resolved.endpoint, tokens: broker, context: (dpop) => ({ fetch: fetchFn, timeoutMs: resolved.requestTimeoutMs, dpop }) });
-  const hooks = { userinfo: () => userinfo!.read() };
+  const { broker, userinfo } = assembleBroker(resolved, config, name, store, notify);
+  const hooks = { userinfo: () => userinfo.read() };
   return {
     storage,
     answer(message) {

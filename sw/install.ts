@@ -1,13 +1,12 @@
 /** Wires the broker into a service worker's events. */
 import { MisconfiguredError, PROTOCOL, PROTOCOL_VERSION, type BrokerEvent } from '../protocol/index.js';
-import { TokenBroker, type Notify } from './broker.js';
+import type { TokenBroker, Notify } from './broker.js';
+import { assembleBroker } from './broker-assembly.js';
 import { resolveConfig, type ResolvedTokenBrokerConfig, type TokenBrokerConfig } from './config.js';
-import { defaultLocks } from './lock.js';
 import { loginCallback } from './login-callback.js';
 import { errorReply, handleMessage, sendReply, type ReplyTarget } from './message-handler.js';
 import { shouldSign, signedFetch } from './sealed-signing.js';
 import { OfflineQueue, type QueueNotify } from './offline-queue.js';
-import { UserinfoReader } from './userinfo.js';
 import { indexedDbStore, memoryStore } from './store.js';
 import { askWaitingVersionToTakeOver, isFromServiceWorker, isTakeOver } from './take-over.js';
 
@@ -66,22 +65,10 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
   const notify: Notify = (event, status, reason, details) => broadcast({ protocol: PROTOCOL, v: PROTOCOL_VERSION, broker: name, event, status, reason, details });
 
 
-  const fetchFn = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   let offlineQueue: OfflineQueue | undefined;
-  let userinfo: UserinfoReader | undefined;
-  const broker = new TokenBroker({
-    config: resolved,
-    name,
-    store,
-    locks: config.locks ?? defaultLocks(),
-    notify,
-    fetch: fetchFn,
-    now: Date.now,
-    onSessionChange: async (change) => {
-      userinfo?.forget();
-      if (change.kind === 'logout') await offlineQueue?.clear('logout');
-      else await offlineQueue?.sessionStarted(change.session);
-    },
+  const { broker, userinfo, fetch: fetchFn } = assembleBroker(resolved, config, name, store, notify, async (change) => {
+    if (change.kind === 'logout') await offlineQueue?.clear('logout');
+    else await offlineQueue?.sessionStarted(change.session);
   });
   if (resolved.offlineQueue) {
     const notifyQueue: QueueNotify = async (event, request, reason) =>
@@ -97,8 +84,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
       now: Date.now,
     });
   }
-  userinfo = new UserinfoReader({ endpoint: resolved.endpoint, tokens: broker, context: (dpop) => ({ fetch: fetchFn, timeoutMs: resolved.requestTimeoutMs, dpop }) });
-  const readUserinfo = () => userinfo!.read();
+  const readUserinfo = () => userinfo.read();
   const replayQueue = async () => {
     if (!offlineQueue) return 0;
     await offlineQueue.replayAndSettle();

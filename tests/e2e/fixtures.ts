@@ -152,6 +152,19 @@ export async function fireCalls(page: Page, count: number): Promise<{ ok: number
 
 export { stopWorkers } from '../../scripts/service-workers.mjs';
 
+/**
+ * Reloads `page` as Shift+Reload does (no worker controls the new document) and waits until the
+ * demo started or failed; returns the main frame's navigations meanwhile (2 when the page reloaded itself once more).
+ */
+export async function hardReload(page: Page): Promise<string[]> {
+  const navigations: string[] = [];
+  page.on('framenavigated', (frame) => frame === page.mainFrame() && navigations.push(frame.url()));
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Page.reload', { ignoreCache: true });
+  await page.waitForFunction(() => document.body.dataset.ready === 'true' || document.body.dataset.ready === 'error');
+  return navigations;
+}
+
 /** Sends a raw protocol message to the page's active worker and returns the reply. */
 export async function rawMessage(page: Page, message: unknown): Promise<any> {
   return page.evaluate(

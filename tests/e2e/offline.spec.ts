@@ -5,7 +5,7 @@
  */
 import type { BrowserContext, Page } from '@playwright/test';
 import { queueRecords as readQueueRecords } from '../offline-queue-records.mjs';
-import { expect, login, readWorkerSession, stopWorkers, test } from './fixtures.js';
+import { expect, hardReload, login, readWorkerSession, stopWorkers, test } from './fixtures.js';
 
 type WriteResult = { status: number; queued: string | null; error?: string };
 
@@ -119,11 +119,7 @@ test('a page with the offline queue loaded uncontrolled (Shift+Reload) is claime
   // Firefox showed the same in CI: a second tab opened while the worker installed stayed uncontrolled, and its write failed offline.
   const page = await openTab('/offline/');
   await login(page);
-  const navigations: string[] = [];
-  page.on('framenavigated', (frame) => frame === page.mainFrame() && navigations.push(frame.url()));
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Page.reload', { ignoreCache: true });
-  await page.waitForFunction(() => document.body.dataset.ready === 'true' || document.body.dataset.ready === 'error');
+  const navigations = await hardReload(page);
   expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toMatch(/\/offline\/sw\.js$/);
   expect(navigations).toHaveLength(1);
   await context.setOffline(true);

@@ -4,6 +4,7 @@ import {
   RECORD_EVERYTHING,
   expect,
   fireCalls,
+  hardReload,
   foreignRecords,
   heapSnapshot,
   login,
@@ -80,11 +81,7 @@ test('the sealed demo and the handoff demo on one origin keep separate sessions'
 test('a sealed page loaded with Shift+Reload gets controlled and its requests are signed, with no reload loop', async ({ openTab, server }) => {
   const page = await openTab('/sealed/');
   await login(page);
-  const navigations: string[] = [];
-  page.on('framenavigated', (frame) => frame === page.mainFrame() && navigations.push(frame.url()));
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Page.reload', { ignoreCache: true });
-  await page.waitForFunction(() => document.body.dataset.ready === 'true' || document.body.dataset.ready === 'error');
+  const navigations = await hardReload(page);
   expect(await page.evaluate(() => document.body.dataset.ready)).toBe('true');
   expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toMatch(/\/sealed\/sw\.js$/);
   expect(await fireCalls(page, 3)).toEqual({ ok: 3, errors: [] });
