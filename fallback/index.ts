@@ -8,6 +8,8 @@ import type { BrokerTransport } from '../src/transport.js';
 import { inMemoryLocks } from '../sw/lock.js';
 import { channelElection, lockElection, webLocksUsable } from './election.js';
 import { LeaderTransport } from './leader.js';
+
+export { finishLoginInPage, isLoginCallback } from './login-callback.js';
 import { checkPageConfig, startPageBroker } from './page-broker.js';
 
 /**
@@ -15,12 +17,13 @@ import { checkPageConfig, startPageBroker } from './page-broker.js';
  * else asks the tab that does.
  * @throws MisconfiguredError or BrokerError `not-supported` (sealed mode, the offline queue), at once.
  */
-export async function pageBrokerTransport(config: TokenBrokerConfig, options: { name: string; scope: string; timeoutMs: number }): Promise<BrokerTransport> {
+export async function pageBrokerTransport(config: TokenBrokerConfig, options: { name: string; scope: string; timeoutMs: number }): Promise<BrokerTransport & { callbackUrl?: string }> {
   const resolved = checkPageConfig(config);
   const name = config.name ?? options.name;
   const locks = await webLocksUsable();
   const election = locks ? lockElection(`sw-token-broker:leader:${name}`) : channelElection(`sw-token-broker:election:${name}`);
   // One broker runs (the leader's): without Web Locks its refreshes are serialised in its memory.
   const brokerLocks = config.locks ?? (locks ? undefined : inMemoryLocks());
-  return new LeaderTransport(name, options.scope, options.timeoutMs, election, (deliver) => startPageBroker(resolved, { ...config, locks: brokerLocks }, name, deliver));
+  const transport = new LeaderTransport(name, options.scope, options.timeoutMs, election, (deliver) => startPageBroker(resolved, { ...config, locks: brokerLocks }, name, deliver));
+  return Object.assign(transport, { callbackUrl: resolved.endpoint.redirectLogin?.callbackUrl });
 }

@@ -67,9 +67,10 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       const tag = state.workerVersionTag && path.endsWith('/sw.js') ? `\n// worker version ${state.workerVersionTag}\n` : '';
       // With the OpenID provider the root worker is the one configured for it.
       if (state.pwaVersion === '2' && options.pwaV2Root && path.startsWith('/pwa/')) return serveStatic(options.pwaV2Root, path.slice('/pwa'.length), res);
-      // The vault's callback is its page when the vault's worker did not answer it (WebKit: see serveVault).
+      // The vault's callback is its page when the vault's worker did not answer it (WebKit: see serveVault);
+      // the main demo's, where no worker runs (the page-side fallback finishes the login).
       // /favicon.ico: what browsers ask for on pages without an icon link (oidc-provider's pages).
-      const file = oidc && path === '/sw.js' ? '/sw-oidc.js' : oidc && path === '/dpop/sw.js' ? '/dpop/sw-oidc.js' : path === '/vault-frame/oidc-callback' ? '/vault-frame/index.html' : path === '/favicon.ico' ? '/favicon.svg' : path;
+      const file = oidc && path === '/sw.js' ? '/sw-oidc.js' : oidc && path === '/oidc-callback' ? '/index.html' : oidc && path === '/dpop/sw.js' ? '/dpop/sw-oidc.js' : path === '/vault-frame/oidc-callback' ? '/vault-frame/index.html' : path === '/favicon.ico' ? '/favicon.svg' : path;
       return serveStatic(options.staticRoot, file, res, tag);
     }
     throw new HttpError(404, 'not_found', `Not found: ${path}`);

@@ -51,11 +51,13 @@ function isRefusal(error: unknown): boolean {
 /** The page-side broker (`fallback/`), loaded only here, behind the same client. */
 async function inThePage(scriptUrl: string, options: RegisterOptions, fallback: NonNullable<RegisterOptions['fallback']>, why: ServiceWorkerUnavailableError): Promise<BrokerClient> {
   if (typeof BroadcastChannel !== 'function') throw why;
-  const [{ pageBrokerTransport }, { BrokerClient }, { hint, isDevelopment }] = await Promise.all([import('../fallback/index.js'), import('./client.js'), import('./hints.js')]);
+  const [{ pageBrokerTransport, isLoginCallback, finishLoginInPage }, { BrokerClient }, { hint, isDevelopment }] = await Promise.all([import('../fallback/index.js'), import('./client.js'), import('./hints.js')]);
   const scope = new URL(options.scope ?? './', new URL(scriptUrl, location.href)).href;
   const transport = await pageBrokerTransport(await fallback(), { name: scope, scope, timeoutMs: options.timeoutMs ?? 25_000 });
   if (isDevelopment()) hint('fallback', `no service worker here (${why.message}): the broker runs in the page, where page script can read its tokens`);
   const client = new BrokerClient(undefined, undefined, options, transport);
   await client.connect();
+  // The provider sent the browser back to the callback, which no worker answers here: the page does.
+  if (isLoginCallback(transport.callbackUrl)) await finishLoginInPage((fields) => transport.send('finishLogin', fields), scope);
   return client;
 }

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { launchFirefox, launchWebKit } from './drivers.mjs';
-import { startServer, until } from './harness.mjs';
+import { loginThroughProvider, startServer, until } from './harness.mjs';
 import { everythingTheAppOriginHolds, installAttackerTools, vaultAttacks } from '../vault-attacks.mjs';
 import { queueRecords } from '../offline-queue-records.mjs';
 
@@ -53,43 +53,6 @@ const recordWhatTheVaultSends = () => {
   }
   return true;
 };
-
-/**
- * Logs in by redirect through oidc-provider's own pages (any name and password: its
- * development interactions), from the demo page at `returnPath`, until the browser is back
- * there and the page has started. @param {Tab} tab @param {string} base @param {string} returnPath
- */
-async function loginThroughProvider(tab, base, returnPath) {
-  await tab.evaluate(() => (setTimeout(() => /** @type {HTMLElement} */ (document.querySelector('#login')).click()), true));
-  await until(async () => new URL(await tab.url()).origin !== base || (await tab.url()).includes('/oidc/'), 'the provider');
-  for (let step = 0; ; step++) {
-    assert.ok(step < 6, 'the provider kept asking');
-    const at = await until(async () => {
-      const url = new URL(await tab.url());
-      if (url.origin === base && url.pathname === returnPath) return (await tab.evaluate(() => document.body.dataset.ready === 'true')) && 'back';
-      // A page this loop already submitted carries a flag; the next document does not.
-      if (url.pathname.includes('/interaction/')) return (await tab.evaluate(() => !(/** @type {any} */ (window).__submitted) && !!document.querySelector('button[type=submit]'))) && 'interaction';
-      return false;
-    }, "the provider's page or the return to the app");
-    if (at === 'back') break;
-    // The login form (any name and password: the provider's development interactions), then
-    // the consent. Only on the provider's page: puppeteer may run a script again in the
-    // next document when a navigation destroyed the first (seen: it logged in twice).
-    await tab.evaluate(() => {
-      if (!location.pathname.includes('/interaction/')) return false;
-      const field = (/** @type {string} */ name, /** @type {string} */ value) => {
-        const input = /** @type {HTMLInputElement | null} */ (document.querySelector(`input[name=${name}]`));
-        if (input) input.value = value;
-      };
-      field('login', 'alice');
-      field('password', 'anything');
-      const button = /** @type {HTMLElement} */ (document.querySelector('button[type=submit]'));
-      /** @type {any} */ (window).__submitted = true;
-      setTimeout(() => button.click());
-      return true;
-    });
-  }
-}
 
 /** In a vault page (framed or not): the session in the vault's database, or which stores it has when none. */
 const readVaultSession = () =>

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { launchChromium, launchFirefox } from '../engines/drivers.mjs';
-import { startServer, until } from '../engines/harness.mjs';
+import { loginThroughProvider, startServer, until } from '../engines/harness.mjs';
 
 /** @typedef {import('../engines/drivers.mjs').Tab} Tab */
 
@@ -138,3 +138,66 @@ for (const [key, engineSetup] of selected) {
     );
   });
 }
+
+// Login by redirect in the page: the provider sends the browser back to the callback, which the
+// server serves as the app's page, and the page-side broker exchanges the code. Firefox only:
+// with the site's data blocked (Chromium here) the tab may keep no one-time check, and
+// loginWithRedirect refuses with not-supported (asserted below).
+for (const [key, engineSetup] of selected) {
+  describe(`${/** @type {any} */ (engineSetup).label}: login by redirect against oidc-provider`, () => {
+    const setup = /** @type {(typeof ENGINES)[keyof typeof ENGINES]} */ (engineSetup);
+    /** @type {import('../engines/drivers.mjs').Engine} */
+    let engine;
+    /** @type {Awaited<ReturnType<typeof startServer>>} */
+    let provider;
+    const policyFile = `${POLICY_DIR}/sw-token-broker-fallback-oidc-test-${process.pid}.json`;
+
+    before(async () => {
+      provider = await startServer({ IDP: 'oidc', REFRESH_DELAY_MS: '0' });
+      if (key === 'chromium') {
+        mkdirSync(POLICY_DIR, { recursive: true });
+        writeFileSync(policyFile, JSON.stringify({ CookiesBlockedForUrls: [provider.base] }));
+      }
+      engine = await setup.launch();
+    });
+
+    after(async () => {
+      await engine?.close();
+      provider?.server.kill();
+      rmSync(policyFile, { force: true });
+    });
+
+    it(
+      key === 'firefox'
+        ? 'logs in through the provider, the page finishing the callback; two tabs share one refresh after expiry, no reuse'
+        : 'loginWithRedirect refuses with not-supported: the tab may keep no one-time check',
+      async () => {
+        const tab = await engine.newTab(`${provider.base}/`);
+        await ready(tab);
+        assert.equal(await tab.evaluate(() => window.demo.broker.mode), 'page');
+        if (key !== 'firefox') {
+          const refused = await tab.evaluate(() => window.demo.broker.loginWithRedirect().then(() => 'navigated', (/** @type {any} */ error) => error.code));
+          assert.equal(refused, 'not-supported');
+          return;
+        }
+        await provider.post('/auth/test/config', { accessTtlSeconds: 3 });
+        await loginThroughProvider(tab, provider.base, '/');
+        assert.equal(new URL(await tab.url()).search, '', 'no code or state left in the address');
+        assert.equal((await tab.evaluate(() => window.demo.broker.status())).loggedIn, true);
+        const other = await engine.newTab(`${provider.base}/`);
+        await ready(other);
+        assert.equal((await other.evaluate(() => window.demo.broker.status())).loggedIn, true);
+        // The provider's tokens expire by their lifetime (it has no test hook to expire them early).
+        await new Promise((resolve) => setTimeout(resolve, 3300));
+        await provider.post('/auth/test/config', { accessTtlSeconds: 30 });
+        await provider.post('/auth/stats/reset');
+        const results = await Promise.all([tab, other].map((each) => each.evaluate(fire, 4)));
+        assert.deepEqual(results.flat(), Array(8).fill('ok'));
+        const counted = await provider.stats();
+        assert.equal(counted.refreshes, 1);
+        assert.equal(counted.reuseDetected, 0);
+      },
+    );
+  });
+}
+
