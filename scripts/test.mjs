@@ -99,6 +99,7 @@ nodeSuite('Firefox (tests/engines)', 'tests/engines/', { ENGINES: 'firefox' });
 nodeSuite('WebKit (tests/engines)', 'tests/engines/', { ENGINES: 'webkit' });
 // Where no service worker can run (DESIGN, "Where no service worker runs"): the page-side fallback.
 nodeSuite('Firefox, service workers off (tests/fallback)', 'tests/fallback/', { ENGINES: 'firefox' });
+nodeSuite('WebKit, service workers off (tests/fallback)', 'tests/fallback/', { ENGINES: 'webkit' });
 nodeSuite('Chromium, site data blocked (tests/fallback)', 'tests/fallback/', { ENGINES: 'chromium' });
 
 // Fails with instructions when no browser can be found or installed: never a silent skip.

@@ -88,8 +88,12 @@ async function puppeteerEngine(name, browser) {
   };
 }
 
-/** WebKit: Xvfb, WebKitWebDriver, MiniBrowser with --automation (without it the session hangs). @returns {Promise<Engine>} */
-export async function launchWebKit() {
+/**
+ * WebKit: Xvfb, WebKitWebDriver, MiniBrowser with --automation (without it the session hangs).
+ * @param {string[]} args more MiniBrowser arguments (`--features=-ServiceWorkers` switches service workers off)
+ * @returns {Promise<Engine>}
+ */
+export async function launchWebKit(args = []) {
   const { miniBrowser, webkitDriver, xvfb } = findOrInstallEngines();
   const display = `:${90 + Math.floor(Math.random() * 9)}`;
   const screen = spawn(xvfb, [display, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
@@ -98,7 +102,7 @@ export async function launchWebKit() {
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const driver = await new Builder()
     .usingServer(`http://127.0.0.1:${port}`)
-    .withCapabilities({ browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: miniBrowser, args: ['--automation'] } })
+    .withCapabilities({ browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: miniBrowser, args: ['--automation', ...args] } })
     .build();
   await driver.manage().setTimeouts({ script: 60_000 });
   let first = true;
@@ -144,6 +148,7 @@ export async function launchWebKit() {
         url: () => inTab(handle, () => driver.getCurrentUrl()),
         reload: () => inTab(handle, () => driver.navigate().refresh()),
         goto: (to) => inTab(handle, () => driver.get(to)),
+        close: () => inTab(handle, () => driver.close()),
       };
     },
     async close() {

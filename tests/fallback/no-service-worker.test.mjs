@@ -1,17 +1,18 @@
 // @ts-check
 /**
  * Where no service worker can run, configured as users' browsers are: Firefox with service
- * workers switched off by preference (`dom.serviceWorkers.enabled`), and Chromium with site
+ * workers switched off by preference (`dom.serviceWorkers.enabled`), WebKit with its
+ * ServiceWorkers feature off, and Chromium with site
  * data blocked for the app's origin by a managed policy (`CookiesBlockedForUrls`: the
  * worker's registration is refused and IndexedDB denied). The main demo allows the page-side
  * fallback (`registerTokenBroker(…, { fallback })`): the same API, one refresh for all tabs
  * (Web Locks elect one tab to run the broker; the others ask it over a BroadcastChannel).
- * `ENGINES=firefox` or `ENGINES=chromium` picks the engine (npm test runs each).
+ * `ENGINES=firefox`, `webkit` or `chromium` picks the engine (npm test runs each).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { launchChromium, launchFirefox } from '../engines/drivers.mjs';
+import { launchChromium, launchFirefox, launchWebKit } from '../engines/drivers.mjs';
 import { loginThroughProvider, startServer, until } from '../engines/harness.mjs';
 
 /** @typedef {import('../engines/drivers.mjs').Tab} Tab */
@@ -35,12 +36,14 @@ const POLICY_DIR = '/etc/chromium/policies/managed';
 const ENGINES = {
   /** Service workers switched off by preference: no `navigator.serviceWorker` at all; IndexedDB works. */
   firefox: { label: 'Firefox, service workers off', storage: 'indexeddb', launch: () => launchFirefox({ 'dom.serviceWorkers.enabled': false }) },
+  /** WebKitGTK's MiniBrowser with the ServiceWorkers feature off (`--features=-ServiceWorkers`). */
+  webkit: { label: 'WebKit, service workers off', storage: 'indexeddb', launch: () => launchWebKit(['--features=-ServiceWorkers']) },
   /** Site data blocked for the origin: the registration is refused, IndexedDB denied (the session lives in the leading tab). */
   chromium: { label: 'Chromium, site data blocked by policy', storage: 'memory', launch: () => launchChromium() },
 };
-const selected = (process.env.ENGINES ?? 'firefox,chromium').split(',').map((name) => {
+const selected = (process.env.ENGINES ?? 'firefox,webkit,chromium').split(',').map((name) => {
   const engine = ENGINES[/** @type {keyof typeof ENGINES} */ (name.trim().toLowerCase())];
-  if (!engine) throw new Error(`ENGINES: unknown engine ${name} (firefox, chromium)`);
+  if (!engine) throw new Error(`ENGINES: unknown engine ${name} (firefox, webkit, chromium)`);
   return [name.trim().toLowerCase(), engine];
 });
 
@@ -81,7 +84,7 @@ for (const [key, engineSetup] of selected) {
           (/** @type {Error} */ error) => `refused: ${error.name}`,
         );
       });
-      assert.match(worker, key === 'firefox' ? /^no navigator\.serviceWorker$/ : /^refused: /);
+      assert.match(worker, key === 'chromium' ? /^refused: / : /^no navigator\.serviceWorker$|^refused: /);
       for (const tab of tabs) {
         assert.equal((await tab.evaluate(() => window.demo.broker.status())).mode, 'page');
         assert.equal(await tab.evaluate(() => window.demo.broker.mode), 'page');
@@ -140,7 +143,7 @@ for (const [key, engineSetup] of selected) {
 }
 
 // Login by redirect in the page: the provider sends the browser back to the callback, which the
-// server serves as the app's page, and the page-side broker exchanges the code. Firefox only:
+// server serves as the app's page, and the page-side broker exchanges the code. Not in Chromium here:
 // with the site's data blocked (Chromium here) the tab may keep no one-time check, and
 // loginWithRedirect refuses with not-supported (asserted below).
 for (const [key, engineSetup] of selected) {
@@ -168,14 +171,14 @@ for (const [key, engineSetup] of selected) {
     });
 
     it(
-      key === 'firefox'
+      key !== 'chromium'
         ? 'logs in through the provider, the page finishing the callback; two tabs share one refresh after expiry, no reuse'
         : 'loginWithRedirect refuses with not-supported: the tab may keep no one-time check',
       async () => {
         const tab = await engine.newTab(`${provider.base}/`);
         await ready(tab);
         assert.equal(await tab.evaluate(() => window.demo.broker.mode), 'page');
-        if (key !== 'firefox') {
+        if (key === 'chromium') {
           const refused = await tab.evaluate(() => window.demo.broker.loginWithRedirect().then(() => 'navigated', (/** @type {any} */ error) => error.code));
           assert.equal(refused, 'not-supported');
           return;
