@@ -22,7 +22,9 @@ import {
   type VaultResponse,
   type VaultResultByType,
 } from '../protocol/index.js';
+import type { TokenBrokerConfig } from '../sw/config.js';
 import type { BrokerClient } from '../src/client.js';
+import { createBrokerFetch } from '../src/broker-fetch.js';
 import { registerTokenBroker } from '../src/register.js';
 import { parseUrl, parseVaultCall } from './validate-call.js';
 
@@ -39,6 +41,13 @@ export interface VaultFrameOptions {
    * vault and call `takeRedirectResult`). Default: the first app origin's `/`.
    */
   callbackReturnUrl?: string;
+  /**
+   * Where no service worker can run: the vault worker's config, to run its broker in this frame
+   * instead (`registerTokenBroker`'s `fallback`). The tokens stay on the vault's origin, in this
+   * frame, out of the app's reach; this frame makes the app's requests with them. Without it
+   * such a browser gets `vault-unavailable` at the app.
+   */
+  fallback?: () => TokenBrokerConfig | Promise<TokenBrokerConfig>;
 }
 
 /**
@@ -49,8 +58,11 @@ export function serveVault(options: VaultFrameOptions): void {
   const allowed = new Set(options.appOrigins.map((origin) => new URL(origin).origin));
   // Not in a frame: the end of a login by redirect, which comes back to this page on the vault's origin.
   if (window.parent === window) return forwardRedirectResult(allowed, options.callbackReturnUrl ?? new URL('/', options.appOrigins[0]).href);
-  const broker = registerTokenBroker(options.scriptUrl, { scope: options.scope }).then((client) => {
-    if (client.mode !== 'sealed') throw new MisconfiguredError("The vault's worker must run in sealed mode: the token must not reach the vault frame either");
+  const { fallback } = options;
+  // The frame is the vault's page: where its broker runs in the page, it holds the tokens here, on the vault's origin.
+  const inTheFrame = fallback && (async () => ({ ...(await fallback()), mode: 'handoff' as const }));
+  const broker = registerTokenBroker(options.scriptUrl, { scope: options.scope, fallback: inTheFrame }).then((client) => {
+    if (client.mode === 'handoff') throw new MisconfiguredError("The vault's worker must run in sealed mode: the token must not reach the vault frame either");
     return client;
   });
   // Not an unhandled rejection: every app call awaits `broker` and gets its typed error in the reply.
@@ -156,14 +168,19 @@ function vaultReturnPath(returnTo: string): string {
  * token, refreshes on a 401 and retries; the app gets the response only. A network failure
  * or a redirect answer comes back as status 0.
  */
+/** The broker's fetch of a frame whose broker runs in the page, one per client. */
+const pageFetch = new WeakMap<BrokerClient, typeof fetch>();
+
 async function relay(broker: BrokerClient, request: VaultRequest): Promise<VaultResponse> {
   if (!broker.isApiUrl(request.url)) throw new BrokerError(ErrorCode.NotSupported, `Vault: ${new URL(request.url).origin} is outside the vault's apiAllowlist`);
   const headers = new Headers(request.headers);
   headers.delete('authorization');
   headers.delete('cookie');
+  // Sealed mode: the worker adds the token. Without a worker (`page`), this frame does, through the broker's fetch.
+  const send = broker.mode === 'page' ? (pageFetch.get(broker) ?? pageFetch.set(broker, createBrokerFetch(broker)).get(broker)!) : fetch;
   let response: Response;
   try {
-    response = await fetch(request.url, { method: request.method, headers, body: request.body, credentials: 'omit', redirect: 'manual' });
+    response = await send(request.url, { method: request.method, headers, body: request.body, credentials: 'omit', redirect: 'manual' });
   } catch (error) {
     // A network failure (offline, refused, CORS): status 0, as fetch reports it, with the reason.
     return { status: 0, statusText: `The vault could not reach ${request.url}: ${(error as Error)?.message ?? error}`, headers: {}, body: '' };

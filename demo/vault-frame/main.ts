@@ -1,9 +1,17 @@
 /** The vault frame: answers the demo app (the demo server's first port) and nobody else. */
 import { serveVault } from '../../vault/index.js';
+import type { VaultConfig } from './vault-config.js';
 
 // The app origin comes from the vault's own server (see sw.ts), never from the embedding page.
 const configUrl = '/vault-frame/config.js';
 await import(/* @vite-ignore */ configUrl);
-const { appOrigin } = (self as unknown as { SW_TOKEN_BROKER_VAULT: { appOrigin: string } }).SW_TOKEN_BROKER_VAULT;
-// In WebKit the provider's callback reaches this page unanswered; it sends it to the app's vault page.
-serveVault({ appOrigins: [appOrigin], scriptUrl: '/vault-frame/sw.js', scope: '/vault-frame/', callbackReturnUrl: `${appOrigin}/vault/` });
+const vault = (self as unknown as { SW_TOKEN_BROKER_VAULT: VaultConfig }).SW_TOKEN_BROKER_VAULT;
+serveVault({
+  appOrigins: [vault.appOrigin],
+  scriptUrl: '/vault-frame/sw.js',
+  scope: '/vault-frame/',
+  // In WebKit the provider's callback reaches this page unanswered; it sends it to the app's vault page.
+  callbackReturnUrl: `${vault.appOrigin}/vault/`,
+  // Where no service worker can run, the same broker runs in this frame, still on the vault's origin.
+  fallback: async () => (await import('./vault-config.js')).vaultBrokerConfig(location.origin, vault),
+});

@@ -14,6 +14,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { launchChromium, launchFirefox, launchWebKit } from '../engines/drivers.mjs';
 import { loginThroughProvider, startServer, until } from '../engines/harness.mjs';
+import { everythingTheAppOriginHolds } from '../vault-attacks.mjs';
 
 /** @typedef {import('../engines/drivers.mjs').Tab} Tab */
 
@@ -201,6 +202,67 @@ for (const [key, engineSetup] of selected) {
         assert.equal(counted.reuseDetected, 0);
       },
     );
+  });
+}
+
+// Vault mode without a worker: the vault frame (the vault's origin) runs the page-side broker
+// itself, so the app's origin still holds no token.
+for (const [key, engineSetup] of selected) {
+  describe(`${/** @type {any} */ (engineSetup).label}: vault mode`, () => {
+    const setup = /** @type {(typeof ENGINES)[keyof typeof ENGINES]} */ (engineSetup);
+    /** @type {import('../engines/drivers.mjs').Engine} */
+    let engine;
+    /** @type {Awaited<ReturnType<typeof startServer>>} */
+    let app;
+    const policyFile = `${POLICY_DIR}/sw-token-broker-fallback-vault-test-${process.pid}.json`;
+
+    before(async () => {
+      app = await startServer({ REFRESH_DELAY_MS: '50' });
+      if (key === 'chromium') {
+        mkdirSync(POLICY_DIR, { recursive: true });
+        writeFileSync(policyFile, JSON.stringify({ CookiesBlockedForUrls: [app.base, app.vaultBase] }));
+      }
+      engine = await setup.launch();
+    });
+
+    after(async () => {
+      await engine?.close();
+      app?.server.kill();
+      rmSync(policyFile, { force: true });
+    });
+
+    it("the vault frame runs the broker on the vault's origin: three app tabs share one refresh, no reuse, and the app's origin holds no token", async () => {
+      const vaultTabs = [];
+      for (let i = 0; i < 3; i++) vaultTabs.push(await engine.newTab(`${app.base}/vault/`));
+      for (const tab of vaultTabs) await ready(tab);
+      assert.equal((await vaultTabs[0].evaluate(() => window.demo.broker.status())).mode, 'page');
+      await vaultTabs[0].evaluate(login);
+      for (const tab of vaultTabs) assert.equal((await tab.evaluate(() => window.demo.broker.status())).loggedIn, true);
+      await app.post('/auth/test/expire-access-tokens');
+      await app.post('/auth/stats/reset');
+      const results = await Promise.all(vaultTabs.map((tab) => tab.evaluate(fire, 5)));
+      assert.deepEqual(results.flat(), Array(15).fill('ok'));
+      const counted = await app.stats();
+      assert.equal(counted.refreshes, 1);
+      assert.equal(counted.reuseDetected, 0);
+      // The mock server's tokens start with rt_ and at_. With the site's data blocked (Chromium) the app's origin can hold nothing at all.
+      if (setup.storage === 'indexeddb') {
+        const held = await vaultTabs[0].evaluate(everythingTheAppOriginHolds);
+        for (const prefix of ['rt_', 'at_']) assert.equal(held.includes(prefix), false, held);
+        const inTheVault = await vaultTabs[0].evaluateInFrame(() =>
+          new Promise((resolve, reject) => {
+            const open = indexedDB.open('sw-token-broker:demo-vault');
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+              const get = open.result.transaction('kv').objectStore('kv').get('session');
+              get.onsuccess = () => resolve(get.result?.refreshToken ?? null);
+              get.onerror = () => reject(get.error);
+            };
+          }),
+        );
+        assert.match(String(inTheVault), /^rt_/, "the session is in the vault's database");
+      }
+    });
   });
 }
 
