@@ -342,7 +342,7 @@ export class TokenBroker {
       refusal: (tokens, api) => bindingRefusal(tokens, 'refresh', this.#deps.config) ?? this.#apis.refusal(tokens, api),
       revoke: (refreshToken, dpop, why) => this.#revocations.revoke(refreshToken, dpop, why),
       next: (tokens, session, api) => refreshedRecord(tokens, session, { now: this.#deps.now(), defaultLifetimeMs: this.#deps.config.defaultLifetimeMs }, api),
-      ending: (error) => this.#view.ending(error),
+      ending: (error, session) => this.#view.ending(error, session),
       settle: (outcome) => this.#view.settle(outcome),
     };
   }

@@ -56,7 +56,7 @@ export interface FlightHost {
    * Called before a refused session is deleted, so a report that finds the store empty finds
    * why; returns how to undo it when the store held another session (nothing was deleted).
    */
-  ending(error: BrokerError): () => void;
+  ending(error: BrokerError, session: StoredSession): () => void;
   /** Turns an outcome into the callers' result: events, state; called once per refresh. */
   settle(outcome: RefreshOutcome): Promise<StoredSession>;
 }
@@ -230,7 +230,7 @@ export class RefreshFlight {
     const host = this.#host;
     if (isBrokerError(error) && error.code === ErrorCode.SessionEnded) {
       this.coolDown.succeeded();
-      const undo = host.ending(error);
+      const undo = host.ending(error, session);
       // Compare-and-delete: only the session this refresh was for. A login that replaced it
       // meanwhile (and may be why the server refused: it revoked the old token) stays.
       if (await host.sessions.clearIf(session.refreshToken)) return { kind: 'ended', error };

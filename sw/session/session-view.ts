@@ -50,6 +50,8 @@ export class SessionView {
   /** Reads the session; reports a record that vanished, or whose subject changed without a login (replaced outside the broker). */
   async read(again = true): Promise<StoredSession | undefined> {
     const session = await this.#deps.sessions.read();
+    // Ended by the server and about to be deleted: already gone for every caller.
+    if (session && this.#ending !== undefined && identityOf(session) === this.#ending) return undefined;
     if (!session) {
       if (this.#known !== undefined) await this.#vanished(this.#known);
       return undefined;
@@ -108,7 +110,7 @@ export class SessionView {
     const reason = endsBy === 'idle' ? 'The session was not refreshed within its idle timeout: log in again' : 'The session reached the end of its lifetime: log in again';
     const ended = new SessionEndedError(reason, { details: { endedBy: endsBy } });
     // Known as ended before the delete: a read meanwhile must not take the empty store for a vanished record.
-    const undo = this.ending(ended);
+    const undo = this.ending(ended, session);
     if (!(await this.#deps.sessions.clearIf(session.refreshToken))) {
       undo();
       return 'gone';
@@ -122,6 +124,7 @@ export class SessionView {
   /** A login stored `session`: nothing of the previous one applies any more. */
   started(session: StoredSession): void {
     this.endedBy = undefined;
+    this.#ending = undefined;
     this.loggedOut = undefined;
     this.#subject = session.subject;
     this.#known = identityOf(session);
@@ -133,13 +136,22 @@ export class SessionView {
     this.#known = undefined;
   }
 
-  /** The server ended the session: set before its record is deleted; returns how to undo it when nothing was deleted. */
-  ending(error: BrokerError): () => void {
-    const before = { endedBy: this.endedBy, subject: this.#subject, known: this.#known };
+  /**
+   * The server ended `session`: set before its record is deleted; returns how to undo it when
+   * nothing was deleted. Until then a read that still finds that record takes it as gone:
+   * remembering it again would make its deletion look like a vanished record (a second,
+   * wrong `session-ended`, seen in Firefox).
+   */
+  ending(error: BrokerError, session?: StoredSession): () => void {
+    const before = { endedBy: this.endedBy, subject: this.#subject, known: this.#known, ending: this.#ending };
     this.endedBy = error;
+    this.#ending = session && identityOf(session);
     this.forget();
-    return () => ({ endedBy: this.endedBy, subject: this.#subject, known: this.#known } = before);
+    return () => ({ endedBy: this.endedBy, subject: this.#subject, known: this.#known, ending: this.#ending } = before);
   }
+
+  /** The identity of a session whose record is being deleted because the server ended it. */
+  #ending: string | undefined;
 
 
   /** Turns one refresh's outcome into events and the callers' result (once per refresh, however many wait). */

@@ -68,6 +68,30 @@ describe('compare-and-delete (rule 12)', () => {
   });
 });
 
+describe('a refused refresh is one session-ended', () => {
+  it('a read while the refused record is being deleted does not take its deletion for a vanished record (seen in Firefox: a second, storage-cleared session-ended)', async () => {
+    const endpoint = new ScriptedEndpoint();
+    const base = memoryStore();
+    // The delete of the refused session waits until the test lets it go.
+    let letDelete: () => void = () => undefined;
+    const deleting = new Promise<void>((resolve) => (letDelete = resolve));
+    let entered: () => void = () => undefined;
+    const deleteStarted = new Promise<void>((resolve) => (entered = resolve));
+    const store = { ...base, clearIf: async (refreshToken: string) => (entered(), await deleting, base.clearIf(refreshToken)) };
+    const { broker, events } = await loggedIn({ endpoint, store });
+    endpoint.next = 'reject';
+    const refused = broker.refresh({ failedToken: 'access-1' }).catch((error: unknown) => error);
+    await deleteStarted;
+    // Another tab asks meanwhile: the record is still in the store.
+    expect((await broker.status()).loggedIn).toBe(false);
+    letDelete();
+    expect(await refused).toMatchObject({ code: 'session-ended' });
+    expect((await broker.status()).loggedIn).toBe(false);
+    await expect(broker.getToken()).rejects.toMatchObject({ code: 'session-ended' });
+    expect(events.filter((e) => e.event === 'session-ended').map((e) => e.details?.endedBy ?? 'refused')).toEqual(['refused']);
+  });
+});
+
 describe('a request belongs to its session (rule 11)', () => {
   it('a 401 report made in a session that a login replaced gets session-changed, never the new token', async () => {
     const { broker } = await loggedIn();
