@@ -27,6 +27,8 @@ interface Pending {
 }
 
 let counter = 0;
+/** How many answered request ids a leader remembers, to answer a repeated one without running it again. */
+const MAX_REMEMBERED = 200;
 /** A request unanswered this long asks whether a leader is still there. */
 const PROBE_AFTER_MS = 3_000;
 
@@ -40,6 +42,8 @@ export class LeaderTransport implements BrokerTransport {
   #broker: Promise<PageBroker> | undefined;
   #leaderKnown = false;
   #closed = false;
+  /** The replies this leader gave, by request id (the last {@link MAX_REMEMBERED}). */
+  readonly #answered = new Map<string, Promise<BrokerReply>>();
   readonly #election: ElectionHandle;
 
   /**
@@ -77,6 +81,7 @@ export class LeaderTransport implements BrokerTransport {
     this.#closed = true;
     this.#listeners.length = 0;
     this.#election.close();
+    this.#channel.close();
   }
 
   send<T extends RequestType>(type: T, fields: RequestFieldsByType[T]): Promise<OkReply<T>> {
@@ -124,8 +129,15 @@ export class LeaderTransport implements BrokerTransport {
       this.#pending.delete(data.id);
       pending.resolve(data.reply);
     } else if (data.kind === 'request') {
-      if (!this.#broker) return;
-      this.#post({ kind: 'reply', id: data.id, reply: await this.#answer(data.message) });
+      if (!this.#broker || typeof data.id !== 'string') return;
+      // A request sent again (its tab learnt of this leader late) is answered once: a login never runs twice.
+      let reply = this.#answered.get(data.id);
+      if (!reply) {
+        reply = this.#answer(data.message);
+        this.#answered.set(data.id, reply);
+        if (this.#answered.size > MAX_REMEMBERED) this.#answered.delete(this.#answered.keys().next().value!);
+      }
+      this.#post({ kind: 'reply', id: data.id, reply: await reply });
     } else if (data.kind === 'who-leads') {
       if (this.#broker) this.#post({ kind: 'leader' });
     } else if (data.kind === 'leader') {

@@ -2,7 +2,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../../protocol/index.js';
 import { checkPageConfig } from '../../../fallback/page-broker.js';
-import { channelElection } from '../../../fallback/election.js';
+import { channelElection, type Election } from '../../../fallback/election.js';
+import { LeaderTransport } from '../../../fallback/leader.js';
+import type { PageBroker } from '../../../fallback/page-broker.js';
 import { backgroundSyncQueue, jsonEndpoint } from '../../../sw/index.js';
 
 const endpoint = jsonEndpoint({ loginUrl: 'https://id.example.com/login', refreshUrl: 'https://id.example.com/refresh' });
@@ -52,3 +54,41 @@ describe('the election over BroadcastChannel (where Web Locks are refused)', () 
     expect(led).toEqual([0, 1]);
   });
 });
+
+describe('the leading tab answers the others over the channel', () => {
+  it('answers a request once, even when its tab sends it again (a login never runs twice), and delivers events to every tab', async () => {
+    const name = `test-leader-${Math.random()}`;
+    const answered: string[] = [];
+    const broker: PageBroker = {
+      storage: 'memory',
+      answer: async (message) => {
+        const { id, type } = message as { id: string; type: string };
+        answered.push(type);
+        return { ok: true, id, status: { loggedIn: true } } as never;
+      },
+    };
+    const leads: Election = (lead) => (setTimeout(lead), { probe: () => undefined, close: () => undefined });
+    const follows: Election = () => ({ probe: () => undefined, close: () => undefined });
+    const leader = new LeaderTransport(name, 'https://app.test/', 5_000, leads, async () => broker);
+    const follower = new LeaderTransport(name, 'https://app.test/', 5_000, follows, async () => broker);
+    const seen: unknown[] = [];
+    follower.listen((event) => seen.push(event));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await follower.send('login', { credentials: { username: 'a', password: 'b' } })).toMatchObject({ ok: true });
+      // The same request again, as a tab that learnt of the leader late re-sends it.
+      const channel = new BroadcastChannel(`sw-token-broker:fallback:${name}`);
+      channel.postMessage({ kind: 'request', id: 'repeat-1', message: { type: 'login', id: 'repeat-1' } });
+      channel.postMessage({ kind: 'request', id: 'repeat-1', message: { type: 'login', id: 'repeat-1' } });
+      channel.postMessage({ kind: 'event', event: { protocol: 'sw-token-broker', v: 1, broker: name, event: 'login', status: { loggedIn: true } } });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      channel.close();
+      expect(answered).toEqual(['login', 'login']);
+      expect(seen).toHaveLength(1);
+    } finally {
+      leader.close();
+      follower.close();
+    }
+  });
+});
+

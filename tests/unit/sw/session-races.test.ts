@@ -77,7 +77,7 @@ describe('a refused refresh is one session-ended', () => {
     const deleting = new Promise<void>((resolve) => (letDelete = resolve));
     let entered: () => void = () => undefined;
     const deleteStarted = new Promise<void>((resolve) => (entered = resolve));
-    const store = { ...base, clearIf: async (refreshToken: string) => (entered(), await deleting, base.clearIf(refreshToken)) };
+    const store = { ...base, clearIf: async (refreshToken: string) => (entered(), await deleting, base.clearIf!(refreshToken)) };
     const { broker, events } = await loggedIn({ endpoint, store });
     endpoint.next = 'reject';
     const refused = broker.refresh({ failedToken: 'access-1' }).catch((error: unknown) => error);
