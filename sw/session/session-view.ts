@@ -140,7 +140,7 @@ export class SessionView {
    * The server ended `session`: set before its record is deleted; returns how to undo it when
    * nothing was deleted. Until then a read that still finds that record takes it as gone:
    * remembering it again would make its deletion look like a vanished record (a second,
-   * wrong `session-ended`, seen in Firefox).
+   * wrong `session-ended`, seen in WebKit).
    */
   ending(error: BrokerError, session?: StoredSession): () => void {
     const before = { endedBy: this.endedBy, subject: this.#subject, known: this.#known, ending: this.#ending };

@@ -69,7 +69,7 @@ describe('compare-and-delete (rule 12)', () => {
 });
 
 describe('a refused refresh is one session-ended', () => {
-  it('a read while the refused record is being deleted does not take its deletion for a vanished record (seen in Firefox: a second, storage-cleared session-ended)', async () => {
+  it('a read while the refused record is being deleted does not take its deletion for a vanished record (seen in WebKit: a second, storage-cleared session-ended)', async () => {
     const endpoint = new ScriptedEndpoint();
     const base = memoryStore();
     // The delete of the refused session waits until the test lets it go.
