@@ -62,15 +62,10 @@ export class LeaderTransport implements BrokerTransport {
         () => this.#post({ kind: 'leader' }),
         () => undefined, // every request gets the reason (`#answer`)
       );
-      // What this tab asked before it led is answered here now.
-      for (const [id, pending] of this.#pending) void this.#answerHere(id, pending.message);
+      // What this tab asked before it led is answered here now, when no leader had it or it is safe to repeat.
+      for (const [id, pending] of this.#pending) if (!pending.heard || REQUEST_TYPES[pending.type].resendable) void this.#answerHere(id, pending.message);
     });
     this.#post({ kind: 'who-leads' });
-  }
-
-  /** This tab's broker, once it leads. */
-  get leading(): Promise<PageBroker> | undefined {
-    return this.#broker;
   }
 
   listen(receive: (data: unknown) => void): void {
