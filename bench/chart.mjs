@@ -5,7 +5,7 @@
  * spread of the round medians). Plain SVG, no dependency.
  */
 
-const COLORS = { broker: '#1a7f37', recipe: '#cf222e', 'axios-auth-refresh': '#9a6700', 'auth0-spa-js': '#bc4c00', 'oidc-client-ts': '#8250df', 'axa-oidc-client': '#0969da' };
+const COLORS = { broker: '#1a7f37', fallback: '#57606a', recipe: '#cf222e', 'axios-auth-refresh': '#9a6700', 'auth0-spa-js': '#bc4c00', 'oidc-client-ts': '#8250df', 'axa-oidc-client': '#0969da' };
 const MODE_COLORS = { plain: '#8c959f', passthrough: '#8c959f', handoff: '#1a7f37', sealed: '#0969da', vault: '#8250df' };
 const esc = (/** @type {string} */ text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
