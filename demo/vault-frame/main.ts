@@ -12,6 +12,7 @@ serveVault({
   scope: '/vault-frame/',
   // In WebKit the provider's callback reaches this page unanswered; it sends it to the app's vault page.
   callbackReturnUrl: `${vault.appOrigin}/vault/`,
-  // Where no service worker can run, the same broker runs in this frame, still on the vault's origin.
-  fallback: async () => (await import('./vault-config.js')).vaultBrokerConfig(location.origin, vault),
+  // Where no service worker can run, the same broker runs in this frame, still on the vault's origin
+  // (`?fallback=off` in the frame's URL leaves it out: the tests show the typed error without it).
+  fallback: new URLSearchParams(location.search).get('fallback') === 'off' ? undefined : async () => (await import('./vault-config.js')).vaultBrokerConfig(location.origin, vault),
 });

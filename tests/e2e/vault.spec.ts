@@ -170,11 +170,22 @@ test.describe("login by redirect through the vault (oidc-provider; the callback 
   });
 });
 
-test('a cross-site vault (localhost beside 127.0.0.1): Chromium refuses its frame a service worker, and the app gets a typed error', async ({ page }) => {
-  await page.goto(`/vault/?vault=${encodeURIComponent(`http://localhost:${VAULT_PORT}/vault-frame/`)}`);
+test("a cross-site vault (localhost beside 127.0.0.1) without the frame's fallback: Chromium refuses its frame a service worker, and the app gets a typed error", async ({ page }) => {
+  await page.goto(`/vault/?vault=${encodeURIComponent(`http://localhost:${VAULT_PORT}/vault-frame/?fallback=off`)}`);
   await page.waitForFunction(() => document.body.dataset.ready === 'error' || document.body.dataset.ready === 'true', undefined, { timeout: WAIT.message });
   expect(await page.evaluate(() => [document.body.dataset.ready, document.body.dataset.error])).toEqual(['error', 'sw-unavailable']);
   await expect(page.locator('#log')).toContainText('The user denied permission to use Service Worker');
-  // No fallback: nothing registered in the app's origin.
+  // Nothing falls back to the app's origin: nothing registered there.
+  expect(await page.evaluate(() => navigator.serviceWorker.getRegistrations().then((all) => all.length))).toBe(0);
+});
+
+test("a cross-site vault with the frame's fallback (the demo's): the frame runs the broker itself, on the vault's origin; the app's origin registers nothing", async ({ page, server }) => {
+  await page.goto(`/vault/?vault=${encodeURIComponent(`http://localhost:${VAULT_PORT}/vault-frame/`)}`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'error' || document.body.dataset.ready === 'true', undefined, { timeout: WAIT.message });
+  expect(await page.evaluate(() => document.body.dataset.ready)).toBe('true');
+  expect((await page.evaluate(() => window.demo.broker.status())).mode).toBe('page');
+  // The login goes to the vault's own token endpoint, from the frame. (The demo's API allows CORS for the same-site vault only, so its calls from this one fail: the API's choice.)
+  expect((await page.evaluate(() => window.demo.broker.login({ username: 'demo', password: 'demo' }))).loggedIn).toBe(true);
+  expect(await server.stats()).toMatchObject({ logins: 1, reuseDetected: 0 });
   expect(await page.evaluate(() => navigator.serviceWorker.getRegistrations().then((all) => all.length))).toBe(0);
 });
