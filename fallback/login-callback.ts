@@ -5,7 +5,7 @@
  * result in the fragment (`takeRedirectResult()` reads it there). Page script sees the code
  * here: in this mode it can read the tokens anyway.
  */
-import { REDIRECT_CHECK_KEY, REDIRECT_RESULT_KEY, type OkReply, type RequestFieldsByType } from '../protocol/index.js';
+import { redirectResultFragment, type OkReply, type RequestFieldsByType } from '../protocol/index.js';
 
 type FinishLogin = (fields: RequestFieldsByType['finishLogin']) => Promise<OkReply<'finishLogin'>>;
 
@@ -23,9 +23,7 @@ export async function finishLoginInPage(finish: FinishLogin, scope: string): Pro
   let target = new URL(returnTo, location.origin);
   // Checked when the login started; checked again here, on the URL the browser will follow.
   if (target.origin !== location.origin) target = new URL(scope);
-  const result = new URLSearchParams(error ? { [REDIRECT_RESULT_KEY]: 'error', code: error.code, message: error.message } : { [REDIRECT_RESULT_KEY]: 'ok' });
-  if (check) result.set(REDIRECT_CHECK_KEY, check);
-  target.hash = result.toString();
+  target.hash = redirectResultFragment(error, check);
   location.replace(target.href);
   return new Promise<never>(() => {});
 }

@@ -12,3 +12,14 @@ export const REDIRECT_CHECK_KEY = 'check';
 
 /** The longest redirect-login callback query (`finishLogin.callbackSearch`) the worker reads. */
 export const MAX_CALLBACK_SEARCH_LENGTH = 4096;
+
+/**
+ * The fragment a login by redirect ends with, for `takeRedirectResult()`: ok or the error's code
+ * and message, and the tab's one-time value. Built by the worker's callback, the vault client
+ * and the page-side fallback alike.
+ */
+export function redirectResultFragment(error: { code: string; message: string } | null | undefined, check: string | null | undefined): string {
+  const result = new URLSearchParams(error ? { [REDIRECT_RESULT_KEY]: 'error', code: error.code, message: error.message } : { [REDIRECT_RESULT_KEY]: 'ok' });
+  if (check) result.set(REDIRECT_CHECK_KEY, check);
+  return result.toString();
+}

@@ -5,6 +5,7 @@
  * requests through untouched.
  */
 import type { BrokerClient } from './client.js';
+import { preloaded } from './preload.js';
 
 /** The part of BrokerClient the fetch wrapper uses. */
 export type FetchBroker = Pick<BrokerClient, 'getAccessToken' | 'reportUnauthorized' | 'isApiUrl' | 'mode'> & Partial<Pick<BrokerClient, 'queuesOffline' | 'idempotencyKeyHeader' | 'dpopProof'>>;
@@ -30,16 +31,7 @@ export interface BrokerFetchOptions {
 export function createBrokerFetch(broker: FetchBroker, options: BrokerFetchOptions = {}): typeof fetch {
   if (!broker || typeof broker.reportUnauthorized !== 'function') throw new TypeError('createBrokerFetch needs a BrokerClient');
   // The work itself is a chunk of its own (`broker-fetch-steps.ts`), so the page entry stays small;
-  // loaded now, not at the first request, which may be made offline. A failed load is tried again.
-  let loaded: Promise<typeof fetch> | undefined;
-  const steps = () =>
-    (loaded ??= import('./broker-fetch-steps.js').then(
-      (module) => module.brokerFetch(broker, options),
-      (error: unknown) => {
-        loaded = undefined;
-        throw error;
-      },
-    ));
-  steps().catch(() => undefined);
+  // loaded now, not at the first request, which may be made offline.
+  const steps = preloaded(() => import('./broker-fetch-steps.js').then((module) => module.brokerFetch(broker, options)));
   return async (input, init) => (await steps())(input, init);
 }

@@ -4,6 +4,7 @@
  */
 import type { AxiosError, AxiosInstance } from 'axios';
 import type { AttachOptions, InterceptorBroker, InterceptorSteps } from './interceptor-types.js';
+import { preloaded } from './preload.js';
 
 export type { AttachOptions, InterceptorBroker } from './interceptor-types.js';
 
@@ -51,17 +52,8 @@ export function attachTokenBroker(instance: AxiosInstance, broker: InterceptorBr
     throw new TypeError('attachTokenBroker: this axios instance is attached to another broker; call the detach function attachTokenBroker returned first');
   }
   // The work itself is a chunk of its own (`interceptor-steps.ts`), so the page entry stays small;
-  // loaded now, not at the first request, which may be made offline. A failed load is tried again.
-  let loaded: Promise<InterceptorSteps> | undefined;
-  const steps = () =>
-    (loaded ??= import('./interceptor-steps.js').then(
-      (module) => module.interceptorSteps(instance, broker, options),
-      (error: unknown) => {
-        loaded = undefined;
-        throw error;
-      },
-    ));
-  steps().catch(() => undefined);
+  // loaded now, not at the first request, which may be made offline.
+  const steps: () => Promise<InterceptorSteps> = preloaded(() => import('./interceptor-steps.js').then((module) => module.interceptorSteps(instance, broker, options)));
   const requestId = instance.interceptors.request.use(async (config) => (await steps()).onRequest(config));
   const responseId = instance.interceptors.response.use(
     async (response) => (await steps()).onResponse(response),

@@ -5,7 +5,7 @@
  * popup ends instead on a page the worker answers at the callback URL (no app code runs in
  * the popup), whose address the opener reads and closes.
  */
-import { POPUP_DONE_PARAM, REDIRECT_CHECK_KEY, REDIRECT_RESULT_KEY, toWireError } from '../protocol/index.js';
+import { POPUP_DONE_PARAM, redirectResultFragment, toWireError } from '../protocol/index.js';
 import type { RedirectLoginFinisher } from './token-source.js';
 
 /**
@@ -38,10 +38,7 @@ async function answer(broker: RedirectLoginFinisher, url: URL, scopePath: string
   // Checked when the login started; checked again here, on the URL the browser will follow.
   if (target.origin !== url.origin) target = new URL(scopePath, url.origin);
   if (popup) target = new URL(`${url.pathname}?${POPUP_DONE_PARAM}=1`, url.origin);
-  const wire = error ? toWireError(error) : undefined;
-  const result: Record<string, string> = wire ? { [REDIRECT_RESULT_KEY]: 'error', code: wire.code, message: wire.message } : { [REDIRECT_RESULT_KEY]: 'ok' };
-  if (check) result[REDIRECT_CHECK_KEY] = check;
-  target.hash = new URLSearchParams(result).toString();
+  target.hash = redirectResultFragment(error ? toWireError(error) : undefined, check);
   return Response.redirect(target.href, 303);
 }
 

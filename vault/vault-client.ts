@@ -7,8 +7,7 @@
 import { startRedirectCheck, takeRedirectResult } from '../src/redirect-result.js';
 import {
   BrokerTimeoutError,
-  REDIRECT_CHECK_KEY,
-  REDIRECT_RESULT_KEY,
+  redirectResultFragment,
   VAULT_CALLBACK_KEY,
   VAULT_PROTOCOL,
   VAULT_PROTOCOL_VERSION,
@@ -99,8 +98,7 @@ export class VaultClient {
     if (callbackSearch === null) return takeRedirectResult(this.#checkKey);
     history.replaceState(history.state, '', location.pathname + location.search);
     const { returnTo, check, error } = await this.#call({ type: 'finishLogin', callbackSearch });
-    const result = new URLSearchParams(error ? { [REDIRECT_RESULT_KEY]: 'error', code: error.code, message: error.message } : { [REDIRECT_RESULT_KEY]: 'ok' });
-    if (check) result.set(REDIRECT_CHECK_KEY, check);
+    const result = redirectResultFragment(error, check);
     const here = location.href.split('#')[0];
     if (returnTo && returnTo !== here && new URL(returnTo).origin === location.origin) {
       // The login started on another page of the app: finish there, as the vault would have sent it.
