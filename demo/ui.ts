@@ -21,7 +21,7 @@ export function tabName(): string {
   }
   let name = storage?.getItem(key);
   if (!name) {
-    name = `${ANIMALS[Math.floor(Math.random() * ANIMALS.length)]} ${Math.floor(Math.random() * 90 + 10)}`;
+    name = `${ANIMALS[Math.floor(Math.random() * ANIMALS.length)]} ${Math.floor(Math.random() * 900 + 100)}`;
     storage?.setItem(key, name);
   }
   return name;
@@ -106,7 +106,8 @@ export function describe(error: unknown): string {
 }
 
 export function openAnotherTab(): void {
-  window.open(location.href, '_blank');
+  // noopener: the new tab gets its own sessionStorage (an opened window copies its opener's), so its own name.
+  window.open(location.href, '_blank', 'noopener');
 }
 
 /**

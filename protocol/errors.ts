@@ -53,6 +53,13 @@ export const ErrorCode = {
    */
   ServiceWorkerGone: 'sw-unregistered',
   /**
+   * Another service worker took the broker's scope (Angular's `ngsw-worker.js`, a PWA plugin's,
+   * an old script): it does not answer the broker, so no token can be had. `details.url` names
+   * its script. Build one worker that runs both (docs/frameworks.md), or give them separate
+   * scopes. Not retryable in this page.
+   */
+  ForeignWorker: 'sw-foreign',
+  /**
    * A page asked for an authorization parameter the worker's config does not let pages set
    * (`client_id`, `redirect_uri`, `state`, `nonce`, PKCE values never; a scope or audience
    * outside the configured ones; any name not listed), or gave a value that is not a short
@@ -201,6 +208,14 @@ export class ServiceWorkerGoneError extends BrokerError {
   }
 }
 
+/** Another service worker took the broker's scope and does not answer it: `details.url` is its script. */
+export class ForeignWorkerError extends BrokerError {
+  override name = 'ForeignWorkerError';
+  constructor(message = "Another service worker took the token broker's scope", options?: BrokerErrorOptions) {
+    super(ErrorCode.ForeignWorker, message, options);
+  }
+}
+
 /** The token endpoint is down, slow or broken. The session is kept; retry later. */
 export class RefreshUnavailableError extends BrokerError {
   override name = 'RefreshUnavailableError';
@@ -286,6 +301,7 @@ const classByCode: Partial<Record<ErrorCode, new (message?: string, options?: Br
   [ErrorCode.StorageFailed]: StorageFailedError,
   [ErrorCode.SessionChanged]: SessionChangedError,
   [ErrorCode.ServiceWorkerGone]: ServiceWorkerGoneError,
+  [ErrorCode.ForeignWorker]: ForeignWorkerError,
   [ErrorCode.StepUpRequired]: StepUpRequiredError,
 };
 

@@ -119,7 +119,7 @@ if (what === 'demo') {
       for (const worker of ['worker', 'sealed-worker', 'offline-worker', 'oidc-worker', 'dpop-worker', 'dpop-handoff-worker', 'apis-worker', 'dpop-oidc-worker', 'vault-worker']) step(`demo ${worker}`, ['vite', 'build', '--mode', worker]);
       // The importScripts example loads the classic build from the demo's origin.
       mkdirSync('dist/demo/classic', { recursive: true });
-      copyFileSync('dist/lib/sw.classic.js', 'dist/demo/classic/sw-token-broker.classic.js');
+      copyFileSync('dist/lib/sw.classic.js', 'dist/demo/classic/sw.classic.js');
       // The plain Workbox recipe: bundle the worker, then let workbox-build inject the precache manifest.
       step('plain Workbox example worker', ['vite', 'build', '--mode', 'workbox-worker']);
       const injected = await injectManifest({

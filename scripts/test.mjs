@@ -10,6 +10,31 @@ import { findOrInstallChromium } from './find-browser.mjs';
 import { findOrInstallDjangoOAuthToolkit, findOrInstallGlewlwyd } from './find-providers.mjs';
 import { requireFreePorts, testPorts } from './ports.mjs';
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(`npm test: the whole suite, in stages (times measured on two cores, about 18 min in all)
+
+  1. build             the library, the demo, test-only pages, and the examples from the packed
+                       tarball (React, Vue, Svelte; Angular in its own folder)     ~3 min
+  2. typecheck         tsc -b over sources and tests                                ~20 s
+  3. unit tests        Vitest, in Node                                              ~40 s
+  4. package tests     npm pack, installed into an empty project                    ~10 s
+  5. Firefox, WebKit   tests/engines: Firefox ESR (BiDi) and WebKitGTK under Xvfb   ~4 min
+  6. fallback          tests/fallback in Firefox and WebKit with service workers
+                       off, and Chromium with the site's data blocked               ~1 min
+  7. end-to-end        Playwright in Chromium, against the demo server, the
+                       examples, oidc-provider, Django OAuth Toolkit, Glewlwyd      ~9 min
+
+What it needs: Node 20.19+, the npm registry (npm ci; the Angular example installs its
+own packages), and Debian's apt. Missing browsers and providers (chromium, firefox-esr,
+webkit2gtk-driver, xvfb, glewlwyd, python3-django-oauth-toolkit) are installed with
+apt-get as root; without root it stops and names the packages to install.
+The test ports (scripts/ports.mjs) must be free; stage 6 in Chromium writes, then removes,
+a managed policy file under /etc/chromium/policies/managed.
+Ends with one line "N passed, N failed" (also in test-results/summary.txt).
+Run one stage: npm run test:unit, npm run test:e2e, node --test tests/engines/.`);
+  process.exit(0);
+}
+
 // Plain output when not on a terminal (a CI log, a pipe): Vitest colours whenever TERM allows, even into a pipe.
 if (!process.stdout.isTTY && !('FORCE_COLOR' in process.env)) process.env.NO_COLOR = '1';
 

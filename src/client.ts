@@ -6,7 +6,7 @@ import { definedParams } from '../protocol/authorization-params.js';
 import { hint, isDevelopment } from './hints.js';
 import { waitForControl } from './wait-for-control.js';
 import type { BrokerTransport } from './transport.js';
-import { WorkerTransport } from './worker-transport.js';
+import { WorkerTransport, messageTimeouts } from './worker-transport.js';
 import { ReplayForwarding } from './replay-forwarding.js';
 import { SessionListeners, type BrokerEventHandler, type SessionListener, type SessionSnapshot, type SignOutReason } from './session-listeners.js';
 import { resolveRequestUrl } from './request-url.js';
@@ -17,9 +17,7 @@ import { messengers } from './send-through.js';
 import { startRedirectCheck, takeLogoutReturn, takeRedirectResult } from './redirect-result.js';
 import { loginInPopup, type PopupLoginOptions } from './popup-login.js';
 
-/** The bound on each message to the worker: above the worker's own (lock 20 s), so the worker's typed error arrives first. */
-export const DEFAULT_MESSAGE_TIMEOUT_MS = 25_000;
-
+export { DEFAULT_MESSAGE_TIMEOUT_MS } from './worker-transport.js';
 export interface BrokerClientOptions {
   /** Bound on each message to the worker, in ms (default 25 s, above the worker's own bounds). */
   timeoutMs?: number;
@@ -71,9 +69,10 @@ export class BrokerClient {
   constructor(workbox: Workbox | undefined, registration: ServiceWorkerRegistration | undefined, options: BrokerClientOptions = {}, transport?: BrokerTransport) {
     this.workbox = workbox;
     this.registration = registration;
-    const timeouts = { timeoutMs: options.timeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS, resendAfterMs: options.resendAfterMs ?? 3_000 };
     if (!transport && !registration) throw new TypeError('BrokerClient needs a registration or a transport');
-    this.#transport = transport ?? new WorkerTransport(registration!, timeouts, () => {
+    this.#transport = transport ?? new WorkerTransport(registration!, messageTimeouts(options));
+    // The worker unregistered, or a foreign one took its scope: this page's session is over.
+    this.#transport.onGone?.(() => {
       this.#tokens.clear();
       const last = this.#session.snapshot.status;
       if (last?.loggedIn) this.#learn({ ...last, loggedIn: false, accessExpiresAt: null, generation: null, refreshRetryAt: null, persisted: null, dpopBound: null, claims: null, session: null });

@@ -32,6 +32,8 @@ export {
   ProtocolMismatchError,
   RefreshUnavailableError,
   ServiceWorkerUnavailableError,
+  ForeignWorkerError,
+  ServiceWorkerGoneError,
   SessionEndedError,
   StepUpRequiredError,
   StorageFailedError,

@@ -2,6 +2,7 @@
 import { ServiceWorkerUnavailableError } from '../protocol/index.js';
 import type { BrokerClient } from './client.js';
 import type { RegisterOptions } from './register.js';
+import { WorkerTransport, messageTimeouts } from './worker-transport.js';
 
 /** See `registerTokenBroker`. */
 export async function register(scriptUrl: string, options: RegisterOptions): Promise<BrokerClient> {
@@ -16,7 +17,7 @@ export async function register(scriptUrl: string, options: RegisterOptions): Pro
   // Loaded here, not at import: the page entry stays small (the client is needed only once
   // registered), and importing it during server rendering never evaluates workbox-window
   // (whose Node entry is a UMD build).
-  const [{ Workbox }, { BrokerClient, waitForActive }, { checkRegistration }] = await Promise.all([import('workbox-window'), import('./client.js'), import('./registration-checks.js')]);
+  const [{ Workbox }, { BrokerClient, waitForActive }, { checkRegistration, registrationMistake }] = await Promise.all([import('workbox-window'), import('./client.js'), import('./registration-checks.js')]);
   const workbox = new Workbox(scriptUrl, { scope: options.scope, type: options.type });
   let registration: ServiceWorkerRegistration | undefined;
   try {
@@ -25,16 +26,19 @@ export async function register(scriptUrl: string, options: RegisterOptions): Pro
     // Offline (a PWA started without network): the script cannot be fetched, but the worker installed before still runs.
     registration = await navigator.serviceWorker.getRegistration(options.scope ?? new URL('./', new URL(scriptUrl, location.href)).href).catch(() => undefined);
     if (!registration?.active) {
-      const unavailable = new ServiceWorkerUnavailableError(`The service worker could not be registered: ${(error as Error)?.message ?? error}`, { cause: error });
-      // Refused outright (site data blocked, a policy): the page-side broker, if the app allows it. Offline is not that.
-      if (options.fallback && isRefusal(error)) return inThePage(scriptUrl, options, options.fallback, unavailable);
+      const mistake = registrationMistake(error, options.type);
+      const unavailable = new ServiceWorkerUnavailableError(`The service worker could not be registered: ${(error as Error)?.message ?? error}${mistake ? ` (likely: ${mistake})` : ''}`, { cause: error });
+      // Refused outright (site data blocked, a policy): the page-side broker, if the app allows it. Offline is not that, nor a mistake in the app.
+      if (options.fallback && !mistake && isRefusal(error)) return inThePage(scriptUrl, options, options.fallback, unavailable);
       throw unavailable;
     }
   }
   if (!registration) throw new ServiceWorkerUnavailableError('The service worker could not be registered');
   await waitForActive(registration, options.timeoutMs ?? 25_000);
   await checkRegistration(registration);
-  const client = new BrokerClient(workbox, registration, options);
+  // The script it registered: a worker running another (Angular's, a PWA plugin's) is pinged before it is trusted.
+  const transport = new WorkerTransport(registration, { ...messageTimeouts(options), scriptUrl: new URL(scriptUrl, location.href).href });
+  const client = new BrokerClient(workbox, registration, options, transport);
   await client.connect();
   // Sealed mode signs requests in the worker: an uncontrolled page would send them bare. An
   // offline queue keeps writes in the worker: an uncontrolled page's would be lost offline.

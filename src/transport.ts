@@ -3,7 +3,7 @@
  * no worker can run, the page-side broker (`fallback/`). The client speaks the same protocol
  * to both; only the way there differs.
  */
-import type { OkReply, RequestFieldsByType, RequestType } from '../protocol/index.js';
+import type { BrokerError, OkReply, RequestFieldsByType, RequestType } from '../protocol/index.js';
 
 export interface BrokerTransport {
   /** Keys this page's per-broker state (the redirect check): the worker's scope, or the fallback's equivalent. */
@@ -14,4 +14,6 @@ export interface BrokerTransport {
   listen(receive: (data: unknown) => void): void;
   /** Stops delivering events. */
   close(): void;
+  /** Calls `handler` once if the broker becomes unreachable for good (its worker unregistered or replaced); transports without that never call it. */
+  onGone?(handler: (error: BrokerError) => void): void;
 }

@@ -3,27 +3,48 @@
  * and a page that kept sending it messages would wait for each to time out. A worker that
  * becomes `redundant` with no successor, or a registration that is gone while a message waits,
  * makes every message fail at once with `sw-unregistered`.
+ *
+ * And whether it is still the broker: another worker registered for the same scope (Angular's
+ * `ngsw-worker.js`, a PWA plugin's) replaces it, answers no broker message, and every call
+ * would wait out its timeout while API calls fail bare. A worker with another script that does
+ * not answer a ping within seconds makes every message fail at once with `sw-foreign`, naming it.
  */
-import { BrokerTimeoutError, ServiceWorkerGoneError } from '../protocol/index.js';
+import { BrokerTimeoutError, ForeignWorkerError, ServiceWorkerGoneError, type BrokerError } from '../protocol/index.js';
 
 /** How often a message that waits for the worker checks that the worker still exists. */
 const CHECK_MS = 2_000;
+/** How long a worker with an unknown script has to answer a ping before it counts as foreign. */
+export const PROBE_MS = 4_000;
+
+export interface PresenceOptions {
+  /** The script the page registered (resolved): a worker running another is pinged before it is trusted. */
+  scriptUrl?: string;
+  /** Pings `worker`; resolves when it answered as a broker. */
+  probe: (worker: ServiceWorker) => Promise<unknown>;
+}
 
 export class WorkerPresence {
   readonly #registration: ServiceWorkerRegistration;
-  readonly #onGone: () => void;
-  /** Set once the worker was unregistered. */
-  #gone: ServiceWorkerGoneError | undefined;
+  readonly #options: PresenceOptions;
+  readonly #goneHandlers: ((error: BrokerError) => void)[] = [];
+  /** Workers that answered as a broker (or run the registered script). */
+  readonly #brokers = new WeakSet<ServiceWorker>();
+  /** Set once the worker was unregistered or replaced by a foreign one. */
+  #gone: ServiceWorkerGoneError | ForeignWorkerError | undefined;
 
-  /** @param onGone called once, when the worker is found gone (the client signs out). */
-  constructor(registration: ServiceWorkerRegistration, onGone: () => void) {
+  constructor(registration: ServiceWorkerRegistration, options: PresenceOptions) {
     this.#registration = registration;
-    this.#onGone = onGone;
+    this.#options = options;
     this.#watch(registration.active);
   }
 
-  /** The error every message fails with once the worker is gone; undefined while it exists. */
-  get gone(): ServiceWorkerGoneError | undefined {
+  /** Calls `handler` once, when the worker is found gone or foreign (the client signs out). */
+  onGone(handler: (error: BrokerError) => void): void {
+    this.#goneHandlers.push(handler);
+  }
+
+  /** The error every message fails with once the worker is gone or foreign; undefined while it is the broker. */
+  get gone(): ServiceWorkerGoneError | ForeignWorkerError | undefined {
     return this.#gone;
   }
 
@@ -34,10 +55,46 @@ export class WorkerPresence {
       // An update replaces the worker too: only a registration without any worker is gone.
       setTimeout(() => {
         const next = this.#registration.active;
-        if (next && next !== worker) this.#watch(next);
-        else void this.check();
+        if (next && next !== worker) {
+          this.#watch(next);
+          // Every tab learns of a foreign successor now, not at its next request.
+          void this.vet(next).catch(() => undefined);
+        } else void this.check();
       }, 500);
     });
+  }
+
+  /**
+   * Resolves when `worker` is the broker: it runs the registered script, or answers a ping
+   * within {@link PROBE_MS}. Else marks the broker gone and rejects with `sw-foreign`.
+   */
+  async vet(worker: ServiceWorker): Promise<void> {
+    if (this.#gone) throw this.#gone;
+    if (this.#brokers.has(worker) || !this.#options.scriptUrl || worker.scriptURL === this.#options.scriptUrl) return;
+    try {
+      await this.#options.probe(worker);
+      this.#brokers.add(worker);
+    } catch (failure) {
+      if (!(failure instanceof BrokerTimeoutError)) throw failure;
+      // The registration may have moved on meanwhile (ours installed again): judge only the active worker.
+      if (this.#registration.active !== worker) return;
+      const script = worker.scriptURL;
+      this.#markGone(
+        new ForeignWorkerError(
+          `Another service worker (${script}) took the scope ${this.#registration.scope} of the token broker's worker (${this.#options.scriptUrl}) and does not answer it: no token can be had here. Run both in one worker (Angular's ngsw: importScripts('./ngsw-worker.js') in the broker's worker, see docs/frameworks.md), or register them for different scopes; then reload.`,
+          { details: { url: script } },
+        ),
+      );
+      throw this.#gone;
+    }
+  }
+
+  #markGone(error: ServiceWorkerGoneError | ForeignWorkerError): void {
+    if (this.#gone) return;
+    this.#gone = error;
+    // A broken app, in production too: say so where its developers look.
+    if (error instanceof ForeignWorkerError) console.error(`[sw-token-broker] ${error.message}`);
+    for (const handler of this.#goneHandlers) handler(error);
   }
 
   /** Resolves true (and marks the worker gone) when the registration no longer exists. */
@@ -50,10 +107,11 @@ export class WorkerPresence {
       return false; // cannot tell: the message's own timeout still bounds the wait
     }
     if (current?.active || current?.waiting || current?.installing) return false;
-    this.#gone = new ServiceWorkerGoneError(
-      `The token broker's service worker for ${this.#registration.scope} was unregistered (this site's data was cleared, or code called unregister()): reload the page to register it again`,
+    this.#markGone(
+      new ServiceWorkerGoneError(
+        `The token broker's service worker for ${this.#registration.scope} was unregistered (this site's data was cleared, or code called unregister()): reload the page to register it again`,
+      ),
     );
-    this.#onGone();
     return true;
   }
 

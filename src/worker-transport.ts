@@ -1,27 +1,47 @@
 /** The client's way to the broker in its service worker: a message per request, events from the worker (rule 15 watched). */
-import type { OkReply, RequestFieldsByType, RequestType } from '../protocol/index.js';
+import type { BrokerError, OkReply, RequestFieldsByType, RequestType } from '../protocol/index.js';
 import { sendToWorker } from './send-to-worker.js';
 import type { BrokerTransport } from './transport.js';
-import { WorkerPresence, waitForActive } from './worker-presence.js';
+import { PROBE_MS, WorkerPresence, waitForActive } from './worker-presence.js';
+
+/** The bound on each message to the worker: above the worker's own (lock 20 s), so the worker's typed error arrives first. */
+export const DEFAULT_MESSAGE_TIMEOUT_MS = 25_000;
+
+/** The message bounds of a client's options, with their defaults. */
+export function messageTimeouts(options: { timeoutMs?: number; resendAfterMs?: number }): WorkerTransportOptions {
+  return { timeoutMs: options.timeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS, resendAfterMs: options.resendAfterMs ?? 3_000 };
+}
+
+export interface WorkerTransportOptions {
+  timeoutMs: number;
+  resendAfterMs: number;
+  /** The script the page registered: a worker running another must answer a ping before it is trusted (a foreign one is `sw-foreign`). */
+  scriptUrl?: string;
+}
 
 export class WorkerTransport implements BrokerTransport {
   readonly #registration: ServiceWorkerRegistration;
-  readonly #timeoutMs: number;
-  readonly #resendAfterMs: number;
-  /** Rule 15: whether the worker still exists (`worker-presence.ts`). */
+  readonly #options: WorkerTransportOptions;
+  /** Rule 15: whether the worker still exists, and is still the broker (`worker-presence.ts`). */
   readonly #presence: WorkerPresence;
   #receive: ((event: MessageEvent) => void) | undefined;
 
-  /** @param onGone called once when the worker is found unregistered (the client signs out). */
-  constructor(registration: ServiceWorkerRegistration, options: { timeoutMs: number; resendAfterMs: number }, onGone: () => void) {
+  constructor(registration: ServiceWorkerRegistration, options: WorkerTransportOptions) {
     this.#registration = registration;
-    this.#timeoutMs = options.timeoutMs;
-    this.#resendAfterMs = options.resendAfterMs;
-    this.#presence = new WorkerPresence(registration, onGone);
+    this.#options = options;
+    this.#presence = new WorkerPresence(registration, {
+      scriptUrl: options.scriptUrl,
+      probe: (worker) => sendToWorker(worker, 'ping', {}, { timeoutMs: Math.min(PROBE_MS, options.timeoutMs), resendAfterMs: options.resendAfterMs }),
+    });
   }
 
   get scope(): string {
     return this.#registration.scope;
+  }
+
+  /** Calls `handler` once when the worker is found unregistered or replaced by a foreign one. */
+  onGone(handler: (error: BrokerError) => void): void {
+    this.#presence.onGone(handler);
   }
 
   listen(receive: (data: unknown) => void): void {
@@ -38,9 +58,28 @@ export class WorkerTransport implements BrokerTransport {
   async send<T extends RequestType>(type: T, fields: RequestFieldsByType[T]): Promise<OkReply<T>> {
     if (!this.#registration.active) await this.#presence.check();
     if (this.#presence.gone) throw this.#presence.gone;
-    // The registration's active worker, so an uncontrolled page (first load, Shift+Reload) works too.
-    const worker = this.#registration.active ?? (await waitForActive(this.#registration, this.#timeoutMs));
+    const worker = await this.#brokerWorker();
     // While it waits: `sw-unregistered` within seconds if the worker was unregistered, rather than a timeout.
-    return this.#presence.whileWaiting(sendToWorker(worker, type, fields, { timeoutMs: this.#timeoutMs, resendAfterMs: this.#resendAfterMs }));
+    return this.#presence.whileWaiting(sendToWorker(worker, type, fields, this.#options));
   }
+
+  /** The registration's active worker (so an uncontrolled page, first load or Shift+Reload, works too), once it is the broker. */
+  async #brokerWorker(): Promise<ServiceWorker> {
+    const { timeoutMs, scriptUrl } = this.#options;
+    const active = this.#registration.active ?? (await waitForActive(this.#registration, timeoutMs));
+    if (scriptUrl && active.scriptURL !== scriptUrl) {
+      // Just registered over another worker (a reload after Angular's took the scope): ours is on its way.
+      const ours = [this.#registration.installing, this.#registration.waiting].find((worker) => worker?.scriptURL === scriptUrl);
+      if (ours) return untilActive(this.#registration, ours, timeoutMs);
+    }
+    await this.#presence.vet(active);
+    return active;
+  }
+}
+
+/** Resolves with `worker` once it is the registration's active worker (or the active one if it was replaced meanwhile). */
+async function untilActive(registration: ServiceWorkerRegistration, worker: ServiceWorker, timeoutMs: number): Promise<ServiceWorker> {
+  const deadline = Date.now() + timeoutMs;
+  while (registration.active !== worker && worker.state !== 'redundant' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+  return registration.active ?? waitForActive(registration, Math.max(0, deadline - Date.now()));
 }

@@ -30,6 +30,12 @@ export function testHookRoutes({ auth, oidc, state }: RouteContext): Routes {
       const to = new URL(req.url ?? '/', 'http://x').searchParams.get('to') ?? '/';
       res.writeHead(302, { location: to }).end();
     },
+    // A service worker that is not the broker (as Angular's ngsw-worker.js is), allowed the
+    // whole origin: a page that registers it for '/' replaces the broker's worker.
+    'GET /auth/test/foreign-sw.js': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/javascript', 'service-worker-allowed': '/', 'cache-control': 'no-store' });
+      res.end("self.addEventListener('install', () => self.skipWaiting());\nself.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));\n");
+    },
     // Outside the allowlist: records whether a token arrived.
     'GET /auth/test/echo': (req, res) => {
       state.echoes.push({ authorization: req.headers.authorization ?? null });

@@ -45,6 +45,17 @@ test('the demo page shows the session, fires calls from its buttons and shows th
   await expect(page.locator('#session-state')).toHaveText('Logged out');
 });
 
+test('"Open another tab" opens a tab with its own name (README step 1): it does not copy the opener\'s sessionStorage', async ({ openTab, context, server }) => {
+  void server;
+  const first = await openTab('/');
+  await expect(first.locator('#tab-name')).toHaveText(/\S/);
+  const opened = context.waitForEvent('page');
+  await first.locator('#open-tab').click();
+  const second = await opened;
+  await expect(second.locator('#tab-name')).toHaveText(/\S/);
+  expect(await second.locator('#tab-name').textContent()).not.toBe(await first.locator('#tab-name').textContent());
+});
+
 test('"Expire the access token at the server" shows the 401 path: the broker answers the 401s of three tabs with one refresh, the recipe with several', async ({ openTab, server }) => {
   const brokerTabs = [await openTab('/'), await openTab('/'), await openTab('/')];
   await brokerTabs[0].locator('#login').click();

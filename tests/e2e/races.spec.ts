@@ -226,6 +226,34 @@ test.describe('storage loss is told, not hidden (rule 15)', () => {
       expect(Date.now() - started).toBeLessThan(20_000);
     }
   });
+
+  test("a foreign worker that takes the broker's scope (as Angular's ngsw does) is named in every tab within seconds: sw-foreign, no request sent, and a reload brings the broker and its session back", async ({ openTab, server }) => {
+    const tabs = [await openTab('/'), await openTab('/')];
+    await loginAs(tabs[0], 'demo');
+    for (const tab of tabs) expect(await tab.evaluate(() => window.demo.api.get('/api/data').then((r) => r.status))).toBe(200);
+    const errors: string[] = [];
+    for (const tab of tabs) tab.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    await tabs[0].evaluate(() => navigator.serviceWorker.register('/auth/test/foreign-sw.js', { scope: '/' }).then(() => undefined));
+    // Every tab learns it by itself (no call needed): the session view turns logged-out.
+    for (const tab of tabs) await expect.poll(() => tab.evaluate(() => window.demo.broker.getSnapshot().state), { timeout: 15_000 }).toBe('logged-out');
+    const callsBefore = (await server.stats()).apiCalls;
+    for (const tab of tabs) {
+      const started = Date.now();
+      const failed = await tab.evaluate(() => window.demo.api.get('/api/data').then(() => null, (error: { code?: string; message?: string; details?: { url?: string } }) => ({ code: error.code, url: error.details?.url, message: error.message })));
+      expect(failed).toMatchObject({ code: 'sw-foreign', url: expect.stringContaining('/auth/test/foreign-sw.js') });
+      expect(failed?.message).toContain('/sw.js');
+      // At once, not after the message timeout (25 s).
+      expect(Date.now() - started).toBeLessThan(10_000);
+    }
+    // Not sent: with the old token or bare.
+    expect((await server.stats()).apiCalls).toBe(callsBefore);
+    expect(errors.filter((text) => text.includes('foreign-sw.js'))).toHaveLength(2);
+
+    // The page registers the broker again at load: it takes the scope back, and the session was kept in IndexedDB.
+    await tabs[1].reload();
+    await expect.poll(() => tabs[1].evaluate(() => (window as { demo?: typeof window.demo }).demo?.broker?.getSnapshot().state), { timeout: 30_000 }).toBe('logged-in');
+    expect(await tabs[1].evaluate(() => window.demo.api.get('/api/data').then((r) => r.status))).toBe(200);
+  });
 });
 
 test.describe('the offline queue keeps its bounds and stores no token', () => {

@@ -179,7 +179,7 @@ describe('the packed package', () => {
       join(app, 'classic-worker.ts'),
       [
         '/// <reference types="sw-token-broker/sw/classic" />',
-        "importScripts('/sw-token-broker.classic.js');",
+        "importScripts('/sw.classic.js');",
         "SwTokenBroker.installTokenBroker({ endpoint: SwTokenBroker.jsonEndpoint({ loginUrl: '/auth/login', refreshUrl: '/auth/refresh' }), apiAllowlist: [self.location.origin + '/api/'] });",
         '// @ts-expect-error: the config is checked, a misspelt option is an error',
         "SwTokenBroker.installTokenBroker({ endpoint: SwTokenBroker.jsonEndpoint({ loginUrl: '/l', refreshUrl: '/r' }), apiAllowList: [] });",

@@ -1,6 +1,6 @@
 // A classic service worker without a bundler: the broker comes from its classic build
 // (sw-token-broker/sw/classic, here served next to this file) through importScripts.
-importScripts('./sw-token-broker.classic.js');
+importScripts('./sw.classic.js');
 
 SwTokenBroker.installTokenBroker({
   name: 'demo-classic',

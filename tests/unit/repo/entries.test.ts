@@ -44,6 +44,8 @@ describe('package entries', () => {
         'STARTING_SNAPSHOT',
         'RefreshUnavailableError',
         'ServiceWorkerUnavailableError',
+        'ForeignWorkerError',
+        'ServiceWorkerGoneError',
         'SessionEndedError',
         'StepUpRequiredError',
         'StorageFailedError',
