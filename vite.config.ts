@@ -14,7 +14,7 @@ import { defineConfig, type UserConfig } from 'vite';
 
 const root = import.meta.dirname;
 // The bindings import the page entry by name, so a page has one copy of it (one client per worker) whichever entry it imports.
-const external = [/^axios/, /^workbox-window/, /^idb-keyval/, /^oauth4webapi/, /^react($|\/)/, /^vue$/, /^sw-token-broker$/];
+const external = [/^axios/, /^workbox-window/, /^idb-keyval/, /^oauth4webapi/, /^react($|\/)/, /^vue$/, /^sw-token-broker$/, /^@angular\//, /^rxjs($|\/)/];
 
 /** A worker as one classic (IIFE) script with everything bundled: what `navigator.serviceWorker.register` loads by default. */
 function classicWorker(entry: string, outDir: string, fileName: string, name: string): UserConfig {
@@ -52,6 +52,8 @@ const builds: Record<string, UserConfig> = {
           vault: resolve(root, 'vault/index.ts'),
           react: resolve(root, 'react/index.ts'),
           vue: resolve(root, 'vue/index.ts'),
+          svelte: resolve(root, 'svelte/index.ts'),
+          angular: resolve(root, 'angular/index.ts'),
         },
         formats: ['es'],
       },

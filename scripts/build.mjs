@@ -30,7 +30,7 @@ let outOfDate = 0;
 const verbose = process.env.BUILD_VERBOSE === '1';
 
 /** What every part depends on: the library's sources, the build configuration, the installed packages. */
-const SHARED_INPUTS = ['src', 'sw', 'protocol', 'vault', 'react', 'vue', 'bindings', 'vite.config.ts', 'tsconfig.base.json', 'package-lock.json', 'scripts/build.mjs'];
+const SHARED_INPUTS = ['src', 'sw', 'protocol', 'vault', 'react', 'vue', 'svelte', 'angular', 'bindings', 'vite.config.ts', 'tsconfig.base.json', 'package-lock.json', 'scripts/build.mjs'];
 
 /**
  * Runs one build step, printing its name and time; its output only when it fails.
@@ -89,7 +89,7 @@ async function part(name, { inputs, outputs, build }) {
 if (what === 'lib') {
   await part('library', {
     inputs: ['tsconfig.types.json', 'package.json'],
-    outputs: ['dist/lib/index.js', 'dist/lib/sw.js', 'dist/lib/vault.js', 'dist/lib/react.js', 'dist/lib/vue.js', 'dist/lib/sw.classic.js', 'dist/lib/sw.classic.d.ts', 'dist/lib/types/src/index.d.ts'],
+    outputs: ['dist/lib/index.js', 'dist/lib/sw.js', 'dist/lib/vault.js', 'dist/lib/react.js', 'dist/lib/vue.js', 'dist/lib/svelte.js', 'dist/lib/angular.js', 'dist/lib/sw.classic.js', 'dist/lib/sw.classic.d.ts', 'dist/lib/types/src/index.d.ts'],
     build() {
       step('library (ESM)', ['vite', 'build', '--mode', 'lib']);
       step('library (classic worker build)', ['vite', 'build', '--mode', 'lib-classic']);

@@ -11,6 +11,7 @@
 export { registerTokenBroker, type RegisterOptions } from './register.js';
 // A type: a client comes from registerTokenBroker (its code loads with the registration).
 export { STARTING_SNAPSHOT } from './session-snapshot.js';
+export { sessionStore, type SessionStore, type SessionView } from './session-store.js';
 export type {
   BrokerClient,
   BrokerClientOptions,

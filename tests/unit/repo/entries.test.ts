@@ -55,6 +55,7 @@ describe('package entries', () => {
         'isBrokerError',
         'isSignedOutError',
         'registerTokenBroker',
+        'sessionStore',
       ].sort(),
     );
   });
