@@ -31,6 +31,9 @@ export const REACT_EXAMPLE_PORT = port('REACT_EXAMPLE_PORT');
 export const VUE_EXAMPLE_PORT = port('VUE_EXAMPLE_PORT');
 /** The React example under `vite` dev: React's development build, where StrictMode mounts, unmounts and mounts again. */
 export const REACT_EXAMPLE_DEV_PORT = port('REACT_EXAMPLE_DEV_PORT');
+/** The Svelte and Angular examples (examples/svelte-pwa, examples/angular-pwa), built from the packed tarball. */
+export const SVELTE_EXAMPLE_PORT = port('SVELTE_EXAMPLE_PORT');
+export const ANGULAR_EXAMPLE_PORT = port('ANGULAR_EXAMPLE_PORT');
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -62,6 +65,9 @@ export default defineConfig({
     { ...webServer('node ../server.mjs', EXAMPLE_PORT, '/auth/stats'), cwd: 'examples/vite-pwa' },
     { ...webServer('node ../server.mjs', REACT_EXAMPLE_PORT, '/auth/stats'), cwd: 'examples/react-pwa' },
     { ...webServer('node ../server.mjs', VUE_EXAMPLE_PORT, '/auth/stats'), cwd: 'examples/vue-pwa' },
+    { ...webServer('node ../server.mjs', SVELTE_EXAMPLE_PORT, '/auth/stats'), cwd: 'examples/svelte-pwa' },
+    // Angular's builder writes the app to dist/browser.
+    { ...webServer('node ../server.mjs', ANGULAR_EXAMPLE_PORT, '/auth/stats', { STATIC_ROOT: 'dist/browser' }), cwd: 'examples/angular-pwa' },
     {
       ...webServer(`node ../../node_modules/vite/bin/vite.js --port ${EXAMPLE_DEV_PORT} --strictPort --host 127.0.0.1`, EXAMPLE_DEV_PORT, '/', {
         EXAMPLE_PORT: String(EXAMPLE_PORT),

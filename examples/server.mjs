@@ -13,7 +13,8 @@ import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 
 const port = Number(process.env.PORT ?? 5306);
-const root = join(process.cwd(), 'dist');
+// The built app: `dist` (Vite), or where STATIC_ROOT says (Angular's builder writes `dist/browser`).
+const root = join(process.cwd(), process.env.STATIC_ROOT ?? 'dist');
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.webmanifest': 'application/manifest+json', '.json': 'application/json' };
 const stats = { logins: 0, refreshes: 0, reuseDetected: 0, apiCalls: 0, api401: 0 };
 /** @type {Map<string, { family: string, used: boolean }>} */

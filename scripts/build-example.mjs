@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Builds the examples (`examples/vite-pwa`, `examples/react-pwa`, `examples/vue-pwa`)
+ * Builds the examples (`examples/vite-pwa`, `examples/react-pwa`, `examples/vue-pwa`, `examples/svelte-pwa`)
  * against the package as users get it: `npm pack` once (the library must be built), the
  * tarball unpacked as `node_modules/sw-token-broker` of each example (its own dependencies,
  * and the examples' tools, resolve from the repository's node_modules, as a workspace
@@ -11,7 +11,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const EXAMPLES = (process.env.EXAMPLES ?? "vite-pwa,react-pwa,vue-pwa").split(",");
+const EXAMPLES = (process.env.EXAMPLES ?? "vite-pwa,react-pwa,vue-pwa,svelte-pwa").split(",");
 const scratch = join(root, 'test-results');
 mkdirSync(scratch, { recursive: true });
 const work = mkdtempSync(join(scratch, 'example-pack-'));

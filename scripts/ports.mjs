@@ -43,6 +43,8 @@ export function testPorts() {
     { variable: 'REACT_EXAMPLE_PORT', port: portFrom('REACT_EXAMPLE_PORT', 5312), what: 'the React example built from the packed package' },
     { variable: 'VUE_EXAMPLE_PORT', port: portFrom('VUE_EXAMPLE_PORT', 5313), what: 'the Vue example built from the packed package' },
     { variable: 'REACT_EXAMPLE_DEV_PORT', port: portFrom('REACT_EXAMPLE_DEV_PORT', 5314), what: 'the React example under vite dev (StrictMode runs effects twice there)' },
+    { variable: 'SVELTE_EXAMPLE_PORT', port: portFrom('SVELTE_EXAMPLE_PORT', 5315), what: 'the Svelte example built from the packed package' },
+    { variable: 'ANGULAR_EXAMPLE_PORT', port: portFrom('ANGULAR_EXAMPLE_PORT', 5316), what: 'the Angular example built from the packed package' },
   ]);
 }
 
