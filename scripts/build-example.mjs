@@ -7,11 +7,17 @@
  * would), then each example's own `tsc -b && vite build`.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const EXAMPLES = (process.env.EXAMPLES ?? "vite-pwa,react-pwa,vue-pwa,svelte-pwa").split(",");
+const EXAMPLES = (process.env.EXAMPLES ?? 'vite-pwa,react-pwa,vue-pwa,svelte-pwa,angular-pwa').split(',');
+/**
+ * Examples with tools of their own (Angular's builder needs TypeScript 5.9, the repository has
+ * 7): installed from their own lockfile with `npm ci` (again when the lockfile changed), the
+ * packed tarball copied in after, built with their own `npm run build`.
+ */
+const OWN_TOOLS = new Set(['angular-pwa']);
 const scratch = join(root, 'test-results');
 mkdirSync(scratch, { recursive: true });
 const work = mkdtempSync(join(scratch, 'example-pack-'));
@@ -20,6 +26,7 @@ try {
   execFileSync('tar', ['-xzf', join(work, packed.filename), '-C', work]);
   for (const name of EXAMPLES) {
     const example = join(root, 'examples', name);
+    if (OWN_TOOLS.has(name)) installOwnTools(example);
     const installed = join(example, 'node_modules/sw-token-broker');
     rmSync(installed, { recursive: true, force: true });
     mkdirSync(join(example, 'node_modules'), { recursive: true });
@@ -27,9 +34,22 @@ try {
     // `vite` dev's pre-bundled dependencies would still hold the previous tarball.
     rmSync(join(example, 'node_modules/.vite'), { recursive: true, force: true });
     console.log(`build-example: installed ${packed.filename} into examples/${name}`);
+    if (OWN_TOOLS.has(name)) {
+      execFileSync('npm', ['run', 'build'], { cwd: example, stdio: 'inherit', env: { ...process.env, NG_CLI_ANALYTICS: 'false' } });
+      continue;
+    }
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b'], { cwd: example, stdio: 'inherit' });
     execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build'], { cwd: example, stdio: 'inherit' });
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/** `npm ci` in an example with tools of its own, unless its node_modules came from the same lockfile. @param {string} example */
+function installOwnTools(example) {
+  const lock = readFileSync(join(example, 'package-lock.json'));
+  const stamp = join(example, 'node_modules/.lock-installed');
+  if (existsSync(stamp) && readFileSync(stamp).equals(lock)) return;
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: example, stdio: 'inherit' });
+  writeFileSync(stamp, lock);
 }

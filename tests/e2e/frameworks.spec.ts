@@ -6,48 +6,9 @@
  * tab clears the other's cached data. The React example under `vite` dev checks StrictMode,
  * which mounts, unmounts and mounts again only in React's development build.
  */
-import type { BrowserContext, Page } from '@playwright/test';
 import { REACT_EXAMPLE_DEV_PORT, REACT_EXAMPLE_PORT, SVELTE_EXAMPLE_PORT, VUE_EXAMPLE_PORT } from '../../playwright.config.js';
+import { countRegistrations, openTabs, wiring } from './example-tabs.js';
 import { expect, fireInAllTabsAtOnce, test } from './fixtures.js';
-
-/**
- * Counts what a second client would double: registrations, and broker clients (each one
- * calls `startMessages()` once, in its constructor; workbox-window never does).
- */
-async function countRegistrations(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => {
-    const counts = { registrations: 0, clients: 0 };
-    Object.assign(window, { __counts: counts });
-    const { register, startMessages } = ServiceWorkerContainer.prototype;
-    ServiceWorkerContainer.prototype.register = function (...args: Parameters<typeof register>) {
-      counts.registrations++;
-      return register.apply(this, args);
-    };
-    ServiceWorkerContainer.prototype.startMessages = function () {
-      counts.clients++;
-      return startMessages.apply(this);
-    };
-  });
-}
-
-/** Per page: registrations, message listeners, and the interceptors on the app's axios instance. */
-const wiring = (tab: Page) =>
-  tab.evaluate(() => {
-    const { api } = (window as any).example;
-    const live = (manager: { handlers: unknown[] }) => manager.handlers.filter(Boolean).length;
-    return { ...(window as any).__counts, request: live(api.interceptors.request), response: live(api.interceptors.response) };
-  });
-
-async function openTabs(context: BrowserContext, origin: string, count: number): Promise<Page[]> {
-  const tabs = [];
-  for (let i = 0; i < count; i++) {
-    const tab = await context.newPage();
-    await tab.goto(`${origin}/`);
-    await tab.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 30_000 });
-    tabs.push(tab);
-  }
-  return tabs;
-}
 
 for (const [framework, port] of [
   ['React', REACT_EXAMPLE_PORT],
