@@ -2,6 +2,7 @@
 import { ServiceWorkerUnavailableError } from '../protocol/index.js';
 import type { BrokerClient } from './client.js';
 import type { RegisterOptions } from './register.js';
+import { isDevelopment } from './hints.js';
 import { WorkerTransport, messageTimeouts } from './worker-transport.js';
 
 /** See `registerTokenBroker`. */
@@ -43,6 +44,7 @@ export async function register(scriptUrl: string, options: RegisterOptions): Pro
   // Sealed mode signs requests in the worker: an uncontrolled page would send them bare. An
   // offline queue keeps writes in the worker: an uncontrolled page's would be lost offline.
   if (client.mode === 'sealed' || client.queuesOffline) await client.waitForControl();
+  if (client.mode === 'sealed' && isDevelopment()) (await import('./sealed-hints.js')).watchUnauthorizedOutside(client);
   return client;
 }
 

@@ -36,6 +36,8 @@ export function testHookRoutes({ auth, oidc, state }: RouteContext): Routes {
       res.writeHead(200, { 'content-type': 'text/javascript', 'service-worker-allowed': '/', 'cache-control': 'no-store' });
       res.end("self.addEventListener('install', () => self.skipWaiting());\nself.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));\n");
     },
+    // Outside the allowlist, a 401: sealed mode's page hears of it only from the browser's resource timing.
+    'GET /auth/test/unauthorized': (_req, res) => sendJson(res, 401, { error: 'invalid_token' }),
     // Outside the allowlist: records whether a token arrived.
     'GET /auth/test/echo': (req, res) => {
       state.echoes.push({ authorization: req.headers.authorization ?? null });

@@ -104,3 +104,14 @@ test('sealed: plain fetch needs no page code: the worker refreshes once for a st
   expect(stats).toMatchObject({ refreshes: 1, reuseDetected: 0 });
   expect((await readWorkerSession(context, SEALED_DB)).generation).toBe(2);
 });
+
+test('sealed: a 401 from a URL outside the allowlist gets the same console hint as in handoff mode, once per origin (Chromium: resource timing reports the status)', async ({ openTab }) => {
+  const page = await openTab('/sealed/');
+  const warnings: string[] = [];
+  page.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
+  await login(page);
+  for (let i = 0; i < 2; i++) expect(await page.evaluate(async () => (await fetch('/auth/test/unauthorized')).status)).toBe(401);
+  // An allowlisted URL's 401 is the worker's business, not this hint's.
+  await expect.poll(() => warnings.filter((text) => text.includes("outside the worker's apiAllowlist"))).toHaveLength(1);
+  expect(warnings.find((text) => text.includes('apiAllowlist'))).toContain('/auth/test/unauthorized');
+});
