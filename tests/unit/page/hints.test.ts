@@ -39,3 +39,23 @@ describe('hints for silent mistakes', () => {
     expect(messages[1]).toContain('http://localhost:5173/sw.js is registered under 2 scopes');
   });
 });
+
+describe('a failed registration names the dev-server mistake behind it', () => {
+  it("an HTML answer (Chromium's and Firefox's words) points at vite dev's /dev-sw.js?dev-sw and type module", async () => {
+    const { registrationMistake } = await import('../../../src/registration-checks.js');
+    for (const message of [
+      "Failed to register a ServiceWorker for scope ('http://localhost:5173/') with script ('http://localhost:5173/sw.js'): The script has an unsupported MIME type ('text/html').",
+      "Failed to register a ServiceWorker for scope ('http://localhost:5173/') with script ('http://localhost:5173/sw.js'): Bad Content-Type of 'text/html' received for script 'http://localhost:5173/sw.js'. Must be a JavaScript MIME type.",
+    ]) {
+      expect(registrationMistake(new DOMException(message, 'SecurityError'), undefined)).toContain("'/dev-sw.js?dev-sw'");
+    }
+  });
+
+  it("an evaluation failure of a classic registration points at { type: 'module' }; of a module one, at the worker's console", async () => {
+    const { registrationMistake } = await import('../../../src/registration-checks.js');
+    const failure = new TypeError("Failed to register a ServiceWorker for scope ('http://localhost:5173/') with script ('http://localhost:5173/dev-sw.js?dev-sw'): ServiceWorker script evaluation failed");
+    expect(registrationMistake(failure, undefined)).toContain("{ type: 'module' }");
+    expect(registrationMistake(failure, 'module')).toContain('worker console');
+    expect(registrationMistake(new TypeError('Failed to fetch'), undefined)).toBeUndefined();
+  });
+});
