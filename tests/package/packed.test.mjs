@@ -39,14 +39,16 @@ after(() => {
 describe('the packed package', () => {
   it('ships the library, its types and the licence, and nothing from the repository besides', () => {
     const files = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--dry-run', '--json'], root))[0].files.map((/** @type {{ path: string }} */ f) => f.path);
-    for (const expected of ['LICENSE', 'README.md', 'package.json', 'dist/lib/index.js', 'dist/lib/sw.js', 'dist/lib/sw.classic.js', 'dist/lib/sw.classic.d.ts', 'dist/lib/types/src/index.d.ts', 'dist/lib/types/sw/index.d.ts', 'dist/lib/react.js', 'dist/lib/vue.js', 'dist/lib/types/react/index.d.ts', 'dist/lib/types/vue/index.d.ts']) {
+    for (const expected of ['LICENSE', 'README.md', 'package.json', 'dist/lib/index.js', 'dist/lib/sw.js', 'dist/lib/sw.classic.js', 'dist/lib/sw.classic.d.ts', 'dist/lib/types/src/index.d.ts', 'dist/lib/types/sw/index.d.ts', 'dist/lib/react.js', 'dist/lib/vue.js', 'dist/lib/svelte.js', 'dist/lib/angular.js', 'dist/lib/types/react/index.d.ts', 'dist/lib/types/vue/index.d.ts', 'dist/lib/types/svelte/index.d.ts', 'dist/lib/types/angular/index.d.ts']) {
       assert.ok(files.includes(expected), `${expected} is in the tarball`);
     }
     assert.equal(files.filter((/** @type {string} */ f) => !f.startsWith('dist/lib/') && !['LICENSE', 'README.md', 'package.json'].includes(f)).length, 0);
     const manifest = JSON.parse(readFileSync(join(work, 'app/node_modules/sw-token-broker/package.json'), 'utf8'));
     assert.equal(manifest.private, undefined);
     assert.equal(manifest.license, 'MIT');
-    assert.deepEqual(manifest.peerDependenciesMeta, { axios: { optional: true }, react: { optional: true }, vue: { optional: true } });
+    // Every peer is optional: each is needed only by the entry that binds it.
+    assert.deepEqual(manifest.peerDependenciesMeta, Object.fromEntries(Object.keys(manifest.peerDependencies).map((name) => [name, { optional: true }])));
+    assert.deepEqual(Object.keys(manifest.peerDependencies).sort(), ['@angular/common', '@angular/core', 'axios', 'react', 'rxjs', 'vue']);
   });
 
   it('imports both entries in plain Node as ES modules without throwing (server-side rendering)', () => {
@@ -105,9 +107,9 @@ describe('the packed package', () => {
   it('passes @arethetypeswrong/cli for ESM resolution (the package is ESM only; Node 20.19+ requires it from CommonJS)', () => {
     // attw exits non-zero on any problem the profile does not ignore.
     const out = run('npx', ['--no-install', 'attw', tarball, '--profile', 'esm-only', '--format', 'ascii'], root);
-    // Six entries: the page, the worker, the classic worker, the vault, React, Vue.
-    assert.equal(out.match(/node16 \(from ESM\): 🟢/g)?.length, 6, out);
-    assert.equal(out.match(/bundler: 🟢/g)?.length, 6, out);
+    // Eight entries: the page, the worker, the classic worker, the vault, React, Vue, Svelte, Angular.
+    assert.equal(out.match(/node16 \(from ESM\): 🟢/g)?.length, 8, out);
+    assert.equal(out.match(/bundler: 🟢/g)?.length, 8, out);
   });
 
   it('compiles the README snippets as written against the packed types', () => {
@@ -145,10 +147,13 @@ describe('the packed package', () => {
     // The React (tsx) and Vue snippets, each a main module of its own.
     const reacts = [...readme.matchAll(/```tsx\n([\s\S]*?)```/g)].map((match) => match[1]).filter((block) => block.includes("from 'sw-token-broker/react'"));
     const vues = blocks.filter((block) => block.includes("from 'sw-token-broker/vue'"));
-    assert.ok(reacts.length >= 1 && vues.length >= 1, 'the README has its React and Vue snippets');
+    const angulars = blocks.filter((block) => block.includes("from 'sw-token-broker/angular'"));
+    const sveltes = blocks.filter((block) => block.includes("from 'sw-token-broker/svelte'"));
+    assert.ok(reacts.length >= 1 && vues.length >= 1 && angulars.length >= 1 && sveltes.length >= 1, 'the README has its React, Vue, Angular and Svelte snippets');
     reacts.forEach((block, i) => writeFileSync(join(app, `readme-react-${i}.tsx`), `${block}\nexport {};\n`));
-    vues.forEach((block, i) => writeFileSync(join(app, `readme-vue-${i}.ts`), `${block}\nexport {};\n`));
-    const frameworkFiles = [...reacts.map((_, i) => `readme-react-${i}.tsx`), ...vues.map((_, i) => `readme-vue-${i}.ts`)];
+    const others = { vue: vues, angular: angulars, svelte: sveltes };
+    for (const [name, list] of Object.entries(others)) list.forEach((block, i) => writeFileSync(join(app, `readme-${name}-${i}.ts`), `${block}\nexport {};\n`));
+    const frameworkFiles = [...reacts.map((_, i) => `readme-react-${i}.tsx`), ...Object.entries(others).flatMap(([name, list]) => list.map((_, i) => `readme-${name}-${i}.ts`))];
     writeFileSync(join(app, 'tsconfig.frameworks.json'), JSON.stringify({ compilerOptions: { ...options, jsx: 'react-jsx', lib: ['es2022', 'dom', 'dom.iterable'] }, files: frameworkFiles }));
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     run(process.execPath, [tsc, '-p', 'tsconfig.sw.json'], app);
