@@ -13,7 +13,8 @@
  *   5. bundle sizes.
  * Prints tables and the goals reached; --json writes the results, --svg the chart.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { cpus } from 'node:os';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, findOrInstallChromium } from '../scripts/find-browser.mjs';
@@ -35,6 +36,13 @@ if (svgIndex >= 0 && !svgFile) throw new Error('--svg needs a file name');
 const quick = args.includes('--quick');
 /** Only the refresh storms (`--storm-only`), printed: a quick look while working on them; writes no JSON. */
 const stormOnly = args.includes('--storm-only');
+/** Only the peer comparison (`--peers-only`), printed and saved as `<json>.partial.json`; `--peers a,b` limits it to those libraries. */
+const peersOnly = args.includes('--peers-only');
+const peersIndex = args.indexOf('--peers');
+const onlyPeers = peersIndex >= 0 ? args[peersIndex + 1]?.split(',').filter(Boolean) : undefined;
+if (peersIndex >= 0 && !onlyPeers?.length) throw new Error('--peers needs a comma-separated list of libraries');
+/** Each section's results as it ends, so a run that dies late keeps what it measured. */
+const partialFile = jsonFile ? jsonFile.replace(/(\.json)?$/, '.partial.json') : 'bench-results/partial.json';
 
 /** The broker scales to 32 tabs; the per-tab recipes have lost the session long before 8. */
 const STORM_TABS = { broker: [1, 2, 4, 8, 16, 32], fallback: [1, 2, 4, 8], recipe: [1, 2, 4, 8], 'axios-auth-refresh': [1, 2, 4, 8] };
@@ -59,6 +67,7 @@ const PEER_SETTINGS = {
   auth0MarginTtlS: 62,
   steadyRounds: quick ? 2 : 5,
   steadyRequests: quick ? 50 : 100,
+  only: onlyPeers,
 };
 
 /** What the issue asked this benchmark to reach; reported, not asserted. */
@@ -301,6 +310,28 @@ function goalsOf(r) {
   ];
 }
 
+/** What the sections measured so far: saved to `partialFile` after each. @type {Record<string, unknown>} */
+const measured = {};
+
+/**
+ * Runs one section and saves everything measured so far, so a run that fails later keeps it.
+ * A section that throws ends the run (its figures would be missing from every table), with the
+ * sections before it saved.
+ * @template T @param {string} name @param {() => Promise<T>} measure @returns {Promise<T>}
+ */
+async function section(name, measure) {
+  const started = Date.now();
+  const result = await measure();
+  measured[name] = result;
+  mkdirSync(dirname(partialFile), { recursive: true });
+  writeFileSync(partialFile, `${JSON.stringify(measured, null, 2)}\n`);
+  console.error(`bench: ${name} done in ${Math.round((Date.now() - started) / 1000)} s (saved in ${partialFile})`);
+  return result;
+}
+
+// A rejection nobody awaited (a peer's page torn down mid-step) is reported, not fatal: the run goes on.
+process.on('unhandledRejection', (reason) => console.error(`bench: an unawaited failure, ignored: ${String(/** @type {Error} */ (reason)?.message ?? reason).split('\n')[0]}`));
+
 async function main() {
   const started = Date.now();
   const server = await startServer();
@@ -310,16 +341,23 @@ async function main() {
       for (const row of await measureStorms(browser)) console.log(`${row.impl.padEnd(20)} ${String(row.tabs).padStart(4)} tabs  refreshes ${row.refreshes}  reuse ${row.reuseDetected}  failed ${row.failed}  sessions lost ${row.sessionsLost}`);
       return;
     }
-    const { overhead, roundTrip, orders } = await measureOverhead(browser, { rounds: ROUNDS, requests: ROUND_REQUESTS, inFlight: IN_FLIGHT });
-    const storm = await measureStorms(browser);
-    const steady = await measureSteady(browser);
-    const outage = await measureOutage(browser);
-    const slowRotation = await measureSlowRotation(browser);
-    const coldStart = await measureColdStart(browser, COLD_STARTS);
-    const workerHeap = await measureWorkerHeap(browser, HEAP_CHECKPOINTS);
-    const soak = await measureSoak(browser);
-    const bundle = await measureBundles();
-    const peers = await measurePeers(browser, PEER_SETTINGS, { brokerPageGzipBytes: bundle.pageGzipBytes, brokerWorkerGzipBytes: bundle.workerOauthGzipBytes });
+    if (peersOnly) {
+      const bundle = await section('bundle', measureBundles);
+      const peers = await section('peers', () => measurePeers(browser, PEER_SETTINGS, { brokerPageGzipBytes: bundle.pageGzipBytes, brokerWorkerGzipBytes: bundle.workerOauthGzipBytes }));
+      for (const row of peers.storm) console.log(`${row.impl.padEnd(20)} ttl ${String(row.ttlS).padStart(3)} s ${String(row.tabs).padStart(2)} tabs  refreshes ${row.refreshes}  reuse ${row.reuseDetected}  failed ${row.failed}  sessions lost ${row.sessionsLost}${row.errors.length ? `  errors ${row.errors.length}` : ''}`);
+      console.log(`\nwrote ${partialFile}`);
+      return;
+    }
+    const { overhead, roundTrip, orders } = await section('overhead', () => measureOverhead(browser, { rounds: ROUNDS, requests: ROUND_REQUESTS, inFlight: IN_FLIGHT }));
+    const storm = await section('storm', () => measureStorms(browser));
+    const steady = await section('steady', () => measureSteady(browser));
+    const outage = await section('outage', () => measureOutage(browser));
+    const slowRotation = await section('slowRotation', () => measureSlowRotation(browser));
+    const coldStart = await section('coldStart', () => measureColdStart(browser, COLD_STARTS));
+    const workerHeap = await section('workerHeap', () => measureWorkerHeap(browser, HEAP_CHECKPOINTS));
+    const soak = await section('soak', () => measureSoak(browser));
+    const bundle = await section('bundle', measureBundles);
+    const peers = await section('peers', () => measurePeers(browser, PEER_SETTINGS, { brokerPageGzipBytes: bundle.pageGzipBytes, brokerWorkerGzipBytes: bundle.workerOauthGzipBytes }));
     /** @type {any} */
     const results = {
       storm,
@@ -356,6 +394,7 @@ async function main() {
     print(results);
     if (jsonFile) {
       writeFileSync(jsonFile, JSON.stringify(results, null, 2) + '\n');
+      rmSync(partialFile, { force: true });
       console.log(`\nwrote ${jsonFile}`);
     }
     if (svgFile) {

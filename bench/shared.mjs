@@ -87,6 +87,9 @@ export async function armStorm(tabs, { channel, count, apiOf, impl }) {
       { impl, count, apiOf, channel },
     ),
   );
+  // A tab that closes or crashes before the storm is awaited (its context closed after a failed
+  // step) must not reject unhandled: that ended a 40-minute run once, writing nothing.
+  for (const each of armed) each.catch(() => undefined);
   for (const tab of tabs) await tab.waitForFunction(() => /** @type {any} */ (window).__armed === true);
   return /** @type {Promise<number>[]} */ (armed);
 }

@@ -74,12 +74,19 @@ async function measureSteady(browser, servers, { steadyRounds, steadyRequests })
   try {
     /** @type {Record<string, import('playwright-core').Page>} */
     const tabs = {};
+    /** A library that cannot log in or answer gets a row with why, never stops the others. @type {Record<string, string>} */
+    const errors = {};
+    const why = (/** @type {unknown} */ error) => String(/** @type {Error} */ (error)?.message ?? error).split('\n')[0];
     for (const peer of PEERS) {
-      const tab = await context.newPage();
-      await tab.goto(`${servers.origin(peer)}/`);
-      await tab.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 30_000 });
-      await loginByRedirect(tab, peer, new URL(servers.issuer).origin);
-      tabs[peer] = tab;
+      try {
+        const tab = await context.newPage();
+        await tab.goto(`${servers.origin(peer)}/`);
+        await tab.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 30_000 });
+        await loginByRedirect(tab, peer, new URL(servers.issuer).origin);
+        tabs[peer] = tab;
+      } catch (error) {
+        errors[peer] = why(error);
+      }
     }
     const impls = [...PEERS, 'plain'];
     /** @type {Record<string, number[]>} */
@@ -87,6 +94,10 @@ async function measureSteady(browser, servers, { steadyRounds, steadyRequests })
     for (let round = 0; round < steadyRounds; round++) {
       for (const impl of shuffled(impls)) {
         const tab = tabs[impl === 'plain' ? 'oidc-client-ts' : impl];
+        if (!tab || errors[impl]) {
+          errors[impl] ??= 'its page did not log in';
+          continue;
+        }
         const times = await tab.evaluate(
           async ({ impl, count }) => {
             const w = /** @type {any} */ (window);
@@ -101,11 +112,13 @@ async function measureSteady(browser, servers, { steadyRounds, steadyRequests })
             return out;
           },
           { impl, count: steadyRequests },
-        );
-        samples[impl].push(...times);
+        ).catch((/** @type {unknown} */ error) => void (errors[impl] = why(error)));
+        if (times) samples[impl].push(...times);
       }
     }
-    return impls.map((impl) => ({ impl, requests: samples[impl].length, p50Ms: round(median(samples[impl]), 1), p95Ms: round(percentile(samples[impl], 95), 1) }));
+    return impls.map((impl) =>
+      errors[impl] ? { impl, requests: samples[impl].length, p50Ms: null, p95Ms: null, error: errors[impl] } : { impl, requests: samples[impl].length, p50Ms: round(median(samples[impl]), 1), p95Ms: round(percentile(samples[impl], 95), 1) },
+    );
   } finally {
     await context.close();
   }
