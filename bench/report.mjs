@@ -69,7 +69,7 @@ export function detailTables(r) {
   ].join('\n');
 }
 
-const PEER_NAMES = { broker: 'sw-token-broker', 'auth0-spa-js': 'auth0-spa-js', 'oidc-client-ts': 'oidc-client-ts', 'axa-oidc-client': '@axa-fr/oidc-client' };
+const PEER_NAMES = { broker: 'sw-token-broker', 'auth0-spa-js': 'auth0-spa-js', 'oidc-client-ts': 'oidc-client-ts', 'axa-oidc-client': '@axa-fr/oidc-client', 'keycloak-js': 'keycloak-js' };
 
 /** The peer comparison's tables: storms per library and tab count, then steady state and sizes. @param {any} r */
 export function peerTables(r) {
@@ -109,7 +109,8 @@ export function peerTables(r) {
     '',
     '| library | p50 ms | p95 ms | page | service worker |',
     '|---|---|---|---|---|',
-    ...[...Object.keys(PEER_NAMES), 'plain'].map((impl) => {
+    // Only the libraries this run measured (a run limited with --peers has fewer).
+    ...[...Object.keys(PEER_NAMES), 'plain'].filter((impl) => steady(impl) || size(impl)).map((impl) => {
       const s = steady(impl);
       const z = size(impl);
       const kb = (/** @type {number | null | undefined} */ bytes) => (bytes ? `${(bytes / 1000).toFixed(1)} kB` : '—');

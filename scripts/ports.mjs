@@ -71,6 +71,7 @@ export function peerPorts() {
     { variable: 'PEER_AUTH0_PORT', port: portFrom('PEER_AUTH0_PORT', port + 2), what: 'the peer comparison: auth0-spa-js', peer: 'auth0-spa-js' },
     { variable: 'PEER_OIDC_CLIENT_PORT', port: portFrom('PEER_OIDC_CLIENT_PORT', port + 3), what: 'the peer comparison: oidc-client-ts', peer: 'oidc-client-ts' },
     { variable: 'PEER_AXA_PORT', port: portFrom('PEER_AXA_PORT', port + 4), what: 'the peer comparison: @axa-fr/oidc-client', peer: 'axa-oidc-client' },
+    { variable: 'PEER_KEYCLOAK_PORT', port: portFrom('PEER_KEYCLOAK_PORT', port + 5), what: 'the peer comparison: keycloak-js', peer: 'keycloak-js' },
   ]);
 }
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { build } from 'vite';
 
 export const PEER_ROOT = 'dist/bench-peers';
-const PAGES = { 'auth0-spa-js': 'auth0.ts', 'oidc-client-ts': 'oidc-client-ts.ts', 'axa-oidc-client': 'axa.ts' };
+const PAGES = { 'auth0-spa-js': 'auth0.ts', 'oidc-client-ts': 'oidc-client-ts.ts', 'axa-oidc-client': 'axa.ts', 'keycloak-js': 'keycloak.ts' };
 
 /** @param {string} title @param {string} script @param {boolean} module @param {string} [before] a classic script to load first */
 const html = (title, script, module, before) =>
@@ -34,6 +34,8 @@ export async function buildPeerPages({ idpOrigin, origins }) {
   copyFileSync('node_modules/@axa-fr/oidc-client-service-worker/dist/OidcServiceWorker.js', join(axa, 'OidcServiceWorker.js'));
   // Its trusted domains: the provider, and the page's own API.
   writeFileSync(join(axa, 'OidcTrustedDomains.js'), `const trustedDomains = { default: ${JSON.stringify([idpOrigin, origins['axa-oidc-client']])} };\n`);
+  // keycloak-js's silent check-sso: the provider's answer comes back in a hidden iframe, which hands its URL to the page.
+  writeFileSync(join(PEER_ROOT, 'keycloak-js', 'silent-check-sso.html'), '<!doctype html><html><body><script>parent.postMessage(location.href, location.origin);</script></body></html>\n');
   const broker = join(PEER_ROOT, 'broker');
   mkdirSync(broker, { recursive: true });
   for (const file of ['oidc-page.js', 'oidc-sw.js']) {

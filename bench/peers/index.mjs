@@ -18,7 +18,7 @@ import { loginByRedirect, measurePeerStorms } from './storm.mjs';
 
 /** The versions measured: what package-lock.json resolved. */
 const VERSIONS = Object.fromEntries(
-  [['auth0-spa-js', '@auth0/auth0-spa-js'], ['oidc-client-ts', 'oidc-client-ts'], ['axa-oidc-client', '@axa-fr/oidc-client']].map(([peer, name]) => [
+  [['auth0-spa-js', '@auth0/auth0-spa-js'], ['oidc-client-ts', 'oidc-client-ts'], ['axa-oidc-client', '@axa-fr/oidc-client'], ['keycloak-js', 'keycloak-js']].map(([peer, name]) => [
     peer,
     JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')).version,
   ]),
@@ -36,6 +36,8 @@ export const DEVIATIONS = {
     'accessTokenExpiringNotificationTimeInSeconds: 1 (default 60): with tokens shorter than the margin its automatic renew runs in a loop in every tab; the request interceptor renews an expired user with signinSilent() and retries a 401 once, as its docs suggest',
   'axa-oidc-client':
     'refresh_time_before_tokens_expiration_in_second: 1 (default 120): the same loop otherwise; service_worker_only with its OidcServiceWorker.js and a trusted-domains file naming the provider and the page origin; requests through fetchWithTokens (axios with the fetch adapter)',
+  'keycloak-js':
+    "oidcProvider (discovery) instead of a Keycloak realm, so checkLoginIframe is off (that iframe is Keycloak's own endpoint); otherwise as its docs set up an SPA: check-sso with a silent check in a hidden iframe (each new tab logs in from the provider's session, prompt=none), tokens in each tab's memory, updateToken(5) before a request, updateToken(-1) and one retry on a 401",
 };
 
 /**
@@ -133,7 +135,7 @@ async function measureSizes(broker) {
   const gzip = (/** @type {string} */ file) => gzipSync(readFileSync(file), { level: 9 }).length;
   /** @type {Array<{ impl: string, pageGzipBytes: number, workerGzipBytes: number | null }>} */
   const rows = [{ impl: 'broker', pageGzipBytes: broker.brokerPageGzipBytes, workerGzipBytes: broker.brokerWorkerGzipBytes }];
-  for (const impl of ['auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client']) {
+  for (const impl of ['auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js']) {
     const outDir = join(PEER_ROOT, '.sizes', impl);
     // Everything the library's entry pulls in, in one minified file.
     await build({

@@ -13,10 +13,25 @@
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
-import Provider from 'oidc-provider';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import Provider, { errors } from 'oidc-provider';
+
+/** The API's audience: keycloak-js reads its access tokens as JWTs (Keycloak issues them), so its client gets JWTs for this resource. */
+const BENCH_API = 'urn:sw-token-broker:bench-api';
+
+/** An opaque refresh token in a JWT's shape (unsigned: only keycloak-js reads it, for its `exp`). @param {string} token */
+const wrapRefreshToken = (token) => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ typ: 'Refresh', rt: token, exp: Math.floor(Date.now() / 1000) + 24 * 3600 })).toString('base64url')}.`;
+/** The provider's refresh token inside a wrapped one (a token not wrapped passes as it is). @param {string} wrapped */
+const unwrapRefreshToken = (wrapped) => {
+  try {
+    return JSON.parse(Buffer.from(wrapped.split('.')[1] ?? '', 'base64url').toString()).rt ?? wrapped;
+  } catch {
+    return wrapped;
+  }
+};
 
 /** The libraries, each with its client id and the folder its page is built into (dist/bench-peers/<name>/). */
-export const PEERS = /** @type {const} */ (['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client']);
+export const PEERS = /** @type {const} */ (['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js']);
 /** @typedef {typeof PEERS[number]} Peer */
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.map': 'application/json' };
@@ -41,7 +56,7 @@ export async function startPeerServers({ idpPort, ports, root }) {
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
-      redirect_uris: [`${origin(peer)}/`, `${origin(peer)}/callback`, `${origin(peer)}/oidc-callback`, `${origin(peer)}/authentication/callback`, `${origin(peer)}/authentication/silent-callback`],
+      redirect_uris: [`${origin(peer)}/`, `${origin(peer)}/callback`, `${origin(peer)}/oidc-callback`, `${origin(peer)}/authentication/callback`, `${origin(peer)}/authentication/silent-callback`, `${origin(peer)}/silent-check-sso.html`],
       post_logout_redirect_uris: [`${origin(peer)}/`],
     })),
     routes: { authorization: '/authorize', token: '/oauth/token', revocation: '/oauth/revoke', end_session: '/v2/logout', userinfo: '/userinfo', jwks: '/.well-known/jwks.json' },
@@ -51,7 +66,20 @@ export async function startPeerServers({ idpPort, ports, root }) {
     clientBasedCORS: () => true,
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     ttl: { AccessToken: () => accessTtlSeconds, AuthorizationCode: 60, IdToken: 3600, RefreshToken: 24 * 3600, Grant: 24 * 3600, Session: 24 * 3600, Interaction: 3600 },
-    features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
+    features: {
+      devInteractions: { enabled: true },
+      revocation: { enabled: true },
+      // keycloak-js decodes its access token (it is a JWT at Keycloak): that client's tokens are JWTs for the API; the others' stay opaque.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (_ctx, client) => (client?.clientId === 'keycloak-js' ? BENCH_API : undefined),
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, indicator) => {
+          if (indicator !== BENCH_API) throw new errors.InvalidTarget(`unknown resource ${indicator}`);
+          return { scope: 'openid offline_access', audience: BENCH_API, accessTokenFormat: 'jwt', accessTokenTTL: accessTtlSeconds };
+        },
+      },
+    },
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
     cookies: { keys: ['sw-token-broker-bench-only'] },
   });
@@ -70,7 +98,23 @@ export async function startPeerServers({ idpPort, ports, root }) {
     if (/already used/.test(String(detail ?? description))) counted.reuseDetected++;
   });
 
+  // keycloak-js calls the token endpoint with credentials (Keycloak answers CORS with
+  // Access-Control-Allow-Credentials); oidc-provider does not, so for its origin it does here.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.get('origin') === origin('keycloak-js')) {
+      ctx.set('Access-Control-Allow-Origin', origin('keycloak-js'));
+      ctx.set('Access-Control-Allow-Credentials', 'true');
+    }
+  });
   const idp = createServer(provider.callback());
+  const jwks = createRemoteJWKSet(new URL(`${issuer}.well-known/jwks.json`));
+  /** The user of a valid, unexpired access token (opaque: the provider's store; JWT: signature, issuer, audience, exp), else undefined. @param {string} token */
+  const userOf = async (token) => {
+    if (token.split('.').length === 3) return jwtVerify(token, jwks, { issuer, audience: BENCH_API }).then(({ payload }) => payload.sub, () => undefined);
+    const found = await provider.AccessToken.find(token);
+    return found && !found.isExpired ? found.accountId : undefined;
+  };
   await new Promise((resolve) => idp.listen(idpPort, '127.0.0.1', () => resolve(undefined)));
 
   const sites = PEERS.map((peer) =>
@@ -82,14 +126,24 @@ export async function startPeerServers({ idpPort, ports, root }) {
       if (url.pathname === '/api/data') {
         counted.apiCalls++;
         const match = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
-        const token = match ? await provider.AccessToken.find(match[1]) : undefined;
-        if (!token || token.isExpired) {
+        const user = match ? await userOf(match[1]) : undefined;
+        if (!user) {
           counted.api401++;
           return json(401, { error: 'invalid_token' });
         }
-        return json(200, { user: token.accountId, at: Date.now() });
+        return json(200, { user, at: Date.now() });
       }
       if (url.pathname === '/auth/config') return json(200, { peer, issuer });
+      // keycloak-js's token endpoint: the provider's, with the refresh token in a JWT's shape (keycloak-js decodes it; Keycloak's are JWTs).
+      if (url.pathname === '/kc-token' && req.method === 'POST' && peer === 'keycloak-js') {
+        const form = new URLSearchParams(await new Response(/** @type {any} */ (req)).text());
+        const wrapped = form.get('refresh_token');
+        if (wrapped) form.set('refresh_token', unwrapRefreshToken(wrapped));
+        const answer = await fetch(`${issuer}oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+        const body = await answer.json();
+        if (typeof body.refresh_token === 'string') body.refresh_token = wrapRefreshToken(body.refresh_token);
+        return json(answer.status, body);
+      }
       // The broker's OpenID fixture reads its provider from here (tests/e2e/idp/oidc-sw.ts).
       if (url.pathname === '/idp-config.js') {
         const config = { issuer: issuer.slice(0, -1), discoveryUrl: `${issuer}.well-known/openid-configuration`, clientId: peer, scope: 'openid' };
