@@ -66,20 +66,26 @@ export class WorkerTransport implements BrokerTransport {
   /** The registration's active worker (so an uncontrolled page, first load or Shift+Reload, works too), once it is the broker. */
   async #brokerWorker(): Promise<ServiceWorker> {
     const { timeoutMs, scriptUrl } = this.#options;
-    const active = this.#registration.active ?? (await waitForActive(this.#registration, timeoutMs));
+    let active = this.#registration.active ?? (await waitForActive(this.#registration, timeoutMs));
     if (scriptUrl && active.scriptURL !== scriptUrl) {
-      // Just registered over another worker (a reload after Angular's took the scope): ours is on its way.
+      // Just registered over another worker (a reload after Angular's took the scope): ours may be on its way.
       const ours = [this.#registration.installing, this.#registration.waiting].find((worker) => worker?.scriptURL === scriptUrl);
-      if (ours) return untilActive(this.#registration, ours, timeoutMs);
+      if (ours) active = await untilActiveOrWaiting(this.#registration, ours, timeoutMs);
+      if (active.scriptURL === scriptUrl) return active;
     }
     await this.#presence.vet(active);
-    return active;
+    // The registration may have moved on to the broker while the other worker was probed.
+    return this.#registration.active ?? active;
   }
 }
 
-/** Resolves with `worker` once it is the registration's active worker (or the active one if it was replaced meanwhile). */
-async function untilActive(registration: ServiceWorkerRegistration, worker: ServiceWorker, timeoutMs: number): Promise<ServiceWorker> {
+/**
+ * The registration's active worker once `worker` is active, or as soon as `worker` waits behind
+ * another active one (it would wait as long as that one controls a tab: the caller probes that one).
+ */
+async function untilActiveOrWaiting(registration: ServiceWorkerRegistration, worker: ServiceWorker, timeoutMs: number): Promise<ServiceWorker> {
   const deadline = Date.now() + timeoutMs;
-  while (registration.active !== worker && worker.state !== 'redundant' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+  const moving = () => worker.state === 'installing' || worker.state === 'activating' || (worker.state === 'installed' && !registration.active);
+  while (registration.active !== worker && moving() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
   return registration.active ?? waitForActive(registration, Math.max(0, deadline - Date.now()));
 }

@@ -74,5 +74,12 @@ test.describe('the Angular example (examples/angular-pwa), from the packed packa
     expect(await tab.evaluate(() => (window as any).example.api.get('/me').then(() => 'answered', (error: { code?: string }) => error.code))).toBe('sw-foreign');
     expect((await stats(request)).apiCalls).toBe(calls);
     expect(errors.some((text) => text.includes('ngsw-worker.js') && text.includes('sw.js'))).toBe(true);
+
+    // A reload: the broker's worker registers again but waits behind ngsw, which controls the page.
+    // The app starts with the typed error in seconds, not after the message timeout (25 s).
+    const reloaded = Date.now();
+    await tab.reload();
+    await expect(tab.locator('#state')).toHaveText(/^The token broker could not start: .*ngsw-worker\.js/, { timeout: 20_000 });
+    expect(Date.now() - reloaded).toBeLessThan(20_000);
   });
 });
