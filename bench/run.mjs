@@ -41,6 +41,10 @@ const peersOnly = args.includes('--peers-only');
 const peersIndex = args.indexOf('--peers');
 const onlyPeers = peersIndex >= 0 ? args[peersIndex + 1]?.split(',').filter(Boolean) : undefined;
 if (peersIndex >= 0 && !onlyPeers?.length) throw new Error('--peers needs a comma-separated list of libraries');
+/** `--peer-steps storm,steady,traits`: which parts of the peer comparison run (all by default). */
+const stepsIndex = args.indexOf('--peer-steps');
+const peerSteps = stepsIndex >= 0 ? args[stepsIndex + 1]?.split(',').filter(Boolean) : undefined;
+if (stepsIndex >= 0 && !peerSteps?.length) throw new Error('--peer-steps needs a comma-separated list of steps (storm, steady, traits)');
 /** Each section's results as it ends, so a run that dies late keeps what it measured. */
 const partialFile = jsonFile ? jsonFile.replace(/(\.json)?$/, '.partial.json') : 'bench-results/partial.json';
 
@@ -68,6 +72,7 @@ const PEER_SETTINGS = {
   steadyRounds: quick ? 2 : 5,
   steadyRequests: quick ? 50 : 100,
   only: onlyPeers,
+  steps: peerSteps,
 };
 
 /** What the issue asked this benchmark to reach; reported, not asserted. */

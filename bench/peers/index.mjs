@@ -15,10 +15,11 @@ import { median, percentile, round, shuffled } from '../shared.mjs';
 import { PEER_ROOT, buildPeerPages } from './build.mjs';
 import { PEERS, startPeerServers } from './server.mjs';
 import { loginByRedirect, measurePeerStorms } from './storm.mjs';
+import { measureTraits } from './traits.mjs';
 
 /** The versions measured: what package-lock.json resolved. */
 const VERSIONS = Object.fromEntries(
-  [['auth0-spa-js', '@auth0/auth0-spa-js'], ['oidc-client-ts', 'oidc-client-ts'], ['axa-oidc-client', '@axa-fr/oidc-client'], ['keycloak-js', 'keycloak-js']].map(([peer, name]) => [
+  [['auth0-spa-js', '@auth0/auth0-spa-js'], ['oidc-client-ts', 'oidc-client-ts'], ['axa-oidc-client', '@axa-fr/oidc-client'], ['keycloak-js', 'keycloak-js'], ['supabase-auth-js', '@supabase/auth-js']].map(([peer, name]) => [
     peer,
     JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')).version,
   ]),
@@ -33,16 +34,18 @@ export const DEVIATIONS = {
   'auth0-spa-js':
     "domain set to the local provider, whose routes are mapped to Auth0's (/authorize, /oauth/token); it treats a token as expired 60 s early (hard-coded), so it is also run with tokens just past that margin (62 s)",
   'oidc-client-ts':
-    'accessTokenExpiringNotificationTimeInSeconds: 1 (default 60): with tokens shorter than the margin its automatic renew runs in a loop in every tab; the request interceptor renews an expired user with signinSilent() and retries a 401 once, as its docs suggest',
+    'accessTokenExpiringNotificationTimeInSeconds: 1 (default 60): with tokens shorter than the margin its automatic renew runs in a loop in every tab; the request interceptor renews an expired user with signinSilent() and retries a 401 once, as its docs suggest; run with its renewal timer (automaticSilentRenew, its default) and on demand (automaticSilentRenew: false)',
   'axa-oidc-client':
-    'refresh_time_before_tokens_expiration_in_second: 1 (default 120): the same loop otherwise; service_worker_only with its OidcServiceWorker.js and a trusted-domains file naming the provider and the page origin; requests through fetchWithTokens (axios with the fetch adapter)',
+    'refresh_time_before_tokens_expiration_in_second: 1 (default 120): the same loop otherwise; service_worker_only with its OidcServiceWorker.js and a trusted-domains file naming the provider and the page origin; requests through fetchWithTokens (axios with the fetch adapter); run with its renewal timer (its default) and on demand (token_automatic_renew_mode: AutomaticOnlyWhenFetchExecuted)',
+  'supabase-auth-js':
+    "GoTrueClient as supabase-js sets it up in a browser (session in localStorage, autoRefreshToken, getSession() before each request, as supabase-js's fetch does), logging in by password; Supabase's server is not available here, so its /auth/v1 is bench/peers/gotrue.mjs on the page's origin, which follows GoTrue's refresh-token rules (docs/benchmark.md names the files): by default lockless, with reuse interval 10 s (Supabase's default) and 0; and with its deprecated Web Locks lock (lock: navigatorLock)",
   'keycloak-js':
     "oidcProvider (discovery) instead of a Keycloak realm, so checkLoginIframe is off (that iframe is Keycloak's own endpoint); otherwise as its docs set up an SPA: check-sso with a silent check in a hidden iframe (each new tab logs in from the provider's session, prompt=none), tokens in each tab's memory, updateToken(5) before a request, updateToken(-1) and one retry on a 401",
 };
 
 /**
  * @param {import('playwright-core').Browser} browser
- * @param {{ tabs: number[], runs: number, requests: number, ttlS: number, refreshedTtlS: number, auth0MarginTtlS: number, steadyRounds: number, steadyRequests: number }} settings
+ * @param {{ tabs: number[], runs: number, requests: number, ttlS: number, refreshedTtlS: number, auth0MarginTtlS: number, steadyRounds: number, steadyRequests: number, only?: string[], steps?: string[] }} settings `steps`: storm, steady, traits (all by default)
  * @param {{ brokerPageGzipBytes: number, brokerWorkerGzipBytes: number }} brokerSizes from the benchmark's own size step
  */
 export async function measurePeers(browser, settings, brokerSizes) {
@@ -54,10 +57,13 @@ export async function measurePeers(browser, settings, brokerSizes) {
   await buildPeerPages({ idpOrigin: `http://127.0.0.1:${idpPort}`, origins });
   const servers = await startPeerServers({ idpPort, ports: /** @type {any} */ (sitePorts), root: PEER_ROOT });
   try {
-    const storm = await measurePeerStorms(browser, servers, settings);
-    const steady = await measureSteady(browser, servers, settings);
+    const step = (/** @type {string} */ name) => !settings.steps || settings.steps.includes(name);
+    const peers = PEERS.filter((peer) => !settings.only || settings.only.includes(peer));
+    const storm = step('storm') ? await measurePeerStorms(browser, servers, settings) : [];
+    const steady = step('steady') ? await measureSteady(browser, servers, settings) : [];
+    const traits = step('traits') ? await measureTraits(servers, peers) : [];
     const sizes = await measureSizes(brokerSizes);
-    return { versions: VERSIONS, deviations: DEVIATIONS, settings, storm, steady, sizes };
+    return { versions: VERSIONS, deviations: DEVIATIONS, settings, storm, steady, traits, sizes };
   } finally {
     await servers.close();
   }
@@ -135,7 +141,7 @@ async function measureSizes(broker) {
   const gzip = (/** @type {string} */ file) => gzipSync(readFileSync(file), { level: 9 }).length;
   /** @type {Array<{ impl: string, pageGzipBytes: number, workerGzipBytes: number | null }>} */
   const rows = [{ impl: 'broker', pageGzipBytes: broker.brokerPageGzipBytes, workerGzipBytes: broker.brokerWorkerGzipBytes }];
-  for (const impl of ['auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js']) {
+  for (const impl of ['auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'supabase-auth-js']) {
     const outDir = join(PEER_ROOT, '.sizes', impl);
     // Everything the library's entry pulls in, in one minified file.
     await build({

@@ -15,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import Provider, { errors } from 'oidc-provider';
+import { createGoTrue } from './gotrue.mjs';
 
 /** The API's audience: keycloak-js reads its access tokens as JWTs (Keycloak issues them), so its client gets JWTs for this resource. */
 const BENCH_API = 'urn:sw-token-broker:bench-api';
@@ -31,7 +32,9 @@ const unwrapRefreshToken = (wrapped) => {
 };
 
 /** The libraries, each with its client id and the folder its page is built into (dist/bench-peers/<name>/). */
-export const PEERS = /** @type {const} */ (['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js']);
+export const PEERS = /** @type {const} */ (['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'supabase-auth-js']);
+/** The peers that log in at oidc-provider (supabase auth-js talks to its GoTrue-compatible endpoint instead). */
+const OIDC_PEERS = PEERS.filter((peer) => peer !== 'supabase-auth-js');
 /** @typedef {typeof PEERS[number]} Peer */
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.map': 'application/json' };
@@ -49,9 +52,13 @@ export async function startPeerServers({ idpPort, ports, root }) {
   /** @type {Record<string, ReturnType<typeof zero>>} */
   const stats = Object.fromEntries(PEERS.map((peer) => [peer, zero()]));
   let accessTtlSeconds = 60;
+  /** GoTrue's `RefreshTokenReuseInterval` (Supabase projects default to 10 s). */
+  let reuseIntervalSeconds = 10;
+  /** The refresh tokens each library was handed, in the form it got them (keycloak-js: wrapped). @type {Record<string, Set<string>>} */
+  const handedOut = Object.fromEntries(PEERS.map((peer) => [peer, new Set()]));
 
   const provider = new Provider(issuer, {
-    clients: PEERS.map((peer) => ({
+    clients: OIDC_PEERS.map((peer) => ({
       client_id: peer,
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code', 'refresh_token'],
@@ -102,6 +109,8 @@ export async function startPeerServers({ idpPort, ports, root }) {
   // Access-Control-Allow-Credentials); oidc-provider does not, so for its origin it does here.
   provider.use(async (ctx, next) => {
     await next();
+    const handed = /** @type {any} */ (ctx.body)?.refresh_token;
+    if (ctx.path === '/oauth/token' && typeof handed === 'string') handedOut[ctx.oidc?.client?.clientId ?? '']?.add(handed);
     if (ctx.get('origin') === origin('keycloak-js')) {
       ctx.set('Access-Control-Allow-Origin', origin('keycloak-js'));
       ctx.set('Access-Control-Allow-Credentials', 'true');
@@ -116,6 +125,18 @@ export async function startPeerServers({ idpPort, ports, root }) {
     return found && !found.isExpired ? found.accountId : undefined;
   };
   await new Promise((resolve) => idp.listen(idpPort, '127.0.0.1', () => resolve(undefined)));
+  const gotrue = createGoTrue({
+    issuer: `${origin('supabase-auth-js')}/auth/v1`,
+    accessTtl: () => accessTtlSeconds,
+    reuseIntervalS: () => reuseIntervalSeconds,
+    onLogin: () => void stats['supabase-auth-js'].logins++,
+    onRefresh: (outcome) => {
+      const counted = stats['supabase-auth-js'];
+      counted.refreshes++;
+      if (outcome !== 'ok') counted.refreshesRejected++;
+      if (outcome === 'reused') counted.reuseDetected++;
+    },
+  });
 
   const sites = PEERS.map((peer) =>
     createServer(async (req, res) => {
@@ -126,7 +147,7 @@ export async function startPeerServers({ idpPort, ports, root }) {
       if (url.pathname === '/api/data') {
         counted.apiCalls++;
         const match = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
-        const user = match ? await userOf(match[1]) : undefined;
+        const user = match ? await (peer === 'supabase-auth-js' ? gotrue.userOf(match[1]) : userOf(match[1])) : undefined;
         if (!user) {
           counted.api401++;
           return json(401, { error: 'invalid_token' });
@@ -134,6 +155,14 @@ export async function startPeerServers({ idpPort, ports, root }) {
         return json(200, { user, at: Date.now() });
       }
       if (url.pathname === '/auth/config') return json(200, { peer, issuer });
+      if (peer === 'supabase-auth-js') {
+        const readJson = async () => JSON.parse((await new Response(/** @type {any} */ (req)).text()) || '{}');
+        const answer = await gotrue.handle(req.method ?? 'GET', url, readJson, req.headers.authorization);
+        if (answer) {
+          if (answer.status === 200 && typeof (/** @type {any} */ (answer.body)?.refresh_token) === 'string') handedOut[peer].add(/** @type {any} */ (answer.body).refresh_token);
+          return answer.body === null ? res.writeHead(answer.status).end() : json(answer.status, answer.body);
+        }
+      }
       // keycloak-js's token endpoint: the provider's, with the refresh token in a JWT's shape (keycloak-js decodes it; Keycloak's are JWTs).
       if (url.pathname === '/kc-token' && req.method === 'POST' && peer === 'keycloak-js') {
         const form = new URLSearchParams(await new Response(/** @type {any} */ (req)).text());
@@ -141,7 +170,7 @@ export async function startPeerServers({ idpPort, ports, root }) {
         if (wrapped) form.set('refresh_token', unwrapRefreshToken(wrapped));
         const answer = await fetch(`${issuer}oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
         const body = await answer.json();
-        if (typeof body.refresh_token === 'string') body.refresh_token = wrapRefreshToken(body.refresh_token);
+        if (typeof body.refresh_token === 'string') handedOut[peer].add((body.refresh_token = wrapRefreshToken(body.refresh_token)));
         return json(answer.status, body);
       }
       // The broker's OpenID fixture reads its provider from here (tests/e2e/idp/oidc-sw.ts).
@@ -171,6 +200,10 @@ export async function startPeerServers({ idpPort, ports, root }) {
     /** @param {Peer} peer */
     stats: (peer) => ({ ...stats[peer] }),
     resetStats: () => PEERS.forEach((peer) => Object.assign(stats[peer], zero())),
+    /** Every refresh token `peer` was handed since the servers started, as it got them. @param {Peer} peer */
+    refreshTokensOf: (peer) => [...handedOut[peer]],
+    /** @param {number} seconds GoTrue's reuse interval */
+    setReuseInterval: (seconds) => void (reuseIntervalSeconds = seconds),
     /** @param {number} seconds */
     setAccessTtl: (seconds) => void (accessTtlSeconds = seconds),
     close: () => Promise.all([idp, ...sites].map((server) => new Promise((resolve) => server.close(() => resolve(undefined))))),

@@ -5,7 +5,7 @@
  * expired; the provider counts the refresh grants and reuse detections per library.
  */
 import { armStorm, median, shuffled } from '../shared.mjs';
-import { PEERS } from './server.mjs';
+import { stormVariants } from './variants.mjs';
 
 /** In-page: the axios instance of a peer page (the broker's is its fixture's `window.demo.api`). */
 const API_OF = `(peer) => peer === 'broker' ? window.demo.api : window.peer.api`;
@@ -16,6 +16,11 @@ const API_OF = `(peer) => peer === 'broker' ? window.demo.api : window.peer.api`
  */
 export async function loginByRedirect(tab, peer, issuerOrigin) {
   const origin = new URL(tab.url()).origin;
+  // A library that logs in with a form in the page (supabase auth-js: email and password).
+  if (await tab.evaluate(() => /** @type {any} */ (window).peer?.loginInPage === true)) {
+    await tab.evaluate(() => /** @type {any} */ (window).peer.login());
+    return;
+  }
   void tab.evaluate((peer) => (peer === 'broker' ? /** @type {any} */ (window).demo.broker.loginWithRedirect() : /** @type {any} */ (window).peer.login()), peer).catch(() => {});
   await tab.waitForURL((url) => url.origin === issuerOrigin, { timeout: 30_000 });
   // The provider's pages: its login form, then consent (each skipped when its session already has them).
@@ -43,34 +48,54 @@ async function openTab(context, url) {
 }
 
 /**
- * One storm: log in, open the other tabs, wait for the token to expire, fire.
+ * One storm: log in, open the other tabs, wait for the token to expire, fire. The grants made
+ * before the signal (tab start-up, renewal timers) are counted apart from the storm's own.
  * @param {import('playwright-core').Browser} browser
  * @param {Awaited<ReturnType<typeof import('./server.mjs').startPeerServers>>} servers
- * @param {string} peer @param {number} tabCount @param {{ ttlS: number, refreshedTtlS: number, requests: number }} settings
+ * @param {import('./variants.mjs').StormVariant} variant @param {number} tabCount @param {{ refreshedTtlS: number, requests: number }} settings
  */
-async function stormRun(browser, servers, peer, tabCount, { ttlS, refreshedTtlS, requests }) {
+async function stormRun(browser, servers, { impl: peer, ttlS, query, reuseIntervalS }, tabCount, { refreshedTtlS, requests }) {
   const context = await browser.newContext();
+  const started = Date.now();
+  /** Where the time goes, for a run that must fit its budget. @type {Record<string, number>} */
+  const ms = {};
+  const lap = (/** @type {string} */ step) => void (ms[step] = Date.now() - started);
   try {
     servers.setAccessTtl(ttlS);
+    servers.setReuseInterval(reuseIntervalS ?? 10);
     const origin = servers.origin(/** @type {any} */ (peer));
-    const first = await openTab(context, `${origin}/`);
+    const first = await openTab(context, `${origin}/${query}`);
     await loginByRedirect(first, peer, new URL(servers.issuer).origin);
     const loggedInAt = Date.now();
-    // Counted from the login on: a library whose tabs renew on timers (oidc-client-ts) does it before the storm.
+    lap('login');
+    // Counted from the login on: a library whose tabs renew on timers does it before the storm.
     servers.resetStats();
     const tabs = [first];
-    for (let i = 1; i < tabCount; i++) tabs.push(await openTab(context, `${origin}/`));
+    for (let i = 1; i < tabCount; i++) tabs.push(await openTab(context, `${origin}/${query}`));
     // One extra tab sends the signal, so that the N measured tabs are all receivers.
-    const signal = await openTab(context, `${origin}/auth/config`).catch(() => undefined);
+    // (A page of JSON: it never says ready, so it is only loaded; waiting for it cost 30 s a run.)
+    const signal = await context.newPage();
+    await signal.goto(`${origin}/auth/config`);
     // The refreshed token lives long enough to outlast the storm on 2 cores.
     servers.setAccessTtl(refreshedTtlS);
+    lap('tabs');
     await first.waitForTimeout(Math.max(0, loggedInAt + ttlS * 1000 + 300 - Date.now()));
     const armed = await armStorm(tabs, { channel: 'peers-go', count: requests, apiOf: API_OF, impl: peer });
-    await (signal ?? first).evaluate(() => new BroadcastChannel('peers-go').postMessage('go'));
+    const before = servers.stats(/** @type {any} */ (peer));
+    await signal.evaluate(() => new BroadcastChannel('peers-go').postMessage('go'));
     const failedPerTab = await Promise.all(armed);
     const counted = servers.stats(/** @type {any} */ (peer));
     const sessionLost = await first.evaluate(({ peer, apiOf }) => (0, eval)(apiOf)(peer).get('/api/data').then(() => false, () => true), { peer, apiOf: API_OF });
-    return { refreshes: counted.refreshes, reuseDetected: counted.reuseDetected, failed: failedPerTab.reduce((a, b) => a + b, 0), sessionLost };
+    lap('storm');
+    return {
+      ms,
+      refreshes: counted.refreshes,
+      refreshesBefore: before.refreshes,
+      stormRefreshes: counted.refreshes - before.refreshes,
+      reuseDetected: counted.reuseDetected,
+      failed: failedPerTab.reduce((a, b) => a + b, 0),
+      sessionLost,
+    };
   } catch (error) {
     // A library that cannot finish a run is reported with why, never left out.
     return { error: String(/** @type {Error} */ (error)?.message ?? error).split('\n')[0] };
@@ -80,40 +105,43 @@ async function stormRun(browser, servers, peer, tabCount, { ttlS, refreshedTtlS,
 }
 
 /**
- * Every library at every tab count, the runs interleaved (each round visits the libraries in a new order).
+ * Every setup at every tab count, the runs interleaved (each round visits the setups in a new order).
  * @param {import('playwright-core').Browser} browser
  * @param {Awaited<ReturnType<typeof import('./server.mjs').startPeerServers>>} servers
  * @param {{ tabs: number[], runs: number, requests: number, ttlS: number, refreshedTtlS: number, auth0MarginTtlS: number, only?: string[] }} settings
  */
 export async function measurePeerStorms(browser, servers, settings) {
-  /** @type {{ peer: string, ttlS: number }[]} */
-  const variants = [...PEERS.map((peer) => ({ peer, ttlS: settings.ttlS })), { peer: 'auth0-spa-js', ttlS: settings.auth0MarginTtlS }].filter(({ peer }) => !settings.only || settings.only.includes(peer));
+  const variants = stormVariants(settings);
   /** @type {Map<string, any[]>} */
   const runs = new Map();
   for (let run = 0; run < settings.runs; run++) {
-    for (const { peer, ttlS } of shuffled(variants)) {
+    for (const variant of shuffled(variants)) {
       for (const tabs of settings.tabs) {
         // Past auth0's 60 s margin: its token counts as expired 60 s early, so the refreshed one must live longer.
-        const refreshedTtlS = Math.max(settings.refreshedTtlS, ttlS + 60);
-        const result = await stormRun(browser, servers, peer, tabs, { ttlS, refreshedTtlS, requests: settings.requests });
-        const key = `${peer}|${ttlS}|${tabs}`;
+        const refreshedTtlS = Math.max(settings.refreshedTtlS, variant.ttlS + 60);
+        const result = await stormRun(browser, servers, variant, tabs, { refreshedTtlS, requests: settings.requests });
+        const key = JSON.stringify([variant.impl, variant.setting, variant.ttlS, tabs]);
         runs.set(key, [...(runs.get(key) ?? []), result]);
-        console.error(`peers ${peer} ttl ${ttlS}s x${tabs}: ${JSON.stringify(result)}`);
+        console.error(`peers ${variant.impl}${variant.setting ? ` (${variant.setting})` : ''} x${tabs}: ${JSON.stringify(result)}`);
       }
     }
   }
   return [...runs.entries()].map(([key, results]) => {
-    const [impl, ttlS, tabs] = key.split('|');
+    const [impl, setting, ttlS, tabs] = JSON.parse(key);
     const ok = results.filter((r) => r.error === undefined);
     const pick = (/** @type {string} */ field) => ok.map((r) => r[field]);
     const spread = (/** @type {string} */ field) => (ok.length ? [Math.min(...pick(field)), Math.max(...pick(field))] : null);
     return {
       impl,
-      ttlS: Number(ttlS),
-      tabs: Number(tabs),
-      requests: Number(tabs) * settings.requests,
+      setting,
+      ttlS,
+      tabs,
+      requests: tabs * settings.requests,
       refreshes: ok.length ? median(pick('refreshes')) : null,
       refreshesRange: spread('refreshes'),
+      refreshesBefore: ok.length ? median(pick('refreshesBefore')) : null,
+      stormRefreshes: ok.length ? median(pick('stormRefreshes')) : null,
+      stormRefreshesRange: spread('stormRefreshes'),
       reuseDetected: ok.length ? median(pick('reuseDetected')) : null,
       failed: ok.length ? median(pick('failed')) : null,
       failedRange: spread('failed'),

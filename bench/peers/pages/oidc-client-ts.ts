@@ -1,10 +1,13 @@
 // oidc-client-ts as its docs suggest for an SPA: a UserManager whose user is stored in
 // localStorage (shared by the tabs); before a request, an expired user is renewed with
-// signinSilent() (the refresh token grant); a 401 renews and retries once.
+// signinSilent() (the refresh token grant); a 401 renews and retries once. Renewal runs on its
+// timer by default (automaticSilentRenew, before expiry in every tab); `?renew=demand` turns the
+// timer off, so only a request renews.
 import axios, { type AxiosError, type InternalAxiosRequestConfig } from 'axios';
 import { UserManager, WebStorageStateStore } from 'oidc-client-ts';
-import { issuerOfThisOrigin, ready } from './shared.js';
+import { issuerOfThisOrigin, ready, variantSetting } from './shared.js';
 
+const onDemand = variantSetting('renew') === 'demand';
 const manager = new UserManager({
   authority: await issuerOfThisOrigin(),
   client_id: 'oidc-client-ts',
@@ -13,6 +16,7 @@ const manager = new UserManager({
   userStore: new WebStorageStateStore({ store: localStorage }),
   // Deviation: its default renews 60 s before expiry, a loop with any shorter token (docs/benchmark.md).
   accessTokenExpiringNotificationTimeInSeconds: 1,
+  automaticSilentRenew: !onDemand,
 });
 if (location.pathname === '/callback') {
   await manager.signinRedirectCallback();

@@ -6,6 +6,8 @@
 export interface PeerPage {
   api: { get(path: string): Promise<unknown> };
   login(): Promise<unknown>;
+  /** The login happens in the page (a password form), not by a redirect to the provider. */
+  loginInPage?: boolean;
   loggedIn(): Promise<boolean>;
   /** Plain axios with the current access token in a fixed header (the floor; one page has it). */
   plain?(): Promise<{ get(path: string): Promise<unknown> }>;
@@ -30,4 +32,15 @@ export function ready(peer: PeerPage): void {
 export async function checked(response: Response): Promise<unknown> {
   if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status });
   return response.json();
+}
+
+/**
+ * A setting of this page's variant (`?name=value` on the URL the benchmark opens), kept in the
+ * tab's sessionStorage so that it survives the login's redirect back to this origin.
+ */
+export function variantSetting(name: string): string | null {
+  const key = `bench-variant-${name}`;
+  const value = new URLSearchParams(location.search).get(name) ?? sessionStorage.getItem(key);
+  if (value !== null) sessionStorage.setItem(key, value);
+  return value;
 }

@@ -1,0 +1,33 @@
+// @ts-check
+/**
+ * The setups the peer storm measures: each library as its docs set it up for several tabs,
+ * and the other setting a fair reader asks about (a built-in early-expiry margin, renewal on a
+ * timer or on demand, a cross-tab lock, the server's reuse interval). `setting` names the
+ * row ('' for the library's first setup); `query` is what the page reads (pages/shared.ts
+ * variantSetting); `reuseIntervalS` is GoTrue's, for supabase auth-js.
+ */
+
+/** @typedef {{ impl: string, setting: string, ttlS: number, query: string, reuseIntervalS?: number }} StormVariant */
+
+/**
+ * @param {{ ttlS: number, auth0MarginTtlS: number, only?: string[] }} settings
+ * @returns {StormVariant[]}
+ */
+export function stormVariants({ ttlS, auth0MarginTtlS, only }) {
+  /** @type {StormVariant[]} */
+  const all = [
+    { impl: 'broker', setting: '', ttlS, query: '' },
+    { impl: 'auth0-spa-js', setting: '', ttlS, query: '' },
+    // Its 60 s margin (hard-coded) counts a shorter token as expired from the start.
+    { impl: 'auth0-spa-js', setting: `${auth0MarginTtlS} s tokens, just past its 60 s margin`, ttlS: auth0MarginTtlS, query: '' },
+    { impl: 'oidc-client-ts', setting: 'renewal on its timer', ttlS, query: '' },
+    { impl: 'oidc-client-ts', setting: 'renewal on demand', ttlS, query: '?renew=demand' },
+    { impl: 'axa-oidc-client', setting: 'renewal on its timer', ttlS, query: '' },
+    { impl: 'axa-oidc-client', setting: 'renewal on demand', ttlS, query: '?renew=demand' },
+    { impl: 'keycloak-js', setting: '', ttlS, query: '' },
+    { impl: 'supabase-auth-js', setting: 'lockless (its default), reuse interval 10 s', ttlS, query: '', reuseIntervalS: 10 },
+    { impl: 'supabase-auth-js', setting: 'lockless (its default), reuse interval 0', ttlS, query: '', reuseIntervalS: 0 },
+    { impl: 'supabase-auth-js', setting: 'lock: navigatorLock, reuse interval 10 s', ttlS, query: '?lock=1', reuseIntervalS: 10 },
+  ];
+  return all.filter(({ impl }) => !only || only.includes(impl));
+}
