@@ -54,7 +54,7 @@ async function openTab(context, url) {
  * @param {Awaited<ReturnType<typeof import('./server.mjs').startPeerServers>>} servers
  * @param {import('./variants.mjs').StormVariant} variant @param {number} tabCount @param {{ refreshedTtlS: number, requests: number }} settings
  */
-async function stormRun(browser, servers, { impl: peer, ttlS, query, reuseIntervalS }, tabCount, { refreshedTtlS, requests }) {
+async function stormRun(browser, servers, { impl: peer, ttlS, query, reuseIntervalS, expiresEarlyS = 0 }, tabCount, { refreshedTtlS, requests }) {
   const context = await browser.newContext();
   const started = Date.now();
   /** Where the time goes, for a run that must fit its budget. @type {Record<string, number>} */
@@ -79,7 +79,7 @@ async function stormRun(browser, servers, { impl: peer, ttlS, query, reuseInterv
     // The refreshed token lives long enough to outlast the storm on 2 cores.
     servers.setAccessTtl(refreshedTtlS);
     lap('tabs');
-    await first.waitForTimeout(Math.max(0, loggedInAt + ttlS * 1000 + 300 - Date.now()));
+    await first.waitForTimeout(Math.max(0, loggedInAt + (ttlS - expiresEarlyS) * 1000 + 300 - Date.now()));
     const armed = await armStorm(tabs, { channel: 'peers-go', count: requests, apiOf: API_OF, impl: peer });
     const before = servers.stats(/** @type {any} */ (peer));
     await signal.evaluate(() => new BroadcastChannel('peers-go').postMessage('go'));

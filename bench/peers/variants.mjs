@@ -7,7 +7,7 @@
  * variantSetting); `reuseIntervalS` is GoTrue's, for supabase auth-js.
  */
 
-/** @typedef {{ impl: string, setting: string, ttlS: number, query: string, reuseIntervalS?: number }} StormVariant */
+/** @typedef {{ impl: string, setting: string, ttlS: number, query: string, reuseIntervalS?: number, expiresEarlyS?: number }} StormVariant `expiresEarlyS`: the library's own margin, so the storm fires once the library counts the token as expired */
 
 /**
  * @param {{ ttlS: number, auth0MarginTtlS: number, only?: string[] }} settings
@@ -19,7 +19,7 @@ export function stormVariants({ ttlS, auth0MarginTtlS, only }) {
     { impl: 'broker', setting: '', ttlS, query: '' },
     { impl: 'auth0-spa-js', setting: '', ttlS, query: '' },
     // Its 60 s margin (hard-coded) counts a shorter token as expired from the start.
-    { impl: 'auth0-spa-js', setting: `${auth0MarginTtlS} s tokens, just past its 60 s margin`, ttlS: auth0MarginTtlS, query: '' },
+    { impl: 'auth0-spa-js', setting: `${auth0MarginTtlS} s tokens, just past its 60 s margin`, ttlS: auth0MarginTtlS, query: '', expiresEarlyS: 60 },
     { impl: 'oidc-client-ts', setting: 'renewal on its timer', ttlS, query: '' },
     { impl: 'oidc-client-ts', setting: 'renewal on demand', ttlS, query: '?renew=demand' },
     { impl: 'axa-oidc-client', setting: 'renewal on its timer', ttlS, query: '' },
