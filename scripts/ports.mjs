@@ -73,6 +73,7 @@ export function peerPorts() {
     { variable: 'PEER_AXA_PORT', port: portFrom('PEER_AXA_PORT', port + 4), what: 'the peer comparison: @axa-fr/oidc-client', peer: 'axa-oidc-client' },
     { variable: 'PEER_KEYCLOAK_PORT', port: portFrom('PEER_KEYCLOAK_PORT', port + 5), what: 'the peer comparison: keycloak-js', peer: 'keycloak-js' },
     { variable: 'PEER_SUPABASE_PORT', port: portFrom('PEER_SUPABASE_PORT', port + 6), what: 'the peer comparison: supabase auth-js (and its GoTrue-compatible endpoint)', peer: 'supabase-auth-js' },
+    { variable: 'PEER_OKTA_PORT', port: portFrom('PEER_OKTA_PORT', port + 7), what: 'the peer comparison: okta-auth-js', peer: 'okta-auth-js' },
   ]);
 }
 

@@ -19,7 +19,7 @@ import { measureTraits } from './traits.mjs';
 
 /** The versions measured: what package-lock.json resolved. */
 const VERSIONS = Object.fromEntries(
-  [['auth0-spa-js', '@auth0/auth0-spa-js'], ['oidc-client-ts', 'oidc-client-ts'], ['axa-oidc-client', '@axa-fr/oidc-client'], ['keycloak-js', 'keycloak-js'], ['supabase-auth-js', '@supabase/auth-js']].map(([peer, name]) => [
+  [['auth0-spa-js', '@auth0/auth0-spa-js'], ['oidc-client-ts', 'oidc-client-ts'], ['axa-oidc-client', '@axa-fr/oidc-client'], ['keycloak-js', 'keycloak-js'], ['supabase-auth-js', '@supabase/auth-js'], ['okta-auth-js', '@okta/okta-auth-js']].map(([peer, name]) => [
     peer,
     JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')).version,
   ]),
@@ -37,6 +37,8 @@ export const DEVIATIONS = {
     'accessTokenExpiringNotificationTimeInSeconds: 1 (default 60): with tokens shorter than the margin its automatic renew runs in a loop in every tab; the request interceptor renews an expired user with signinSilent() and retries a 401 once, as its docs suggest; run with its renewal timer (automaticSilentRenew, its default) and on demand (automaticSilentRenew: false)',
   'axa-oidc-client':
     'refresh_time_before_tokens_expiration_in_second: 1 (default 120): the same loop otherwise; service_worker_only with its OidcServiceWorker.js and a trusted-domains file naming the provider and the page origin; requests through fetchWithTokens (axios with the fetch adapter); run with its renewal timer (its default) and on demand (token_automatic_renew_mode: AutomaticOnlyWhenFetchExecuted)',
+  'okta-auth-js':
+    "as its docs set up an SPA (PKCE by redirect, tokens in localStorage, start() for its services, getOrRenewAccessToken() before a request, renewTokens() and one retry on a 401), against a second instance of the provider mounted at /okta, because okta-auth-js strips the issuer's trailing slash and the root instance's has one (auth0-spa-js needs it); its endpoints from discovery (an Okta org's /oauth2/v1 paths are not the provider's); run with its cross-tab services (syncStorage, leaderElection) on, its default, and off; it treats a token as expired 30 s early (hard-coded off localhost), so it is also run with tokens just past that margin (32 s)",
   'supabase-auth-js':
     "GoTrueClient as supabase-js sets it up in a browser (session in localStorage, autoRefreshToken, getSession() before each request, as supabase-js's fetch does), logging in by password; Supabase's server is not available here, so its /auth/v1 is bench/peers/gotrue.mjs on the page's origin, which follows GoTrue's refresh-token rules (docs/benchmark.md names the files): by default lockless, with reuse interval 10 s (Supabase's default) and 0; and with its deprecated Web Locks lock (lock: navigatorLock)",
   'keycloak-js':
@@ -141,7 +143,7 @@ async function measureSizes(broker) {
   const gzip = (/** @type {string} */ file) => gzipSync(readFileSync(file), { level: 9 }).length;
   /** @type {Array<{ impl: string, pageGzipBytes: number, workerGzipBytes: number | null }>} */
   const rows = [{ impl: 'broker', pageGzipBytes: broker.brokerPageGzipBytes, workerGzipBytes: broker.brokerWorkerGzipBytes }];
-  for (const impl of ['auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'supabase-auth-js']) {
+  for (const impl of ['auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'okta-auth-js', 'supabase-auth-js']) {
     const outDir = join(PEER_ROOT, '.sizes', impl);
     // Everything the library's entry pulls in, in one minified file.
     await build({

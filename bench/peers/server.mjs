@@ -32,9 +32,15 @@ const unwrapRefreshToken = (wrapped) => {
 };
 
 /** The libraries, each with its client id and the folder its page is built into (dist/bench-peers/<name>/). */
-export const PEERS = /** @type {const} */ (['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'supabase-auth-js']);
-/** The peers that log in at oidc-provider (supabase auth-js talks to its GoTrue-compatible endpoint instead). */
-const OIDC_PEERS = PEERS.filter((peer) => peer !== 'supabase-auth-js');
+export const PEERS = /** @type {const} */ (['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'okta-auth-js', 'supabase-auth-js']);
+/**
+ * The peers of the provider at the root (issuer with a trailing slash, as auth0-spa-js
+ * requires); okta-auth-js strips that slash and compares exactly, so its client lives on a
+ * second instance mounted at /okta (issuer without one); supabase auth-js talks to its
+ * GoTrue-compatible endpoint instead.
+ */
+const ROOT_PEERS = PEERS.filter((peer) => peer !== 'supabase-auth-js' && peer !== 'okta-auth-js');
+const OKTA_MOUNT = '/okta';
 /** @typedef {typeof PEERS[number]} Peer */
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.map': 'application/json' };
@@ -57,71 +63,86 @@ export async function startPeerServers({ idpPort, ports, root }) {
   /** The refresh tokens each library was handed, in the form it got them (keycloak-js: wrapped). @type {Record<string, Set<string>>} */
   const handedOut = Object.fromEntries(PEERS.map((peer) => [peer, new Set()]));
 
-  const provider = new Provider(issuer, {
-    clients: OIDC_PEERS.map((peer) => ({
-      client_id: peer,
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      redirect_uris: [`${origin(peer)}/`, `${origin(peer)}/callback`, `${origin(peer)}/oidc-callback`, `${origin(peer)}/authentication/callback`, `${origin(peer)}/authentication/silent-callback`, `${origin(peer)}/silent-check-sso.html`],
-      post_logout_redirect_uris: [`${origin(peer)}/`],
-    })),
-    routes: { authorization: '/authorize', token: '/oauth/token', revocation: '/oauth/revoke', end_session: '/v2/logout', userinfo: '/userinfo', jwks: '/.well-known/jwks.json' },
-    pkce: { required: () => true },
-    rotateRefreshToken: true,
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    clientBasedCORS: () => true,
-    scopes: ['openid', 'profile', 'email', 'offline_access'],
-    ttl: { AccessToken: () => accessTtlSeconds, AuthorizationCode: 60, IdToken: 3600, RefreshToken: 24 * 3600, Grant: 24 * 3600, Session: 24 * 3600, Interaction: 3600 },
-    features: {
-      devInteractions: { enabled: true },
-      revocation: { enabled: true },
-      // keycloak-js decodes its access token (it is a JWT at Keycloak): that client's tokens are JWTs for the API; the others' stay opaque.
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: async (_ctx, client) => (client?.clientId === 'keycloak-js' ? BENCH_API : undefined),
-        useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx, indicator) => {
-          if (indicator !== BENCH_API) throw new errors.InvalidTarget(`unknown resource ${indicator}`);
-          return { scope: 'openid offline_access', audience: BENCH_API, accessTokenFormat: 'jwt', accessTokenTTL: accessTtlSeconds };
+  /** @param {string} issuer @param {readonly Peer[]} peers */
+  const makeProvider = (issuer, peers) => {
+    const provider = new Provider(issuer, {
+      clients: peers.map((peer) => ({
+        client_id: peer,
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: [`${origin(peer)}/`, `${origin(peer)}/callback`, `${origin(peer)}/oidc-callback`, `${origin(peer)}/authentication/callback`, `${origin(peer)}/authentication/silent-callback`, `${origin(peer)}/silent-check-sso.html`],
+        post_logout_redirect_uris: [`${origin(peer)}/`],
+      })),
+      routes: { authorization: '/authorize', token: '/oauth/token', revocation: '/oauth/revoke', end_session: '/v2/logout', userinfo: '/userinfo', jwks: '/.well-known/jwks.json' },
+      pkce: { required: () => true },
+      rotateRefreshToken: true,
+      issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+      clientBasedCORS: () => true,
+      scopes: ['openid', 'profile', 'email', 'offline_access'],
+      ttl: { AccessToken: () => accessTtlSeconds, AuthorizationCode: 60, IdToken: 3600, RefreshToken: 24 * 3600, Grant: 24 * 3600, Session: 24 * 3600, Interaction: 3600 },
+      features: {
+        devInteractions: { enabled: true },
+        revocation: { enabled: true },
+        // keycloak-js decodes its access token (it is a JWT at Keycloak): that client's tokens are JWTs for the API; the others' stay opaque.
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: async (_ctx, client) => (client?.clientId === 'keycloak-js' ? BENCH_API : undefined),
+          useGrantedResource: async () => true,
+          getResourceServerInfo: async (_ctx, indicator) => {
+            if (indicator !== BENCH_API) throw new errors.InvalidTarget(`unknown resource ${indicator}`);
+            return { scope: 'openid offline_access', audience: BENCH_API, accessTokenFormat: 'jwt', accessTokenTTL: accessTtlSeconds };
+          },
         },
       },
-    },
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
-    cookies: { keys: ['sw-token-broker-bench-only'] },
-  });
-  const statsOf = (/** @type {any} */ ctx) => stats[ctx.oidc?.client?.clientId ?? ctx.oidc?.params?.client_id] ?? zero();
-  provider.on('grant.success', (ctx) => {
-    const grantType = ctx.oidc.params?.grant_type;
-    if (grantType === 'refresh_token') statsOf(ctx).refreshes++;
-    if (grantType === 'authorization_code') statsOf(ctx).logins++;
-  });
-  provider.on('grant.error', (ctx, error) => {
-    if (ctx.oidc?.params?.grant_type !== 'refresh_token') return;
-    const counted = statsOf(ctx);
-    counted.refreshes++;
-    counted.refreshesRejected++;
-    const { error_detail: detail, error_description: description } = /** @type {{ error_detail?: string, error_description?: string }} */ (error);
-    if (/already used/.test(String(detail ?? description))) counted.reuseDetected++;
-  });
+      findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+      cookies: { keys: ['sw-token-broker-bench-only'] },
+    });
+    const statsOf = (/** @type {any} */ ctx) => stats[ctx.oidc?.client?.clientId ?? ctx.oidc?.params?.client_id] ?? zero();
+    provider.on('grant.success', (ctx) => {
+      const grantType = ctx.oidc.params?.grant_type;
+      if (grantType === 'refresh_token') statsOf(ctx).refreshes++;
+      if (grantType === 'authorization_code') statsOf(ctx).logins++;
+    });
+    provider.on('grant.error', (ctx, error) => {
+      if (ctx.oidc?.params?.grant_type !== 'refresh_token') return;
+      const counted = statsOf(ctx);
+      counted.refreshes++;
+      counted.refreshesRejected++;
+      const { error_detail: detail, error_description: description } = /** @type {{ error_detail?: string, error_description?: string }} */ (error);
+      if (/already used/.test(String(detail ?? description))) counted.reuseDetected++;
+    });
 
-  // keycloak-js calls the token endpoint with credentials (Keycloak answers CORS with
-  // Access-Control-Allow-Credentials); oidc-provider does not, so for its origin it does here.
-  provider.use(async (ctx, next) => {
-    await next();
-    const handed = /** @type {any} */ (ctx.body)?.refresh_token;
-    if (ctx.path === '/oauth/token' && typeof handed === 'string') handedOut[ctx.oidc?.client?.clientId ?? '']?.add(handed);
-    if (ctx.get('origin') === origin('keycloak-js')) {
-      ctx.set('Access-Control-Allow-Origin', origin('keycloak-js'));
-      ctx.set('Access-Control-Allow-Credentials', 'true');
+    // keycloak-js calls the token endpoint with credentials (Keycloak answers CORS with
+    // Access-Control-Allow-Credentials); oidc-provider does not, so for its origin it does here.
+    provider.use(async (ctx, next) => {
+      await next();
+      const handed = /** @type {any} */ (ctx.body)?.refresh_token;
+      if (ctx.path === '/oauth/token' && typeof handed === 'string') handedOut[ctx.oidc?.client?.clientId ?? '']?.add(handed);
+      if (ctx.get('origin') === origin('keycloak-js')) {
+        ctx.set('Access-Control-Allow-Origin', origin('keycloak-js'));
+        ctx.set('Access-Control-Allow-Credentials', 'true');
+      }
+    });
+    return provider;
+  };
+  const provider = makeProvider(issuer, ROOT_PEERS);
+  const oktaProvider = makeProvider(`${issuer}${OKTA_MOUNT.slice(1)}`, ['okta-auth-js']);
+  const oktaCallback = oktaProvider.callback();
+  const rootCallback = provider.callback();
+  // Mounted as express mounts it (oidc-provider's documented way): the path without the prefix, the full one in originalUrl.
+  const idp = createServer((req, res) => {
+    if (req.url === OKTA_MOUNT || req.url?.startsWith(`${OKTA_MOUNT}/`)) {
+      Object.assign(req, { originalUrl: req.url, url: req.url.slice(OKTA_MOUNT.length) || '/' });
+      return oktaCallback(req, res);
     }
+    return rootCallback(req, res);
   });
-  const idp = createServer(provider.callback());
   const jwks = createRemoteJWKSet(new URL(`${issuer}.well-known/jwks.json`));
   /** The user of a valid, unexpired access token (opaque: the provider's store; JWT: signature, issuer, audience, exp), else undefined. @param {string} token */
   const userOf = async (token) => {
     if (token.split('.').length === 3) return jwtVerify(token, jwks, { issuer, audience: BENCH_API }).then(({ payload }) => payload.sub, () => undefined);
-    const found = await provider.AccessToken.find(token);
+    const found = (await provider.AccessToken.find(token)) ?? (await oktaProvider.AccessToken.find(token));
     return found && !found.isExpired ? found.accountId : undefined;
   };
   await new Promise((resolve) => idp.listen(idpPort, '127.0.0.1', () => resolve(undefined)));

@@ -25,6 +25,10 @@ export function stormVariants({ ttlS, auth0MarginTtlS, only }) {
     { impl: 'axa-oidc-client', setting: 'renewal on its timer', ttlS, query: '' },
     { impl: 'axa-oidc-client', setting: 'renewal on demand', ttlS, query: '?renew=demand' },
     { impl: 'keycloak-js', setting: '', ttlS, query: '' },
+    { impl: 'okta-auth-js', setting: 'cross-tab services on (its default)', ttlS, query: '' },
+    { impl: 'okta-auth-js', setting: 'cross-tab services off', ttlS, query: '?services=off' },
+    // Its 30 s margin (hard-coded off localhost) counts a shorter token as expired from the start.
+    { impl: 'okta-auth-js', setting: `${ttlS + 30} s tokens, just past its 30 s margin`, ttlS: ttlS + 30, query: '', expiresEarlyS: 30 },
     { impl: 'supabase-auth-js', setting: 'lockless (its default), reuse interval 10 s', ttlS, query: '', reuseIntervalS: 10 },
     { impl: 'supabase-auth-js', setting: 'lockless (its default), reuse interval 0', ttlS, query: '', reuseIntervalS: 0 },
     { impl: 'supabase-auth-js', setting: 'lock: navigatorLock, reuse interval 10 s', ttlS, query: '?lock=1', reuseIntervalS: 10 },
