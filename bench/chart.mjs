@@ -19,7 +19,7 @@ export function renderChart(results) {
     `<text x="16" y="22" font-size="15" font-weight="600">sw-token-broker benchmark: ${esc(results.browser)}, ${results.cpus} cpus</text>`,
   ];
   // The peers (bench/peers/) beside the recipes, at the common token lifetime; the broker's own line is the main run's.
-  const peerRows = (results.peers?.storm ?? []).filter((/** @type {any} */ row) => row.impl !== 'broker' && row.ttlS === results.peers.settings.ttlS && row.refreshes !== null);
+  const peerRows = (results.peers?.storm ?? []).filter((/** @type {any} */ row) => row.impl !== 'broker' && (row.primary ?? row.ttlS === results.peers.settings.ttlS) && row.refreshes !== null);
   const storms = [...results.storm, ...peerRows];
   parts.push(linePanel({ x: 16, y: 44, w: 330, h: 300, title: 'Refreshes per storm (after expiry)', rows: storms, value: (/** @type {any} */ row) => row.refreshes, log: true }));
   parts.push(linePanel({ x: 376, y: 44, w: 330, h: 300, title: 'Failed requests per storm (%)', rows: storms, value: (/** @type {any} */ row) => (100 * row.failed) / row.requests, log: false, max: 100 }));

@@ -69,53 +69,105 @@ export function detailTables(r) {
   ].join('\n');
 }
 
-const PEER_NAMES = { broker: 'sw-token-broker', 'auth0-spa-js': 'auth0-spa-js', 'oidc-client-ts': 'oidc-client-ts', 'axa-oidc-client': '@axa-fr/oidc-client', 'keycloak-js': 'keycloak-js' };
+const PEER_NAMES = {
+  broker: 'sw-token-broker',
+  'auth0-spa-js': 'auth0-spa-js',
+  'oidc-client-ts': 'oidc-client-ts',
+  'axa-oidc-client': '@axa-fr/oidc-client',
+  'keycloak-js': 'keycloak-js',
+  'okta-auth-js': 'okta-auth-js',
+  'supabase-auth-js': 'supabase auth-js',
+};
 
-/** The peer comparison's tables: storms per library and tab count, then steady state and sizes. @param {any} r */
+/** A storm row's setup: its `setting` (runs since issue 43), else its token lifetime when not the common one. @param {any} row @param {any} p */
+const settingOf = (row, p) => row.setting ?? (row.ttlS !== p.settings.ttlS ? `${row.ttlS} s tokens` : '');
+
+/** The peer comparison's tables: storms per library, setup and tab count; what tells them apart; steady state and sizes. @param {any} r */
 export function peerTables(r) {
   const p = r.peers;
   if (!p) return 'No peer comparison in this run.';
   const tabCounts = [...new Set(p.storm.map((/** @type {any} */ row) => row.tabs))].sort((a, b) => Number(a) - Number(b));
-  // The broker first, then the others as PEER_NAMES lists them; a library's common lifetime before its other runs.
+  // The broker first, then the others as PEER_NAMES lists them; a library's first setup before its others.
   const order = Object.keys(PEER_NAMES);
-  const variants = [...new Set(p.storm.map((/** @type {any} */ row) => `${row.impl}|${row.ttlS}`))].sort((a, b) => {
-    const [[implA, ttlA], [implB, ttlB]] = [a.split('|'), b.split('|')];
-    return order.indexOf(implA) - order.indexOf(implB) || Number(ttlA !== String(p.settings.ttlS)) - Number(ttlB !== String(p.settings.ttlS));
-  });
+  /** @type {Array<[string, string]>} */
+  const variants = [];
+  for (const row of p.storm) if (!variants.some(([impl, setting]) => impl === row.impl && setting === settingOf(row, p))) variants.push([row.impl, settingOf(row, p)]);
+  const primaryFirst = (/** @type {[string, string]} */ [impl, setting]) => (p.storm.find((/** @type {any} */ row) => row.impl === impl && settingOf(row, p) === setting)?.primary ?? setting === '' ? 0 : 1);
+  variants.sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]) || primaryFirst(a) - primaryFirst(b) || a[1].localeCompare(b[1]));
   const name = (/** @type {string} */ impl) => `${PEER_NAMES[/** @type {keyof typeof PEER_NAMES} */ (impl)] ?? impl}${p.versions?.[impl] ? ` ${p.versions[impl]}` : ''}`;
   const range = (/** @type {number} */ value, /** @type {number[] | null} */ spread) => (spread && spread[0] !== spread[1] ? `${value} (${spread[0]}–${spread[1]})` : `${value}`);
-  const cell = (/** @type {string} */ variant, /** @type {number} */ tabs) => {
-    const [impl, ttlS] = variant.split('|');
-    const row = p.storm.find((/** @type {any} */ each) => each.impl === impl && String(each.ttlS) === ttlS && each.tabs === tabs);
+  const split = p.storm.some((/** @type {any} */ row) => row.stormRefreshes !== undefined);
+  const cell = (/** @type {[string, string]} */ [impl, setting], /** @type {number} */ tabs) => {
+    const row = p.storm.find((/** @type {any} */ each) => each.impl === impl && settingOf(each, p) === setting && each.tabs === tabs);
     if (!row) return '—';
     if (row.refreshes === null) return `could not run: ${row.errors[0]}`;
     const extras = [row.reuseDetected ? `reuse ${row.reuseDetected}` : '', row.sessionsLost ? `**lost ${row.sessionsLost}/${row.runs.length}**` : '', row.errors.length ? `${row.errors.length} run(s) failed` : ''].filter(Boolean);
-    return `${range(row.refreshes, row.refreshesRange)} / ${range(row.failed, row.failedRange)}${extras.length ? `, ${extras.join(', ')}` : ''}`;
+    const grants = split ? `${range(row.stormRefreshes, row.stormRefreshesRange)}${row.refreshesBefore ? ` (+${row.refreshesBefore})` : ''}` : range(row.refreshes, row.refreshesRange);
+    return `${grants} / ${range(row.failed, row.failedRange)}${extras.length ? `, ${extras.join(', ')}` : ''}`;
   };
   const steady = (/** @type {string} */ impl) => p.steady.find((/** @type {any} */ row) => row.impl === impl);
   const size = (/** @type {string} */ impl) => p.sizes.find((/** @type {any} */ row) => row.impl === impl);
+  const measured = [...Object.keys(PEER_NAMES), 'plain'].filter((impl) => steady(impl) || size(impl));
+  const grantsText = split
+    ? 'Refresh grants made by the storm (in brackets, those made before it from the login on: tab start-up, renewal timers) / failed requests'
+    : 'Refresh grants / failed requests';
   return [
-    `Against one oidc-provider (rotation on every refresh; a rotated refresh token presented again revokes the grant), each library logging in by its own redirect flow. Refresh grants / failed requests (median of ${p.settings.runs} runs, min–max), from the login through a storm of N tabs × ${p.settings.requests} parallel requests right after a ${p.settings.ttlS} s access token expired (refreshed tokens live ${p.settings.refreshedTtlS} s):`,
+    ...(p.separateRun ? [`Measured by a separate \`npm run bench -- --peers-only\` run (${p.separateRun.date}${p.separateRun.browser ? `, ${p.separateRun.browser}` : ''}), merged into the committed results by bench/merge-peers.mjs; the tables above are the full run's.`, ''] : []),
+    `Against one oidc-provider (rotation on every refresh; a rotated refresh token presented again revokes the grant), each library logging in by its own flow (supabase auth-js by password, against a GoTrue-compatible endpoint). ${grantsText} (median of ${p.settings.runs} runs, min–max), N tabs × ${p.settings.requests} parallel requests right after a ${p.settings.ttlS} s access token expired (refreshed tokens live ${p.settings.refreshedTtlS} s):`,
     '',
-    `| library | ${tabCounts.map((tabs) => `${tabs} tab${Number(tabs) > 1 ? 's' : ''}`).join(' | ')} |`,
+    `| library, setup | ${tabCounts.map((tabs) => `${tabs} tab${Number(tabs) > 1 ? 's' : ''}`).join(' | ')} |`,
     `|---|${tabCounts.map(() => '---').join('|')}|`,
-    ...variants.map((variant) => {
-      const [impl, ttlS] = variant.split('|');
-      const label = `${name(impl)}${Number(ttlS) !== p.settings.ttlS ? `, ${ttlS} s tokens` : ''}`;
-      return `| ${label} | ${tabCounts.map((tabs) => cell(variant, /** @type {number} */ (tabs))).join(' | ')} |`;
-    }),
+    ...variants.map((variant) => `| ${name(variant[0])}${variant[1] ? `, ${variant[1]}` : ''} | ${tabCounts.map((tabs) => cell(variant, /** @type {number} */ (tabs))).join(' | ')} |`),
+    '',
+    ...stormVerdicts(p, variants, (/** @type {[string, string]} */ [impl, setting]) => `${PEER_NAMES[/** @type {keyof typeof PEER_NAMES} */ (impl)] ?? impl}${setting ? ` (${setting})` : ''}`),
+    ...(p.traits?.length ? ['', traitsTable(p, name)] : []),
     '',
     `Steady state (one tab, a long-lived token, ${p.settings.steadyRounds} interleaved rounds of ${p.settings.steadyRequests} sequential requests each), and what each page loads for auth (minified, gzipped, axios not counted):`,
     '',
     '| library | p50 ms | p95 ms | page | service worker |',
     '|---|---|---|---|---|',
     // Only the libraries this run measured (a run limited with --peers has fewer).
-    ...[...Object.keys(PEER_NAMES), 'plain'].filter((impl) => steady(impl) || size(impl)).map((impl) => {
+    ...measured.map((impl) => {
       const s = steady(impl);
       const z = size(impl);
       const kb = (/** @type {number | null | undefined} */ bytes) => (bytes ? `${(bytes / 1000).toFixed(1)} kB` : '—');
       return `| ${impl === 'plain' ? 'plain axios, fixed token' : name(impl)} | ${s?.p50Ms ?? '—'} | ${s?.p95Ms ?? '—'} | ${kb(z?.pageGzipBytes)} | ${kb(z?.workerGzipBytes)} |`;
     }),
+  ].join('\n');
+}
+
+/**
+ * What the storm table shows, said from its rows: which setups never lost the session, which
+ * also failed no request, which made exactly one grant per storm.
+ * @param {any} p @param {Array<[string, string]>} variants @param {(variant: [string, string]) => string} label
+ */
+function stormVerdicts(p, variants, label) {
+  const rowsOf = (/** @type {[string, string]} */ [impl, setting]) => p.storm.filter((/** @type {any} */ row) => row.impl === impl && settingOf(row, p) === setting);
+  const measuredFully = variants.filter((variant) => rowsOf(variant).every((/** @type {any} */ row) => row.refreshes !== null && !row.errors.length));
+  const runsOf = (/** @type {[string, string]} */ variant) => rowsOf(variant).flatMap((/** @type {any} */ row) => row.runs);
+  const neverLost = measuredFully.filter((variant) => runsOf(variant).every((/** @type {any} */ run) => !run.sessionLost));
+  const clean = neverLost.filter((variant) => runsOf(variant).every((/** @type {any} */ run) => run.failed === 0));
+  const oneGrant = clean.filter((variant) => runsOf(variant).every((/** @type {any} */ run) => (run.stormRefreshes ?? run.refreshes) === 1 && !run.refreshesBefore));
+  const lost = measuredFully.filter((variant) => !neverLost.includes(variant));
+  const list = (/** @type {Array<[string, string]>} */ some) => (some.length ? some.map(label).join('; ') : 'none');
+  return [
+    `In every run at every tab count: **exactly one grant and nothing failed or lost**: ${list(oneGrant)}. Nothing failed or lost, with more grants: ${list(clean.filter((variant) => !oneGrant.includes(variant)))}. Session kept but requests failed: ${list(neverLost.filter((variant) => !clean.includes(variant)))}. **Session lost in at least one run**: ${list(lost)}.`,
+  ];
+}
+
+/** What tells the libraries apart beside the storm (bench/peers/traits.mjs). @param {any} p @param {(impl: string) => string} name */
+function traitsTable(p, name) {
+  const kept = (/** @type {string | null | undefined} */ value) => (value === 'lost' ? '**lost**' : value ?? '— (no worker)');
+  return [
+    "Where page script can read the refresh token the library was handed (localStorage, sessionStorage, document.cookie, every IndexedDB database of the origin; and a heap snapshot of the page), and the session after the service worker is stopped (CDP) and after the browser is closed and started again with the same profile (kept: the next API request succeeds without a new login); each library in its first setup above:",
+    '',
+    '| library | refresh token readable in | in the page heap | worker stopped | browser restarted |',
+    '|---|---|---|---|---|',
+    ...p.traits.map((/** @type {any} */ row) =>
+      row.error
+        ? `| ${name(row.impl)} | could not run: ${row.error} | | | |`
+        : `| ${name(row.impl)} | ${row.refreshTokenIn.length ? row.refreshTokenIn.join(', ') : 'nowhere'} | ${row.refreshTokenInPageHeap ? 'yes' : 'no'} | ${kept(row.afterWorkerStopped)} | ${kept(row.afterBrowserRestart)} |`,
+    ),
   ].join('\n');
 }
 

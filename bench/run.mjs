@@ -349,6 +349,10 @@ async function main() {
     if (peersOnly) {
       const bundle = await section('bundle', measureBundles);
       const peers = await section('peers', () => measurePeers(browser, PEER_SETTINGS, { brokerPageGzipBytes: bundle.pageGzipBytes, brokerWorkerGzipBytes: bundle.workerOauthGzipBytes }));
+      // What bench/merge-peers.mjs names beside the tables when this run's peers join a full run's results.
+      measured.browser = `Chromium ${browser.version()}`;
+      measured.peersSeconds = Math.round((Date.now() - started) / 1000);
+      writeFileSync(partialFile, `${JSON.stringify(measured, null, 2)}\n`);
       for (const row of peers.storm) console.log(`${row.impl.padEnd(20)} ttl ${String(row.ttlS).padStart(3)} s ${String(row.tabs).padStart(2)} tabs  refreshes ${row.refreshes}  reuse ${row.reuseDetected}  failed ${row.failed}  sessions lost ${row.sessionsLost}${row.errors.length ? `  errors ${row.errors.length}` : ''}`);
       console.log(`\nwrote ${partialFile}`);
       return;

@@ -74,6 +74,8 @@ export function peerPorts() {
     { variable: 'PEER_KEYCLOAK_PORT', port: portFrom('PEER_KEYCLOAK_PORT', port + 5), what: 'the peer comparison: keycloak-js', peer: 'keycloak-js' },
     { variable: 'PEER_SUPABASE_PORT', port: portFrom('PEER_SUPABASE_PORT', port + 6), what: 'the peer comparison: supabase auth-js (and its GoTrue-compatible endpoint)', peer: 'supabase-auth-js' },
     { variable: 'PEER_OKTA_PORT', port: portFrom('PEER_OKTA_PORT', port + 7), what: 'the peer comparison: okta-auth-js', peer: 'okta-auth-js' },
+    { variable: 'PEER_MSAL_PORT', port: portFrom('PEER_MSAL_PORT', port + 8), what: 'the peer comparison: msal-browser', peer: 'msal-browser' },
+    { variable: 'PEER_MSAL_IDP_PORT', port: portFrom('PEER_MSAL_IDP_PORT', port + 9), what: "the peer comparison: msal-browser's https provider" },
   ]);
 }
 

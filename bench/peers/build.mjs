@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { build } from 'vite';
 
 export const PEER_ROOT = 'dist/bench-peers';
-const PAGES = { 'auth0-spa-js': 'auth0.ts', 'oidc-client-ts': 'oidc-client-ts.ts', 'axa-oidc-client': 'axa.ts', 'keycloak-js': 'keycloak.ts', 'supabase-auth-js': 'supabase.ts', 'okta-auth-js': 'okta.ts' };
+const PAGES = { 'auth0-spa-js': 'auth0.ts', 'oidc-client-ts': 'oidc-client-ts.ts', 'axa-oidc-client': 'axa.ts', 'keycloak-js': 'keycloak.ts', 'supabase-auth-js': 'supabase.ts', 'okta-auth-js': 'okta.ts', 'msal-browser': 'msal.ts' };
 
 /** @param {string} title @param {string} script @param {boolean} module @param {string} [before] a classic script to load first */
 const html = (title, script, module, before) =>

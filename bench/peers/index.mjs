@@ -19,7 +19,7 @@ import { measureTraits } from './traits.mjs';
 
 /** The versions measured: what package-lock.json resolved. */
 const VERSIONS = Object.fromEntries(
-  [['auth0-spa-js', '@auth0/auth0-spa-js'], ['oidc-client-ts', 'oidc-client-ts'], ['axa-oidc-client', '@axa-fr/oidc-client'], ['keycloak-js', 'keycloak-js'], ['supabase-auth-js', '@supabase/auth-js'], ['okta-auth-js', '@okta/okta-auth-js']].map(([peer, name]) => [
+  [['auth0-spa-js', '@auth0/auth0-spa-js'], ['oidc-client-ts', 'oidc-client-ts'], ['axa-oidc-client', '@axa-fr/oidc-client'], ['keycloak-js', 'keycloak-js'], ['supabase-auth-js', '@supabase/auth-js'], ['okta-auth-js', '@okta/okta-auth-js'], ['msal-browser', '@azure/msal-browser']].map(([peer, name]) => [
     peer,
     JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')).version,
   ]),
@@ -38,7 +38,9 @@ export const DEVIATIONS = {
   'axa-oidc-client':
     'refresh_time_before_tokens_expiration_in_second: 1 (default 120): the same loop otherwise; service_worker_only with its OidcServiceWorker.js and a trusted-domains file naming the provider and the page origin; requests through fetchWithTokens (axios with the fetch adapter); run with its renewal timer (its default) and on demand (token_automatic_renew_mode: AutomaticOnlyWhenFetchExecuted)',
   'okta-auth-js':
-    "as its docs set up an SPA (PKCE by redirect, tokens in localStorage, start() for its services, getOrRenewAccessToken() before a request, renewTokens() and one retry on a 401), against a second instance of the provider mounted at /okta, because okta-auth-js strips the issuer's trailing slash and the root instance's has one (auth0-spa-js needs it); its endpoints from discovery (an Okta org's /oauth2/v1 paths are not the provider's); run with its cross-tab services (syncStorage, leaderElection) on, its default, and off; it treats a token as expired 30 s early (hard-coded off localhost), so it is also run with tokens just past that margin (32 s)",
+    "as its docs set up an SPA (PKCE by redirect, tokens in localStorage, start() for its services, getOrRenewAccessToken() before a request, renewTokens() and one retry on a 401), against a second instance of the provider mounted at /okta, because okta-auth-js strips the issuer's trailing slash and the root instance's has one (auth0-spa-js needs it); its endpoints from discovery (an Okta org's /oauth2/v1 paths are not the provider's); run with its cross-tab services on (syncStorage, which brings its leader election: only the leading tab auto-renews), its default, and off; it treats a token as expired 30 s early (hard-coded off localhost), so it is also run with tokens just past that margin (32 s)",
+  'msal-browser':
+    "as its docs set up an SPA against a provider that is not Entra ID (protocolMode OIDC, the provider in knownAuthorities, login by redirect, acquireTokenSilent() before each request, forceRefresh and one retry on a 401), with a scope for the API (api:read); its provider is a third instance of the oidc-provider, over https with a self-signed loopback certificate (msal takes only an https authority; the browser ignores certificate errors); its cache in localStorage (its docs' setting for a login shared by tabs) and in sessionStorage (its default; each new tab logs in with ssoSilent() in a hidden iframe); it renews a token 300 s before expiry (tokenRenewalOffsetSeconds), so it is run with tokens just past that margin (302 s), and with 2 s tokens in localStorage",
   'supabase-auth-js':
     "GoTrueClient as supabase-js sets it up in a browser (session in localStorage, autoRefreshToken, getSession() before each request, as supabase-js's fetch does), logging in by password; Supabase's server is not available here, so its /auth/v1 is bench/peers/gotrue.mjs on the page's origin, which follows GoTrue's refresh-token rules (docs/benchmark.md names the files): by default lockless, with reuse interval 10 s (Supabase's default) and 0; and with its deprecated Web Locks lock (lock: navigatorLock)",
   'keycloak-js':
@@ -57,7 +59,8 @@ export async function measurePeers(browser, settings, brokerSizes) {
   const sitePorts = Object.fromEntries(PEERS.map((peer) => [peer, ports.find((use) => use.peer === peer)?.port ?? 0]));
   const origins = Object.fromEntries(Object.entries(sitePorts).map(([peer, port]) => [peer, `http://127.0.0.1:${port}`]));
   await buildPeerPages({ idpOrigin: `http://127.0.0.1:${idpPort}`, origins });
-  const servers = await startPeerServers({ idpPort, ports: /** @type {any} */ (sitePorts), root: PEER_ROOT });
+  const msalIdpPort = ports.find((use) => use.variable === 'PEER_MSAL_IDP_PORT')?.port ?? 0;
+  const servers = await startPeerServers({ idpPort, msalIdpPort, ports: /** @type {any} */ (sitePorts), root: PEER_ROOT });
   try {
     const step = (/** @type {string} */ name) => !settings.steps || settings.steps.includes(name);
     const peers = PEERS.filter((peer) => !settings.only || settings.only.includes(peer));
@@ -80,7 +83,7 @@ export async function measurePeers(browser, settings, brokerSizes) {
  */
 async function measureSteady(browser, servers, { steadyRounds, steadyRequests }) {
   servers.setAccessTtl(3600);
-  const context = await browser.newContext();
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
   try {
     /** @type {Record<string, import('playwright-core').Page>} */
     const tabs = {};
@@ -92,7 +95,7 @@ async function measureSteady(browser, servers, { steadyRounds, steadyRequests })
         const tab = await context.newPage();
         await tab.goto(`${servers.origin(peer)}/`);
         await tab.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 30_000 });
-        await loginByRedirect(tab, peer, new URL(servers.issuer).origin);
+        await loginByRedirect(tab, peer);
         tabs[peer] = tab;
       } catch (error) {
         errors[peer] = why(error);
@@ -143,7 +146,7 @@ async function measureSizes(broker) {
   const gzip = (/** @type {string} */ file) => gzipSync(readFileSync(file), { level: 9 }).length;
   /** @type {Array<{ impl: string, pageGzipBytes: number, workerGzipBytes: number | null }>} */
   const rows = [{ impl: 'broker', pageGzipBytes: broker.brokerPageGzipBytes, workerGzipBytes: broker.brokerWorkerGzipBytes }];
-  for (const impl of ['auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'okta-auth-js', 'supabase-auth-js']) {
+  for (const impl of ['auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'okta-auth-js', 'msal-browser', 'supabase-auth-js']) {
     const outDir = join(PEER_ROOT, '.sizes', impl);
     // Everything the library's entry pulls in, in one minified file.
     await build({

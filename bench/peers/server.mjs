@@ -11,11 +11,13 @@
  * provider's routes are mapped to those paths; the other libraries use discovery and follow.
  */
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import Provider, { errors } from 'oidc-provider';
 import { createGoTrue } from './gotrue.mjs';
+import { selfSignedLoopbackCertificate } from './tls.mjs';
 
 /** The API's audience: keycloak-js reads its access tokens as JWTs (Keycloak issues them), so its client gets JWTs for this resource. */
 const BENCH_API = 'urn:sw-token-broker:bench-api';
@@ -32,14 +34,15 @@ const unwrapRefreshToken = (wrapped) => {
 };
 
 /** The libraries, each with its client id and the folder its page is built into (dist/bench-peers/<name>/). */
-export const PEERS = /** @type {const} */ (['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'okta-auth-js', 'supabase-auth-js']);
+export const PEERS = /** @type {const} */ (['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'okta-auth-js', 'msal-browser', 'supabase-auth-js']);
 /**
  * The peers of the provider at the root (issuer with a trailing slash, as auth0-spa-js
  * requires); okta-auth-js strips that slash and compares exactly, so its client lives on a
  * second instance mounted at /okta (issuer without one); supabase auth-js talks to its
- * GoTrue-compatible endpoint instead.
+ * GoTrue-compatible endpoint instead; msal-browser takes only an https authority, so its
+ * client lives on a third instance that listens with TLS on a port of its own.
  */
-const ROOT_PEERS = PEERS.filter((peer) => peer !== 'supabase-auth-js' && peer !== 'okta-auth-js');
+const ROOT_PEERS = PEERS.filter((peer) => peer !== 'supabase-auth-js' && peer !== 'okta-auth-js' && peer !== 'msal-browser');
 const OKTA_MOUNT = '/okta';
 /** @typedef {typeof PEERS[number]} Peer */
 
@@ -50,9 +53,9 @@ const zero = () => ({ logins: 0, refreshes: 0, refreshesRejected: 0, reuseDetect
 
 /**
  * Starts the provider and the libraries' origins.
- * @param {{ idpPort: number, ports: Record<Peer, number>, root: string }} options `root`: the built pages, one folder per library
+ * @param {{ idpPort: number, msalIdpPort: number, ports: Record<Peer, number>, root: string }} options `root`: the built pages, one folder per library
  */
-export async function startPeerServers({ idpPort, ports, root }) {
+export async function startPeerServers({ idpPort, msalIdpPort, ports, root }) {
   const issuer = `http://127.0.0.1:${idpPort}/`;
   const origin = (/** @type {Peer} */ peer) => `http://127.0.0.1:${ports[peer]}`;
   /** @type {Record<string, ReturnType<typeof zero>>} */
@@ -63,8 +66,8 @@ export async function startPeerServers({ idpPort, ports, root }) {
   /** The refresh tokens each library was handed, in the form it got them (keycloak-js: wrapped). @type {Record<string, Set<string>>} */
   const handedOut = Object.fromEntries(PEERS.map((peer) => [peer, new Set()]));
 
-  /** @param {string} issuer @param {readonly Peer[]} peers */
-  const makeProvider = (issuer, peers) => {
+  /** @param {string} issuer @param {readonly Peer[]} peers @param {boolean} [crossSite] its session cookies sent in cross-site frames (msal's https provider, http pages) */
+  const makeProvider = (issuer, peers, crossSite = false) => {
     const provider = new Provider(issuer, {
       clients: peers.map((peer) => ({
         client_id: peer,
@@ -79,7 +82,8 @@ export async function startPeerServers({ idpPort, ports, root }) {
       rotateRefreshToken: true,
       issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
       clientBasedCORS: () => true,
-      scopes: ['openid', 'profile', 'email', 'offline_access'],
+      // api:read: a scope for the API, as msal-browser asks for one (an access token for OpenID scopes alone is not what it caches).
+      scopes: ['openid', 'profile', 'email', 'offline_access', 'api:read'],
       ttl: { AccessToken: () => accessTtlSeconds, AuthorizationCode: 60, IdToken: 3600, RefreshToken: 24 * 3600, Grant: 24 * 3600, Session: 24 * 3600, Interaction: 3600 },
       features: {
         devInteractions: { enabled: true },
@@ -96,7 +100,7 @@ export async function startPeerServers({ idpPort, ports, root }) {
         },
       },
       findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
-      cookies: { keys: ['sw-token-broker-bench-only'] },
+      cookies: { keys: ['sw-token-broker-bench-only'], ...(crossSite ? { long: { sameSite: 'none', secure: true }, short: { sameSite: 'none', secure: true } } : {}) },
     });
     const statsOf = (/** @type {any} */ ctx) => stats[ctx.oidc?.client?.clientId ?? ctx.oidc?.params?.client_id] ?? zero();
     provider.on('grant.success', (ctx) => {
@@ -129,6 +133,10 @@ export async function startPeerServers({ idpPort, ports, root }) {
   const provider = makeProvider(issuer, ROOT_PEERS);
   const oktaProvider = makeProvider(`${issuer}${OKTA_MOUNT.slice(1)}`, ['okta-auth-js']);
   const oktaCallback = oktaProvider.callback();
+  const msalIssuer = `https://127.0.0.1:${msalIdpPort}`;
+  const msalProvider = makeProvider(msalIssuer, ['msal-browser'], true);
+  const msalIdp = createHttpsServer(selfSignedLoopbackCertificate(), msalProvider.callback());
+  await new Promise((resolve) => msalIdp.listen(msalIdpPort, '127.0.0.1', () => resolve(undefined)));
   const rootCallback = provider.callback();
   // Mounted as express mounts it (oidc-provider's documented way): the path without the prefix, the full one in originalUrl.
   const idp = createServer((req, res) => {
@@ -142,7 +150,7 @@ export async function startPeerServers({ idpPort, ports, root }) {
   /** The user of a valid, unexpired access token (opaque: the provider's store; JWT: signature, issuer, audience, exp), else undefined. @param {string} token */
   const userOf = async (token) => {
     if (token.split('.').length === 3) return jwtVerify(token, jwks, { issuer, audience: BENCH_API }).then(({ payload }) => payload.sub, () => undefined);
-    const found = (await provider.AccessToken.find(token)) ?? (await oktaProvider.AccessToken.find(token));
+    const found = (await provider.AccessToken.find(token)) ?? (await oktaProvider.AccessToken.find(token)) ?? (await msalProvider.AccessToken.find(token));
     return found && !found.isExpired ? found.accountId : undefined;
   };
   await new Promise((resolve) => idp.listen(idpPort, '127.0.0.1', () => resolve(undefined)));
@@ -175,7 +183,7 @@ export async function startPeerServers({ idpPort, ports, root }) {
         }
         return json(200, { user, at: Date.now() });
       }
-      if (url.pathname === '/auth/config') return json(200, { peer, issuer });
+      if (url.pathname === '/auth/config') return json(200, { peer, issuer: peer === 'msal-browser' ? msalIssuer : issuer });
       if (peer === 'supabase-auth-js') {
         const readJson = async () => JSON.parse((await new Response(/** @type {any} */ (req)).text()) || '{}');
         const answer = await gotrue.handle(req.method ?? 'GET', url, readJson, req.headers.authorization);
@@ -227,6 +235,6 @@ export async function startPeerServers({ idpPort, ports, root }) {
     setReuseInterval: (seconds) => void (reuseIntervalSeconds = seconds),
     /** @param {number} seconds */
     setAccessTtl: (seconds) => void (accessTtlSeconds = seconds),
-    close: () => Promise.all([idp, ...sites].map((server) => new Promise((resolve) => server.close(() => resolve(undefined))))),
+    close: () => Promise.all([idp, msalIdp, ...sites].map((server) => new Promise((resolve) => server.close(() => resolve(undefined))))),
   };
 }

@@ -2,8 +2,8 @@
 // default, shared by the tabs), `start()` for its services, and before a request
 // `getOrRenewAccessToken()` (the refresh grant when the token has expired, 30 s early, its
 // hard-coded margin off localhost); a 401 renews and retries once. By default its cross-tab
-// services run (syncStorage, and leaderElection so only one tab renews on its timer);
-// `?services=off` turns them off (each tab renews on its own).
+// services run (syncStorage, which brings leader election: only the leading tab auto-renews);
+// `?services=off` turns syncStorage off (each tab auto-renews on its own).
 import { OktaAuth } from '@okta/okta-auth-js';
 import axios, { type AxiosError, type InternalAxiosRequestConfig } from 'axios';
 import { issuerOfThisOrigin, ready, variantSetting } from './shared.js';
@@ -26,7 +26,7 @@ const okta = new OktaAuth({
   revokeUrl: discovery.revocation_endpoint,
   logoutUrl: discovery.end_session_endpoint,
   tokenManager: { storage: 'localStorage', autoRenew: true },
-  services: { autoRenew: true, syncStorage: crossTab, leaderElection: crossTab },
+  services: { autoRenew: true, syncStorage: crossTab },
 });
 if (location.pathname === '/callback') {
   await okta.handleRedirect();

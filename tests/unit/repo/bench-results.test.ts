@@ -31,19 +31,31 @@ describe('docs/bench.json', () => {
     expect(results).toMatchObject({ browser: expect.stringMatching(/^Chromium /), node: expect.any(String), cpus: expect.any(Number) });
   });
 
-  it('has the peers, every library at every tab count, each row measured or saying why not', () => {
+  it('has the peers, every library and setup at every tab count, each row measured or saying why not', () => {
     const { peers } = results;
-    for (const impl of ['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client']) {
+    const libraries = ['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'okta-auth-js', 'supabase-auth-js'];
+    for (const impl of libraries) {
       const rows = peers.storm.filter((row: { impl: string }) => row.impl === impl);
       expect(rows.map((row: { tabs: number }) => row.tabs)).toEqual(expect.arrayContaining([1, 2, 4, 8]));
       for (const row of rows) {
         if (row.refreshes === null) expect(row.errors.length).toBeGreaterThan(0);
-        else expect(row).toMatchObject({ refreshes: expect.any(Number), reuseDetected: expect.any(Number), failed: expect.any(Number), sessionsLost: expect.any(Number) });
+        // The storm's own grants apart from those made before it (timers, tab start-up).
+        else expect(row).toMatchObject({ setting: expect.any(String), refreshes: expect.any(Number), refreshesBefore: expect.any(Number), stormRefreshes: expect.any(Number), reuseDetected: expect.any(Number), failed: expect.any(Number), sessionsLost: expect.any(Number) });
       }
       expect(peers.deviations[impl]).toEqual(expect.any(String));
       expect(peers.sizes.find((row: { impl: string }) => row.impl === impl)).toMatchObject({ pageGzipBytes: expect.any(Number) });
+      // What tells them apart, filled for every library: where page script finds its refresh token, the session after a restart (and a stopped worker where there is one).
+      const traits = peers.traits.find((row: { impl: string }) => row.impl === impl);
+      expect(traits).toMatchObject({ refreshTokenIn: expect.any(Array), refreshTokenInPageHeap: expect.any(Boolean), afterBrowserRestart: expect.stringMatching(/^(kept|lost)$/) });
+      expect(traits.afterWorkerStopped === null || ['kept', 'lost'].includes(traits.afterWorkerStopped)).toBe(true);
     }
-    expect(peers.steady.map((row: { impl: string }) => row.impl)).toEqual(expect.arrayContaining(['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'plain']));
+    // The setups a fair reader asks about, each its own row.
+    const settings = (impl: string) => new Set(peers.storm.filter((row: { impl: string }) => row.impl === impl).map((row: { setting: string }) => row.setting));
+    expect(settings('oidc-client-ts')).toEqual(new Set(['renewal on its timer', 'renewal on demand']));
+    expect(settings('axa-oidc-client')).toEqual(new Set(['renewal on its timer', 'renewal on demand']));
+    expect([...settings('okta-auth-js')]).toEqual(expect.arrayContaining(['cross-tab services on (its default)', 'cross-tab services off']));
+    expect([...settings('supabase-auth-js')].join()).toMatch(/lockless.*reuse interval 10 s.*|lock: navigatorLock/);
+    expect(peers.steady.map((row: { impl: string }) => row.impl)).toEqual(expect.arrayContaining([...libraries, 'plain']));
   });
 
   it('is what the README and docs/benchmark.md show', () => {
@@ -61,7 +73,7 @@ describe('docs/bench.json', () => {
   it('draws every implementation and mode in docs/bench.svg', () => {
     const svg = renderChart(results);
     const modes = results.overhead.map((row: { mode: string }) => row.mode);
-    const peers = results.peers ? ['auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client'] : [];
+    const peers = results.peers ? ['auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'okta-auth-js', 'supabase-auth-js'] : [];
     for (const label of ['broker', 'recipe', 'axios-auth-refresh', ...peers, ...modes]) expect(svg).toContain(`>${label}<`);
     expect(readFileSync('docs/bench.svg', 'utf8')).toBe(svg);
   });
