@@ -36,6 +36,14 @@ export async function buildPeerPages({ idpOrigin, origins }) {
   writeFileSync(join(axa, 'OidcTrustedDomains.js'), `const trustedDomains = { default: ${JSON.stringify([idpOrigin, origins['axa-oidc-client']])} };\n`);
   // keycloak-js's silent check-sso: the provider's answer comes back in a hidden iframe, which hands its URL to the page.
   writeFileSync(join(PEER_ROOT, 'keycloak-js', 'silent-check-sso.html'), '<!doctype html><html><body><script>parent.postMessage(location.href, location.origin);</script></body></html>\n');
+  // msal-browser 5's silent iframe is answered to a page of its redirect bridge, as its docs set it up.
+  const msal = join(PEER_ROOT, 'msal-browser');
+  await build({
+    configFile: false,
+    logLevel: 'silent',
+    build: { outDir: msal, emptyOutDir: false, minify: true, target: 'es2022', lib: { entry: 'bench/peers/pages/msal-redirect.ts', formats: ['es'], fileName: () => 'redirect.js' } },
+  });
+  writeFileSync(join(msal, 'redirect.html'), html('msal-browser redirect bridge', '/redirect.js', true));
   const broker = join(PEER_ROOT, 'broker');
   mkdirSync(broker, { recursive: true });
   for (const file of ['oidc-page.js', 'oidc-sw.js']) {

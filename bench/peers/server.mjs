@@ -57,7 +57,9 @@ const zero = () => ({ logins: 0, refreshes: 0, refreshesRejected: 0, reuseDetect
  */
 export async function startPeerServers({ idpPort, msalIdpPort, ports, root }) {
   const issuer = `http://127.0.0.1:${idpPort}/`;
-  const origin = (/** @type {Peer} */ peer) => `http://127.0.0.1:${ports[peer]}`;
+  // msal-browser's page is https like its provider: same-site, so its silent iframe gets the provider's session cookie as in a real https deployment.
+  const origin = (/** @type {Peer} */ peer) => `${peer === 'msal-browser' ? 'https' : 'http'}://127.0.0.1:${ports[peer]}`;
+  const certificate = selfSignedLoopbackCertificate();
   /** @type {Record<string, ReturnType<typeof zero>>} */
   const stats = Object.fromEntries(PEERS.map((peer) => [peer, zero()]));
   let accessTtlSeconds = 60;
@@ -66,15 +68,15 @@ export async function startPeerServers({ idpPort, msalIdpPort, ports, root }) {
   /** The refresh tokens each library was handed, in the form it got them (keycloak-js: wrapped). @type {Record<string, Set<string>>} */
   const handedOut = Object.fromEntries(PEERS.map((peer) => [peer, new Set()]));
 
-  /** @param {string} issuer @param {readonly Peer[]} peers @param {boolean} [crossSite] its session cookies sent in cross-site frames (msal's https provider, http pages) */
-  const makeProvider = (issuer, peers, crossSite = false) => {
+  /** @param {string} issuer @param {readonly Peer[]} peers */
+  const makeProvider = (issuer, peers) => {
     const provider = new Provider(issuer, {
       clients: peers.map((peer) => ({
         client_id: peer,
         token_endpoint_auth_method: 'none',
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
-        redirect_uris: [`${origin(peer)}/`, `${origin(peer)}/callback`, `${origin(peer)}/oidc-callback`, `${origin(peer)}/authentication/callback`, `${origin(peer)}/authentication/silent-callback`, `${origin(peer)}/silent-check-sso.html`],
+        redirect_uris: [`${origin(peer)}/`, `${origin(peer)}/callback`, `${origin(peer)}/oidc-callback`, `${origin(peer)}/authentication/callback`, `${origin(peer)}/authentication/silent-callback`, `${origin(peer)}/silent-check-sso.html`, `${origin(peer)}/redirect.html`],
         post_logout_redirect_uris: [`${origin(peer)}/`],
       })),
       routes: { authorization: '/authorize', token: '/oauth/token', revocation: '/oauth/revoke', end_session: '/v2/logout', userinfo: '/userinfo', jwks: '/.well-known/jwks.json' },
@@ -100,7 +102,7 @@ export async function startPeerServers({ idpPort, msalIdpPort, ports, root }) {
         },
       },
       findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
-      cookies: { keys: ['sw-token-broker-bench-only'], ...(crossSite ? { long: { sameSite: 'none', secure: true }, short: { sameSite: 'none', secure: true } } : {}) },
+      cookies: { keys: ['sw-token-broker-bench-only'] },
     });
     const statsOf = (/** @type {any} */ ctx) => stats[ctx.oidc?.client?.clientId ?? ctx.oidc?.params?.client_id] ?? zero();
     provider.on('grant.success', (ctx) => {
@@ -134,8 +136,8 @@ export async function startPeerServers({ idpPort, msalIdpPort, ports, root }) {
   const oktaProvider = makeProvider(`${issuer}${OKTA_MOUNT.slice(1)}`, ['okta-auth-js']);
   const oktaCallback = oktaProvider.callback();
   const msalIssuer = `https://127.0.0.1:${msalIdpPort}`;
-  const msalProvider = makeProvider(msalIssuer, ['msal-browser'], true);
-  const msalIdp = createHttpsServer(selfSignedLoopbackCertificate(), msalProvider.callback());
+  const msalProvider = makeProvider(msalIssuer, ['msal-browser']);
+  const msalIdp = createHttpsServer(certificate, msalProvider.callback());
   await new Promise((resolve) => msalIdp.listen(msalIdpPort, '127.0.0.1', () => resolve(undefined)));
   const rootCallback = provider.callback();
   // Mounted as express mounts it (oidc-provider's documented way): the path without the prefix, the full one in originalUrl.
@@ -167,8 +169,10 @@ export async function startPeerServers({ idpPort, msalIdpPort, ports, root }) {
     },
   });
 
+  /** @type {(handler: import('node:http').RequestListener, peer: Peer) => import('node:http').Server} */
+  const serve = (handler, peer) => (peer === 'msal-browser' ? createHttpsServer(certificate, handler) : createServer(handler));
   const sites = PEERS.map((peer) =>
-    createServer(async (req, res) => {
+    serve(async (req, res) => {
       const url = new URL(req.url ?? '/', origin(peer));
       const counted = stats[peer];
       const json = (/** @type {number} */ status, /** @type {unknown} */ body) =>
@@ -219,7 +223,7 @@ export async function startPeerServers({ idpPort, msalIdpPort, ports, root }) {
       } catch {
         json(404, { error: 'not_found' });
       }
-    }),
+    }, peer),
   );
   await Promise.all(sites.map((site, i) => new Promise((resolve) => site.listen(ports[PEERS[i]], '127.0.0.1', () => resolve(undefined)))));
 
