@@ -5,7 +5,7 @@
  * spread of the round medians). Plain SVG, no dependency.
  */
 
-const COLORS = { broker: '#1a7f37', fallback: '#57606a', recipe: '#cf222e', 'axios-auth-refresh': '#9a6700', 'auth0-spa-js': '#bc4c00', 'oidc-client-ts': '#8250df', 'axa-oidc-client': '#0969da' };
+const COLORS = { broker: '#1a7f37', fallback: '#57606a', recipe: '#cf222e', 'axios-auth-refresh': '#9a6700', 'auth0-spa-js': '#bc4c00', 'oidc-client-ts': '#8250df', 'axa-oidc-client': '#0969da', 'keycloak-js': '#1b7c83', 'okta-auth-js': '#6e7781', 'msal-browser': '#bf3989', 'supabase-auth-js': '#4d2d00' };
 const MODE_COLORS = { plain: '#8c959f', passthrough: '#8c959f', handoff: '#1a7f37', sealed: '#0969da', vault: '#8250df' };
 const esc = (/** @type {string} */ text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
@@ -51,7 +51,8 @@ function linePanel({ x, y, w, h, title, rows, value, log, max }) {
   out.push(`<text x="${(left + right) / 2}" y="${bottom + 32}" text-anchor="middle" fill="#57606a">tabs</text>`);
   // Right of the recipes' last point (8 tabs) and above the broker's line: an empty corner.
   const legendX = right - 130;
-  let legendY = top + (bottom - top) * 0.4;
+  // Eleven series: the legend starts near the top so it stays inside the panel.
+  let legendY = top + 8;
   for (const impl of Object.keys(COLORS)) {
     const series = rows.filter((row) => row.impl === impl).sort((a, b) => a.tabs - b.tabs);
     if (!series.length) continue;

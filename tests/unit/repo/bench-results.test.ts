@@ -73,7 +73,7 @@ describe('docs/bench.json', () => {
   it('draws every implementation and mode in docs/bench.svg', () => {
     const svg = renderChart(results);
     const modes = results.overhead.map((row: { mode: string }) => row.mode);
-    const peers = results.peers ? ['auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'okta-auth-js', 'supabase-auth-js'] : [];
+    const peers = results.peers ? ['auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'okta-auth-js', 'msal-browser', 'supabase-auth-js'] : [];
     for (const label of ['broker', 'recipe', 'axios-auth-refresh', ...peers, ...modes]) expect(svg).toContain(`>${label}<`);
     expect(readFileSync('docs/bench.svg', 'utf8')).toBe(svg);
   });
