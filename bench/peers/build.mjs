@@ -5,7 +5,7 @@
  * library needs served beside it (axa's service worker and trusted-domains file; the broker's
  * OpenID fixture page and worker, from `npm run build:test`).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'vite';
 
@@ -17,17 +17,24 @@ const html = (title, script, module, before) =>
   `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>${before ? `<script src="${before}"></script>` : ''}<script${module ? ' type="module"' : ''} src="${script}"></script></body></html>\n`;
 
 /**
+ * Bundles one page entry as its users' bundlers would (minified ES module).
+ * @param {string} entry under bench/peers/pages @param {string} outDir @param {string} fileName @param {{ empty: boolean }} options `empty`: clear outDir first
+ */
+const bundlePage = (entry, outDir, fileName, { empty }) =>
+  build({
+    configFile: false,
+    logLevel: 'silent',
+    build: { outDir, emptyOutDir: empty, minify: true, target: 'es2022', lib: { entry: `bench/peers/pages/${entry}`, formats: ['es'], fileName: () => fileName } },
+  });
+
+/**
  * @param {{ idpOrigin: string, origins: Record<string, string> }} where the provider, and each library's origin (axa's trusted domains name them)
  */
 export async function buildPeerPages({ idpOrigin, origins }) {
   rmSync(PEER_ROOT, { recursive: true, force: true });
   for (const [peer, entry] of Object.entries(PAGES)) {
     const outDir = join(PEER_ROOT, peer);
-    await build({
-      configFile: false,
-      logLevel: 'silent',
-      build: { outDir, emptyOutDir: true, minify: true, target: 'es2022', lib: { entry: `bench/peers/pages/${entry}`, formats: ['es'], fileName: () => 'main.js' } },
-    });
+    await bundlePage(entry, outDir, 'main.js', { empty: true });
     writeFileSync(join(outDir, 'index.html'), html(peer, '/main.js', true));
   }
   const axa = join(PEER_ROOT, 'axa-oidc-client');
@@ -38,11 +45,7 @@ export async function buildPeerPages({ idpOrigin, origins }) {
   writeFileSync(join(PEER_ROOT, 'keycloak-js', 'silent-check-sso.html'), '<!doctype html><html><body><script>parent.postMessage(location.href, location.origin);</script></body></html>\n');
   // msal-browser 5's silent iframe is answered to a page of its redirect bridge, as its docs set it up.
   const msal = join(PEER_ROOT, 'msal-browser');
-  await build({
-    configFile: false,
-    logLevel: 'silent',
-    build: { outDir: msal, emptyOutDir: false, minify: true, target: 'es2022', lib: { entry: 'bench/peers/pages/msal-redirect.ts', formats: ['es'], fileName: () => 'redirect.js' } },
-  });
+  await bundlePage('msal-redirect.ts', msal, 'redirect.js', { empty: false });
   writeFileSync(join(msal, 'redirect.html'), html('msal-browser redirect bridge', '/redirect.js', true));
   const broker = join(PEER_ROOT, 'broker');
   mkdirSync(broker, { recursive: true });
@@ -51,5 +54,4 @@ export async function buildPeerPages({ idpOrigin, origins }) {
     copyFileSync(join('dist/idp', file), join(broker, file));
   }
   writeFileSync(join(broker, 'index.html'), html('broker', '/oidc-page.js', false, '/idp-config.js'));
-  void readFileSync;
 }

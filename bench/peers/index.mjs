@@ -13,7 +13,7 @@ import { build } from 'vite';
 import { peerPorts } from '../../scripts/ports.mjs';
 import { median, percentile, round, shuffled } from '../shared.mjs';
 import { PEER_ROOT, buildPeerPages } from './build.mjs';
-import { PEERS, startPeerServers } from './server.mjs';
+import { PEERS, peerOrigin, startPeerServers } from './server.mjs';
 import { loginByRedirect, measurePeerStorms } from './storm.mjs';
 import { measureTraits } from './traits.mjs';
 
@@ -57,7 +57,7 @@ export async function measurePeers(browser, settings, brokerSizes) {
   const idpPort = ports.find((use) => use.variable === 'PEER_IDP_PORT')?.port ?? 0;
   /** @type {Record<string, number>} */
   const sitePorts = Object.fromEntries(PEERS.map((peer) => [peer, ports.find((use) => use.peer === peer)?.port ?? 0]));
-  const origins = Object.fromEntries(Object.entries(sitePorts).map(([peer, port]) => [peer, `${peer === 'msal-browser' ? 'https' : 'http'}://127.0.0.1:${port}`]));
+  const origins = Object.fromEntries(PEERS.map((peer) => [peer, peerOrigin(peer, sitePorts[peer])]));
   await buildPeerPages({ idpOrigin: `http://127.0.0.1:${idpPort}`, origins });
   const msalIdpPort = ports.find((use) => use.variable === 'PEER_MSAL_IDP_PORT')?.port ?? 0;
   const servers = await startPeerServers({ idpPort, msalIdpPort, ports: /** @type {any} */ (sitePorts), root: PEER_ROOT });

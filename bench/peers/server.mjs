@@ -52,13 +52,19 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/cs
 const zero = () => ({ logins: 0, refreshes: 0, refreshesRejected: 0, reuseDetected: 0, apiCalls: 0, api401: 0 });
 
 /**
+ * Where a library's page is served. msal-browser's is https like its provider: same-site, so its
+ * silent iframe gets the provider's session cookie as in a real https deployment.
+ * @param {Peer} peer @param {number} port
+ */
+export const peerOrigin = (peer, port) => `${peer === 'msal-browser' ? 'https' : 'http'}://127.0.0.1:${port}`;
+
+/**
  * Starts the provider and the libraries' origins.
  * @param {{ idpPort: number, msalIdpPort: number, ports: Record<Peer, number>, root: string }} options `root`: the built pages, one folder per library
  */
 export async function startPeerServers({ idpPort, msalIdpPort, ports, root }) {
   const issuer = `http://127.0.0.1:${idpPort}/`;
-  // msal-browser's page is https like its provider: same-site, so its silent iframe gets the provider's session cookie as in a real https deployment.
-  const origin = (/** @type {Peer} */ peer) => `${peer === 'msal-browser' ? 'https' : 'http'}://127.0.0.1:${ports[peer]}`;
+  const origin = (/** @type {Peer} */ peer) => peerOrigin(peer, ports[peer]);
   const certificate = selfSignedLoopbackCertificate();
   /** @type {Record<string, ReturnType<typeof zero>>} */
   const stats = Object.fromEntries(PEERS.map((peer) => [peer, zero()]));
