@@ -120,6 +120,7 @@ export function peerTables(r) {
     ...variants.map((variant) => `| ${name(variant[0])}${variant[1] ? `, ${variant[1]}` : ''} | ${tabCounts.map((tabs) => cell(variant, /** @type {number} */ (tabs))).join(' | ')} |`),
     '',
     ...stormVerdicts(p, variants, (/** @type {[string, string]} */ [impl, setting]) => `${PEER_NAMES[/** @type {keyof typeof PEER_NAMES} */ (impl)] ?? impl}${setting ? ` (${setting})` : ''}`),
+    ...(p.earlierRuns?.length ? ['', lostAcrossRuns(p, variants, tabCounts, name)] : []),
     ...(p.traits?.length ? ['', traitsTable(p, name)] : []),
     '',
     `Steady state (one tab, a long-lived token, ${p.settings.steadyRounds} interleaved rounds of ${p.settings.steadyRequests} sequential requests each), and what each page loads for auth (minified, gzipped, axios not counted):`,
@@ -153,6 +154,42 @@ function stormVerdicts(p, variants, label) {
   return [
     `In every run at every tab count: **exactly one grant and nothing failed or lost**: ${list(oneGrant)}. Nothing failed or lost, with more grants: ${list(clean.filter((variant) => !oneGrant.includes(variant)))}. Session kept but requests failed: ${list(neverLost.filter((variant) => !clean.includes(variant)))}. **Session lost in at least one run**: ${list(lost)}.`,
   ];
+}
+
+/**
+ * Which "lost" cells an earlier run on the same machine reproduced (bench/merge-peers.mjs keeps
+ * its cells): per setup that lost the session in either run, sessions lost out of the runs at
+ * each tab count, in this run and in the earlier one, and whether the two agree that it loses.
+ * @param {any} p @param {Array<[string, string]>} variants @param {number[]} tabCounts @param {(impl: string) => string} name
+ */
+function lostAcrossRuns(p, variants, tabCounts, name) {
+  const earlier = p.earlierRuns[0];
+  /** @param {any[]} cells @param {[string, string]} variant @param {number} tabs */
+  const cellOf = (cells, [impl, setting], tabs) => cells.find((cell) => cell.impl === impl && settingOf(cell, p) === setting && cell.tabs === tabs);
+  const now = p.storm.map((/** @type {any} */ row) => ({ ...row, runs: row.runs.length - row.errors.length }));
+  const lostIn = (/** @type {any[]} */ cells, /** @type {[string, string]} */ variant) => tabCounts.map((tabs) => cellOf(cells, variant, tabs)).filter(Boolean);
+  const losing = variants.filter((variant) => [now, earlier.cells].some((cells) => lostIn(cells, variant).some((cell) => cell.sessionsLost > 0)));
+  const both = variants.filter((variant) => lostIn(earlier.cells, variant).length);
+  const text = (/** @type {any} */ cell) => (cell ? (cell.sessionsLost ? `**${cell.sessionsLost}/${cell.runs}**` : `0/${cell.runs}`) : '—');
+  /** Cells where the two runs agree on whether the session was lost. @param {[string, string]} variant */
+  const agreeing = (variant) => tabCounts.filter((tabs) => (cellOf(now, variant, tabs)?.sessionsLost > 0) === (cellOf(earlier.cells, variant, tabs)?.sessionsLost > 0)).length;
+  const pooled = (/** @type {[string, string]} */ variant) => {
+    const cells = [...lostIn(now, variant), ...lostIn(earlier.cells, variant)];
+    return `${cells.reduce((sum, cell) => sum + cell.sessionsLost, 0)} of ${cells.reduce((sum, cell) => sum + cell.runs, 0)}`;
+  };
+  const always = losing.filter((variant) => agreeing(variant) === tabCounts.length);
+  const label = (/** @type {Array<[string, string]>} */ some) => (some.length ? some.map(([impl, setting]) => `${PEER_NAMES[/** @type {keyof typeof PEER_NAMES} */ (impl)] ?? impl}${setting ? `, ${setting}` : ''}`).join('; ') : 'none');
+  return [
+    `Sessions lost out of the runs, this run beside an earlier run on the same machine (${earlier.date}${earlier.browser ? `, ${earlier.browser}` : ''}), for every setup that lost the session in either; ${both.length - losing.filter((variant) => both.includes(variant)).length} other setups measured in both lost nothing in either:`,
+    '',
+    `| library, setup | ${tabCounts.map((tabs) => `${tabs} tab${tabs > 1 ? 's' : ''}: this / earlier`).join(' | ')} | cells agreeing | lost, both runs pooled |`,
+    `|---|${tabCounts.map(() => '---').join('|')}|---|---|`,
+    ...losing.map((variant) => `| ${name(variant[0])}${variant[1] ? `, ${variant[1]}` : ''} | ${tabCounts.map((tabs) => `${text(cellOf(now, variant, tabs))} / ${text(cellOf(earlier.cells, variant, tabs))}`).join(' | ')} | ${agreeing(variant)} of ${tabCounts.length} | ${pooled(variant)} |`),
+    '',
+    `Both runs agree on every cell of: ${label(always)}.${
+      always.length < losing.length ? ` They differ on some cells of: ${label(losing.filter((variant) => !always.includes(variant)))}; there the session is lost in some runs only, a race whose rate the pooled column estimates and no single cell of 3 runs settles.` : ''
+    }`,
+  ].join('\n');
 }
 
 /** What tells the libraries apart beside the storm (bench/peers/traits.mjs). @param {any} p @param {(impl: string) => string} name */

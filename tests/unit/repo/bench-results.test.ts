@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderChart } from '../../../bench/chart.mjs';
+import { mergePeers } from '../../../bench/merge-peers.mjs';
 import { detailTables, peerSetup, peerTables, sizeLine, summaryTables } from '../../../bench/report.mjs';
 
 const results = JSON.parse(readFileSync('docs/bench.json', 'utf8'));
@@ -76,5 +77,25 @@ describe('docs/bench.json', () => {
     const peers = results.peers ? ['auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'okta-auth-js', 'msal-browser', 'supabase-auth-js'] : [];
     for (const label of ['broker', 'recipe', 'axios-auth-refresh', ...peers, ...modes]) expect(svg).toContain(`>${label}<`);
     expect(readFileSync('docs/bench.svg', 'utf8')).toBe(svg);
+  });
+
+  it('keeps the replaced run\'s lost cells when a peers-only run is merged, and says which cells the two agree on', () => {
+    const older = structuredClone(results);
+    // The run being replaced lost auth0-spa-js's session at 2 tabs in every run; the newer (the committed one, cloned) as it measured.
+    const cell = older.peers.storm.find((row: { impl: string; setting: string; tabs: number }) => row.impl === 'auth0-spa-js' && row.setting === '' && row.tabs === 2);
+    cell.sessionsLost = cell.runs.length;
+    const newer = structuredClone(results.peers);
+    newer.storm.find((row: { impl: string; setting: string; tabs: number }) => row.impl === 'auth0-spa-js' && row.setting === '' && row.tabs === 2).sessionsLost = 0;
+    const merged = mergePeers(older, newer, { date: '2026-12-05' });
+    expect(merged.peers.separateRun).toEqual({ date: '2026-12-05' });
+    expect(merged.peers.earlierRuns[0].cells).toContainEqual({ impl: 'auth0-spa-js', setting: '', tabs: 2, runs: cell.runs.length, sessionsLost: cell.runs.length });
+    const table = peerTables(merged);
+    // The comparison's row (the storm table's row has no "cells agreeing" column).
+    const auth0 = table.split('\n').find((line) => /^\| auth0-spa-js [\d.]+ \|.* \d+ of \d+ \|/.test(line));
+    expect(auth0).toContain(`0/${cell.runs.length} / **${cell.runs.length}/${cell.runs.length}**`);
+    expect(table).toMatch(/They differ on some cells of: [^.]*auth0-spa-js;/);
+    // Merged again, the newest replaced run comes first and at most three are kept.
+    const again = mergePeers(mergePeers(mergePeers(merged, newer, { date: 'c' }), newer, { date: 'd' }), newer, { date: 'e' });
+    expect(again.peers.earlierRuns.map((run: { date: string }) => run.date)).toEqual(['d', 'c', '2026-12-05']);
   });
 });
