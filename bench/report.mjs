@@ -5,6 +5,7 @@
  * `<!-- bench:... -->` markers, so the prose cannot drift from the committed results.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { lostCells } from './merge-peers.mjs';
 
 /** @param {any} r */
 export function summaryTables(r) {
@@ -166,7 +167,7 @@ function lostAcrossRuns(p, variants, tabCounts, name) {
   const earlier = p.earlierRuns[0];
   /** @param {any[]} cells @param {[string, string]} variant @param {number} tabs */
   const cellOf = (cells, [impl, setting], tabs) => cells.find((cell) => cell.impl === impl && settingOf(cell, p) === setting && cell.tabs === tabs);
-  const now = p.storm.map((/** @type {any} */ row) => ({ ...row, runs: row.runs.length - row.errors.length }));
+  const now = lostCells(p);
   const lostIn = (/** @type {any[]} */ cells, /** @type {[string, string]} */ variant) => tabCounts.map((tabs) => cellOf(cells, variant, tabs)).filter(Boolean);
   const losing = variants.filter((variant) => [now, earlier.cells].some((cells) => lostIn(cells, variant).some((cell) => cell.sessionsLost > 0)));
   const both = variants.filter((variant) => lostIn(earlier.cells, variant).length);
