@@ -16,6 +16,7 @@ import { PEER_ROOT, buildPeerPages } from './build.mjs';
 import { PEERS, peerOrigin, startPeerServers } from './server.mjs';
 import { loginByRedirect, measurePeerStorms } from './storm.mjs';
 import { measureTraits } from './traits.mjs';
+import { librariesOf } from './variants.mjs';
 
 /** The versions measured: what package-lock.json resolved. */
 const VERSIONS = Object.fromEntries(
@@ -40,7 +41,7 @@ export const DEVIATIONS = {
   'okta-auth-js':
     "as its docs set up an SPA (PKCE by redirect, tokens in localStorage, start() for its services, getOrRenewAccessToken() before a request, renewTokens() and one retry on a 401), against a second instance of the provider mounted at /okta, because okta-auth-js strips the issuer's trailing slash and the root instance's has one (auth0-spa-js needs it); its endpoints from discovery (an Okta org's /oauth2/v1 paths are not the provider's); run with its cross-tab services on (syncStorage, which brings its leader election: only the leading tab auto-renews), its default, and off; it treats a token as expired 30 s early (hard-coded off localhost), so it is also run with tokens just past that margin (32 s)",
   'msal-browser':
-    "as its docs set up an SPA against a provider that is not Entra ID (protocolMode OIDC, the provider in knownAuthorities, login by redirect, acquireTokenSilent() before each request, forceRefresh and one retry on a 401), with a scope for the API (api:read) and prompt=consent at login (OpenID grants offline_access only with it, and msal asks for offline_access again on every refresh); its provider is a third instance of the oidc-provider, over https with a self-signed loopback certificate, and its page is https too (msal takes only an https authority; the browser ignores certificate errors; page and provider same-site, as in a real https deployment, so the silent iframe gets the provider's session cookie); its cache in localStorage (its docs' setting for a login shared by tabs) and in sessionStorage (its default; each new tab logs in with ssoSilent() in a hidden iframe, answered to a page of msal 5's redirect bridge, broadcastResponseToMainFrame); msal-browser 5 leaves tokenRenewalOffsetSeconds unset unless the app sets it, so no early-expiry margin applies and an expired token is found by its 401",
+    "as its docs set up an SPA against a provider that is not Entra ID (protocolMode OIDC, the provider in knownAuthorities, login by redirect, acquireTokenSilent() before each request, forceRefresh and one retry on a 401), with a scope for the API (api:read) and prompt=consent at login (OpenID grants offline_access only with it, and msal asks for offline_access again on every refresh); its provider is a third instance of the oidc-provider, over https with a self-signed loopback certificate, and its page is https too (msal takes only an https authority; the browser ignores certificate errors; page and provider same-site, as in a real https deployment, so the silent iframe gets the provider's session cookie); its cache in localStorage (its docs' setting for a login shared by tabs) and in sessionStorage (its default; each new tab logs in with ssoSilent() in a hidden iframe, answered to a page of msal 5's redirect bridge, broadcastResponseToMainFrame); it treats a token as expired 300 s early (system.tokenRenewalOffsetSeconds, default 300), so with the storm's 2 s tokens (and 120 s refreshed ones) every acquireTokenSilent() refreshes (a tab's concurrent calls share one), and it is also run with tokens just past that margin (302 s); msal asks for offline_access again on every refresh, which oidc-provider refuses to a refresh token from a silent login (it grants offline_access only with prompt=consent), so its instance leaves offline_access out of a refresh request's scope, as Entra ID answers such a refresh",
   'supabase-auth-js':
     "GoTrueClient as supabase-js sets it up in a browser (session in localStorage, autoRefreshToken, getSession() before each request, as supabase-js's fetch does), logging in by password; Supabase's server is not available here, so its /auth/v1 is bench/peers/gotrue.mjs on the page's origin, which follows GoTrue's refresh-token rules (docs/benchmark.md names the files): by default lockless, with reuse interval 10 s (Supabase's default) and 0; and with its deprecated Web Locks lock (lock: navigatorLock)",
   'keycloak-js':
@@ -63,7 +64,7 @@ export async function measurePeers(browser, settings, brokerSizes) {
   const servers = await startPeerServers({ idpPort, msalIdpPort, ports: /** @type {any} */ (sitePorts), root: PEER_ROOT });
   try {
     const step = (/** @type {string} */ name) => !settings.steps || settings.steps.includes(name);
-    const peers = PEERS.filter((peer) => !settings.only || settings.only.includes(peer));
+    const peers = PEERS.filter((peer) => !settings.only || librariesOf(settings.only).includes(peer));
     const storm = step('storm') ? await measurePeerStorms(browser, servers, settings) : [];
     const steady = step('steady') ? await measureSteady(browser, servers, settings) : [];
     const traits = step('traits') ? await measureTraits(servers, peers) : [];

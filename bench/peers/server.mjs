@@ -10,8 +10,8 @@
  * auth0-spa-js builds its URLs from its domain (`/authorize`, `/oauth/token`), so the
  * provider's routes are mapped to those paths; the other libraries use discovery and follow.
  */
-import { createServer } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer, request as httpRequest } from 'node:http';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -143,6 +143,21 @@ export async function startPeerServers({ idpPort, msalIdpPort, ports, root }) {
   const oktaCallback = oktaProvider.callback();
   const msalIssuer = `https://127.0.0.1:${msalIdpPort}`;
   const msalProvider = makeProvider(msalIssuer, ['msal-browser']);
+  // msal-browser asks for offline_access again on every refresh. oidc-provider grants that scope
+  // only with prompt=consent (OpenID Core 11), so a tab logged in silently (ssoSilent, prompt=none)
+  // holds a refresh token without it and every refresh of that tab is refused (invalid_scope).
+  // Entra ID, msal's own provider, answers such a refresh; so does this instance: it leaves
+  // offline_access out of a refresh request's scope (docs/benchmark.md).
+  msalProvider.use(async (ctx, next) => {
+    if (ctx.method === 'POST' && ctx.path === '/oauth/token' && ctx.is('application/x-www-form-urlencoded')) {
+      const form = new URLSearchParams(await new Response(/** @type {any} */ (ctx.req)).text());
+      const scope = form.get('scope');
+      if (form.get('grant_type') === 'refresh_token' && scope !== null) form.set('scope', scope.split(' ').filter((each) => each !== 'offline_access').join(' '));
+      // oidc-provider reads a body parsed upstream from request.body.
+      /** @type {any} */ (ctx.request).body = Object.fromEntries(form);
+    }
+    await next();
+  });
   const msalIdp = createHttpsServer(certificate, msalProvider.callback());
   await new Promise((resolve) => msalIdp.listen(msalIdpPort, '127.0.0.1', () => resolve(undefined)));
   const rootCallback = provider.callback();
@@ -233,9 +248,34 @@ export async function startPeerServers({ idpPort, msalIdpPort, ports, root }) {
   );
   await Promise.all(sites.map((site, i) => new Promise((resolve) => site.listen(ports[PEERS[i]], '127.0.0.1', () => resolve(undefined)))));
 
+  /** A refresh grant sent as a library sends it; its status. @param {string} tokenUrl @param {Peer} peer @param {string} refreshToken */
+  const refreshStatus = (tokenUrl, peer, refreshToken) =>
+    new Promise((resolve, reject) => {
+      const body = new URLSearchParams({ grant_type: 'refresh_token', client_id: peer, refresh_token: refreshToken }).toString();
+      const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) };
+      // msal-browser's provider: trust its own certificate, nothing else.
+      const request = tokenUrl.startsWith('https:') ? httpsRequest(tokenUrl, { method: 'POST', headers, ca: certificate.cert }) : httpRequest(tokenUrl, { method: 'POST', headers });
+      request.on('response', (response) => response.resume().on('end', () => resolve(response.statusCode ?? 0))).on('error', reject).end(body);
+    });
+  /** Each library's provider, where its authorization and token endpoints are (supabase auth-js has none: it logs in by password at GoTrue). @param {Peer} peer */
+  const providerOf = (peer) => (peer === 'supabase-auth-js' ? null : peer === 'msal-browser' ? `${msalIssuer}/` : peer === 'okta-auth-js' ? `${issuer}${OKTA_MOUNT.slice(1)}/` : issuer);
+
   return {
     issuer,
     origin,
+    /** The authorization endpoint of `peer`'s provider, null for supabase auth-js (no provider session). @param {Peer} peer */
+    authorizeUrlOf: (peer) => (providerOf(peer) === null ? null : `${providerOf(peer)}authorize`),
+    /** Whether the last refresh token `peer` was handed still gets tokens: a refresh grant at its server, now. @param {Peer} peer */
+    refreshTokenAccepted: async (peer) => {
+      const last = [...handedOut[peer]].at(-1);
+      if (last === undefined) throw new Error(`${peer} was handed no refresh token`);
+      const provider = providerOf(peer);
+      if (provider === null) {
+        const answer = await gotrue.handle('POST', new URL(`${origin(peer)}/auth/v1/token?grant_type=refresh_token`), async () => ({ refresh_token: last }), undefined);
+        return answer !== false && answer.status === 200;
+      }
+      return (await refreshStatus(`${provider}oauth/token`, peer, unwrapRefreshToken(last))) === 200;
+    },
     /** @param {Peer} peer */
     stats: (peer) => ({ ...stats[peer] }),
     resetStats: () => PEERS.forEach((peer) => Object.assign(stats[peer], zero())),

@@ -7,6 +7,9 @@
  * variantSetting); `reuseIntervalS` is GoTrue's, for supabase auth-js.
  */
 
+/** msal-browser's default `system.tokenRenewalOffsetSeconds` (msal-common's DEFAULT_TOKEN_RENEWAL_OFFSET_SEC). */
+const MSAL_MARGIN_S = 300;
+
 /** @typedef {{ impl: string, setting: string, ttlS: number, query: string, reuseIntervalS?: number, expiresEarlyS?: number }} StormVariant `expiresEarlyS`: the library's own margin, so the storm fires once the library counts the token as expired */
 
 /**
@@ -29,12 +32,28 @@ export function stormVariants({ ttlS, auth0MarginTtlS, only }) {
     { impl: 'okta-auth-js', setting: 'cross-tab services off', ttlS, query: '?services=off' },
     // Its 30 s margin (hard-coded off localhost) counts a shorter token as expired from the start.
     { impl: 'okta-auth-js', setting: `${ttlS + 30} s tokens, just past its 30 s margin`, ttlS: ttlS + 30, query: '', expiresEarlyS: 30 },
-    // No margin row: msal-browser 5 leaves its tokenRenewalOffsetSeconds unset unless the app sets it (docs/benchmark.md).
+    // Its 300 s margin (system.tokenRenewalOffsetSeconds, default 300) counts a shorter token as
+    // expired from the start: every acquireTokenSilent() refreshes, concurrent calls of one tab shared.
     { impl: 'msal-browser', setting: 'localStorage (its docs, for tabs sharing a login)', ttlS, query: '' },
     { impl: 'msal-browser', setting: 'sessionStorage (its default)', ttlS, query: '?cache=session' },
+    { impl: 'msal-browser', setting: `localStorage, ${MSAL_MARGIN_S + 2} s tokens, just past its ${MSAL_MARGIN_S} s margin`, ttlS: MSAL_MARGIN_S + 2, query: '', expiresEarlyS: MSAL_MARGIN_S },
+    { impl: 'msal-browser', setting: `sessionStorage, ${MSAL_MARGIN_S + 2} s tokens, just past its ${MSAL_MARGIN_S} s margin`, ttlS: MSAL_MARGIN_S + 2, query: '?cache=session', expiresEarlyS: MSAL_MARGIN_S },
     { impl: 'supabase-auth-js', setting: 'lockless (its default), reuse interval 10 s', ttlS, query: '', reuseIntervalS: 10 },
     { impl: 'supabase-auth-js', setting: 'lockless (its default), reuse interval 0', ttlS, query: '', reuseIntervalS: 0 },
     { impl: 'supabase-auth-js', setting: 'lock: navigatorLock, reuse interval 10 s', ttlS, query: '?lock=1', reuseIntervalS: 10 },
   ];
-  return all.filter(({ impl }) => !only || only.includes(impl));
+  return all.filter((variant) => !only || only.some((entry) => chosen(entry, variant)));
 }
+
+/**
+ * Whether an entry of `--peers` names a setup: `library` names all of its setups,
+ * `library:setting` those whose setting starts with that text.
+ * @param {string} entry @param {{ impl: string, setting: string }} variant
+ */
+const chosen = (entry, { impl, setting }) => {
+  const [library, ...rest] = entry.split(':');
+  return library === impl && (!rest.length || setting.startsWith(rest.join(':')));
+};
+
+/** The libraries `--peers` names (`library` or `library:setting`). @param {string[]} only */
+export const librariesOf = (only) => [...new Set(only.map((entry) => entry.split(':')[0]))];
