@@ -12,7 +12,8 @@
  *     revokes the presented token and issues a child whose parent it is; the family is every
  *     token of the session;
  *   - internal/models/sessions.go, FindCurrentlyActiveRefreshToken: the session's newest
- *     token not revoked.
+ *     token not revoked; Logout, LogoutSession and LogoutAllExceptMe (internal/api/logout.go,
+ *     by `scope`): the sessions deleted, their refresh tokens with them.
  * Access tokens are HS256 JWTs (GoTrue's default), checked by the API by signature and `exp`.
  * Routes under `/auth/v1`: `POST /token?grant_type=password|refresh_token`, `GET /user`,
  * `POST /logout`.
@@ -108,7 +109,16 @@ export function createGoTrue({ issuer, accessTtl, reuseIntervalS, onRefresh, onL
       if (!user) return { status: 401, body: { code: 401, error_code: 'bad_jwt', msg: 'invalid JWT' } };
       if (method === 'GET' && path === '/user') return { status: 200, body: USER };
       if (method === 'POST' && path === '/logout') {
-        for (const each of sessions.get(String(user.session_id)) ?? []) each.revoked = true;
+        // GoTrue deletes the sessions, and their refresh tokens with them (not revoked: gone,
+        // so no reuse interval applies): global (the default) every session of the user, local
+        // this one, others every other one.
+        const scope = url.searchParams.get('scope') ?? 'global';
+        const current = String(user.session_id);
+        for (const sessionId of [...sessions.keys()]) {
+          if (scope === 'local' ? sessionId !== current : scope === 'others' ? sessionId === current : false) continue;
+          for (const each of sessions.get(sessionId) ?? []) tokens.delete(each.token);
+          sessions.delete(sessionId);
+        }
         return { status: 204, body: null };
       }
       return { status: 404, body: { code: 404, error_code: 'not_found', msg: 'not found' } };

@@ -2,7 +2,7 @@
  * The benchmark's GoTrue-compatible endpoint (bench/peers/gotrue.mjs) keeps GoTrue's
  * refresh-token rules, since supabase auth-js's rows are only as fair as it is: the parent of
  * the active token gets the active token back, another revoked one is accepted within the reuse
- * interval, and outside it the whole family is revoked.
+ * interval, and outside it the whole family is revoked; a logout deletes the sessions.
  */
 import { describe, expect, it } from 'vitest';
 import { createGoTrue } from '../../../bench/peers/gotrue.mjs';
@@ -53,6 +53,24 @@ describe('the GoTrue-compatible endpoint', () => {
     const reused = await refresh(first);
     expect(reused.status).toBe(200);
     expect(outcomes).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('logout deletes the sessions: their refresh tokens are not found, even within the reuse interval', async () => {
+    const { login, refresh, gotrue } = endpoint(10);
+    const mine = await login();
+    const other = (await login()).body.refresh_token;
+    const logout = (scope?: string) =>
+      gotrue.handle('POST', new URL(`http://127.0.0.1:1/auth/v1/logout${scope ? `?scope=${scope}` : ''}`), async () => ({}), `Bearer ${mine.body.access_token}`);
+    // local: this session only.
+    expect(await logout('local')).toMatchObject({ status: 204 });
+    const gone = await refresh(mine.body.refresh_token);
+    expect(gone.status).toBe(400);
+    expect(gone.body.error_code).toBe('refresh_token_not_found');
+    const kept = (await refresh(other)).body.refresh_token;
+    // global, supabase auth-js's default: every session of the user.
+    expect(await logout()).toMatchObject({ status: 204 });
+    expect((await refresh(kept)).body.error_code).toBe('refresh_token_not_found');
+    expect(gotrue.liveRefreshTokens()).toEqual([]);
   });
 
   it('signs access tokens the API accepts, and no other', async () => {
