@@ -33,6 +33,18 @@ const unwrapRefreshToken = (wrapped) => {
   }
 };
 
+/**
+ * Reads a form request's body, edits it, and hands it to oidc-provider as parsed (it reads a body
+ * parsed upstream from request.body).
+ * @param {any} ctx a Koa context @param {(form: URLSearchParams) => void} edit
+ */
+async function editForm(ctx, edit) {
+  if (!ctx.is('application/x-www-form-urlencoded')) return;
+  const form = new URLSearchParams(await new Response(ctx.req).text());
+  edit(form);
+  ctx.request.body = Object.fromEntries(form);
+}
+
 /** The libraries, each with its client id and the folder its page is built into (dist/bench-peers/<name>/). */
 export const PEERS = /** @type {const} */ (['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'okta-auth-js', 'msal-browser', 'supabase-auth-js']);
 /**
@@ -140,7 +152,6 @@ export async function startPeerServers({ idpPort, msalIdpPort, ports, root }) {
   };
   const provider = makeProvider(issuer, ROOT_PEERS);
   const oktaProvider = makeProvider(`${issuer}${OKTA_MOUNT.slice(1)}`, ['okta-auth-js']);
-  const oktaCallback = oktaProvider.callback();
   const msalIssuer = `https://127.0.0.1:${msalIdpPort}`;
   const msalProvider = makeProvider(msalIssuer, ['msal-browser']);
   // msal-browser asks for offline_access again on every refresh. oidc-provider grants that scope
@@ -149,17 +160,30 @@ export async function startPeerServers({ idpPort, msalIdpPort, ports, root }) {
   // Entra ID, msal's own provider, answers such a refresh; so does this instance: it leaves
   // offline_access out of a refresh request's scope (docs/benchmark.md).
   msalProvider.use(async (ctx, next) => {
-    if (ctx.method === 'POST' && ctx.path === '/oauth/token' && ctx.is('application/x-www-form-urlencoded')) {
-      const form = new URLSearchParams(await new Response(/** @type {any} */ (ctx.req)).text());
-      const scope = form.get('scope');
-      if (form.get('grant_type') === 'refresh_token' && scope !== null) form.set('scope', scope.split(' ').filter((each) => each !== 'offline_access').join(' '));
-      // oidc-provider reads a body parsed upstream from request.body.
-      /** @type {any} */ (ctx.request).body = Object.fromEntries(form);
+    if (ctx.method === 'POST' && ctx.path === '/oauth/token') {
+      await editForm(ctx, (form) => {
+        const scope = form.get('scope');
+        if (form.get('grant_type') === 'refresh_token' && scope !== null) form.set('scope', scope.split(' ').filter((each) => each !== 'offline_access').join(' '));
+      });
+    }
+    await next();
+  });
+  // okta-auth-js's signOut() revokes its tokens with `Authorization: Basic base64(client_id)`,
+  // no colon, as Okta takes from a public client; oidc-provider refuses that header's format
+  // (so signOut() threw and never reached the provider). Here it becomes the body's client_id.
+  oktaProvider.use(async (ctx, next) => {
+    const basic = /^Basic (\S+)$/.exec(ctx.get('authorization'))?.[1];
+    const clientId = basic === undefined ? '' : Buffer.from(basic, 'base64').toString();
+    if (ctx.method === 'POST' && ctx.path === '/oauth/revoke' && clientId && !clientId.includes(':')) {
+      delete ctx.req.headers.authorization;
+      await editForm(ctx, (form) => form.set('client_id', clientId));
     }
     await next();
   });
   const msalIdp = createHttpsServer(certificate, msalProvider.callback());
   await new Promise((resolve) => msalIdp.listen(msalIdpPort, '127.0.0.1', () => resolve(undefined)));
+  // Koa composes a provider's middleware when its callback is made: after every use() above.
+  const oktaCallback = oktaProvider.callback();
   const rootCallback = provider.callback();
   // Mounted as express mounts it (oidc-provider's documented way): the path without the prefix, the full one in originalUrl.
   const idp = createServer((req, res) => {

@@ -7,7 +7,11 @@
  *     script could read), and the page's JavaScript heap (a CDP heap snapshot, searched);
  *   - the session after its service worker is stopped (CDP `ServiceWorker.stopAllWorkers`),
  *     for the libraries that have one;
- *   - the session after the browser is closed and started again with the same profile.
+ *   - the session after the browser is closed and started again with the same profile;
+ *   - after the library's logout (RP-initiated, as its docs log out): whether the last refresh
+ *     token it was handed still gets tokens once the library's own logout is done (before the
+ *     provider's session ends), and whether the provider's session ended (a prompt=none
+ *     authorization request gets login_required, not a code).
  * "Kept" means the next API request from a page succeeds without a new login.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -78,6 +82,53 @@ async function heapHolds(tab, tokens) {
 }
 
 /**
+ * Logs out as the library does, confirming at the provider (oidc-provider asks before it ends a
+ * session), until the tab is back on the app or on the provider's "signed out" page.
+ * `beforeProvider` runs once the library's own logout is done and before the provider's
+ * session ends (oidc-provider revokes the grants of a session it ends, which would hide
+ * whether the library revoked its refresh token itself).
+ * @template T
+ * @param {import('playwright-core').Page} tab @param {string} peer @param {() => Promise<T>} beforeProvider
+ * @returns {Promise<T>}
+ */
+async function logoutByRedirect(tab, peer, beforeProvider) {
+  const origin = new URL(tab.url()).origin;
+  if (await tab.evaluate(() => /** @type {any} */ (window).peer?.loginInPage === true)) {
+    await tab.evaluate(() => /** @type {any} */ (window).peer.logout());
+    return beforeProvider();
+  }
+  void tab.evaluate((peer) => (peer === 'broker' ? /** @type {any} */ (window).demo.broker.logout({ endSession: true }) : /** @type {any} */ (window).peer.logout()), peer).catch(() => {});
+  const confirm = tab.locator('button[name=logout][value=yes]');
+  await confirm.waitFor({ timeout: 30_000 });
+  const result = await beforeProvider();
+  await confirm.click();
+  await tab.waitForURL((url) => url.origin === origin || /\/logout\/success$/.test(url.pathname), { timeout: 30_000 });
+  return result;
+}
+
+/**
+ * Whether the provider still has a session for `peer`'s client: a prompt=none authorization
+ * request answered with a code (kept) or with login_required (ended); the app's page is not
+ * loaded, so nothing takes the code.
+ * @param {import('playwright-core').BrowserContext} context @param {string} authorizeUrl @param {string} origin @param {string} peer
+ */
+async function providerSession(context, authorizeUrl, origin, peer) {
+  const probe = await context.newPage();
+  try {
+    await probe.route(`${origin}/**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'probe' }));
+    const query = new URLSearchParams({ client_id: peer, response_type: 'code', scope: 'openid', prompt: 'none', redirect_uri: `${origin}/`, code_challenge: 'A'.repeat(43), code_challenge_method: 'S256' });
+    await probe.goto(`${authorizeUrl}?${query}`);
+    await probe.waitForURL((url) => url.origin === origin, { timeout: 30_000 });
+    const answer = new URL(probe.url()).searchParams;
+    if (answer.has('code')) return 'kept';
+    if (answer.get('error') === 'login_required') return 'ended';
+    throw new Error(`the provider answered a prompt=none request with ${answer}`);
+  } finally {
+    await probe.close();
+  }
+}
+
+/**
  * @param {Awaited<ReturnType<typeof import('./server.mjs').startPeerServers>>} servers
  * @param {string[]} peers
  */
@@ -113,6 +164,17 @@ export async function measureTraits(servers, peers) {
       try {
         const tab = await openReady(context, url);
         row.afterBrowserRestart = (await requestSucceeds(tab, peer)) ? 'kept' : 'lost';
+        // A logout that fails is said in its own field; the rows above stand.
+        try {
+          // Logged in again if the restart lost the session, so that there is a session to end.
+          if (row.afterBrowserRestart === 'lost') await loginByRedirect(tab, peer);
+          const accepted = await logoutByRedirect(tab, peer, () => servers.refreshTokenAccepted(/** @type {any} */ (peer)));
+          row.refreshTokenAfterLogout = accepted ? 'accepted' : 'refused';
+          const authorizeUrl = servers.authorizeUrlOf(/** @type {any} */ (peer));
+          row.providerSessionAfterLogout = authorizeUrl === null ? null : await providerSession(context, authorizeUrl, new URL(url).origin, peer);
+        } catch (error) {
+          row.logoutError = String(/** @type {Error} */ (error)?.message ?? error).split('\n')[0];
+        }
       } finally {
         await context.close();
       }

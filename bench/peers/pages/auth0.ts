@@ -21,4 +21,4 @@ api.interceptors.request.use(async (config) => {
   config.headers.set('Authorization', `Bearer ${await auth0.getTokenSilently()}`);
   return config;
 });
-ready({ api, login: () => auth0.loginWithRedirect(), loggedIn: () => auth0.isAuthenticated() });
+ready({ api, login: () => auth0.loginWithRedirect(), loggedIn: () => auth0.isAuthenticated(), logout: () => auth0.logout({ logoutParams: { returnTo: `${location.origin}/` } }) });

@@ -26,4 +26,4 @@ if (location.pathname === '/authentication/callback') {
   await oidc.tryKeepExistingSessionAsync();
 }
 const api = axios.create({ adapter: 'fetch', env: { fetch: oidc.fetchWithTokens(fetch) } });
-ready({ api, login: () => oidc.loginAsync('/'), loggedIn: async () => !!oidc.tokens });
+ready({ api, login: () => oidc.loginAsync('/'), loggedIn: async () => !!oidc.tokens, logout: () => oidc.logoutAsync(`${location.origin}/`) });

@@ -37,4 +37,4 @@ api.interceptors.response.use(undefined, async (error: AxiosError) => {
   config.headers.set('Authorization', `Bearer ${keycloak.token}`);
   return api.request(config);
 });
-ready({ api, login: () => keycloak.login({ redirectUri: `${location.origin}/` }), loggedIn: async () => keycloak.authenticated === true });
+ready({ api, login: () => keycloak.login({ redirectUri: `${location.origin}/` }), loggedIn: async () => keycloak.authenticated === true, logout: () => keycloak.logout({ redirectUri: `${location.origin}/` }) });

@@ -39,4 +39,4 @@ api.interceptors.response.use(undefined, async (error: AxiosError) => {
   config.headers.set('Authorization', `Bearer ${await token(true)}`);
   return api.request(config);
 });
-ready({ api, login: () => msal.loginRedirect({ scopes: SCOPES, prompt: 'consent' }), loggedIn: async () => account !== null });
+ready({ api, login: () => msal.loginRedirect({ scopes: SCOPES, prompt: 'consent' }), loggedIn: async () => account !== null, logout: () => msal.logoutRedirect({ account, postLogoutRedirectUri: `${location.origin}/` }) });

@@ -42,4 +42,4 @@ api.interceptors.response.use(undefined, async (error: AxiosError) => {
 });
 // The floor for steady state: plain axios with the current access token fixed in a header.
 const plain = async () => axios.create({ headers: { Authorization: `Bearer ${(await manager.getUser())?.access_token}` } });
-ready({ api, login: () => manager.signinRedirect(), loggedIn: async () => !!(await manager.getUser()), plain });
+ready({ api, login: () => manager.signinRedirect(), loggedIn: async () => !!(await manager.getUser()), logout: () => manager.signoutRedirect({ post_logout_redirect_uri: `${location.origin}/` }), plain });

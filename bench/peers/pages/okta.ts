@@ -49,4 +49,4 @@ api.interceptors.response.use(undefined, async (error: AxiosError) => {
   config.headers.set('Authorization', `Bearer ${tokens.accessToken.accessToken}`);
   return api.request(config);
 });
-ready({ api, login: () => okta.signInWithRedirect(), loggedIn: () => okta.isAuthenticated() });
+ready({ api, login: () => okta.signInWithRedirect(), loggedIn: () => okta.isAuthenticated(), logout: () => okta.signOut({ postLogoutRedirectUri: `${location.origin}/` }) });

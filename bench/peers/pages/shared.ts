@@ -9,6 +9,8 @@ export interface PeerPage {
   /** The login happens in the page (a password form), not by a redirect to the provider. */
   loginInPage?: boolean;
   loggedIn(): Promise<boolean>;
+  /** Logs out as the library's docs do, at the provider too where it has one (RP-initiated logout). */
+  logout(): Promise<unknown>;
   /** Plain axios with the current access token in a fixed header (the floor; one page has it). */
   plain?(): Promise<{ get(path: string): Promise<unknown> }>;
 }
