@@ -77,8 +77,11 @@ const PEER_NAMES = {
   'axa-oidc-client': '@axa-fr/oidc-client',
   'keycloak-js': 'keycloak-js',
   'okta-auth-js': 'okta-auth-js',
+  'msal-browser': 'msal-browser',
   'supabase-auth-js': 'supabase auth-js',
 };
+
+/** @typedef {(variant: [string, string], options?: { version?: boolean }) => string} SetupLabel */
 
 /** A storm row's setup: its `setting` (runs since issue 43), else its token lifetime when not the common one. @param {any} row @param {any} p */
 const settingOf = (row, p) => row.setting ?? (row.ttlS !== p.settings.ttlS ? `${row.ttlS} s tokens` : '');
@@ -96,6 +99,8 @@ export function peerTables(r) {
   const primaryFirst = (/** @type {[string, string]} */ [impl, setting]) => (p.storm.find((/** @type {any} */ row) => row.impl === impl && settingOf(row, p) === setting)?.primary ?? setting === '' ? 0 : 1);
   variants.sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]) || primaryFirst(a) - primaryFirst(b) || a[1].localeCompare(b[1]));
   const name = (/** @type {string} */ impl) => `${PEER_NAMES[/** @type {keyof typeof PEER_NAMES} */ (impl)] ?? impl}${p.versions?.[impl] ? ` ${p.versions[impl]}` : ''}`;
+  /** One way to name a setup everywhere: "library, setting" (with the version in a table's first column). @type {SetupLabel} */
+  const setupLabel = ([impl, setting], { version = false } = {}) => `${version ? name(impl) : PEER_NAMES[/** @type {keyof typeof PEER_NAMES} */ (impl)] ?? impl}${setting ? `, ${setting}` : ''}`;
   const range = (/** @type {number} */ value, /** @type {number[] | null} */ spread) => (spread && spread[0] !== spread[1] ? `${value} (${spread[0]}–${spread[1]})` : `${value}`);
   const split = p.storm.some((/** @type {any} */ row) => row.stormRefreshes !== undefined);
   const cell = (/** @type {[string, string]} */ [impl, setting], /** @type {number} */ tabs) => {
@@ -118,10 +123,11 @@ export function peerTables(r) {
     '',
     `| library, setup | ${tabCounts.map((tabs) => `${tabs} tab${Number(tabs) > 1 ? 's' : ''}`).join(' | ')} |`,
     `|---|${tabCounts.map(() => '---').join('|')}|`,
-    ...variants.map((variant) => `| ${name(variant[0])}${variant[1] ? `, ${variant[1]}` : ''} | ${tabCounts.map((tabs) => cell(variant, /** @type {number} */ (tabs))).join(' | ')} |`),
+    ...variants.map((variant) => `| ${setupLabel(variant, { version: true })} | ${tabCounts.map((tabs) => cell(variant, /** @type {number} */ (tabs))).join(' | ')} |`),
     '',
-    ...stormVerdicts(p, variants, (/** @type {[string, string]} */ [impl, setting]) => `${PEER_NAMES[/** @type {keyof typeof PEER_NAMES} */ (impl)] ?? impl}${setting ? ` (${setting})` : ''}`),
-    ...(p.earlierRuns?.length ? ['', lostAcrossRuns(p, variants, tabCounts, name)] : []),
+    ...stormVerdicts(p, variants, setupLabel),
+    ...(p.earlierRuns?.length ? ['', lostAcrossRuns(p, variants, tabCounts, setupLabel)] : []),
+    ...(p.races ? ['', racesTable(p, variants, tabCounts, setupLabel)] : []),
     ...(p.traits?.length ? ['', traitsTable(p, name)] : []),
     '',
     `Steady state (one tab, a long-lived token, ${p.settings.steadyRounds} interleaved rounds of ${p.settings.steadyRequests} sequential requests each), and what each page loads for auth (minified, gzipped, axios not counted):`,
@@ -141,7 +147,7 @@ export function peerTables(r) {
 /**
  * What the storm table shows, said from its rows: which setups never lost the session, which
  * also failed no request, which made exactly one grant per storm.
- * @param {any} p @param {Array<[string, string]>} variants @param {(variant: [string, string]) => string} label
+ * @param {any} p @param {Array<[string, string]>} variants @param {SetupLabel} label
  */
 function stormVerdicts(p, variants, label) {
   const rowsOf = (/** @type {[string, string]} */ [impl, setting]) => p.storm.filter((/** @type {any} */ row) => row.impl === impl && settingOf(row, p) === setting);
@@ -151,7 +157,7 @@ function stormVerdicts(p, variants, label) {
   const clean = neverLost.filter((variant) => runsOf(variant).every((/** @type {any} */ run) => run.failed === 0));
   const oneGrant = clean.filter((variant) => runsOf(variant).every((/** @type {any} */ run) => (run.stormRefreshes ?? run.refreshes) === 1 && !run.refreshesBefore));
   const lost = measuredFully.filter((variant) => !neverLost.includes(variant));
-  const list = (/** @type {Array<[string, string]>} */ some) => (some.length ? some.map(label).join('; ') : 'none');
+  const list = (/** @type {Array<[string, string]>} */ some) => (some.length ? some.map((variant) => label(variant)).join('; ') : 'none');
   return [
     `In every run at every tab count: **exactly one grant and nothing failed or lost**: ${list(oneGrant)}. Nothing failed or lost, with more grants: ${list(clean.filter((variant) => !oneGrant.includes(variant)))}. Session kept but requests failed: ${list(neverLost.filter((variant) => !clean.includes(variant)))}. **Session lost in at least one run**: ${list(lost)}.`,
   ];
@@ -161,16 +167,18 @@ function stormVerdicts(p, variants, label) {
  * Which "lost" cells an earlier run on the same machine reproduced (bench/merge-peers.mjs keeps
  * its cells): per setup that lost the session in either run, sessions lost out of the runs at
  * each tab count, in this run and in the earlier one, and whether the two agree that it loses.
- * @param {any} p @param {Array<[string, string]>} variants @param {number[]} tabCounts @param {(impl: string) => string} name
+ * @param {any} p @param {Array<[string, string]>} variants @param {number[]} tabCounts @param {SetupLabel} setupLabel
  */
-function lostAcrossRuns(p, variants, tabCounts, name) {
+function lostAcrossRuns(p, variants, tabCounts, setupLabel) {
   const earlier = p.earlierRuns[0];
   /** @param {any[]} cells @param {[string, string]} variant @param {number} tabs */
   const cellOf = (cells, [impl, setting], tabs) => cells.find((cell) => cell.impl === impl && settingOf(cell, p) === setting && cell.tabs === tabs);
   const now = lostCells(p);
   const lostIn = (/** @type {any[]} */ cells, /** @type {[string, string]} */ variant) => tabCounts.map((tabs) => cellOf(cells, variant, tabs)).filter(Boolean);
-  const losing = variants.filter((variant) => [now, earlier.cells].some((cells) => lostIn(cells, variant).some((cell) => cell.sessionsLost > 0)));
   const both = variants.filter((variant) => lostIn(earlier.cells, variant).length);
+  // A setup new in this run has nothing to be compared with: named apart, not counted as differing.
+  const losing = both.filter((variant) => [now, earlier.cells].some((cells) => lostIn(cells, variant).some((cell) => cell.sessionsLost > 0)));
+  const fresh = variants.filter((variant) => !both.includes(variant) && lostIn(now, variant).length);
   const text = (/** @type {any} */ cell) => (cell ? (cell.sessionsLost ? `**${cell.sessionsLost}/${cell.runs}**` : `0/${cell.runs}`) : '—');
   /** Cells where the two runs agree on whether the session was lost. @param {[string, string]} variant */
   const agreeing = (variant) => tabCounts.filter((tabs) => (cellOf(now, variant, tabs)?.sessionsLost > 0) === (cellOf(earlier.cells, variant, tabs)?.sessionsLost > 0)).length;
@@ -179,32 +187,59 @@ function lostAcrossRuns(p, variants, tabCounts, name) {
     return `${cells.reduce((sum, cell) => sum + cell.sessionsLost, 0)} of ${cells.reduce((sum, cell) => sum + cell.runs, 0)}`;
   };
   const always = losing.filter((variant) => agreeing(variant) === tabCounts.length);
-  const label = (/** @type {Array<[string, string]>} */ some) => (some.length ? some.map(([impl, setting]) => `${PEER_NAMES[/** @type {keyof typeof PEER_NAMES} */ (impl)] ?? impl}${setting ? `, ${setting}` : ''}`).join('; ') : 'none');
+  const label = (/** @type {Array<[string, string]>} */ some) => (some.length ? some.map((variant) => setupLabel(variant)).join('; ') : 'none');
   return [
     `Sessions lost out of the runs, this run beside an earlier run on the same machine (${earlier.date}${earlier.browser ? `, ${earlier.browser}` : ''}), for every setup that lost the session in either; ${both.length - losing.filter((variant) => both.includes(variant)).length} other setups measured in both lost nothing in either:`,
     '',
     `| library, setup | ${tabCounts.map((tabs) => `${tabs} tab${tabs > 1 ? 's' : ''}: this / earlier`).join(' | ')} | cells agreeing | lost, both runs pooled |`,
     `|---|${tabCounts.map(() => '---').join('|')}|---|---|`,
-    ...losing.map((variant) => `| ${name(variant[0])}${variant[1] ? `, ${variant[1]}` : ''} | ${tabCounts.map((tabs) => `${text(cellOf(now, variant, tabs))} / ${text(cellOf(earlier.cells, variant, tabs))}`).join(' | ')} | ${agreeing(variant)} of ${tabCounts.length} | ${pooled(variant)} |`),
+    ...losing.map((variant) => `| ${setupLabel(variant, { version: true })} | ${tabCounts.map((tabs) => `${text(cellOf(now, variant, tabs))} / ${text(cellOf(earlier.cells, variant, tabs))}`).join(' | ')} | ${agreeing(variant)} of ${tabCounts.length} | ${pooled(variant)} |`),
     '',
     `Both runs agree on every cell of: ${label(always)}.${
       always.length < losing.length ? ` They differ on some cells of: ${label(losing.filter((variant) => !always.includes(variant)))}; there the session is lost in some runs only, a race whose rate the pooled column estimates and no single cell of 3 runs settles.` : ''
-    }`,
+    }${fresh.length ? ` New in this run, with no earlier run to compare: ${label(fresh)}.` : ''}`,
+  ].join('\n');
+}
+
+/**
+ * A long storm (bench/merge-peers.mjs --races) of the setups that lose the session in some runs
+ * only: sessions lost out of many runs per cell, the rate no cell of 3 runs can give.
+ * @param {any} p @param {Array<[string, string]>} variants @param {number[]} tabCounts @param {SetupLabel} setupLabel
+ */
+function racesTable(p, variants, tabCounts, setupLabel) {
+  const { races } = p;
+  const cellsOf = (/** @type {[string, string]} */ [impl, setting]) => races.cells.filter((/** @type {any} */ cell) => cell.impl === impl && settingOf(cell, p) === setting);
+  const measured = variants.filter((variant) => cellsOf(variant).length);
+  const text = (/** @type {any} */ cell) => (!cell ? '—' : `${cell.sessionsLost ? `**${cell.sessionsLost}/${cell.runs}**` : `0/${cell.runs}`}${cell.errors ? ` (${cell.errors} failed to run)` : ''}`);
+  const sum = (/** @type {any[]} */ cells, /** @type {string} */ field) => cells.reduce((total, cell) => total + cell[field], 0);
+  return [
+    `A long storm of the setups that lose the session in some runs only (${races.date}${races.browser ? `, ${races.browser}` : ''}, ${races.runsPerCell} runs per cell, the same storm as above): sessions lost out of the runs that finished:`,
+    '',
+    `| library, setup | ${tabCounts.map((tabs) => `${tabs} tab${tabs > 1 ? 's' : ''}`).join(' | ')} | lost, all cells |`,
+    `|---|${tabCounts.map(() => '---').join('|')}|---|`,
+    ...measured.map((variant) => {
+      const cells = cellsOf(variant);
+      return `| ${setupLabel(variant, { version: true })} | ${tabCounts.map((tabs) => text(cells.find((/** @type {any} */ cell) => cell.tabs === tabs))).join(' | ')} | ${sum(cells, 'sessionsLost')} of ${sum(cells, 'runs')} |`;
+    }),
   ].join('\n');
 }
 
 /** What tells the libraries apart beside the storm (bench/peers/traits.mjs). @param {any} p @param {(impl: string) => string} name */
 function traitsTable(p, name) {
   const kept = (/** @type {string | null | undefined} */ value) => (value === 'lost' ? '**lost**' : value ?? '— (no worker)');
+  // Runs before the logout columns existed have neither.
+  const withLogout = p.traits.some((/** @type {any} */ row) => row.refreshTokenAfterLogout !== undefined);
+  const afterLogout = (/** @type {any} */ row) =>
+    withLogout ? ` ${row.providerSessionAfterLogout === 'kept' ? '**kept**' : row.providerSessionAfterLogout ?? '— (no provider)'} | ${row.refreshTokenAfterLogout === 'accepted' ? '**accepted**' : row.refreshTokenAfterLogout ?? '—'} |` : '';
   return [
-    "Where page script can read the refresh token the library was handed (localStorage, sessionStorage, document.cookie, every IndexedDB database of the origin; and a heap snapshot of the page), and the session after the service worker is stopped (CDP) and after the browser is closed and started again with the same profile (kept: the next API request succeeds without a new login); each library in its first setup above:",
+    `Where page script can read the refresh token the library was handed (localStorage, sessionStorage, document.cookie, every IndexedDB database of the origin; and a heap snapshot of the page), and the session after the service worker is stopped (CDP) and after the browser is closed and started again with the same profile (kept: the next API request succeeds without a new login)${withLogout ? "; then, after the library's logout as its docs log out (at the provider too, RP-initiated, confirmed on the provider's page): the provider's session (ended: a prompt=none request gets login_required) and the last refresh token it was handed (accepted: a refresh grant with it still gets tokens)" : ''}; each library in its first setup above:`,
     '',
-    '| library | refresh token readable in | in the page heap | worker stopped | browser restarted |',
-    '|---|---|---|---|---|',
+    `| library | refresh token readable in | in the page heap | worker stopped | browser restarted |${withLogout ? ' provider session after logout | refresh token after logout |' : ''}`,
+    `|---|---|---|---|---|${withLogout ? '---|---|' : ''}`,
     ...p.traits.map((/** @type {any} */ row) =>
       row.error
-        ? `| ${name(row.impl)} | could not run: ${row.error} | | | |`
-        : `| ${name(row.impl)} | ${row.refreshTokenIn.length ? row.refreshTokenIn.join(', ') : 'nowhere'} | ${row.refreshTokenInPageHeap ? 'yes' : 'no'} | ${kept(row.afterWorkerStopped)} | ${kept(row.afterBrowserRestart)} |`,
+        ? `| ${name(row.impl)} | could not run: ${row.error} | | | |${withLogout ? ' | |' : ''}`
+        : `| ${name(row.impl)} | ${row.refreshTokenIn.length ? row.refreshTokenIn.join(', ') : 'nowhere'} | ${row.refreshTokenInPageHeap ? 'yes' : 'no'} | ${kept(row.afterWorkerStopped)} | ${kept(row.afterBrowserRestart)} |${afterLogout(row)}`,
     ),
   ].join('\n');
 }

@@ -36,7 +36,7 @@ if (svgIndex >= 0 && !svgFile) throw new Error('--svg needs a file name');
 const quick = args.includes('--quick');
 /** Only the refresh storms (`--storm-only`), printed: a quick look while working on them; writes no JSON. */
 const stormOnly = args.includes('--storm-only');
-/** Only the peer comparison (`--peers-only`), printed and saved as `<json>.partial.json`; `--peers a,b` limits it to those libraries. */
+/** Only the peer comparison (`--peers-only`), printed and saved as `<json>.partial.json`; `--peers a,b` limits it to those libraries (`library:setting`: the setups of a library whose setting starts so). */
 const peersOnly = args.includes('--peers-only');
 const peersIndex = args.indexOf('--peers');
 const onlyPeers = peersIndex >= 0 ? args[peersIndex + 1]?.split(',').filter(Boolean) : undefined;
@@ -45,6 +45,10 @@ if (peersIndex >= 0 && !onlyPeers?.length) throw new Error('--peers needs a comm
 const stepsIndex = args.indexOf('--peer-steps');
 const peerSteps = stepsIndex >= 0 ? args[stepsIndex + 1]?.split(',').filter(Boolean) : undefined;
 if (stepsIndex >= 0 && !peerSteps?.length) throw new Error('--peer-steps needs a comma-separated list of steps (storm, steady, traits)');
+/** `--storm-runs N`: runs per peer storm cell (3 by default): a long storm for the setups that lose in some runs only. */
+const stormRunsIndex = args.indexOf('--storm-runs');
+const peerStormRuns = stormRunsIndex >= 0 ? Number(args[stormRunsIndex + 1]) : undefined;
+if (peerStormRuns !== undefined && !(Number.isInteger(peerStormRuns) && peerStormRuns > 0)) throw new Error('--storm-runs needs a whole number of runs above 0');
 /** Each section's results as it ends, so a run that dies late keeps what it measured. */
 const partialFile = jsonFile ? jsonFile.replace(/(\.json)?$/, '.partial.json') : 'bench-results/partial.json';
 
@@ -64,7 +68,7 @@ const SOAK_SECONDS = quick ? 60 : 600;
 /** The peer comparison (bench/peers/): the libraries users would pick instead, against one oidc-provider. */
 const PEER_SETTINGS = {
   tabs: quick ? [1, 2] : [1, 2, 4, 8],
-  runs: STORM_RUNS,
+  runs: peerStormRuns ?? STORM_RUNS,
   requests: 20,
   ttlS: 2,
   refreshedTtlS: 120,

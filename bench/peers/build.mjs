@@ -39,8 +39,10 @@ export async function buildPeerPages({ idpOrigin, origins }) {
   }
   const axa = join(PEER_ROOT, 'axa-oidc-client');
   copyFileSync('node_modules/@axa-fr/oidc-client-service-worker/dist/OidcServiceWorker.js', join(axa, 'OidcServiceWorker.js'));
-  // Its trusted domains: the provider, and the page's own API.
-  writeFileSync(join(axa, 'OidcTrustedDomains.js'), `const trustedDomains = { default: ${JSON.stringify([idpOrigin, origins['axa-oidc-client']])} };\n`);
+  // Its trusted domains: the provider, and the page's own API, by path (a string is a prefix to
+  // axa). The whole page origin would make its worker hold the tabs' navigations until the token
+  // is valid, and answer them 401 after 5 s when renewal is on demand (a tab could not open).
+  writeFileSync(join(axa, 'OidcTrustedDomains.js'), `const trustedDomains = { default: ${JSON.stringify([idpOrigin, `${origins['axa-oidc-client']}/api/`])} };\n`);
   // keycloak-js's silent check-sso: the provider's answer comes back in a hidden iframe, which hands its URL to the page.
   writeFileSync(join(PEER_ROOT, 'keycloak-js', 'silent-check-sso.html'), '<!doctype html><html><body><script>parent.postMessage(location.href, location.origin);</script></body></html>\n');
   // msal-browser 5's silent iframe is answered to a page of its redirect bridge, as its docs set it up.

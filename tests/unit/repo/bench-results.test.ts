@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderChart } from '../../../bench/chart.mjs';
-import { mergePeers } from '../../../bench/merge-peers.mjs';
+import { mergePeers, mergeRaces } from '../../../bench/merge-peers.mjs';
 import { detailTables, peerSetup, peerTables, sizeLine, summaryTables } from '../../../bench/report.mjs';
 
 const results = JSON.parse(readFileSync('docs/bench.json', 'utf8'));
@@ -34,7 +34,7 @@ describe('docs/bench.json', () => {
 
   it('has the peers, every library and setup at every tab count, each row measured or saying why not', () => {
     const { peers } = results;
-    const libraries = ['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'okta-auth-js', 'supabase-auth-js'];
+    const libraries = ['broker', 'auth0-spa-js', 'oidc-client-ts', 'axa-oidc-client', 'keycloak-js', 'okta-auth-js', 'msal-browser', 'supabase-auth-js'];
     for (const impl of libraries) {
       const rows = peers.storm.filter((row: { impl: string }) => row.impl === impl);
       expect(rows.map((row: { tabs: number }) => row.tabs)).toEqual(expect.arrayContaining([1, 2, 4, 8]));
@@ -49,12 +49,19 @@ describe('docs/bench.json', () => {
       const traits = peers.traits.find((row: { impl: string }) => row.impl === impl);
       expect(traits).toMatchObject({ refreshTokenIn: expect.any(Array), refreshTokenInPageHeap: expect.any(Boolean), afterBrowserRestart: expect.stringMatching(/^(kept|lost)$/) });
       expect(traits.afterWorkerStopped === null || ['kept', 'lost'].includes(traits.afterWorkerStopped)).toBe(true);
+      // After its logout: its refresh token revoked or not, and the provider's session (supabase auth-js has no provider).
+      expect(traits.refreshTokenAfterLogout).toMatch(/^(accepted|refused)$/);
+      if (impl === 'supabase-auth-js') expect(traits.providerSessionAfterLogout).toBeNull();
+      else expect(traits.providerSessionAfterLogout).toMatch(/^(ended|kept)$/);
     }
     // The setups a fair reader asks about, each its own row.
     const settings = (impl: string) => new Set(peers.storm.filter((row: { impl: string }) => row.impl === impl).map((row: { setting: string }) => row.setting));
     expect(settings('oidc-client-ts')).toEqual(new Set(['renewal on its timer', 'renewal on demand']));
     expect(settings('axa-oidc-client')).toEqual(new Set(['renewal on its timer', 'renewal on demand']));
     expect([...settings('okta-auth-js')]).toEqual(expect.arrayContaining(['cross-tab services on (its default)', 'cross-tab services off']));
+    // msal-browser in both caches, and past its 300 s margin in both.
+    expect([...settings('msal-browser')].filter((setting) => /300 s margin/.test(setting))).toHaveLength(2);
+    expect([...settings('msal-browser')]).toEqual(expect.arrayContaining(['localStorage (its docs, for tabs sharing a login)', 'sessionStorage (its default)']));
     expect([...settings('supabase-auth-js')].join()).toMatch(/lockless.*reuse interval 10 s.*|lock: navigatorLock/);
     expect(peers.steady.map((row: { impl: string }) => row.impl)).toEqual(expect.arrayContaining([...libraries, 'plain']));
   });
@@ -97,5 +104,31 @@ describe('docs/bench.json', () => {
     // Merged again, the newest replaced run comes first and at most three are kept.
     const again = mergePeers(mergePeers(mergePeers(merged, newer, { date: 'c' }), newer, { date: 'd' }), newer, { date: 'e' });
     expect(again.peers.earlierRuns.map((run: { date: string }) => run.date)).toEqual(['d', 'c', '2026-12-05']);
+  });
+
+  it('puts a long storm beside the storm table without replacing it, and a run of some steps replaces only those', () => {
+    const long = structuredClone(results.peers);
+    long.settings = { ...long.settings, runs: 9, steps: ['storm'] };
+    long.storm = long.storm.filter((row: { impl: string }) => row.impl === 'auth0-spa-js');
+    const cell = long.storm.find((row: { setting: string; tabs: number }) => row.setting === '' && row.tabs === 4);
+    cell.runs = Array.from({ length: 9 }, (_, i) => ({ sessionLost: i < 2 }));
+    cell.errors = [];
+    cell.sessionsLost = 2;
+    const merged = mergeRaces(results, long, { date: '2026-12-06' });
+    expect(merged.peers.storm).toEqual(results.peers.storm);
+    expect(merged.peers.races).toMatchObject({ date: '2026-12-06', runsPerCell: 9 });
+    const racesPart = peerTables(merged).split('A long storm')[1] ?? '';
+    const line = racesPart.split('\n').find((each) => /^\| auth0-spa-js [\d.]+ \|/.test(each));
+    const cells = (line ?? '').split('|').map((each) => each.trim());
+    expect(cells[4]).toBe('**2/9**');
+    const rows = long.storm.filter((row: { setting: string }) => row.setting === '');
+    const sum = (pick: (row: { sessionsLost: number; runs: unknown[]; errors: unknown[] }) => number) => rows.reduce((total: number, row: never) => total + pick(row), 0);
+    expect(cells[6]).toBe(`${sum((row) => row.sessionsLost)} of ${sum((row) => row.runs.length - row.errors.length)}`);
+    // A traits-only run keeps the storm, its earlier runs and the long storm.
+    const traitsOnly = { ...structuredClone(results.peers), settings: { ...results.peers.settings, steps: ['traits'] }, storm: [], traits: [{ impl: 'broker', refreshTokenIn: ['x'] }] };
+    const again = mergePeers(merged, traitsOnly, { date: '2026-12-07' });
+    expect(again.peers.storm).toEqual(results.peers.storm);
+    expect(again.peers.races).toEqual(merged.peers.races);
+    expect(again.peers.traits).toEqual(traitsOnly.traits);
   });
 });
