@@ -53,16 +53,11 @@ export function mergePeers(results, peers, run) {
  */
 export function mergeRaces(results, peers, run) {
   if (!results.peers) throw new Error('the results have no peer comparison to put a long storm beside');
-  const cells = peers.storm.map((/** @type {any} */ row) => ({
-    impl: row.impl,
-    setting: row.setting,
-    tabs: row.tabs,
-    runs: row.runs.length - row.errors.length,
-    sessionsLost: row.sessionsLost,
-    stormRefreshes: row.stormRefreshes,
-    failed: row.failed,
-    errors: row.errors.length,
-  }));
+  // The lost cells a later run is compared with, and what the long storm's table adds to them.
+  const cells = lostCells(peers).map((/** @type {any} */ cell, /** @type {number} */ i) => {
+    const row = peers.storm[i];
+    return { ...cell, stormRefreshes: row.stormRefreshes, failed: row.failed, errors: row.errors.length };
+  });
   return { ...results, peers: { ...results.peers, races: { ...run, runsPerCell: peers.settings.runs, cells } } };
 }
 

@@ -32,7 +32,7 @@ ready({
   },
   loginInPage: true,
   loggedIn: async () => !!(await auth.getSession()).data.session,
-  // Its default scope, global: every refresh token of the user revoked at the server (Supabase has no provider session to end).
+  // Its default scope, global: every session of the user deleted at the server, refresh tokens with them (Supabase has no provider session to end).
   logout: async () => {
     const { error } = await auth.signOut();
     if (error) throw error;
