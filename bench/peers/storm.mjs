@@ -8,7 +8,7 @@ import { armStorm, median, shuffled } from '../shared.mjs';
 import { stormVariants } from './variants.mjs';
 
 /** In-page: the axios instance of a peer page (the broker's is its fixture's `window.demo.api`). */
-const API_OF = `(peer) => peer === 'broker' ? window.demo.api : window.peer.api`;
+export const API_OF = `(peer) => peer === 'broker' ? window.demo.api : window.peer.api`;
 
 /**
  * Logs in through the provider's own login and consent pages, from `tab` on its origin.

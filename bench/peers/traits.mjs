@@ -19,9 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, findOrInstallChromium } from '../../scripts/find-browser.mjs';
-import { loginByRedirect } from './storm.mjs';
+import { API_OF, loginByRedirect } from './storm.mjs';
 
-const API_OF = `(peer) => peer === 'broker' ? window.demo.api : window.peer.api`;
 const WITH_WORKER = new Set(['broker', 'axa-oidc-client']);
 
 /** @param {import('playwright-core').Page} tab @param {string} peer */
