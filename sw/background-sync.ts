@@ -1,7 +1,7 @@
 /** The offline queue's storage and trigger: workbox-background-sync's `Queue`. */
 import { Queue } from 'workbox-background-sync';
 import type { OfflineQueueOptions, OfflineQueueSetup } from './offline-queue-options.js';
-import { reportUnexpected } from './offline-queue.js';
+import { OfflineQueue, reportUnexpected } from './offline-queue.js';
 
 /**
  * The offline queue for `installTokenBroker({ offlineQueue })`, on workbox-background-sync:
@@ -27,6 +27,7 @@ export function backgroundSyncQueue(options: OfflineQueueOptions = {}): OfflineQ
       });
       return Object.assign(queue, { reconnect: () => dropConnection(queue) });
     },
+    start: (deps) => new OfflineQueue(deps),
   };
 }
 

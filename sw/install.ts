@@ -6,7 +6,7 @@ import { resolveConfig, type ResolvedTokenBrokerConfig, type TokenBrokerConfig }
 import { loginCallback } from './login-callback.js';
 import { errorReply, handleMessage, sendReply, type ReplyTarget } from './message-handler.js';
 import { shouldSign, signedFetch } from './sealed-signing.js';
-import { OfflineQueue, type QueueNotify } from './offline-queue.js';
+import type { QueueNotify, RunningOfflineQueue } from './offline-queue-options.js';
 import { indexedDbStore, memoryStore } from './store.js';
 import { askWaitingVersionToTakeOver, isFromServiceWorker, isTakeOver } from './take-over.js';
 
@@ -23,7 +23,7 @@ export interface InstalledTokenBroker {
    */
   handleFetch(event: FetchEvent): boolean;
   /** The offline queue, when `offlineQueue` is configured: `replay()` it from your own code (for example a periodic sync). */
-  readonly offlineQueue: Pick<OfflineQueue, 'replay' | 'pending'> | undefined;
+  readonly offlineQueue: Pick<RunningOfflineQueue, 'replay' | 'pending'> | undefined;
 }
 
 /**
@@ -65,7 +65,7 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
   const notify: Notify = (event, status, reason, details) => broadcast({ protocol: PROTOCOL, v: PROTOCOL_VERSION, broker: name, event, status, reason, details });
 
 
-  let offlineQueue: OfflineQueue | undefined;
+  let offlineQueue: RunningOfflineQueue | undefined;
   const { broker, userinfo, fetch: fetchFn } = assembleBroker(resolved, config, name, store, notify, async (change) => {
     if (change.kind === 'logout') await offlineQueue?.clear('logout');
     else await offlineQueue?.sessionStarted(change.session);
@@ -73,7 +73,8 @@ export function installTokenBroker(config: TokenBrokerConfig, scope: ServiceWork
   if (resolved.offlineQueue) {
     const notifyQueue: QueueNotify = async (event, request, reason) =>
       broadcast({ protocol: PROTOCOL, v: PROTOCOL_VERSION, broker: name, event, status: await broker.status(), reason, request });
-    offlineQueue = new OfflineQueue({
+    // The queue's code comes with backgroundSyncQueue(): a worker without one does not load it.
+    offlineQueue = resolved.offlineQueue.start({
       options: resolved.offlineQueue,
       allowlist: resolved.allowlist,
       broker,

@@ -1,7 +1,12 @@
 /**
  * The offline queue's options and the storage it needs, apart from its runtime, so the
  * worker's config can check them without importing the queue (or the broker it signs with).
+ * The queue itself comes with `backgroundSyncQueue()` (`start`): a worker without one does not
+ * load its code (a smaller script is a faster cold start).
  */
+import type { AllowlistEntry, BrokerEventType, QueuedRequest } from '../protocol/index.js';
+import type { DpopFetch } from './adapters/types.js';
+import type { QueueSession } from './token-source.js';
 
 /** `installTokenBroker({ offlineQueue })`: which failed requests to keep, and for how long. */
 export interface OfflineQueueOptions {
@@ -29,6 +34,7 @@ export interface OfflineQueueOptions {
 
 export interface ResolvedOfflineQueueOptions {
   queue: OfflineQueueSetup['queue'];
+  start: OfflineQueueSetup['start'];
   methods: ReadonlySet<string>;
   match: ((url: URL, request: Request) => boolean) | undefined;
   maxRetentionMs: number;
@@ -73,6 +79,41 @@ export interface OfflineQueueSetup {
   readonly kind: 'offline-queue';
   readonly options: OfflineQueueOptions;
   queue(scope: QueueScope, name: string, onSync: () => Promise<void>): RequestQueue;
+  /** The queue's runtime (`offline-queue.ts`), brought by this setup so that only workers with one load it. */
+  start(deps: OfflineQueueDependencies): RunningOfflineQueue;
+}
+
+/** Tells every tab what became of a write: queued, queued again, replayed, or dropped (with why). */
+export type QueueNotify = (event: Extract<BrokerEventType, 'queued' | 'requeued' | 'replayed' | 'dropped'>, request: QueuedRequest, reason?: string) => Promise<void>;
+
+/** What the running queue works with. */
+export interface OfflineQueueDependencies {
+  options: ResolvedOfflineQueueOptions;
+  allowlist: readonly AllowlistEntry[];
+  broker: QueueSession;
+  queue: RequestQueueFactory;
+  notify: QueueNotify;
+  fetch: typeof fetch;
+  dpopFetch?: DpopFetch;
+  now: () => number;
+}
+
+/** The running queue as the worker around the broker uses it (`OfflineQueue` in `offline-queue.ts`). */
+export interface RunningOfflineQueue {
+  /** True for a request the queue keeps when it cannot be sent: an allowlisted write. */
+  accepts(request: Request): boolean;
+  /** Sends `request` through `send`; offline, keeps it and answers 202. */
+  fetch(request: Request, send: (request: Request) => Promise<Response>): Promise<Response>;
+  /** Replays what waits (one replay at a time). */
+  replay(): Promise<void>;
+  /** Replays, and resolves once that replay and any running one ended. */
+  replayAndSettle(): Promise<void>;
+  /** Drops everything: the session it was made in ended. */
+  clear(reason: 'logout' | 'other-user'): Promise<void>;
+  /** A login: drops what another user's session made. */
+  sessionStarted(session: string): Promise<void>;
+  /** How many requests wait. */
+  pending(): Promise<number>;
 }
 
 
@@ -83,7 +124,7 @@ const CREDENTIAL_HEADERS = ['authorization', 'dpop'];
 /** @throws {TypeError} on a bad option. */
 export function resolveOfflineQueue(setup: OfflineQueueSetup | undefined): ResolvedOfflineQueueOptions | undefined {
   if (setup === undefined) return undefined;
-  if (typeof setup !== 'object' || setup === null || setup.kind !== 'offline-queue' || typeof setup.queue !== 'function') {
+  if (typeof setup !== 'object' || setup === null || setup.kind !== 'offline-queue' || typeof setup.queue !== 'function' || typeof setup.start !== 'function') {
     throw new TypeError("config.offlineQueue must be backgroundSyncQueue(options), from 'sw-token-broker/sw'");
   }
   const given = setup.options;
@@ -108,6 +149,7 @@ export function resolveOfflineQueue(setup: OfflineQueueSetup | undefined): Resol
   }
   return {
     queue: setup.queue,
+    start: setup.start,
     methods: new Set(methods.map((method) => method.toUpperCase())),
     match: given.match,
     maxRetentionMs: minutes * 60_000,

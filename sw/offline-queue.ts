@@ -4,32 +4,18 @@
  * network returns, each signed at replay time with the session's current access token,
  * through the broker's one shared refresh.
  */
-import { SessionChangedError, StorageFailedError, isAllowedUrl, type AllowlistEntry, type BrokerEventType, type DropReason, type QueuedRequest, QUEUED_HEADER, isBrokerError, hasErrorCode, ErrorCode } from '../protocol/index.js';
-import type { DpopFetch } from './adapters/types.js';
-import type { QueueEntry, RequestQueue, RequestQueueFactory, ResolvedOfflineQueueOptions } from './offline-queue-options.js';
+import { SessionChangedError, StorageFailedError, isAllowedUrl, type DropReason, type QueuedRequest, QUEUED_HEADER, isBrokerError, hasErrorCode, ErrorCode } from '../protocol/index.js';
+import type { OfflineQueueDependencies, QueueEntry, QueueNotify, RequestQueue, RunningOfflineQueue } from './offline-queue-options.js';
 import { describe, metadataOf, withIdempotencyKey, type EntryMetadata } from './offline-queue-entry.js';
 import { sendSigned } from './sealed-signing.js';
-import type { QueueSession, SealedToken } from './token-source.js';
+import type { SealedToken } from './token-source.js';
 
-export { resolveOfflineQueue, type OfflineQueueOptions, type OfflineQueueSetup } from './offline-queue-options.js';
-
-export type QueueNotify = (event: Extract<BrokerEventType, 'queued' | 'requeued' | 'replayed' | 'dropped'>, request: QueuedRequest, reason?: string) => Promise<void>;
-
-export interface OfflineQueueDependencies {
-  options: ResolvedOfflineQueueOptions;
-  allowlist: readonly AllowlistEntry[];
-  broker: QueueSession;
-  queue: RequestQueueFactory;
-  notify: QueueNotify;
-  fetch: typeof fetch;
-  dpopFetch?: DpopFetch;
-  now: () => number;
-}
+export { resolveOfflineQueue, type OfflineQueueOptions, type OfflineQueueSetup, type QueueNotify, type OfflineQueueDependencies } from './offline-queue-options.js';
 
 /** `dropped` events of one reason within this window are told once, with a count (a flood of writes cannot flood every tab). */
 const BURST_MS = 250;
 
-export class OfflineQueue {
+export class OfflineQueue implements RunningOfflineQueue {
   readonly #deps: OfflineQueueDependencies;
   readonly #queue: RequestQueue;
   #replaying: Promise<void> | undefined;

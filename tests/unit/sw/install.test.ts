@@ -3,6 +3,7 @@ import { GENERATION_HEADER, PROTOCOL, PROTOCOL_VERSION, RETRIED_HEADER, type Bro
 import { installTokenBroker, jsonEndpoint, memoryStore, oauth2Endpoint, type TokenBrokerConfig } from '../../../sw/index.js';
 import { TAKE_OVER } from '../../../sw/take-over.js';
 import { memoryQueue } from '../helpers.js';
+import { OfflineQueue, type OfflineQueueDependencies } from '../../../sw/offline-queue.js';
 
 type Listener = (event: never) => void;
 
@@ -85,7 +86,7 @@ describe('installTokenBroker', () => {
     const { queue: memory, entries } = memoryQueue();
     let down = false;
     const server = scriptedServer();
-    const offlineQueue = { kind: 'offline-queue' as const, options: {}, queue: () => memory };
+    const offlineQueue = { kind: 'offline-queue' as const, options: {}, queue: () => memory, start: (deps: OfflineQueueDependencies) => new OfflineQueue(deps) };
     const { send, installed, listeners, posted } = install({ offlineQueue, fetch: (async (input, init) => (down && String(new Request(input, init).url).includes('/api/') ? Promise.reject(new TypeError('Failed to fetch')) : server.fetch(input, init))) as typeof fetch });
     expect(listeners.get('fetch')?.size).toBe(1);
     await send('login', { credentials: { username: 'demo', password: 'demo' } });
@@ -114,7 +115,7 @@ describe('installTokenBroker', () => {
   it("with an offline queue whose storage cannot be read: the ping still answers (0: no replay at connect), and replayQueue answers storage-failed, not 0", async () => {
     const { queue: memory } = memoryQueue();
     memory.size = async () => Promise.reject(new DOMException('The operation failed for reasons unrelated to the database itself.', 'UnknownError'));
-    const offlineQueue = { kind: 'offline-queue' as const, options: {}, queue: () => memory };
+    const offlineQueue = { kind: 'offline-queue' as const, options: {}, queue: () => memory, start: (deps: OfflineQueueDependencies) => new OfflineQueue(deps) };
     const { send } = install({ offlineQueue });
     expect(await send('ping')).toMatchObject({ ok: true, queuePending: 0 });
     expect(await send('replayQueue')).toMatchObject({ ok: false, error: { code: 'storage-failed' } });

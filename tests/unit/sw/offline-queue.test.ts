@@ -5,7 +5,7 @@ import { resolveConfig } from '../../../sw/config.js';
 import { OfflineQueue, resolveOfflineQueue, type OfflineQueueOptions, type OfflineQueueSetup } from '../../../sw/offline-queue.js';
 
 /** What `backgroundSyncQueue(options)` returns, with the queue left to each test (Workbox's needs a worker). */
-const backgroundSyncQueue = (options: OfflineQueueOptions = {}): OfflineQueueSetup => ({ kind: 'offline-queue', options, queue: () => memoryQueue().queue });
+const backgroundSyncQueue = (options: OfflineQueueOptions = {}): OfflineQueueSetup => ({ kind: 'offline-queue', options, queue: () => memoryQueue().queue, start: (deps) => new OfflineQueue(deps) });
 import { ScriptedEndpoint, makeBroker, memoryQueue } from '../helpers.js';
 
 /** Tokens that say who they are for, like a JWT's `sub` or an id_token would. */
