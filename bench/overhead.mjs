@@ -80,14 +80,20 @@ export async function measureOverhead(browser, { rounds, requests, inFlight }) {
       };
     });
     const roundTrip = await measureRoundTrips(pages.handoff, Math.max(200, requests));
-    return { overhead: rows, roundTrip, orders };
+    // Every page timed with the fine clock (server/static.ts), or the ratios move in 4 % steps.
+    const isolated = await Promise.all(Object.values(pages).map((page) => page.evaluate(() => crossOriginIsolated)));
+    return { overhead: rows, roundTrip, orders, crossOriginIsolated: isolated.every(Boolean) };
   } finally {
     for (const context of contexts) await context.close();
   }
 }
 
-/** Blocks per round: each mode runs `requests / BLOCKS` sequential requests per block. */
-const BLOCKS = 4;
+/**
+ * Blocks per round: each mode runs `requests / BLOCKS` sequential requests per block. Short
+ * blocks (20 requests) keep a slow stretch of the machine within a block of every mode: with 4
+ * blocks of 100 the handoff/plain ratio moved 0.93-1.15 between rounds, with 20 blocks 1.01-1.08.
+ */
+const BLOCKS = 20;
 
 /**
  * `count` sequential requests after a short warm-up; each one's time in ms.

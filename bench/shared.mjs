@@ -16,10 +16,13 @@ export function percentile(values, p) {
 export const median = (/** @type {number[]} */ values) => percentile(values, 50);
 export const round = (/** @type {number} */ n, digits = 2) => Number(n.toFixed(digits));
 
-/** Starts the built demo server with its test hooks; resolves once it listens. */
+/**
+ * Starts the built demo server with its test hooks; resolves once it listens. Its pages are
+ * cross-origin isolated, for a 5 µs clock (server/static.ts).
+ */
 export async function startServer() {
   const child = spawn(process.execPath, ['dist/server/main.js'], {
-    env: { ...process.env, PORT: String(PORT), VAULT_PORT: String(VAULT_PORT), TEST_HOOKS: '1', REFRESH_DELAY_MS: String(REFRESH_DELAY_MS), ACCESS_TTL: '600' },
+    env: { ...process.env, PORT: String(PORT), VAULT_PORT: String(VAULT_PORT), TEST_HOOKS: '1', REFRESH_DELAY_MS: String(REFRESH_DELAY_MS), ACCESS_TTL: '600', CROSS_ORIGIN_ISOLATED: '1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise((resolve, reject) => {

@@ -14,7 +14,7 @@ import { demoRoutes } from './routes/demo.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { testHookRoutes } from './routes/test-hooks.js';
 import { ServerState, type RefreshFault } from './state.js';
-import { serveStatic } from './static.js';
+import { CROSS_ORIGIN_ISOLATION, serveStatic } from './static.js';
 
 export type { RefreshFault } from './state.js';
 
@@ -44,6 +44,8 @@ export interface AppOptions {
   corsOrigins?: string[];
   /** Vault mode's demo: the vault's origin (another port of this server, same site as the app). */
   vaultOrigin?: string;
+  /** Serves the demo's files cross-origin isolated (env `CROSS_ORIGIN_ISOLATED=1`): the benchmark's finer clock. */
+  crossOriginIsolated?: boolean;
 }
 
 export function createApp(options: AppOptions): { server: Server; auth: MockAuth; setFault(fault: RefreshFault): void } {
@@ -71,7 +73,7 @@ export function createApp(options: AppOptions): { server: Server; auth: MockAuth
       // the main demo's, where no worker runs (the page-side fallback finishes the login).
       // /favicon.ico: what browsers ask for on pages without an icon link (oidc-provider's pages).
       const file = oidc && path === '/sw.js' ? '/sw-oidc.js' : oidc && path === '/oidc-callback' ? '/index.html' : oidc && path === '/dpop/sw.js' ? '/dpop/sw-oidc.js' : path === '/vault-frame/oidc-callback' ? '/vault-frame/index.html' : path === '/favicon.ico' ? '/favicon.svg' : path;
-      return serveStatic(options.staticRoot, file, res, tag);
+      return serveStatic(options.staticRoot, file, res, tag, options.crossOriginIsolated ? CROSS_ORIGIN_ISOLATION : {});
     }
     throw new HttpError(404, 'not_found', `Not found: ${path}`);
   }

@@ -38,6 +38,7 @@ const { server } = createApp({
   // The vault's origin calls the API in vault mode; the several-APIs demo calls the second API (on the vault's port) from the app's.
   corsOrigins: [vaultOrigin, origin],
   vaultOrigin,
+  crossOriginIsolated: process.env.CROSS_ORIGIN_ISOLATED === '1',
 });
 // The same handler (same mock server state) answers on the vault's port.
 const vaultServer = createServer((req, res) => server.emit('request', req, res));
