@@ -31,7 +31,7 @@ export function mergePeers(results, peers, run) {
   for (const row of peers.storm) row.primary ??= first.some((variant) => variant.impl === row.impl && variant.setting === row.setting);
   // How each library is set up is said as the newer run's code says it.
   if (!measured('storm')) return { ...results, peers: { ...kept, deviations: peers.deviations, ...(measured('steady') ? { steady: peers.steady } : {}), ...(measured('traits') ? { traits: peers.traits } : {}), sizes: peers.sizes } };
-  const replaced = kept.storm?.length ? [{ date: kept.separateRun?.date ?? 'the full run', browser: kept.separateRun?.browser ?? results.browser, cells: lostCells(kept) }] : [];
+  const replaced = kept.storm?.length ? [{ date: kept.separateRun?.date ?? results.date ?? 'the full run', browser: kept.separateRun?.browser ?? results.browser, cells: lostCells(kept) }] : [];
   const earlierRuns = [...replaced, ...(kept.earlierRuns ?? [])].slice(0, 3);
   return {
     ...results,
@@ -43,6 +43,22 @@ export function mergePeers(results, peers, run) {
       earlierRuns,
       ...(kept.races ? { races: kept.races } : {}),
     },
+  };
+}
+
+/**
+ * A full run written over an earlier run's file: its peer comparison is the newest, the one it
+ * replaces keeps its storm's lost cells in `peers.earlierRuns` (as mergePeers does), and the
+ * long storm (`peers.races`), which a full run does not measure, stays.
+ * @param {any} results the full run's results @param {any} earlier the file's results before it
+ */
+export function keepPeerHistory(results, earlier) {
+  const before = earlier.peers;
+  if (!before?.storm?.length || !results.peers) return results;
+  const replaced = { date: before.separateRun?.date ?? earlier.date ?? 'the full run', browser: before.separateRun?.browser ?? earlier.browser, cells: lostCells(before) };
+  return {
+    ...results,
+    peers: { ...results.peers, earlierRuns: [replaced, ...(before.earlierRuns ?? [])].slice(0, 3), ...(before.races ? { races: before.races } : {}) },
   };
 }
 

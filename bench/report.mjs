@@ -24,7 +24,7 @@ export function summaryTables(r) {
       .filter((impl) => impl !== 'fallback' || r.storm.some((/** @type {any} */ row) => row.impl === impl))
       .map((impl) => `| ${impl === 'fallback' ? 'broker in the page (no service worker)' : impl} | ${tabCounts.map((/** @type {number} */ tabs) => cell(impl, tabs)).join(' | ')} |`),
     '',
-    `Overhead per request against its floor, ${r.settings.rounds} interleaved rounds of ${r.settings.roundRequests} sequential requests per mode (loopback; median of the round medians, spread = lowest and highest round):`,
+    `Overhead per request against its floor, ${r.settings.rounds} interleaved rounds of ${r.settings.roundRequests} sequential requests per mode${r.settings.roundBlocks ? ` (each round in ${r.settings.roundBlocks} blocks of every mode in a fresh order)` : ''} (loopback; median of the round medians, spread = lowest and highest round${r.settings.crossOriginIsolated ? '; pages cross-origin isolated, so timed with a 5 µs clock instead of 100 µs' : ''}):`,
     '',
     '| mode | p50 ms | p95 ms | p99 ms | req/s (50 in flight) | p50 spread | floor | ratio to floor (spread) |',
     '|---|---|---|---|---|---|---|---|',
@@ -54,7 +54,9 @@ export function detailTables(r) {
     '',
     `**Message round trip** page → worker → page, p50 over ${t.messages} each, interleaved: a persistent port to a bare worker ${t.persistentPortP50Ms} ms, a new MessageChannel per message ${t.newChannelP50Ms} ms, the broker's \`getToken\` (new channel, as the client sends it) ${t.getTokenP50Ms} ms.`,
     '',
-    `**Cold start**, worker stopped (CDP) to the first access token in hand: p50 ${r.coldStart.p50Ms} ms, p95 ${r.coldStart.p95Ms} ms; a bare worker that only answers wakes in p50 ${r.coldStart.bareWorkerP50Ms} ms (${r.coldStart.repeats} repeats each).`,
+    `**Cold start**, worker stopped (CDP) to the first access token in hand: p50 ${r.coldStart.p50Ms} ms, p95 ${r.coldStart.p95Ms} ms; a bare worker that only answers wakes in p50 ${r.coldStart.bareWorkerP50Ms} ms${
+      r.coldStart.bareIdbWorkerP50Ms === undefined ? '' : `, one that reads an IndexedDB record first (as any worker keeping its session on disk) in ${r.coldStart.bareIdbWorkerP50Ms} ms: the broker is ${r.coldStart.ratioToBare}× the first and ${r.coldStart.ratioToBareIdb}× the second, the rest being its script loaded and run`
+    } (${r.coldStart.repeats} repeats each${r.coldStart.bareIdbWorkerP50Ms === undefined ? '' : ', interleaved'}).`,
     '',
     `**Worker heap** (sealed worker, after a forced GC): ${r.workerHeap.map((/** @type {any} */ h) => `${h.kb} kB after ${h.requests.toLocaleString('en')} requests`).join(', ')}.`,
     '',

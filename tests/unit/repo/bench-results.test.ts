@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderChart } from '../../../bench/chart.mjs';
-import { mergePeers, mergeRaces } from '../../../bench/merge-peers.mjs';
+import { keepPeerHistory, mergePeers, mergeRaces } from '../../../bench/merge-peers.mjs';
 import { detailTables, peerSetup, peerTables, sizeLine, summaryTables } from '../../../bench/report.mjs';
 
 const results = JSON.parse(readFileSync('docs/bench.json', 'utf8'));
@@ -135,5 +135,24 @@ describe('docs/bench.json', () => {
     expect(again.peers.storm).toEqual(results.peers.storm);
     expect(again.peers.races).toEqual(merged.peers.races);
     expect(again.peers.traits).toEqual(traitsOnly.traits);
+  });
+
+  it('keeps the earlier peer runs and the long storm when a full run is written over the file', () => {
+    // A full run measured one run per cell, and lost auth0-spa-js's session at 2 tabs.
+    const full = { ...structuredClone(results), date: '2026-12-08', peers: { ...structuredClone(results.peers), earlierRuns: undefined, races: undefined, separateRun: undefined } };
+    const cell = full.peers.storm.find((row: { impl: string; setting: string; tabs: number }) => row.impl === 'auth0-spa-js' && row.setting === '' && row.tabs === 2);
+    cell.runs = [{ sessionLost: true }];
+    cell.errors = [];
+    cell.sessionsLost = 1;
+    const written = keepPeerHistory(full, results);
+    expect(written.peers.storm).toEqual(full.peers.storm);
+    expect(written.peers.races).toEqual(results.peers.races);
+    // The run it replaced is the first earlier run, dated as it was; at most three are kept.
+    expect(written.peers.earlierRuns[0]).toMatchObject({ date: results.peers.separateRun?.date ?? results.date });
+    expect(written.peers.earlierRuns.slice(1)).toEqual((results.peers.earlierRuns ?? []).slice(0, 2));
+    const auth0 = peerTables(written).split('\n').find((line) => /^\| auth0-spa-js [\d.]+ \|.* \d+ of \d+ \|/.test(line));
+    expect(auth0).toContain('**1/1** / 0/');
+    // A file without peers (or no file's peers) leaves the full run as it is.
+    expect(keepPeerHistory(full, { ...results, peers: undefined })).toBe(full);
   });
 });
