@@ -15,6 +15,9 @@ import { BrokerTimeoutError, ForeignWorkerError, ServiceWorkerGoneError, type Br
 const CHECK_MS = 2_000;
 /** How long a worker with an unknown script has to answer a ping before it counts as foreign. */
 export const PROBE_MS = 4_000;
+/** After the worker turned redundant: how long before its successor is looked at, and how many looks before giving up. */
+const SUCCESSOR_WAIT_MS = 500;
+const SUCCESSOR_LOOKS = 20;
 
 export interface PresenceOptions {
   /** The script the page registered (resolved): a worker running another is pinged before it is trusted. */
@@ -29,6 +32,8 @@ export class WorkerPresence {
   readonly #goneHandlers: ((error: BrokerError) => void)[] = [];
   /** Workers that answered as a broker (or run the registered script). */
   readonly #brokers = new WeakSet<ServiceWorker>();
+  /** Workers whose `statechange` this watches (each once). */
+  readonly #watched = new WeakSet<ServiceWorker>();
   /** Set once the worker was unregistered or replaced by a foreign one. */
   #gone: ServiceWorkerGoneError | ForeignWorkerError | undefined;
 
@@ -49,19 +54,36 @@ export class WorkerPresence {
   }
 
   #watch(worker: ServiceWorker | null): void {
-    if (typeof worker?.addEventListener !== 'function') return;
+    if (typeof worker?.addEventListener !== 'function' || this.#watched.has(worker)) return;
+    this.#watched.add(worker);
     worker.addEventListener('statechange', () => {
-      if (worker.state !== 'redundant') return;
-      // An update replaces the worker too: only a registration without any worker is gone.
-      setTimeout(() => {
-        const next = this.#registration.active;
-        if (next && next !== worker) {
-          this.#watch(next);
-          // Every tab learns of a foreign successor now, not at its next request.
-          void this.vet(next).catch(() => undefined);
-        } else void this.check();
-      }, 500);
+      if (worker.state === 'redundant') this.#judgeSuccessor(worker, SUCCESSOR_LOOKS);
     });
+  }
+
+  /**
+   * After `old` turned redundant: an update replaces the worker too, so only a registration
+   * without any worker is gone, and a successor running another script is vetted now (every
+   * tab learns of a foreign one at once, not at its next request). Looks again until it has a
+   * verdict: the successor may still be installing, or its probe may fail without timing out.
+   */
+  #judgeSuccessor(old: ServiceWorker, looksLeft: number): void {
+    setTimeout(() => void this.#lookAtSuccessor(old).then((decided) => decided || looksLeft <= 1 || this.#judgeSuccessor(old, looksLeft - 1)), SUCCESSOR_WAIT_MS);
+  }
+
+  /** Resolves true once the successor of `old` is judged (gone, foreign, or the broker). */
+  async #lookAtSuccessor(old: ServiceWorker): Promise<boolean> {
+    if (this.#gone) return true;
+    const next = this.#registration.active;
+    if (!next || next === old) return this.check();
+    this.#watch(next);
+    await this.vet(next).catch(() => undefined);
+    return this.#gone !== undefined || this.#trusted(next);
+  }
+
+  /** True for a worker known to be the broker: it runs the registered script or answered a ping. */
+  #trusted(worker: ServiceWorker): boolean {
+    return this.#brokers.has(worker) || !this.#options.scriptUrl || worker.scriptURL === this.#options.scriptUrl;
   }
 
   /**
@@ -70,7 +92,7 @@ export class WorkerPresence {
    */
   async vet(worker: ServiceWorker): Promise<void> {
     if (this.#gone) throw this.#gone;
-    if (this.#brokers.has(worker) || !this.#options.scriptUrl || worker.scriptURL === this.#options.scriptUrl) return;
+    if (this.#trusted(worker)) return;
     try {
       await this.#options.probe(worker);
       this.#brokers.add(worker);
