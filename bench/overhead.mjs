@@ -2,7 +2,9 @@
 /**
  * Overhead per request, measured against floors in the same run: every mode in every round,
  * in blocks of a fresh random order (ABCD ABCD ...), so machine noise and order hit all
- * modes alike.
+ * modes alike. Handoff mode and its floor (plain axios) share one quiet page and are timed
+ * request by request in turn: their difference is a few percent, less than the machine
+ * drifts between two blocks.
  * Ratios are computed round by round (a mode's p50 over its floor's p50 in the same round).
  */
 import { API_OF, PAGES, loginIn, median, openTab, percentile, post, REFRESH_DELAY_MS, round, shuffled } from './shared.mjs';
@@ -22,7 +24,10 @@ export const MODES = /** @type {const} */ ([
 export const TRUSTED_RATIO_RANGE = 0.1;
 
 /** @param {'plain' | 'passthrough' | 'handoff' | 'handoff-dpop' | 'sealed' | 'vault'} mode */
-const implOf = (mode) => (mode === 'handoff' ? 'broker' : mode);
+const implOf = (mode) => (mode === 'handoff' ? 'bench-broker' : mode);
+
+/** Modes timed in turns with their floor in the floor's page (`mode` -> floor): one unit of a block. */
+const IN_TURNS = /** @type {const} */ ({ handoff: 'plain' });
 
 /**
  * @param {import('playwright-core').Browser} browser
@@ -36,11 +41,16 @@ export async function measureOverhead(browser, { rounds, requests, inFlight }) {
   const pages = {};
   try {
     for (const { mode } of MODES) {
+      if (Object.values(IN_TURNS).includes(/** @type {any} */ (mode))) continue;
       const context = await browser.newContext();
       contexts.push(context);
       pages[mode] = await openTab(context, PAGES[implOf(mode)]);
       await loginIn(pages[mode], implOf(mode));
     }
+    // The floor of a mode timed in turns is the same page (logged in for both by loginIn).
+    for (const [mode, floor] of Object.entries(IN_TURNS)) pages[floor] = pages[mode];
+    /** What a block runs: a mode alone, or a mode and its floor in turns. */
+    const units = MODES.map(({ mode }) => mode).filter((mode) => !Object.values(IN_TURNS).includes(/** @type {any} */ (mode)));
     /** @type {Record<string, Array<{ p50: number, p95: number, p99: number, rps: number }>>} */
     const byMode = Object.fromEntries(MODES.map(({ mode }) => [mode, []]));
     const orders = [];
@@ -50,9 +60,14 @@ export async function measureOverhead(browser, { rounds, requests, inFlight }) {
       /** @type {Record<string, number[]>} */
       const times = Object.fromEntries(MODES.map(({ mode }) => [mode, []]));
       for (let block = 0; block < BLOCKS; block++) {
-        const order = shuffled(MODES.map(({ mode }) => mode));
-        orders.push(order.join(' '));
-        for (const mode of order) times[mode].push(...(await timeSequential(pages[mode], implOf(mode), Math.ceil(requests / BLOCKS))));
+        const order = shuffled(units);
+        orders.push(order.map((mode) => (mode in IN_TURNS ? `${mode}+${IN_TURNS[/** @type {keyof typeof IN_TURNS} */ (mode)]}` : mode)).join(' '));
+        for (const mode of order) {
+          const floor = IN_TURNS[/** @type {keyof typeof IN_TURNS} */ (mode)];
+          const modes = floor ? [mode, floor] : [mode];
+          const timed = await timeSequential(pages[mode], modes.map((each) => implOf(/** @type {any} */ (each))), Math.ceil(requests / BLOCKS));
+          modes.forEach((each, i) => times[each].push(...timed[i]));
+        }
       }
       for (const mode of shuffled(MODES.map(({ mode }) => mode))) {
         const rps = await throughput(pages[mode], implOf(mode), requests, inFlight);
@@ -96,23 +111,29 @@ export async function measureOverhead(browser, { rounds, requests, inFlight }) {
 const BLOCKS = 20;
 
 /**
- * `count` sequential requests after a short warm-up; each one's time in ms.
- * @param {import('playwright-core').Page} page @param {string} impl @param {number} count @returns {Promise<number[]>}
+ * `count` sequential requests per implementation after a short warm-up, the implementations
+ * in turns (a, b, a, b, ... starting with a random one); each request's time in ms, per
+ * implementation.
+ * @param {import('playwright-core').Page} page @param {string[]} impls @param {number} count @returns {Promise<number[][]>}
  */
-function timeSequential(page, impl, count) {
+function timeSequential(page, impls, count) {
   return page.evaluate(
-    async ({ impl, count, apiOf }) => {
-      const api = (0, eval)(apiOf)(impl);
-      for (let i = 0; i < 5; i++) await api.get('/api/data');
-      const times = [];
+    async ({ impls, count, apiOf }) => {
+      const apis = impls.map((impl) => (0, eval)(apiOf)(impl));
+      for (let i = 0; i < 5; i++) for (const api of apis) await api.get('/api/data');
+      const times = apis.map(() => /** @type {number[]} */ ([]));
+      const first = Math.floor(Math.random() * apis.length);
       for (let i = 0; i < count; i++) {
-        const start = performance.now();
-        await api.get('/api/data');
-        times.push(performance.now() - start);
+        for (let k = 0; k < apis.length; k++) {
+          const which = (first + k) % apis.length;
+          const start = performance.now();
+          await apis[which].get('/api/data');
+          times[which].push(performance.now() - start);
+        }
       }
       return times;
     },
-    { impl, count, apiOf: API_OF },
+    { impls, count, apiOf: API_OF },
   );
 }
 

@@ -121,7 +121,7 @@ export function peerTables(r) {
     : 'Refresh grants / failed requests';
   return [
     ...(p.separateRun ? [`Measured by a separate \`npm run bench -- --peers-only\` run (${p.separateRun.date}${p.separateRun.browser ? `, ${p.separateRun.browser}` : ''}), merged into the committed results by bench/merge-peers.mjs; the tables above are the full run's.`, ''] : []),
-    `Against one oidc-provider (rotation on every refresh; a rotated refresh token presented again revokes the grant), each library logging in by its own flow (supabase auth-js by password, against a GoTrue-compatible endpoint). ${grantsText} (median of ${p.settings.runs} runs, min–max), N tabs × ${p.settings.requests} parallel requests right after a ${p.settings.ttlS} s access token expired (refreshed tokens live ${p.settings.refreshedTtlS} s):`,
+    `Against one oidc-provider (rotation on every refresh; a rotated refresh token presented again revokes the grant), each library logging in by its own flow (supabase auth-js by password, against a GoTrue-compatible endpoint). ${grantsText} (${p.settings.runs === 1 ? 'one run per cell, as a full `npm run bench` takes; the comparison with the earlier run below shows which cells it reproduced' : `median of ${p.settings.runs} runs, min–max`}), N tabs × ${p.settings.requests} parallel requests right after a ${p.settings.ttlS} s access token expired (refreshed tokens live ${p.settings.refreshedTtlS} s):`,
     '',
     `| library, setup | ${tabCounts.map((tabs) => `${tabs} tab${Number(tabs) > 1 ? 's' : ''}`).join(' | ')} |`,
     `|---|${tabCounts.map(() => '---').join('|')}|`,

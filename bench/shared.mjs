@@ -41,7 +41,7 @@ export async function post(path, body) {
 export const stats = async () => (await fetch(`${BASE}/auth/stats`)).json();
 
 /** The page each implementation runs in. */
-export const PAGES = { broker: '/', fallback: '/', sealed: '/sealed/', recipe: '/recipe.html', 'axios-auth-refresh': '/bench/', plain: '/bench/', passthrough: '/bench/passthrough/', vault: '/vault/', 'handoff-dpop': '/dpop-handoff/' };
+export const PAGES = { broker: '/', fallback: '/', sealed: '/sealed/', recipe: '/recipe.html', 'axios-auth-refresh': '/bench/', plain: '/bench/', 'bench-broker': '/bench/', passthrough: '/bench/passthrough/', vault: '/vault/', 'handoff-dpop': '/dpop-handoff/' };
 
 /** @param {import('playwright-core').BrowserContext} context @param {string} path */
 export async function openTab(context, path) {
@@ -52,7 +52,7 @@ export async function openTab(context, path) {
 }
 
 /** In-page (evaluated as a string): the axios instance of an implementation. */
-export const API_OF = `(impl) => impl === 'broker' || impl === 'fallback' || impl === 'sealed' || impl === 'vault' || impl === 'handoff-dpop' ? window.demo.api : impl === 'recipe' ? window.recipe.api : impl === 'axios-auth-refresh' ? window.bench.aar.api : impl === 'passthrough' ? window.passthrough.api : window.bench.plain.api`;
+export const API_OF = `(impl) => impl === 'broker' || impl === 'fallback' || impl === 'sealed' || impl === 'vault' || impl === 'handoff-dpop' ? window.demo.api : impl === 'recipe' ? window.recipe.api : impl === 'axios-auth-refresh' ? window.bench.aar.api : impl === 'passthrough' ? window.passthrough.api : impl === 'bench-broker' ? window.bench.broker.api : window.bench.plain.api`;
 
 /** @param {import('playwright-core').Page} page @param {string} impl */
 export async function loginIn(page, impl) {
@@ -62,6 +62,8 @@ export async function loginIn(page, impl) {
     if (impl === 'recipe') return w.recipe.login();
     if (impl === 'axios-auth-refresh') return w.bench.aar.login();
     if (impl === 'passthrough') return w.passthrough.login();
+    // The broker beside the plain floor in one page: both logged in (two sessions of the mock).
+    if (impl === 'bench-broker') return Promise.all([w.bench.plain.login(), w.bench.broker.login()]);
     return w.bench.plain.login();
   }, impl);
 }

@@ -54,7 +54,8 @@ export async function credentialHeaders(
   url: string | URL,
   token: string,
 ): Promise<Record<string, string>> {
-  const nonce = dpopNonces.get(broker)?.get(new URL(url).origin);
+  const nonces = dpopNonces.get(broker);
+  const nonce = nonces?.get((url instanceof URL ? url : new URL(url)).origin);
   const proof = await broker.dpopProof?.(method.toUpperCase(), url, token, nonce);
   return proof ? { Authorization: `DPoP ${token}`, DPoP: proof } : { Authorization: `Bearer ${token}` };
 }

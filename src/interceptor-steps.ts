@@ -16,26 +16,29 @@ export function interceptorSteps(instance: AxiosInstance, broker: InterceptorBro
   const statusCodes = options.statusCodes ?? [401];
 
   // The URL the request will really use: axios's own URL building, resolved as XHR resolves it.
+  // Built once per step and passed on: getUri merges the whole config, on every request.
   const urlOf = (config: InternalAxiosRequestConfig) => resolveRequestUrl(instance.getUri(config));
 
   const onRequest = async (config: InternalAxiosRequestConfig) => {
-    if (config.skipTokenBroker || !broker.isApiUrl(urlOf(config))) return config;
+    if (config.skipTokenBroker) return config;
+    const url = urlOf(config);
+    if (!broker.isApiUrl(url)) return config;
     // Set once: a retry after a 401 goes out with the same config, and so the same key.
     const keyed = idempotencyKeyFor(broker, config.method, (header) => config.headers.has(header));
     if (keyed) config.headers.set(keyed.header, keyed.key);
     if (broker.mode === 'sealed') return config;
-    const token = await tokenToSend(broker, urlOf(config));
-    if (token !== undefined) config.headers.set(await credentialHeaders(broker, config.method ?? 'get', urlOf(config), token));
+    const token = await tokenToSend(broker, url);
+    if (token !== undefined) config.headers.set(await credentialHeaders(broker, config.method ?? 'get', url, token));
     return config;
   };
 
   /** The token to retry with (handoff; none in sealed mode, where the worker signs), and whether the worker refreshed for it. */
-  const nextToken = async (config: InternalAxiosRequestConfig, error: AxiosError): Promise<{ token?: string; refreshed: boolean }> => {
+  const nextToken = async (config: InternalAxiosRequestConfig, url: URL, error: AxiosError): Promise<{ token?: string; refreshed: boolean }> => {
     if (broker.mode === 'sealed') {
-      const { refreshed } = await broker.reportUnauthorized({ failedGeneration: generationOf(error), session: sessionOf(error), url: urlOf(config).href });
+      const { refreshed } = await broker.reportUnauthorized({ failedGeneration: generationOf(error), session: sessionOf(error), url: url.href });
       return { refreshed };
     }
-    return tokenAfterUnauthorized(broker, bearerOf(config), urlOf(config));
+    return tokenAfterUnauthorized(broker, bearerOf(config), url);
   };
 
   const onResponseError = async (error: AxiosError) => {
@@ -52,26 +55,27 @@ export function interceptorSteps(instance: AxiosInstance, broker: InterceptorBro
     // Sealed mode: the worker did not send it (its session ended or was replaced); its answer is the typed error.
     const refused = workerRefusal(error);
     if (refused) throw refused;
+    const url = urlOf(config);
+    const isApi = broker.isApiUrl(url);
     // RFC 9470: a stronger or fresher login is asked for; a refresh would not give it.
-    const stepUp = status === 401 && broker.isApiUrl(urlOf(config)) ? await stepUpErrorFor(status, headerOf(error, 'www-authenticate'), error) : undefined;
+    const stepUp = status === 401 && isApi ? await stepUpErrorFor(status, headerOf(error, 'www-authenticate'), error) : undefined;
     if (stepUp) throw stepUp;
     // DPoP (handoff): the server asks for its nonce in the proof; once more with it, no refresh.
     const token = bearerOf(config);
-    if (token !== undefined && !config.swTokenBrokerNonceRetried && broker.isApiUrl(urlOf(config)) && takeDpopNonce(broker, urlOf(config), status, { get: (name) => headerOf(error, name) })) {
+    if (token !== undefined && !config.swTokenBrokerNonceRetried && isApi && takeDpopNonce(broker, url, status, { get: (name) => headerOf(error, name) })) {
       config.swTokenBrokerNonceRetried = true;
-      config.headers.set(await credentialHeaders(broker, config.method ?? 'get', urlOf(config), token));
+      config.headers.set(await credentialHeaders(broker, config.method ?? 'get', url, token));
       return instance.request(config) as Promise<AxiosResponse>;
     }
-    if (!broker.isApiUrl(urlOf(config)) && !config.skipTokenBroker && isDevelopment()) {
-      const url = urlOf(config);
+    if (!isApi && !config.skipTokenBroker && isDevelopment()) {
       hint(`outside:${url.origin}`, `a ${status} from ${url.origin}${url.pathname}, which is outside the worker's apiAllowlist: no token was sent and none is refreshed for it. Add its origin (and path prefix) to apiAllowlist in the worker if it is your API.`);
     }
-    if (previous === 'refreshed' || config.skipTokenBroker || config.skipAuthRefresh || !broker.isApiUrl(urlOf(config))) throw error;
+    if (previous === 'refreshed' || config.skipTokenBroker || config.skipAuthRefresh || !isApi) throw error;
 
     let next: { token?: string; refreshed: boolean };
     try {
       // The broker client sends one refresh message per tab, shared by every concurrent 401.
-      next = await nextToken(config, error);
+      next = await nextToken(config, url, error);
     } catch (failure) {
       // Waiters share one refresh and so one error: each gets its own copy, caused by its own 401.
       if (isBrokerError(failure)) throw errorFromWire(toWireError(failure), error);
@@ -79,7 +83,7 @@ export function interceptorSteps(instance: AxiosInstance, broker: InterceptorBro
     }
     // At most two retries, and a second only after a first that came without a refresh.
     config.swTokenBrokerRetried = previous === 'stale' || next.refreshed ? 'refreshed' : 'stale';
-    if (next.token !== undefined) config.headers.set(await credentialHeaders(broker, config.method ?? 'get', urlOf(config), next.token));
+    if (next.token !== undefined) config.headers.set(await credentialHeaders(broker, config.method ?? 'get', url, next.token));
     const replaced = await options.onRefreshed?.(config);
     const retry = replaced ?? config;
     retry.swTokenBrokerRetried = config.swTokenBrokerRetried;
@@ -88,8 +92,10 @@ export function interceptorSteps(instance: AxiosInstance, broker: InterceptorBro
 
   // A resource server may send a new DPoP nonce on any answer: the next proofs carry it.
   const onResponse = (response: AxiosResponse) => {
+    // Only an answer that carries a nonce has one to take (most carry none): no URL to build then.
+    if (!broker.dpopProof || typeof response.headers?.['dpop-nonce'] !== 'string') return response;
     const url = urlOf(response.config);
-    if (broker.dpopProof && broker.isApiUrl(url)) takeDpopNonce(broker, url, response.status, { get: (name) => (typeof response.headers?.[name] === 'string' ? (response.headers[name] as string) : undefined) });
+    if (broker.isApiUrl(url)) takeDpopNonce(broker, url, response.status, { get: (name) => (typeof response.headers?.[name] === 'string' ? (response.headers[name] as string) : undefined) });
     return response;
   };
   return { onRequest, onResponse, onResponseError };

@@ -4,6 +4,8 @@
  * needs no script to add one), not against `location`. The allowlist is checked on this.
  */
 export function resolveRequestUrl(url: string | URL): URL {
+  // Already absolute: every request resolves its URL once and passes it on (none is changed).
+  if (url instanceof URL) return url;
   const base = typeof document !== 'undefined' && document.baseURI ? document.baseURI : location.href;
   return new URL(url, base);
 }
