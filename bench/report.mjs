@@ -200,7 +200,7 @@ function lostAcrossRuns(p, variants, tabCounts, setupLabel) {
     ...losing.map((variant) => `| ${setupLabel(variant, { version: true })} | ${tabCounts.map((tabs) => `${text(cellOf(now, variant, tabs))} / ${text(cellOf(earlier.cells, variant, tabs))}`).join(' | ')} | ${agreeing(variant)} of ${tabCounts.length} | ${pooled(variant)} |`),
     '',
     `Both runs agree on every cell of: ${label(always)}.${
-      always.length < losing.length ? ` They differ on some cells of: ${label(losing.filter((variant) => !always.includes(variant)))}; there the session is lost in some runs only, a race whose rate the pooled column estimates and no single cell of 3 runs settles.` : ''
+      always.length < losing.length ? ` They differ on some cells of: ${label(losing.filter((variant) => !always.includes(variant)))}; there the session is lost in some runs only, a race whose rate the pooled column estimates and no cell of a few runs settles.` : ''
     }${fresh.length ? ` New in this run, with no earlier run to compare: ${label(fresh)}.` : ''}`,
   ].join('\n');
 }
