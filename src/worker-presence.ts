@@ -77,6 +77,8 @@ export class WorkerPresence {
     const next = this.#registration.active;
     if (!next || next === old) return this.check();
     this.#watch(next);
+    // Not hidden: a foreign worker marks the broker gone (every tab and message told sw-foreign);
+    // any other failure is no verdict, looked at again, and a message sent meanwhile vets it itself.
     await this.vet(next).catch(() => undefined);
     return this.#gone !== undefined || this.#trusted(next);
   }
